@@ -1,0 +1,70 @@
+/**
+ * A normalised OTLP `AnyValue`.
+ *
+ * The OTLP oneof maps onto plain JavaScript values so the engine can compare them directly:
+ * - `string_value` → `string`, `bool_value` → `boolean`
+ * - `int_value` (int64) → `bigint`, so no precision is lost beyond 2^53
+ * - `double_value` → `number`
+ * - `bytes_value` → `Uint8Array`
+ * - `array_value` → `AttributeValue[]`, `kvlist_value` → {@link AttributeMap}
+ * - an `AnyValue` with no field set → `null`
+ */
+export type AttributeValue =
+  | string
+  | boolean
+  | bigint
+  | number
+  | Uint8Array
+  | null
+  | AttributeValue[]
+  | AttributeMap;
+
+/** Attributes (and `kvlist_value`s) keyed by attribute name. Later duplicates of a key win. */
+export interface AttributeMap {
+  [key: string]: AttributeValue;
+}
+
+/** The OTLP type name of a value, as spec files name it (`type: int`). */
+export type AttributeType = 'string' | 'bool' | 'int' | 'double' | 'bytes' | 'array' | 'kvlist' | 'empty';
+
+/** Returns the OTLP type of a normalised attribute value. */
+export function attributeTypeOf(value: AttributeValue): AttributeType {
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'bigint':
+      return 'int';
+    case 'number':
+      return 'double';
+    default:
+      if (value === null) return 'empty';
+      if (value instanceof Uint8Array) return 'bytes';
+      if (Array.isArray(value)) return 'array';
+      return 'kvlist';
+  }
+}
+
+/** Creates an empty attribute map. A null prototype keeps keys like `__proto__` or `constructor` plain data. */
+export function emptyAttributes(): AttributeMap {
+  return Object.create(null) as AttributeMap;
+}
+
+/**
+ * Converts an attribute value to something `JSON.stringify` can write without losing information:
+ * ints become decimal strings only when they are beyond 2^53, bytes become base64.
+ */
+export function attributeValueToJson(value: AttributeValue): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(attributeValueToJson);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) out[key] = attributeValueToJson(value[key] as AttributeValue);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,120 @@
+import type { AttributeMap } from './attribute-value.ts';
+
+/** OTLP `Span.SpanKind`, by its wire number. */
+export const SpanKind = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
+/** One of the {@link SpanKind} numbers (0-5); unknown wire values are kept as they came. */
+export type SpanKind = number;
+
+/** Lower-case names of span kinds, as spec files and reports write them. */
+export const spanKindNames: Readonly<Record<number, string>> = {
+  0: 'unspecified',
+  1: 'internal',
+  2: 'server',
+  3: 'client',
+  4: 'producer',
+  5: 'consumer',
+};
+
+/** OTLP `Status.StatusCode`, by its wire number. */
+export const StatusCode = {
+  UNSET: 0,
+  OK: 1,
+  ERROR: 2,
+} as const;
+/** One of the {@link StatusCode} numbers (0-2). */
+export type StatusCode = number;
+
+/** Lower-case names of status codes, as spec files and reports write them. */
+export const statusCodeNames: Readonly<Record<number, string>> = { 0: 'unset', 1: 'ok', 2: 'error' };
+
+/** The resource that produced a span. One object is shared by every span of one `ResourceSpans`. */
+export interface Resource {
+  readonly attributes: AttributeMap;
+  readonly droppedAttributesCount: number;
+  /** `ResourceSpans.schema_url`; `''` when absent. */
+  readonly schemaUrl: string;
+}
+
+/** The instrumentation scope of a span. One object is shared by every span of one `ScopeSpans`. */
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version: string;
+  readonly attributes: AttributeMap;
+  readonly droppedAttributesCount: number;
+  /** `ScopeSpans.schema_url`; `''` when absent. */
+  readonly schemaUrl: string;
+}
+
+/** A timed event on a span (`Span.Event`). */
+export interface SpanEvent {
+  readonly timeUnixNano: bigint;
+  readonly name: string;
+  readonly attributes: AttributeMap;
+  readonly droppedAttributesCount: number;
+}
+
+/** A link from a span to another span, possibly of another trace (`Span.Link`). */
+export interface SpanLink {
+  /** 32 lower-case hex digits. */
+  readonly traceId: string;
+  /** 16 lower-case hex digits. */
+  readonly spanId: string;
+  readonly traceState: string;
+  readonly attributes: AttributeMap;
+  readonly droppedAttributesCount: number;
+  readonly flags: number;
+}
+
+/** A span's status (`Status`). */
+export interface SpanStatus {
+  readonly code: StatusCode;
+  readonly message: string;
+}
+
+/**
+ * A normalised span: what every layer past `src/otlp` sees, whichever encoding or transport it came by.
+ * Ids are lower-case hex, times are bigint nanoseconds since the Unix epoch.
+ */
+export interface Span {
+  /** 32 lower-case hex digits. */
+  readonly traceId: string;
+  /** 16 lower-case hex digits. */
+  readonly spanId: string;
+  /** 16 lower-case hex digits, or `undefined` for a root span (empty or absent on the wire). */
+  readonly parentSpanId: string | undefined;
+  readonly traceState: string;
+  readonly name: string;
+  readonly kind: SpanKind;
+  readonly startTimeUnixNano: bigint;
+  readonly endTimeUnixNano: bigint;
+  readonly attributes: AttributeMap;
+  readonly droppedAttributesCount: number;
+  readonly events: readonly SpanEvent[];
+  readonly droppedEventsCount: number;
+  readonly links: readonly SpanLink[];
+  readonly droppedLinksCount: number;
+  readonly status: SpanStatus;
+  /** `Span.flags`: low 8 bits are W3C trace flags; 0x100 has-is-remote, 0x200 parent-is-remote. */
+  readonly flags: number;
+  readonly resource: Resource;
+  readonly scope: InstrumentationScope;
+}
+
+/** The `service.name` resource attribute of a span, or `undefined`. */
+export function serviceNameOf(span: Span): string | undefined {
+  const name = span.resource.attributes['service.name'];
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** A span's duration in nanoseconds (0 when the end precedes the start). */
+export function durationNanosOf(span: Span): bigint {
+  const d = span.endTimeUnixNano - span.startTimeUnixNano;
+  return d > 0n ? d : 0n;
+}
