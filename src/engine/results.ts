@@ -1,0 +1,102 @@
+import type { SourcePosition } from '../errors.ts';
+
+/**
+ * The read-only public result model. The engine produces it; reporters, matchers and the CLI read it and
+ * never see the engine's internals. Every value here is plain data (JSON-serialisable but for nothing:
+ * times are decimal strings of nanoseconds).
+ */
+
+/** A span as a report shows it. */
+export interface SpanSummary {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | undefined;
+  readonly name: string;
+  readonly service: string | undefined;
+  /** Lower-case kind name, e.g. `server`. */
+  readonly kind: string;
+  /** Lower-case status name, e.g. `error`. */
+  readonly status: string;
+  readonly statusMessage: string;
+  /** Decimal nanoseconds since the epoch. */
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly durationMillis: number;
+  /** Span attributes, values converted for JSON (see `attributeValueToJson`). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** A node of a trace drawing: the span, its children, and whether the failure points at it. */
+export interface TraceTreeNode {
+  readonly span: SpanSummary;
+  /** True for the spans the failure is about (drawn marked). */
+  readonly marked: boolean;
+  /** A note shown beside the span, e.g. `missed: service = "orders"`. */
+  readonly note?: string;
+  /** Clock-skew adjustment applied to this span, in nanoseconds (decimal string), when any. */
+  readonly skewAdjustmentNanos?: string;
+  readonly children: readonly TraceTreeNode[];
+}
+
+/** A trace as a failure shows it: its roots (and orphans, as extra roots flagged `orphan`). */
+export interface TraceTree {
+  readonly traceId: string;
+  readonly roots: readonly (TraceTreeNode & { readonly orphan?: boolean })[];
+}
+
+/** For a selector that matched nothing: a near miss and the clauses it failed. */
+export interface NearMiss {
+  readonly span: SpanSummary;
+  /** Clauses of the selector this span did not satisfy, as source text, e.g. `kind = server`. */
+  readonly missedClauses: readonly string[];
+}
+
+/** The result of one expectation. */
+export interface ExpectationResult {
+  readonly name: string;
+  /** The kind of expectation: `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, or `traces` for the spec's trace selection. */
+  readonly kind: string;
+  readonly passed: boolean;
+  /** One line for a pass; for a failure, what went wrong in words a person can act on. */
+  readonly message: string;
+  /** What was expected, as text (e.g. `at least 1 span`, `p95 <= 300ms`). */
+  readonly expected: string;
+  /** What was found, as text (e.g. `0 spans`, `p95 = 412ms`). */
+  readonly actual: string;
+  /** The spans the result is about (the offending ones for a failure). */
+  readonly spans: readonly SpanSummary[];
+  /** Near misses when a selector matched nothing. */
+  readonly nearMisses?: readonly NearMiss[];
+  /** The relevant trace, drawn, for a failure. */
+  readonly trace?: TraceTree;
+  /** Where the expectation is written, when it came from a file. */
+  readonly source?: SourcePosition;
+}
+
+/** The result of one spec. */
+export interface SpecResult {
+  readonly name: string;
+  /** The spec file, when it came from one. */
+  readonly file?: string;
+  readonly source?: SourcePosition;
+  readonly passed: boolean;
+  /** How many traces the spec's trace selection matched. */
+  readonly matchedTraceCount: number;
+  readonly expectations: readonly ExpectationResult[];
+  readonly durationMillis: number;
+}
+
+/** The result of evaluating specs against one run. */
+export interface RunResult {
+  readonly runId: string;
+  readonly passed: boolean;
+  readonly specs: readonly SpecResult[];
+  /** Spans and traces the run held when judged. */
+  readonly spanCount: number;
+  readonly traceCount: number;
+  /** Whether the run had settled (quiet, no orphans) or the deadline came first. */
+  readonly settled: boolean;
+  /** Notes about the run itself: evictions, unclaimed traces, propagation diagnostics. */
+  readonly notes: readonly string[];
+  readonly durationMillis: number;
+}
