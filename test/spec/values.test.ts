@@ -95,7 +95,7 @@ describe('interpolate', () => {
   it('substitutes env and vars, and $${ escapes', () => {
     const result = interpolate('svc=${env:SVC} id=${var:orderId} n=${var:n} lit=$${env:X}', {
       env: { SVC: 'orders' },
-      vars: new Map([['orderId', 'o-17'], ['n', 3]]),
+      vars: new Map<string, string | number>([['orderId', 'o-17'], ['n', 3]]),
     });
     expect(result).toEqual({ ok: true, value: 'svc=orders id=o-17 n=3 lit=${env:X}' });
   });
