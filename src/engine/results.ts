@@ -71,6 +71,8 @@ export interface ExpectationResult {
   readonly trace?: TraceTree;
   /** Where the expectation is written, when it came from a file. */
   readonly source?: SourcePosition;
+  /** How long judging this expectation took, when the engine measured it (JUnit `testcase time`). */
+  readonly durationMillis?: number;
 }
 
 /** The result of one spec. */
