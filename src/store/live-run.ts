@@ -1,0 +1,243 @@
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
+import type { TraceAssembly } from './trace-assembly.ts';
+
+/** Default quiet period of {@link LiveRun.settled}, in milliseconds. */
+export const DEFAULT_QUIET_MILLIS = 200;
+/** Default deadline of {@link LiveRun.settled}, in milliseconds. */
+export const DEFAULT_SETTLE_TIMEOUT_MILLIS = 10_000;
+
+/** Where a run stands: receiving, dropped by the memory bound, or its collector closed. */
+export type RunState = 'live' | 'evicted' | 'closed';
+
+/** One pending `settled()` call. */
+interface SettleWaiter {
+  readonly quietMillis: number;
+  readonly startedAtMillis: number;
+  quietTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly timeoutTimer: ReturnType<typeof setTimeout>;
+  readonly resolve: (outcome: SettleOutcome) => void;
+}
+
+/**
+ * The live view of one test run in the store: the traces that carry its run id or inherited it, as they arrive.
+ *
+ * Obtained from {@link SpanStore.run} (or `collector.run(id)`); the store feeds it. It is a {@link RunSource},
+ * so the engine can evaluate specs against it while spans keep arriving.
+ *
+ * @example
+ * ```ts
+ * const run = store.run('run-42');
+ * const outcome = await run.settled({ quietMillis: 200, timeoutMillis: 5000 });
+ * if (!outcome.settled) console.warn(`run not settled: ${outcome.reason}`);
+ * for (const trace of run.traces()) console.log(trace.traceId, trace.spans.length);
+ * ```
+ */
+export class LiveRun implements RunSource {
+  readonly id: string;
+  /** When the store created the run (epoch milliseconds). */
+  readonly createdAtMillis = Date.now();
+  private readonly assemblies = new Map<string, TraceAssembly>();
+  private readonly listeners = new Set<() => void>();
+  private readonly waiters = new Set<SettleWaiter>();
+  private readonly reportListenerError: (error: unknown) => void;
+  private currentState: RunState = 'live';
+  private spanTotal = 0;
+  private orphanTotal = 0;
+  /** Monotonic time (performance.now()) of the last arrival; -Infinity before any. */
+  private lastArrivalMillis = Number.NEGATIVE_INFINITY;
+  private tracesCache: readonly Trace[] | undefined;
+  private spansCache: readonly Span[] | undefined;
+  private evictedSpans = 0;
+
+  /** Created by the store; `reportListenerError` receives what a change listener throws. */
+  constructor(id: string, reportListenerError: (error: unknown) => void) {
+    this.id = id;
+    this.reportListenerError = reportListenerError;
+  }
+
+  /** `live`, `evicted` (the store's span cap dropped the whole run) or `closed`. */
+  get state(): RunState {
+    return this.currentState;
+  }
+
+  /** Distinct spans held (0 once evicted). */
+  get spanCount(): number {
+    return this.spanTotal;
+  }
+
+  /** Traces held. */
+  get traceCount(): number {
+    return this.assemblies.size;
+  }
+
+  /** Spans waiting for a parent that has not arrived. */
+  get orphanCount(): number {
+    return this.orphanTotal;
+  }
+
+  /** How many spans the run held when it was evicted (0 unless evicted). */
+  get evictedSpanCount(): number {
+    return this.evictedSpans;
+  }
+
+  /** The run's reconstructed traces, ordered by start time then trace id. Cached until the next arrival. */
+  traces(): readonly Trace[] {
+    if (this.tracesCache === undefined) {
+      const traces: Trace[] = [];
+      for (const assembly of this.assemblies.values()) traces.push(assembly.build());
+      traces.sort(compareTraces);
+      this.tracesCache = traces;
+    }
+    return this.tracesCache;
+  }
+
+  /** One trace of the run, if held. */
+  trace(traceId: string): Trace | undefined {
+    return this.assemblies.get(traceId.toLowerCase())?.build();
+  }
+
+  /** Every span of the run, trace by trace (in {@link traces} order), each trace's spans by start time. */
+  spans(): readonly Span[] {
+    if (this.spansCache === undefined) this.spansCache = this.traces().flatMap((trace) => trace.spans);
+    return this.spansCache;
+  }
+
+  /** Calls `listener` after spans are added to the run; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Waits until the run has been quiet for `quietMillis` with no span waiting for its parent, or until
+   * `timeoutMillis` passes. Never rejects: the outcome says how the wait ended.
+   *
+   * Quiet is measured from the later of the last arrival and the call. The quiet timer is a deadline re-armed
+   * only when it fires early (an arrival moved the deadline), so a busy run costs one timer, not one per span.
+   * While an orphan waits, no quiet deadline is armed: only its parent's arrival (or the timeout) can end the wait.
+   */
+  settled(options: SettleOptions = {}): Promise<SettleOutcome> {
+    const quietMillis = nonNegative(options.quietMillis, DEFAULT_QUIET_MILLIS);
+    const timeoutMillis = nonNegative(options.timeoutMillis, DEFAULT_SETTLE_TIMEOUT_MILLIS);
+    const startedAtMillis = performance.now();
+    if (this.currentState !== 'live') return Promise.resolve(this.outcome(this.currentState, startedAtMillis));
+    return new Promise((resolve) => {
+      const waiter: SettleWaiter = {
+        quietMillis,
+        startedAtMillis,
+        quietTimer: undefined,
+        timeoutTimer: setTimeout(() => this.finish(waiter, 'timeout'), timeoutMillis),
+        resolve,
+      };
+      this.waiters.add(waiter);
+      this.armQuiet(waiter);
+    });
+  }
+
+  /** @internal Store use: takes over a trace (claimed, or first tagged span). */
+  adoptTrace(assembly: TraceAssembly): void {
+    this.assemblies.set(assembly.traceId, assembly);
+    this.spanTotal += assembly.spanCount;
+    this.orphanTotal += assembly.orphanCount;
+    this.invalidate();
+  }
+
+  /** @internal Store use: the assembly holding a trace of this run. */
+  assemblyOf(traceId: string): TraceAssembly | undefined {
+    return this.assemblies.get(traceId);
+  }
+
+  /** @internal Store use: adds a span to one of the run's traces; returns whether it was new. */
+  addSpan(assembly: TraceAssembly, span: Span): boolean {
+    const outcome = assembly.add(span);
+    if (outcome.added) this.spanTotal++;
+    this.orphanTotal += outcome.orphanDelta;
+    this.invalidate();
+    return outcome.added;
+  }
+
+  /** @internal Store use: spans arrived; re-arms settle deadlines, then tells listeners. */
+  arrived(): void {
+    this.lastArrivalMillis = performance.now();
+    for (const waiter of this.waiters) {
+      if (waiter.quietTimer === undefined) this.armQuiet(waiter);
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.reportListenerError(error);
+      }
+    }
+  }
+
+  /** @internal Store use: drops every span; pending and later waits resolve with reason `evicted`. */
+  evict(): TraceAssembly[] {
+    const dropped = [...this.assemblies.values()];
+    this.evictedSpans = this.spanTotal;
+    this.end('evicted');
+    this.assemblies.clear();
+    this.spanTotal = 0;
+    this.orphanTotal = 0;
+    this.invalidate();
+    return dropped;
+  }
+
+  /** @internal Store use: the collector closed; pending and later waits resolve with reason `closed`. */
+  close(): void {
+    if (this.currentState === 'live') this.end('closed');
+  }
+
+  private end(state: RunState): void {
+    this.currentState = state;
+    for (const waiter of [...this.waiters]) this.finish(waiter, state === 'evicted' ? 'evicted' : 'closed');
+  }
+
+  private invalidate(): void {
+    this.tracesCache = undefined;
+    this.spansCache = undefined;
+  }
+
+  private armQuiet(waiter: SettleWaiter): void {
+    waiter.quietTimer = undefined;
+    if (this.orphanTotal > 0) return;
+    const quietSince = Math.max(this.lastArrivalMillis, waiter.startedAtMillis);
+    const remaining = quietSince + waiter.quietMillis - performance.now();
+    if (remaining <= 0) {
+      this.finish(waiter, 'quiet');
+      return;
+    }
+    waiter.quietTimer = setTimeout(() => this.armQuiet(waiter), Math.ceil(remaining));
+  }
+
+  private finish(waiter: SettleWaiter, reason: SettleOutcome['reason']): void {
+    if (!this.waiters.delete(waiter)) return;
+    clearTimeout(waiter.timeoutTimer);
+    if (waiter.quietTimer !== undefined) clearTimeout(waiter.quietTimer);
+    waiter.resolve(this.outcome(reason, waiter.startedAtMillis));
+  }
+
+  private outcome(reason: SettleOutcome['reason'], startedAtMillis: number): SettleOutcome {
+    return {
+      settled: reason === 'quiet',
+      reason,
+      spanCount: this.spanTotal,
+      traceCount: this.assemblies.size,
+      orphanCount: this.orphanTotal,
+      waitedMillis: Math.round(performance.now() - startedAtMillis),
+    };
+  }
+}
+
+function compareTraces(a: Trace, b: Trace): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  return a.traceId < b.traceId ? -1 : a.traceId > b.traceId ? 1 : 0;
+}
+
+function nonNegative(value: number | undefined, fallback: number): number {
+  return value === undefined || !Number.isFinite(value) || value < 0 ? fallback : value;
+}

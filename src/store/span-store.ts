@@ -1,0 +1,288 @@
+import { TracecheckError } from '../errors.ts';
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import { LiveRun } from './live-run.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, runIdCarriedBy } from './run-correlation.ts';
+import type { CorrelationLookup, SpanCorrelator } from './run-correlation.ts';
+import type { IngestContext, SpanSink } from './span-sink.ts';
+import { TraceAssembly } from './trace-assembly.ts';
+
+/** Default cap on spans held by all runs together. */
+export const DEFAULT_MAX_SPANS = 1_000_000;
+/** Default cap on untagged spans of unknown traces held while waiting for a run to claim them. */
+export const DEFAULT_MAX_UNCLAIMED_SPANS = 100_000;
+
+/** A run dropped whole because the store went over its span cap. */
+export interface RunEviction {
+  readonly runId: string;
+  /** Spans the run held when it was dropped. */
+  readonly spanCount: number;
+  readonly traceCount: number;
+  readonly reason: 'max-spans';
+}
+
+/** Options of {@link SpanStore}. */
+export interface SpanStoreOptions {
+  /** Cap on spans held by all runs together; over it, the oldest run is dropped whole. Default 1,000,000. */
+  readonly maxSpans?: number;
+  /** Cap on untagged spans waiting in the unclaimed pool; over it, the oldest unclaimed trace is dropped. Default 100,000. */
+  readonly maxUnclaimedSpans?: number;
+  /** Resource or span attribute carrying the run id. Default `test.run.id`. */
+  readonly runIdAttribute?: string;
+  /**
+   * Further rules that put spans of unowned traces into runs, tried in order after the span's own tags and trace
+   * inheritance (e.g. {@link linkedTraceCorrelator}). Default none.
+   */
+  readonly correlators?: readonly SpanCorrelator[];
+  /** Called when a run is evicted (also available as {@link SpanStore.onEvict}). */
+  readonly onEvict?: (eviction: RunEviction) => void;
+  /** Receives what a change or eviction listener throws (the store itself carries on). Default: `console.error`. */
+  readonly onListenerError?: (error: unknown) => void;
+}
+
+/** Counters describing what the store holds and what it dropped. */
+export interface SpanStoreStats {
+  /** Spans held by runs. */
+  readonly spanCount: number;
+  readonly runCount: number;
+  /** Untagged spans of unknown traces, waiting to be claimed. */
+  readonly unclaimedSpanCount: number;
+  readonly unclaimedTraceCount: number;
+  /** Unclaimed spans dropped by the unclaimed cap. */
+  readonly droppedUnclaimedSpanCount: number;
+  /** Spans that arrived for a run already evicted, and were dropped. */
+  readonly droppedEvictedRunSpanCount: number;
+  readonly evictedRunCount: number;
+}
+
+/**
+ * The store: the {@link SpanSink} receivers feed, sorting spans into test runs and assembling their traces.
+ *
+ * A span belongs to a run when it carries the run id (span attribute, resource attribute, or the request's run id:
+ * see {@link runIdCarriedBy}), or when its trace already belongs to the run: once any span of a trace is tagged,
+ * the whole trace is the run's, whichever service sent the other spans and whenever they arrive. Untagged spans of
+ * traces no run owns wait in a bounded unclaimed pool, so a tagged span arriving later still brings its trace's
+ * earlier spans along; what is never claimed stays queryable ({@link unclaimedTraces}) for diagnostics.
+ *
+ * A trace belongs to one run: the first claim wins, and a later span tagged with another run id follows the
+ * trace's owner.
+ *
+ * Memory is bounded: when runs together hold more than `maxSpans` spans, the oldest run is evicted whole (its view
+ * reports `state: 'evicted'` and its `settled()` resolves with reason `evicted`) and `onEvict` is told.
+ *
+ * @example
+ * ```ts
+ * const store = new SpanStore({ maxSpans: 100_000 });
+ * store.ingest(spans, { transport: 'memory', runId: 'run-42' });
+ * const run = store.run('run-42');
+ * await run.settled({ quietMillis: 100 });
+ * console.log(run.traces().length);
+ * ```
+ */
+export class SpanStore implements SpanSink, CorrelationLookup {
+  private readonly maxSpans: number;
+  private readonly maxUnclaimedSpans: number;
+  private readonly runIdAttribute: string;
+  private readonly correlators: readonly SpanCorrelator[];
+  private readonly reportListenerError: (error: unknown) => void;
+  private readonly evictListeners = new Set<(eviction: RunEviction) => void>();
+  /** Runs by id, in creation order (eviction takes the oldest); evicted runs stay as tombstones. */
+  private readonly runsById = new Map<string, LiveRun>();
+  private readonly ownerByTraceId = new Map<string, LiveRun>();
+  /** Traces no run owns yet, in order of first arrival (the oldest is dropped first). */
+  private readonly unclaimed = new Map<string, TraceAssembly>();
+  private runSpans = 0;
+  private unclaimedSpans = 0;
+  private droppedUnclaimed = 0;
+  private droppedForEvictedRuns = 0;
+  private evictedRuns = 0;
+  private closed = false;
+
+  constructor(options: SpanStoreOptions = {}) {
+    this.maxSpans = positiveInteger(options.maxSpans, DEFAULT_MAX_SPANS);
+    this.maxUnclaimedSpans = positiveInteger(options.maxUnclaimedSpans, DEFAULT_MAX_UNCLAIMED_SPANS, true);
+    this.runIdAttribute = options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE;
+    this.correlators = options.correlators ?? [];
+    this.reportListenerError = options.onListenerError ?? ((error) => console.error('tracecheck: a store listener threw', error));
+    if (options.onEvict !== undefined) this.evictListeners.add(options.onEvict);
+  }
+
+  /** Sorts spans into runs (or the unclaimed pool), then enforces the caps, then tells each touched run. */
+  ingest(spans: readonly Span[], context: IngestContext): void {
+    if (spans.length === 0) return;
+    const touched = new Set<LiveRun>();
+    for (const span of spans) {
+      const run = this.runOf(span, context);
+      if (run === undefined) {
+        this.holdUnclaimed(span);
+        continue;
+      }
+      if (run.state === 'evicted') {
+        this.droppedForEvictedRuns++;
+        continue;
+      }
+      const assembly = run.assemblyOf(span.traceId) as TraceAssembly;
+      if (run.addSpan(assembly, span)) this.runSpans++;
+      touched.add(run);
+    }
+    this.trimUnclaimed();
+    this.evictOverCap();
+    for (const run of touched) {
+      if (run.state !== 'evicted') run.arrived();
+    }
+  }
+
+  /**
+   * The run with this id, created empty if the store has not seen it (spans may arrive after the view is taken).
+   * An evicted run is returned as it is: its state says so.
+   */
+  run(runId: string): LiveRun {
+    let run = this.runsById.get(runId);
+    if (run === undefined) {
+      run = new LiveRun(runId, this.reportListenerError);
+      if (this.closed) run.close();
+      this.runsById.set(runId, run);
+    }
+    return run;
+  }
+
+  /** The run with this id, if the store has seen it; never creates one. */
+  findRun(runId: string): LiveRun | undefined {
+    return this.runsById.get(runId);
+  }
+
+  /** Every run, oldest first, evicted ones included. */
+  runs(): readonly LiveRun[] {
+    return [...this.runsById.values()];
+  }
+
+  /** The run that owns a trace, if one does. */
+  ownerOfTrace(traceId: string): string | undefined {
+    return this.ownerByTraceId.get(traceId.toLowerCase())?.id;
+  }
+
+  /**
+   * Claims a trace for a run before (or after) its spans arrive: a test that generates its own trace id can
+   * register it, so untagged spans of that trace join the run. Spans already waiting in the unclaimed pool move
+   * into the run. Returns false when another run already owns the trace or the run was evicted.
+   */
+  claimTrace(traceId: string, runId: string): boolean {
+    const id = traceId.toLowerCase();
+    const owner = this.ownerByTraceId.get(id);
+    if (owner !== undefined) return owner.id === runId;
+    const run = this.run(runId);
+    if (run.state === 'evicted') return false;
+    const had = this.unclaimed.has(id);
+    this.assign(id, run);
+    if (had) {
+      this.evictOverCap();
+      if (run.state !== 'evicted') run.arrived();
+    }
+    return true;
+  }
+
+  /** Traces of untagged spans no run has claimed (yet), oldest first. */
+  unclaimedTraces(): readonly Trace[] {
+    return [...this.unclaimed.values()].map((assembly) => assembly.build());
+  }
+
+  /** Calls `listener` whenever a run is evicted; returns an unsubscribe function. */
+  onEvict(listener: (eviction: RunEviction) => void): () => void {
+    this.evictListeners.add(listener);
+    return () => {
+      this.evictListeners.delete(listener);
+    };
+  }
+
+  /** What the store holds and what it dropped. */
+  stats(): SpanStoreStats {
+    return {
+      spanCount: this.runSpans,
+      runCount: this.runsById.size,
+      unclaimedSpanCount: this.unclaimedSpans,
+      unclaimedTraceCount: this.unclaimed.size,
+      droppedUnclaimedSpanCount: this.droppedUnclaimed,
+      droppedEvictedRunSpanCount: this.droppedForEvictedRuns,
+      evictedRunCount: this.evictedRuns,
+    };
+  }
+
+  /** Ends every pending settle wait with reason `closed`; spans already held stay readable. */
+  close(): void {
+    this.closed = true;
+    for (const run of this.runsById.values()) run.close();
+  }
+
+  /** The run a span goes to: its trace's owner, else its own tag, else a correlator's answer; claims on the way. */
+  private runOf(span: Span, context: IngestContext): LiveRun | undefined {
+    const owner = this.ownerByTraceId.get(span.traceId);
+    if (owner !== undefined) return owner;
+    let runId = runIdCarriedBy(span, context, this.runIdAttribute);
+    for (let i = 0; runId === undefined && i < this.correlators.length; i++) {
+      runId = (this.correlators[i] as SpanCorrelator)(span, this);
+    }
+    if (runId === undefined) return undefined;
+    const run = this.run(runId);
+    if (run.state !== 'evicted') this.assign(span.traceId, run);
+    return run;
+  }
+
+  /** Makes `run` the trace's owner, moving any unclaimed spans of the trace into it. */
+  private assign(traceId: string, run: LiveRun): void {
+    this.ownerByTraceId.set(traceId, run);
+    const waiting = this.unclaimed.get(traceId);
+    if (waiting !== undefined) {
+      this.unclaimed.delete(traceId);
+      this.unclaimedSpans -= waiting.spanCount;
+      this.runSpans += waiting.spanCount;
+      run.adoptTrace(waiting);
+    } else {
+      run.adoptTrace(new TraceAssembly(traceId));
+    }
+  }
+
+  private holdUnclaimed(span: Span): void {
+    let assembly = this.unclaimed.get(span.traceId);
+    if (assembly === undefined) {
+      assembly = new TraceAssembly(span.traceId);
+      this.unclaimed.set(span.traceId, assembly);
+    }
+    if (assembly.add(span).added) this.unclaimedSpans++;
+  }
+
+  private trimUnclaimed(): void {
+    for (const [traceId, assembly] of this.unclaimed) {
+      if (this.unclaimedSpans <= this.maxUnclaimedSpans) break;
+      this.unclaimed.delete(traceId);
+      this.unclaimedSpans -= assembly.spanCount;
+      this.droppedUnclaimed += assembly.spanCount;
+    }
+  }
+
+  private evictOverCap(): void {
+    if (this.runSpans <= this.maxSpans) return;
+    for (const run of this.runsById.values()) {
+      if (this.runSpans <= this.maxSpans) break;
+      if (run.state === 'evicted' || run.spanCount === 0) continue;
+      const eviction: RunEviction = { runId: run.id, spanCount: run.spanCount, traceCount: run.traceCount, reason: 'max-spans' };
+      this.runSpans -= run.spanCount;
+      for (const assembly of run.evict()) this.ownerByTraceId.delete(assembly.traceId);
+      this.evictedRuns++;
+      for (const listener of this.evictListeners) {
+        try {
+          listener(eviction);
+        } catch (error) {
+          this.reportListenerError(error);
+        }
+      }
+    }
+  }
+}
+
+function positiveInteger(value: number | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    throw new TracecheckError('TC_USAGE', `store caps must be ${allowZero ? 'non-negative' : 'positive'} integers, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,169 @@
+import type { Span } from '../model/span.ts';
+import type { SpanNode, Trace } from '../model/trace.ts';
+
+/** A {@link SpanNode} while it is being built; exposed read-only through the model type. */
+interface MutableNode {
+  span: Span;
+  parent: MutableNode | undefined;
+  children: MutableNode[];
+  depth: number;
+}
+
+/** What adding one span did, so owners can keep their counters without rescanning. */
+export interface AddOutcome {
+  /** False when the span id was already stored (the new copy is dropped and counted). */
+  readonly added: boolean;
+  /** Change in the number of spans waiting for a parent that has not arrived (may be negative). */
+  readonly orphanDelta: number;
+}
+
+/**
+ * The spans received so far for one trace id, and the model {@link Trace} built from them on demand.
+ *
+ * Spans are kept once per span id; later copies are counted as duplicates (exporters retry, and an exporter may
+ * resend a batch the receiver already took). The number of spans waiting for a missing parent is kept
+ * incrementally, so settling can ask for it on every arrival. The built trace is cached until the next change:
+ * the engine asks for traces on every change of the run, and most traces of a run do not change between asks.
+ */
+export class TraceAssembly {
+  readonly traceId: string;
+  private readonly spansById = new Map<string, Span>();
+  /** Parent span id → how many received spans name it while it has not arrived. */
+  private readonly waitingByParentId = new Map<string, number>();
+  private orphans = 0;
+  private duplicates = 0;
+  private cached: Trace | undefined;
+
+  constructor(traceId: string) {
+    this.traceId = traceId;
+  }
+
+  /** Distinct spans held. */
+  get spanCount(): number {
+    return this.spansById.size;
+  }
+
+  /** Spans whose parent span id names a span not (yet) received. */
+  get orphanCount(): number {
+    return this.orphans;
+  }
+
+  /** Copies of an already-held span id that arrived and were dropped. */
+  get duplicateSpanCount(): number {
+    return this.duplicates;
+  }
+
+  /** Whether a span with this id is held. */
+  has(spanId: string): boolean {
+    return this.spansById.has(spanId);
+  }
+
+  /** Every held span, in arrival order. */
+  heldSpans(): IterableIterator<Span> {
+    return this.spansById.values();
+  }
+
+  /** Adds one span of this trace (the caller checks the trace id). */
+  add(span: Span): AddOutcome {
+    const spanId = span.spanId;
+    if (this.spansById.has(spanId)) {
+      this.duplicates++;
+      this.cached = undefined;
+      return { added: false, orphanDelta: 0 };
+    }
+    this.spansById.set(spanId, span);
+    this.cached = undefined;
+    let delta = 0;
+    const parentId = span.parentSpanId;
+    if (parentId !== undefined && !this.spansById.has(parentId)) {
+      this.waitingByParentId.set(parentId, (this.waitingByParentId.get(parentId) ?? 0) + 1);
+      delta++;
+    }
+    const waitingForThis = this.waitingByParentId.get(spanId);
+    if (waitingForThis !== undefined) {
+      this.waitingByParentId.delete(spanId);
+      delta -= waitingForThis;
+    }
+    this.orphans += delta;
+    return { added: true, orphanDelta: delta };
+  }
+
+  /** The trace as the model shows it; rebuilt only when a span arrived since the last call. */
+  build(): Trace {
+    if (this.cached === undefined) this.cached = this.assemble();
+    return this.cached;
+  }
+
+  private assemble(): Trace {
+    const spans = [...this.spansById.values()].sort(compareSpans);
+    const nodes = new Map<string, MutableNode>();
+    for (const span of spans) nodes.set(span.spanId, { span, parent: undefined, children: [], depth: 0 });
+
+    const roots: MutableNode[] = [];
+    const orphans: MutableNode[] = [];
+    let start: bigint | undefined;
+    let end: bigint | undefined;
+    // Spans are visited in start order, so every children array ends up ordered by start time, then span id.
+    for (const span of spans) {
+      const node = nodes.get(span.spanId) as MutableNode;
+      const parentId = span.parentSpanId;
+      const parent = parentId === undefined || parentId === span.spanId ? undefined : nodes.get(parentId);
+      if (parentId === undefined) roots.push(node);
+      else if (parent === undefined) orphans.push(node);
+      else {
+        node.parent = parent;
+        parent.children.push(node);
+      }
+      if (start === undefined || span.startTimeUnixNano < start) start = span.startTimeUnixNano;
+      if (end === undefined || span.endTimeUnixNano > end) end = span.endTimeUnixNano;
+    }
+
+    const reached = new Set<MutableNode>();
+    for (const top of [...roots, ...orphans]) setDepths(top, reached);
+    // A parent chain that loops back on itself (bad instrumentation) reaches no root; each such cycle is broken
+    // at its earliest span, which is reported as an orphan so nothing is silently lost.
+    if (reached.size < spans.length) {
+      for (const span of spans) {
+        const node = nodes.get(span.spanId) as MutableNode;
+        if (reached.has(node)) continue;
+        const parent = node.parent;
+        if (parent !== undefined) parent.children.splice(parent.children.indexOf(node), 1);
+        node.parent = undefined;
+        orphans.push(node);
+        setDepths(node, reached);
+      }
+    }
+
+    return {
+      traceId: this.traceId,
+      spans,
+      roots,
+      orphans,
+      nodesBySpanId: nodes as ReadonlyMap<string, SpanNode>,
+      duplicateSpanCount: this.duplicates,
+      startTimeUnixNano: start ?? 0n,
+      endTimeUnixNano: end ?? 0n,
+    };
+  }
+}
+
+/** Orders spans by start time, then span id, as the model promises. */
+export function compareSpans(a: Span, b: Span): number {
+  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
+  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
+}
+
+/** Sets depths below `top` iteratively (deep traces must not overflow the stack). */
+function setDepths(top: MutableNode, reached: Set<MutableNode>): void {
+  top.depth = 0;
+  reached.add(top);
+  const stack: MutableNode[] = [top];
+  for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
+    for (const child of node.children) {
+      if (reached.has(child)) continue;
+      child.depth = node.depth + 1;
+      reached.add(child);
+      stack.push(child);
+    }
+  }
+}
