@@ -1,0 +1,140 @@
+import * as grpc from '@grpc/grpc-js';
+import { TracecheckError } from '../errors.ts';
+import { decodeExportRequestProtobuf, encodeExportResponse } from '../otlp/index.ts';
+import type { SpanSink } from '../store/span-sink.ts';
+import { defaultMaxBodyBytes } from './http-handler.ts';
+
+/** The full gRPC method path of OTLP trace export (package `opentelemetry.proto.collector.trace.v1`). */
+export const traceExportMethodPath = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/**
+ * `TraceService` with a pass-through request deserializer: the raw message bytes reach the handler, which
+ * decodes them and answers INVALID_ARGUMENT for bad data (a throwing deserializer would make grpc-js answer
+ * INTERNAL, which exporters treat differently). Responses are already-encoded `ExportTraceServiceResponse` bytes.
+ */
+export const traceServiceDefinition: grpc.ServiceDefinition = {
+  Export: {
+    path: traceExportMethodPath,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+    requestDeserialize: (bytes: Buffer) => bytes,
+    responseSerialize: (value: Uint8Array) => Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+    responseDeserialize: (bytes: Buffer) => bytes,
+  },
+};
+
+/** Options of {@link createTraceServiceHandlers} and {@link listenGrpc}. */
+export interface GrpcReceiverOptions {
+  /** Receives every accepted span, with the call's run id. */
+  readonly sink: SpanSink;
+  /** Metadata key carrying the test-run id (lower-case). Default `x-test-run-id`. */
+  readonly runIdMetadataKey?: string;
+  /** When set, calls need metadata `authorization: Bearer <authToken>`; UNAUTHENTICATED otherwise. */
+  readonly authToken?: string;
+}
+
+/** The unary `Export` implementation, for mounting on a grpc-js server of your own. */
+export function createTraceServiceHandlers(options: GrpcReceiverOptions): grpc.UntypedServiceImplementation {
+  const runIdKey = (options.runIdMetadataKey ?? 'x-test-run-id').toLowerCase();
+  const expectedAuthorization = options.authToken === undefined ? undefined : `Bearer ${options.authToken}`;
+  const { sink } = options;
+
+  const firstString = (metadata: grpc.Metadata, key: string): string | undefined => {
+    const value = metadata.get(key)[0];
+    return typeof value === 'string' ? value : undefined;
+  };
+
+  const exportHandler: grpc.handleUnaryCall<Buffer, Uint8Array> = (call, callback) => {
+    try {
+      if (expectedAuthorization !== undefined && firstString(call.metadata, 'authorization') !== expectedAuthorization) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token: send metadata "authorization: Bearer <token>"' });
+        return;
+      }
+      const decoded = decodeExportRequestProtobuf(call.request);
+      if (!decoded.ok) {
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: `undecodable OTLP protobuf export request: ${decoded.error.message}` });
+        return;
+      }
+      const { spans, rejectedSpans, rejectionMessage } = decoded.value;
+      if (spans.length > 0) {
+        const runId = firstString(call.metadata, runIdKey)?.trim();
+        sink.ingest(spans, { runId: runId === '' ? undefined : runId, transport: 'grpc' });
+      }
+      callback(
+        null,
+        encodeExportResponse('protobuf', rejectedSpans > 0 ? { rejectedSpans, errorMessage: rejectionMessage } : undefined),
+      );
+    } catch (cause) {
+      callback({ code: grpc.status.INTERNAL, details: `internal error in the receiver: ${cause instanceof Error ? cause.message : String(cause)}` });
+    }
+  };
+  return { Export: exportHandler };
+}
+
+/** Options of {@link listenGrpc}. */
+export interface ListenGrpcOptions extends GrpcReceiverOptions {
+  /** Interface to bind, e.g. `127.0.0.1`. */
+  readonly host: string;
+  /** Port to bind; `0` picks a free one. */
+  readonly port: number;
+  /**
+   * Largest accepted message in bytes, after decompression (`grpc.max_receive_message_length`); over it the
+   * call fails with RESOURCE_EXHAUSTED. Default 64 MiB, as the OTLP spec recommends (grpc's own default is 4 MiB).
+   */
+  readonly maxReceiveMessageBytes?: number;
+  /** How long `close()` lets in-flight calls finish before cutting them. Default 10 000. */
+  readonly closeTimeoutMillis?: number;
+}
+
+/** A listening gRPC receiver. */
+export interface GrpcListener {
+  /** e.g. `http://127.0.0.1:4317`: what `OTEL_EXPORTER_OTLP_ENDPOINT` wants for the gRPC exporter. */
+  readonly url: string;
+  readonly port: number;
+  /** Graceful shutdown (`tryShutdown`) bounded by `closeTimeoutMillis`, then `forceShutdown`. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves OTLP/gRPC trace export (unary `TraceService/Export`, plaintext). gzip and deflate compressed
+ * messages are undone by grpc-js before the handler sees them.
+ *
+ * @example
+ * ```ts
+ * const grpcServer = await listenGrpc({ host: '127.0.0.1', port: 0, sink });
+ * // new OTLPTraceExporter({ url: grpcServer.url }) from @opentelemetry/exporter-trace-otlp-grpc
+ * await grpcServer.close();
+ * ```
+ */
+export async function listenGrpc(options: ListenGrpcOptions): Promise<GrpcListener> {
+  const maxReceiveMessageBytes = options.maxReceiveMessageBytes ?? defaultMaxBodyBytes;
+  const closeTimeoutMillis = options.closeTimeoutMillis ?? 10_000;
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxReceiveMessageBytes });
+  server.addService(traceServiceDefinition, createTraceServiceHandlers(options));
+
+  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${hostPart}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, boundPort) => {
+      if (error === null) resolve(boundPort);
+      else reject(new TracecheckError('TC_LISTEN_FAILED', `cannot listen for OTLP/gRPC on ${options.host}:${options.port}: ${error.message}`, { cause: error }));
+    });
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${hostPart}:${port}`,
+    port,
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        const deadline = setTimeout(() => server.forceShutdown(), closeTimeoutMillis);
+        deadline.unref();
+        server.tryShutdown(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,220 @@
+import type { DecodeResult, OtlpEncoding } from '../otlp/decoded-export.ts';
+import {
+  decodeExportRequestJson,
+  decodeExportRequestProtobuf,
+  encodeExportResponse,
+  encodeRpcStatus,
+} from '../otlp/index.ts';
+import type { SpanSink } from '../store/span-sink.ts';
+import { parseContentEncoding, decompressBody, supportedContentCodings } from './content-encoding.ts';
+import type { CorsOptions } from './cors.ts';
+import { createCorsPolicy } from './cors.ts';
+import { contentTypeOfOtlpEncoding, otlpEncodingOfContentType } from './media-type.ts';
+import { readBody } from './read-body.ts';
+import { grpcStatusOfHttpStatus } from './status-codes.ts';
+
+/** One HTTP request as the transport-independent handler sees it. */
+export interface OtlpHttpRequest {
+  /** Upper-case method, e.g. `POST`. */
+  readonly method: string;
+  /** The request target's path; a query string, if any, is ignored for routing. */
+  readonly path: string;
+  /** Header values by lower-case name; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body, whole or streaming (chunked uploads need no `Content-Length`). */
+  readonly body: Uint8Array | AsyncIterable<Uint8Array>;
+}
+
+/** One HTTP answer. Header names are lower-case. */
+export interface OtlpHttpResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Uint8Array;
+}
+
+/** An async request → response function: the OTLP handler itself, or a route composed with it. */
+export type OtlpHttpHandler = (request: OtlpHttpRequest) => Promise<OtlpHttpResponse>;
+
+/** Options of {@link createOtlpHttpHandler}. */
+export interface OtlpHttpHandlerOptions {
+  /** Receives every accepted span, with the request's run id. */
+  readonly sink: SpanSink;
+  /**
+   * Largest accepted body in bytes, checked while the body streams in AND after decompression
+   * (OTLP spec: limit after decompression; default 64 MiB). Over it → 413.
+   */
+  readonly maxBodyBytes?: number;
+  /** Header carrying the test-run id (lower-case). Default `x-test-run-id`. */
+  readonly runIdHeader?: string;
+  /** CORS for browser exporters; off when absent. */
+  readonly cors?: CorsOptions;
+  /** When set, OTLP requests need `Authorization: Bearer <authToken>`; 401 otherwise. */
+  readonly authToken?: string;
+  /**
+   * Answers requests whose path is not an OTLP traces path (`/v1/traces`, `/`), e.g. the sidecar's
+   * `GET /api/...`; without it those get 404. The fallback sees the request untouched (body unread).
+   */
+  readonly fallback?: OtlpHttpHandler;
+}
+
+/** OTLP/HTTP's default body limit: 64 MiB (spec recommendation; the Collector uses 20 MiB). */
+export const defaultMaxBodyBytes = 64 * 1024 * 1024;
+
+/**
+ * Whether `path` is where OTLP/HTTP trace exports go: `/v1/traces`, or `/` because a signal-specific endpoint
+ * variable (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is used as-is, without `/v1/traces` appended.
+ * A trailing slash and a query string are tolerated.
+ */
+export function isOtlpTracesPath(path: string): boolean {
+  const question = path.indexOf('?');
+  const bare = question === -1 ? path : path.slice(0, question);
+  return bare === '/' || bare === '' || bare === '/v1/traces' || bare === '/v1/traces/';
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Creates the OTLP/HTTP trace receiver as a plain async function, independent of any server, so it can be
+ * called in-process or mounted on node:http ({@link listenHttp}) or another framework.
+ *
+ * Every answer follows the OTLP/HTTP spec (see docs/receiver.md for the full table): 200 with an
+ * `ExportTraceServiceResponse` in the request's encoding (with `partial_success` when spans were rejected),
+ * 400 with a `google.rpc.Status` for undecodable data, 413 over the size limit, 415 for an unknown content type
+ * or encoding, 405 for other methods, 404 for other paths. It never rejects: a bug becomes a 500 with a Status
+ * body and the next request is served normally.
+ *
+ * @example
+ * ```ts
+ * const handler = createOtlpHttpHandler({ sink: { ingest: (spans, ctx) => console.log(ctx.runId, spans.length) } });
+ * const response = await handler({
+ *   method: 'POST',
+ *   path: '/v1/traces',
+ *   headers: { 'content-type': 'application/json', 'x-test-run-id': 'run-1' },
+ *   body: new TextEncoder().encode('{"resourceSpans":[]}'),
+ * });
+ * // response.status === 200
+ * ```
+ */
+export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttpHandler {
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const runIdHeader = (options.runIdHeader ?? 'x-test-run-id').toLowerCase();
+  const cors = options.cors === undefined ? undefined : createCorsPolicy(options.cors);
+  const expectedAuthorization = options.authToken === undefined ? undefined : `Bearer ${options.authToken}`;
+  const allow = cors === undefined ? 'POST' : 'POST, OPTIONS';
+  const { sink, fallback } = options;
+
+  const answer = (
+    status: number,
+    encoding: OtlpEncoding,
+    message: string,
+    origin: string | undefined,
+    extraHeaders: Record<string, string> = {},
+  ): OtlpHttpResponse => ({
+    status,
+    headers: {
+      'content-type': contentTypeOfOtlpEncoding(encoding),
+      ...(cors?.responseHeaders(origin) ?? {}),
+      ...extraHeaders,
+    },
+    body: encodeRpcStatus(encoding, grpcStatusOfHttpStatus(status), message),
+  });
+
+  const handleOtlp = async (request: OtlpHttpRequest): Promise<OtlpHttpResponse> => {
+    const { headers } = request;
+    const origin = headers['origin'];
+    const contentType = headers['content-type'];
+    const encoding = otlpEncodingOfContentType(contentType);
+    // Errors found before the encoding is known are answered in JSON: readable by people and curl.
+    const errorEncoding: OtlpEncoding = encoding ?? 'json';
+
+    if (request.method === 'OPTIONS' && cors !== undefined) {
+      if (origin === undefined || !cors.allows(origin)) {
+        return answer(403, 'json', `CORS: origin ${origin === undefined ? '(none)' : `"${origin}"`} is not allowed; add it to cors.allowedOrigins`, origin);
+      }
+      return {
+        status: 204,
+        headers: cors.preflightHeaders(origin, headers['access-control-request-headers']),
+        body: new Uint8Array(0),
+      };
+    }
+    if (request.method !== 'POST') {
+      return answer(405, errorEncoding, `method ${request.method} is not allowed; OTLP/HTTP exports use POST`, origin, { allow });
+    }
+    if (expectedAuthorization !== undefined && headers['authorization'] !== expectedAuthorization) {
+      return answer(401, errorEncoding, 'missing or wrong bearer token: send "Authorization: Bearer <token>"', origin, {
+        'www-authenticate': 'Bearer',
+      });
+    }
+    if (encoding === undefined) {
+      const got = contentType === undefined ? 'no Content-Type' : `Content-Type "${contentType}"`;
+      return answer(415, 'json', `unsupported media type: ${got}; use application/x-protobuf or application/json`, origin);
+    }
+    const codings = parseContentEncoding(headers['content-encoding']);
+    if (!codings.ok) {
+      return answer(415, encoding, codings.error.message, origin, {
+        'accept-encoding': supportedContentCodings.join(', '),
+      });
+    }
+    // A declared length over the limit is refused before reading a byte.
+    const declaredLength = Number(headers['content-length']);
+    if (Number.isFinite(declaredLength) && declaredLength > maxBodyBytes) {
+      return answer(413, encoding, `request body of ${declaredLength} bytes is larger than the limit of ${maxBodyBytes} bytes`, origin, {
+        connection: 'close',
+      });
+    }
+    const raw = await readBody(request.body, maxBodyBytes);
+    if (!raw.ok) {
+      const status = raw.error.kind === 'too-large' ? 413 : 400;
+      return answer(status, encoding, raw.error.message, origin, { connection: 'close' });
+    }
+    const inflated = await decompressBody(raw.value, codings.value, maxBodyBytes);
+    if (!inflated.ok) {
+      const status = inflated.error.kind === 'too-large' ? 413 : inflated.error.kind === 'unsupported' ? 415 : 400;
+      return answer(status, encoding, inflated.error.message, origin);
+    }
+    const bytes = inflated.value;
+    // A zero-length body is an empty request for both encodings (spec: an empty request gets 200).
+    const decoded: DecodeResult =
+      bytes.byteLength === 0
+        ? { ok: true, value: { spans: [], rejectedSpans: 0, rejectionMessage: '' } }
+        : encoding === 'protobuf'
+          ? decodeExportRequestProtobuf(bytes)
+          : decodeExportRequestJson(bytes);
+    if (!decoded.ok) {
+      return answer(400, encoding, `undecodable OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} export request: ${decoded.error.message}`, origin);
+    }
+    const { spans, rejectedSpans, rejectionMessage } = decoded.value;
+    if (spans.length > 0) {
+      const runId = headers[runIdHeader]?.trim();
+      sink.ingest(spans, { runId: runId === '' ? undefined : runId, transport: 'http' });
+    }
+    return {
+      status: 200,
+      headers: { 'content-type': contentTypeOfOtlpEncoding(encoding), ...(cors?.responseHeaders(origin) ?? {}) },
+      body: encodeExportResponse(
+        encoding,
+        rejectedSpans > 0 ? { rejectedSpans, errorMessage: rejectionMessage } : undefined,
+      ),
+    };
+  };
+
+  return async (request) => {
+    try {
+      if (!isOtlpTracesPath(request.path)) {
+        if (fallback !== undefined) return await fallback(request);
+        return answer(404, 'json', `no route for ${request.path}; OTLP/HTTP traces go to POST /v1/traces`, request.headers['origin']);
+      }
+      return await handleOtlp(request);
+    } catch (cause) {
+      return internalError(cause);
+    }
+  };
+}
+
+/** A 500 built without the encoders, in case they are what failed. */
+function internalError(cause: unknown): OtlpHttpResponse {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  // 13 = google.rpc.Code INTERNAL.
+  const body = utf8.encode(JSON.stringify({ code: 13, message: `internal error in the receiver: ${detail}` }));
+  return { status: 500, headers: { 'content-type': 'application/json' }, body };
+}
