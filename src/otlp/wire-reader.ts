@@ -1,0 +1,229 @@
+/**
+ * A malformed protobuf payload: truncated, an impossible wire type, a length past the end of its message.
+ * Thrown inside the decoder only, and turned into an `err` result at its entry point.
+ */
+export class WireFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireFormatError';
+  }
+}
+
+/** Protobuf wire types (encoding spec): VARINT, I64, LEN, SGROUP, EGROUP, I32. 6 and 7 do not exist. */
+const VARINT = 0;
+const I64 = 1;
+const LEN = 2;
+const SGROUP = 3;
+const EGROUP = 4;
+const I32 = 5;
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Strings up to this many bytes are decoded in JavaScript when ASCII; a native call costs more than the loop. */
+const SHORT_STRING_BYTES = 48;
+
+/**
+ * A cursor over protobuf bytes. Reads throw {@link WireFormatError} on truncation, so callers never see
+ * garbage; decoders check after each nested message that it ended exactly at its declared length.
+ */
+export class WireReader {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+  readonly len: number;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.pos = 0;
+    this.len = buf.length;
+  }
+
+  /** A varint truncated to 32 bits, unsigned (tags, lengths, uint32 counts). */
+  uint32(): number {
+    const pos = this.pos;
+    if (pos < this.len) {
+      const b = this.buf[pos] as number;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    return this.uint32Slow();
+  }
+
+  private uint32Slow(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let result = 0;
+    // A varint is at most 10 bytes; bits past the 32nd are dropped, as protobuf does for int32/uint32.
+    for (let shift = 0; shift < 70; shift += 7) {
+      if (pos >= this.len) throw this.truncated('varint');
+      const b = buf[pos++] as number;
+      if (shift < 32) result |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+    throw new WireFormatError(`varint longer than 10 bytes at byte ${this.pos}`);
+  }
+
+  /** A varint as a signed 64-bit integer (`int64`), exactly. */
+  int64(): bigint {
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    let value = 0;
+    let multiplier = 1;
+    // Up to 7 bytes (49 bits) stay exact in a double; longer varints (large or negative) take the bigint path.
+    for (let i = 0; i < 7; i++) {
+      if (pos >= this.len) throw this.truncated('varint');
+      const b = buf[pos++] as number;
+      value += (b & 0x7f) * multiplier;
+      multiplier *= 128;
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt(value);
+      }
+    }
+    pos = start;
+    let result = 0n;
+    for (let shift = 0n; shift < 70n; shift += 7n) {
+      if (pos >= this.len) throw this.truncated('varint');
+      const b = buf[pos++] as number;
+      result |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return BigInt.asIntN(64, result);
+      }
+    }
+    throw new WireFormatError(`varint longer than 10 bytes at byte ${start}`);
+  }
+
+  /** A varint read as a bool (any non-zero value is true). */
+  bool(): boolean {
+    const pos = this.pos;
+    if (pos < this.len && (this.buf[pos] as number) < 0x80) {
+      this.pos = pos + 1;
+      return this.buf[pos] !== 0;
+    }
+    return this.int64() !== 0n;
+  }
+
+  /** `fixed64`, little-endian, as an unsigned bigint (nanosecond timestamps). */
+  fixed64(): bigint {
+    const pos = this.pos;
+    if (pos + 8 > this.len) throw this.truncated('fixed64');
+    this.pos = pos + 8;
+    return this.view.getBigUint64(pos, true);
+  }
+
+  /** `fixed32`, little-endian, unsigned. */
+  fixed32(): number {
+    const pos = this.pos;
+    if (pos + 4 > this.len) throw this.truncated('fixed32');
+    this.pos = pos + 4;
+    return this.view.getUint32(pos, true);
+  }
+
+  /** `double`, little-endian IEEE 754. */
+  double(): number {
+    const pos = this.pos;
+    if (pos + 8 > this.len) throw this.truncated('double');
+    this.pos = pos + 8;
+    return this.view.getFloat64(pos, true);
+  }
+
+  /** Reads a LEN prefix and returns where the field's payload ends; the cursor is at its first byte. */
+  lengthEnd(): number {
+    const length = this.uint32();
+    const end = this.pos + length;
+    if (end > this.len) {
+      throw new WireFormatError(`a length-delimited field of ${length} bytes at byte ${this.pos} runs past the end of the payload (${this.len} bytes)`);
+    }
+    return end;
+  }
+
+  /** A LEN field decoded as UTF-8 (invalid sequences become U+FFFD, as protobufjs and Go's lenient mode do). */
+  string(): string {
+    const end = this.lengthEnd();
+    const start = this.pos;
+    this.pos = end;
+    if (end - start <= SHORT_STRING_BYTES) {
+      const buf = this.buf;
+      let ascii = true;
+      for (let i = start; i < end; i++) {
+        if ((buf[i] as number) >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+    }
+    return utf8.decode(this.buf.subarray(start, end));
+  }
+
+  /** A LEN field copied out as bytes (a copy, so the request buffer can be released). */
+  bytes(): Uint8Array {
+    const end = this.lengthEnd();
+    const out = this.buf.slice(this.pos, end);
+    this.pos = end;
+    return out;
+  }
+
+  /** Throws unless a nested message consumed exactly its declared length. */
+  expectEnd(end: number, what: string): void {
+    if (this.pos !== end) throw new WireFormatError(`${what} overran its length: ended at byte ${this.pos}, declared end ${end}`);
+  }
+
+  /** Skips the payload of a field with the given tag, whatever its wire type (unknown fields are legal). */
+  skip(tag: number): void {
+    const wireType = tag & 7;
+    switch (wireType) {
+      case VARINT:
+        this.int64();
+        return;
+      case I64:
+        this.advance(8, 'fixed64');
+        return;
+      case LEN:
+        this.pos = this.lengthEnd();
+        return;
+      case SGROUP: {
+        // Deprecated groups still parse: skip fields until the EGROUP with the same field number.
+        const fieldNumber = tag >>> 3;
+        for (;;) {
+          if (this.pos >= this.len) throw this.truncated(`group ${fieldNumber}`);
+          const inner = this.tag();
+          if ((inner & 7) === EGROUP) {
+            if (inner >>> 3 !== fieldNumber) throw new WireFormatError(`group ${fieldNumber} closed by end-group ${inner >>> 3} at byte ${this.pos}`);
+            return;
+          }
+          this.skip(inner);
+        }
+      }
+      case I32:
+        this.advance(4, 'fixed32');
+        return;
+      default:
+        throw new WireFormatError(`field ${tag >>> 3} has invalid wire type ${wireType} at byte ${this.pos}`);
+    }
+  }
+
+  /** Reads a field tag, rejecting field number 0 and stray end-group markers. */
+  tag(): number {
+    const tag = this.uint32();
+    if (tag >>> 3 === 0) throw new WireFormatError(`invalid field number 0 at byte ${this.pos - 1}`);
+    return tag;
+  }
+
+  private advance(count: number, what: string): void {
+    if (this.pos + count > this.len) throw this.truncated(what);
+    this.pos += count;
+  }
+
+  private truncated(what: string): WireFormatError {
+    return new WireFormatError(`payload truncated: a ${what} at byte ${this.pos} runs past the end (${this.len} bytes)`);
+  }
+}
