@@ -1,3 +1,8 @@
 export type { DecodedExport, DecodeError, DecodeResult, OtlpEncoding } from './decoded-export.ts';
 export { decodeExportRequestProtobuf } from './decode-protobuf.ts';
 export { decodeExportRequestJson } from './decode-json.ts';
+export type { PartialSuccess } from './encode-response.ts';
+export { encodeExportResponse, encodeRpcStatus } from './encode-response.ts';
+export type { OtlpJsonExportRequest } from './encode-json.ts';
+export { encodeSpansAsOtlpJson } from './encode-json.ts';
+export { PROTO_DIR, otlpProtoRoot } from './proto-root.ts';

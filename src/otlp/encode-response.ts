@@ -1,0 +1,49 @@
+import type { OtlpEncoding } from './decoded-export.ts';
+import { otlpMessageType } from './proto-root.ts';
+
+/** `ExportTracePartialSuccess`: spans the server dropped, and why. The client must not retry them. */
+export interface PartialSuccess {
+  readonly rejectedSpans: number;
+  readonly errorMessage: string;
+}
+
+const utf8 = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Encodes an `ExportTraceServiceResponse` in the request's encoding (an exporter that sent protobuf must get
+ * protobuf back). Without a partial success (or with zero rejected spans and no message) the response is
+ * empty: zero bytes, which is a valid protobuf message, or `{}` in JSON.
+ *
+ * @example
+ * ```ts
+ * const body = encodeExportResponse('json', { rejectedSpans: 2, errorMessage: 'trace id is 15 bytes' });
+ * // {"partialSuccess":{"rejectedSpans":"2","errorMessage":"trace id is 15 bytes"}}
+ * ```
+ */
+export function encodeExportResponse(encoding: OtlpEncoding, partialSuccess?: PartialSuccess): Uint8Array {
+  const partial = partialSuccess !== undefined && (partialSuccess.rejectedSpans !== 0 || partialSuccess.errorMessage !== '') ? partialSuccess : undefined;
+  if (encoding === 'json') {
+    // int64 is written as a decimal string, as OTLP/JSON encoders must.
+    if (partial === undefined) return utf8.encode('{}');
+    return utf8.encode(JSON.stringify({ partialSuccess: { rejectedSpans: String(partial.rejectedSpans), errorMessage: partial.errorMessage } }));
+  }
+  if (partial === undefined) return EMPTY;
+  const type = otlpMessageType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
+  return type.encode(type.fromObject({ partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage: partial.errorMessage } })).finish();
+}
+
+/**
+ * Encodes a `google.rpc.Status` error body (HTTP 4xx/5xx): `code` is a gRPC status code (3 INVALID_ARGUMENT
+ * for bad data), `message` says what was wrong. JSON form: `{"code":3,"message":"..."}`.
+ *
+ * @example
+ * ```ts
+ * const body = encodeRpcStatus('protobuf', 3, 'invalid OTLP protobuf: payload truncated');
+ * ```
+ */
+export function encodeRpcStatus(encoding: OtlpEncoding, code: number, message: string): Uint8Array {
+  if (encoding === 'json') return utf8.encode(JSON.stringify({ code, message }));
+  const type = otlpMessageType('google.rpc.Status');
+  return type.encode(type.fromObject({ code, message })).finish();
+}
