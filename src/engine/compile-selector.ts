@@ -1,0 +1,141 @@
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import type { SelectorAst } from '../spec/selector-ast.ts';
+import { formatSelector } from '../spec/selector-format.ts';
+import { compilePredicate, isStructural, type SpanPredicate } from './select-predicate.ts';
+import { relatedToSet } from './select-structure.ts';
+import { indexTrace, type TraceIndex } from './trace-index.ts';
+
+/** A selector ready to run against traces. Compile once, use on every trace. */
+export interface CompiledSelector {
+  readonly ast: SelectorAst;
+  /** The selector as canonical source text. */
+  readonly text: string;
+  /** Whether it uses structural operators (`>`, `>>`, ...), and so judges spans by their place in the tree. */
+  readonly structural: boolean;
+  /** The spans of `trace` the selector picks, in trace order (start time, then span id). */
+  select(trace: Trace): Span[];
+  /** Whether `span` (a span of `trace`) is in the selected set. A span not in `trace` is judged as a lone span. */
+  matchesSpan(span: Span, trace: Trace): boolean;
+}
+
+/** Evaluates a set expression over a whole trace into a membership mask (1 = selected) by span position. */
+type MaskEvaluator = (index: TraceIndex) => Uint8Array;
+
+function compileMask(ast: SelectorAst): MaskEvaluator {
+  if (!isStructural(ast)) {
+    const predicate = compilePredicate(ast);
+    return (index) => {
+      const spans = index.spans;
+      const mask = new Uint8Array(spans.length);
+      for (let i = 0; i < spans.length; i += 1) if (predicate(spans[i] as Span)) mask[i] = 1;
+      return mask;
+    };
+  }
+  switch (ast.type) {
+    case 'group':
+      return compileMask(ast.inner);
+    case 'not': {
+      const inner = compileMask(ast.operand);
+      return (index) => {
+        const mask = inner(index);
+        for (let i = 0; i < mask.length; i += 1) mask[i] = mask[i] === 1 ? 0 : 1;
+        return mask;
+      };
+    }
+    case 'and':
+    case 'or': {
+      const operands = ast.operands.map(compileMask);
+      const isAnd = ast.type === 'and';
+      return (index) => {
+        const [first, ...rest] = operands as [MaskEvaluator, ...MaskEvaluator[]];
+        const mask = first(index);
+        for (const operand of rest) {
+          const other = operand(index);
+          for (let i = 0; i < mask.length; i += 1) mask[i] = isAnd ? (mask[i] as number) & (other[i] as number) : (mask[i] as number) | (other[i] as number);
+        }
+        return mask;
+      };
+    }
+    case 'structural': {
+      const left = compileMask(ast.left);
+      const right = compileMask(ast.right);
+      const { relation, negated } = ast;
+      return (index) => {
+        const related = relatedToSet(relation, left(index), index);
+        const mask = right(index);
+        const want = negated ? 0 : 1;
+        for (let i = 0; i < mask.length; i += 1) if (mask[i] === 1 && related[i] !== want) mask[i] = 0;
+        return mask;
+      };
+    }
+    default:
+      // Leaves are never structural; isStructural sent them to the predicate path above.
+      return compileMask({ type: 'group', brace: false, inner: ast, offset: ast.offset, length: ast.length });
+  }
+}
+
+/**
+ * Compiles a parsed selector. Conditions become span predicates (regexes, literal conversions and lookup sets
+ * are built here, once); structural operators work on a per-trace index of the tree shared by all selectors.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseSelector('{ service = "orders" && kind = server } > { kind = client }');
+ * if (parsed.ok) {
+ *   const selector = compileSelector(parsed.value);
+ *   for (const trace of run.traces()) console.log(selector.select(trace).map((span) => span.name));
+ * }
+ * ```
+ */
+export function compileSelector(ast: SelectorAst): CompiledSelector {
+  const text = formatSelector(ast);
+  if (!isStructural(ast)) {
+    const predicate: SpanPredicate = compilePredicate(ast);
+    return {
+      ast,
+      text,
+      structural: false,
+      select(trace) {
+        const selected: Span[] = [];
+        for (const span of trace.spans) if (predicate(span)) selected.push(span);
+        return selected;
+      },
+      matchesSpan: (span) => predicate(span),
+    };
+  }
+  const evaluate = compileMask(ast);
+  // Masks are kept per trace object so that asking span by span costs one evaluation per trace.
+  const masks = new WeakMap<Trace, Uint8Array>();
+  const maskOf = (trace: Trace): { index: TraceIndex; mask: Uint8Array } => {
+    const index = indexTrace(trace);
+    let mask = masks.get(trace);
+    if (mask === undefined) {
+      mask = evaluate(index);
+      masks.set(trace, mask);
+    }
+    return { index, mask };
+  };
+  return {
+    ast,
+    text,
+    structural: true,
+    select(trace) {
+      const { index, mask } = maskOf(trace);
+      const selected: Span[] = [];
+      for (let i = 0; i < mask.length; i += 1) if (mask[i] === 1) selected.push(index.spans[i] as Span);
+      return selected;
+    },
+    matchesSpan(span, trace) {
+      const { index, mask } = maskOf(trace);
+      const position = index.positionBySpanId.get(span.spanId);
+      if (position !== undefined && span.traceId === trace.traceId) return mask[position] === 1;
+      return evaluate(loneSpanIndex(span))[0] === 1;
+    },
+  };
+}
+
+/** A one-span tree, for judging a span that is not part of the trace it was asked about. */
+function loneSpanIndex(span: Span): TraceIndex {
+  return { spans: [span], parent: new Int32Array([-1]), positionBySpanId: new Map([[span.spanId, 0]]) };
+}

@@ -1,0 +1,38 @@
+import { attributeValueToJson } from '../model/attribute-value.ts';
+import { durationNanosOf, serviceNameOf, spanKindNames, statusCodeNames, type Span } from '../model/span.ts';
+import type { SpanSummary } from './results.ts';
+
+const NANOS_PER_MILLI = 1_000_000;
+
+/**
+ * Converts a model span into the plain-data {@link SpanSummary} that results and reports carry.
+ * Unknown kind or status numbers (kept as they came off the wire) are shown as their number.
+ *
+ * @example
+ * ```ts
+ * const summary = summarizeSpan(trace.spans[0]);
+ * summary.kind;           // 'server'
+ * summary.durationMillis; // 12.5
+ * ```
+ */
+export function summarizeSpan(span: Span): SpanSummary {
+  const attributes: Record<string, unknown> = {};
+  for (const key of Object.keys(span.attributes)) {
+    attributes[key] = attributeValueToJson(span.attributes[key] ?? null);
+  }
+  return {
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    name: span.name,
+    service: serviceNameOf(span),
+    kind: spanKindNames[span.kind] ?? String(span.kind),
+    status: statusCodeNames[span.status.code] ?? String(span.status.code),
+    statusMessage: span.status.message,
+    startTimeUnixNano: span.startTimeUnixNano.toString(),
+    endTimeUnixNano: span.endTimeUnixNano.toString(),
+    // Durations beyond 2^53 ns (104 days) lose sub-millisecond precision in a number of milliseconds; fine for reports.
+    durationMillis: Number(durationNanosOf(span)) / NANOS_PER_MILLI,
+    attributes,
+  };
+}
