@@ -1,0 +1,6 @@
+export { startCollector, DEFAULT_RUN_ID_HEADER, EXPORT_DELAY_MILLIS } from './collector.ts';
+export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions } from './collector.ts';
+export { createQueryApi, MAX_SETTLE_QUERY_MILLIS } from './query-api.ts';
+export type { QueryApiOptions, RunSummaryJson } from './query-api.ts';
+export { traceToJson, spanToJson, attributesToJson } from './trace-json.ts';
+export type { TraceJson, SpanJson } from './trace-json.ts';

@@ -1,0 +1,141 @@
+import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/http-handler.ts';
+import type { LiveRun } from '../store/live-run.ts';
+import type { SpanStore } from '../store/span-store.ts';
+import { traceToJson } from './trace-json.ts';
+
+/** Longest `timeoutMillis` a settle query may ask for: node:http ends requests after 300 s by default. */
+export const MAX_SETTLE_QUERY_MILLIS = 290_000;
+
+/** Options of {@link createQueryApi}. */
+export interface QueryApiOptions {
+  readonly store: SpanStore;
+  /** When set, every route but `/healthz` needs `authorization: Bearer <authToken>`; 401 otherwise. */
+  readonly authToken?: string;
+}
+
+/** A run as `GET /api/runs` lists it. */
+export interface RunSummaryJson {
+  readonly id: string;
+  /** `live`, `evicted` (dropped by the span cap) or `closed`. */
+  readonly state: string;
+  readonly spanCount: number;
+  readonly traceCount: number;
+  readonly orphanCount: number;
+  /** Spans the run held when evicted (0 unless evicted). */
+  readonly evictedSpanCount: number;
+}
+
+const utf8 = new TextEncoder();
+
+function json(status: number, value: unknown, headers: Record<string, string> = {}): OtlpHttpResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: utf8.encode(JSON.stringify(value)),
+  };
+}
+
+function problem(status: number, message: string, headers: Record<string, string> = {}): OtlpHttpResponse {
+  return json(status, { error: message }, headers);
+}
+
+function summarise(run: LiveRun): RunSummaryJson {
+  return {
+    id: run.id,
+    state: run.state,
+    spanCount: run.spanCount,
+    traceCount: run.traceCount,
+    orphanCount: run.orphanCount,
+    evictedSpanCount: run.evictedSpanCount,
+  };
+}
+
+/** Reads a non-negative integer query parameter; `undefined` when absent, an error text when malformed. */
+function millisParam(params: URLSearchParams, name: string): number | undefined | string {
+  const raw = params.get(name);
+  if (raw === null || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) return `${name} must be a non-negative integer of milliseconds, got "${raw}"`;
+  if (value > MAX_SETTLE_QUERY_MILLIS) return `${name} must be at most ${MAX_SETTLE_QUERY_MILLIS}, got ${raw}`;
+  return value;
+}
+
+/**
+ * The sidecar's query API, as a transport-independent handler (mount it as the OTLP handler's `fallback`, so it
+ * shares the OTLP/HTTP port). JSON only.
+ *
+ * | route | answer |
+ * |---|---|
+ * | `GET /healthz` | `{ "status": "ok" }` (no token needed: for liveness probes) |
+ * | `GET /api/runs` | `{ runs: RunSummaryJson[], unclaimed: { spanCount, traceCount } }` |
+ * | `GET /api/runs/{id}` | `RunSummaryJson`; 404 for a run never seen |
+ * | `GET /api/runs/{id}/traces` | `{ runId, state, traces: TraceJson[] }`; 404 for a run never seen |
+ * | `GET /api/runs/{id}/settled?quietMillis=&timeoutMillis=` | waits, then `{ runId, ...SettleOutcome }`. A run not seen yet is waited for (its spans may still be in flight), so this never 404s. |
+ * | `GET /api/unclaimed` | `{ traces: TraceJson[] }`: untagged traces no run claimed |
+ *
+ * Errors are `{ "error": "..." }` with 400 (bad parameter), 401 (token), 404 (unknown route or run), 405 (not GET).
+ *
+ * @example
+ * ```ts
+ * const store = new SpanStore();
+ * const handler = createOtlpHttpHandler({ sink: store, fallback: createQueryApi({ store }) });
+ * const server = await listenHttp({ host: '127.0.0.1', port: 0, handler });
+ * // curl $URL/api/runs/run-42/settled?quietMillis=200 && curl $URL/api/runs/run-42/traces
+ * ```
+ */
+export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
+  const { store } = options;
+  const expectedAuthorization = options.authToken === undefined ? undefined : `Bearer ${options.authToken}`;
+
+  const route = async (request: OtlpHttpRequest): Promise<OtlpHttpResponse> => {
+    const url = new URL(request.path, 'http://query.invalid');
+    const path = url.pathname.endsWith('/') && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
+    const known = path === '/healthz' || path === '/api/runs' || path === '/api/unclaimed' || path.startsWith('/api/runs/');
+    if (!known) return problem(404, `no route ${path}; the query API serves /healthz, /api/runs, /api/runs/{id}, /api/runs/{id}/traces, /api/runs/{id}/settled, /api/unclaimed`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, `method ${request.method} is not allowed on ${path}; use GET`, { allow: 'GET, HEAD' });
+    if (path === '/healthz') return json(200, { status: 'ok' });
+    if (expectedAuthorization !== undefined && request.headers['authorization'] !== expectedAuthorization) {
+      return problem(401, 'missing or wrong bearer token: send "authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
+    }
+    if (path === '/api/runs') {
+      const stats = store.stats();
+      return json(200, {
+        runs: store.runs().map(summarise),
+        unclaimed: { spanCount: stats.unclaimedSpanCount, traceCount: stats.unclaimedTraceCount },
+      });
+    }
+    if (path === '/api/unclaimed') return json(200, { traces: store.unclaimedTraces().map(traceToJson) });
+
+    const segments = path.slice('/api/runs/'.length).split('/');
+    let runId: string;
+    try {
+      runId = decodeURIComponent(segments[0] ?? '');
+    } catch {
+      return problem(400, `run id in ${path} is not valid percent-encoding`);
+    }
+    const action = segments.slice(1).join('/');
+    if (action === 'settled') {
+      const quietMillis = millisParam(url.searchParams, 'quietMillis');
+      const timeoutMillis = millisParam(url.searchParams, 'timeoutMillis');
+      if (typeof quietMillis === 'string') return problem(400, quietMillis);
+      if (typeof timeoutMillis === 'string') return problem(400, timeoutMillis);
+      const outcome = await store.run(runId).settled({ quietMillis, timeoutMillis });
+      return json(200, { runId, ...outcome });
+    }
+    const run = store.findRun(runId);
+    if (action !== '' && action !== 'traces') return problem(404, `no route ${path}; runs have /traces and /settled`);
+    if (run === undefined) {
+      return problem(404, `unknown run "${runId}": no span tagged with it has arrived (runs: ${store.runs().length === 0 ? 'none' : store.runs().map((r) => r.id).slice(0, 20).join(', ')})`);
+    }
+    if (action === '') return json(200, summarise(run));
+    return json(200, { runId: run.id, state: run.state, traces: run.traces().map(traceToJson) });
+  };
+
+  return async (request) => {
+    try {
+      return await route(request);
+    } catch (cause) {
+      return problem(500, `internal error in the query API: ${cause instanceof Error ? cause.message : String(cause)}`);
+    }
+  };
+}
