@@ -40,8 +40,11 @@ export interface SdkSpanSpec {
   readonly name: string;
   /** A local name other specs use in `parent` and `links`. */
   readonly ref?: string;
-  /** `ref` of the parent span; omit for a root span (which starts a new trace). */
-  readonly parent?: string;
+  /**
+   * `ref` of an earlier spec's span, or a span context (e.g. `{ traceId, spanId, traceFlags: 1, isRemote: true }`
+   * for a parent in another process, as propagation would give). Omit for a root span (which starts a new trace).
+   */
+  readonly parent?: string | SpanContext;
   /** Default `internal`. */
   readonly kind?: SdkSpanKindName;
   /** `service.name` of the resource; spans of one service share one resource. Default: the options' service. */
@@ -106,10 +109,12 @@ export async function makeSdkSpans(specs: readonly SdkSpanSpec[], options: SdkTr
       scope.schemaUrl === undefined ? undefined : { schemaUrl: scope.schemaUrl },
     );
     let parentContext = context.active();
-    if (spec.parent !== undefined) {
+    if (typeof spec.parent === 'string') {
       const parent = byRef.get(spec.parent);
       if (parent === undefined) throw new Error(`sdk-traces: parent "${spec.parent}" of "${spec.name}" is not an earlier spec's ref`);
       parentContext = trace.setSpan(parentContext, parent);
+    } else if (spec.parent !== undefined) {
+      parentContext = trace.setSpanContext(parentContext, spec.parent);
     }
     const links: Link[] = (spec.links ?? []).map((link) => {
       const target = typeof link.to === 'string' ? byRef.get(link.to)?.spanContext() : link.to;
