@@ -1,0 +1,48 @@
+/**
+ * The spec layer: the spec language's typed objects, the loader for YAML/JSON spec files, the validator that
+ * reports every problem with file:line:col, the selector parser, and the value helpers (durations, counts,
+ * `${env:...}` / `${var:...}`) that the engine shares.
+ */
+export type {
+  AttributeMatchers,
+  BudgetExpectation,
+  ConnectedExpectation,
+  CountSource,
+  DurationMatcher,
+  DurationSource,
+  EventMatcher,
+  Expectation,
+  LinkMatcher,
+  NoErrorsExpectation,
+  OrderExpectation,
+  PropagatesExpectation,
+  SelectorSource,
+  SequenceExpectation,
+  SpansExpectation,
+  SpecDefinition,
+  SpecFile,
+  SpecScalar,
+  StatusMatcher,
+  TraceSelection,
+  ValueMatcher,
+} from './types.ts';
+export { loadSpecFiles, loadSpecText, SPEC_FILE_EXTENSIONS } from './loader.ts';
+export type { LoadedSpec, LoadOptions } from './loader.ts';
+export { EXPECTATION_KINDS, validateSpecDocuments, validateSpecObject } from './validate.ts';
+export type { SpecDocument, ValidateOptions } from './validate.ts';
+export { formatSpecPath } from './problem-collector.ts';
+export type { Locate, LocateDetail, LocatedSpecProblem, SpecPath } from './problem-collector.ts';
+export {
+  countInRange,
+  describeCount,
+  DURATION_UNITS_HINT,
+  findReferences,
+  formatDurationNanos,
+  interpolate,
+  parseCount,
+  parseDuration,
+} from './values.ts';
+export type { CountRange, InterpolationError, InterpolationScope, MalformedReference, Reference } from './values.ts';
+export { parseSelector } from './selector-parser.ts';
+export { formatSelector } from './selector-format.ts';
+export type { SelectorAst, SelectorSyntaxError } from './selector-ast.ts';
