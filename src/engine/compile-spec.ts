@@ -1,0 +1,251 @@
+import type { SourcePosition } from '../errors.ts';
+import { err, ok, type Result } from '../result.ts';
+import type {
+  BudgetExpectation,
+  Expectation,
+  NoErrorsExpectation,
+  OrderExpectation,
+  PropagatesExpectation,
+  SequenceExpectation,
+  SpansExpectation,
+  SpecDefinition,
+  SpecScalar,
+} from '../spec/types.ts';
+import { interpolate, parseCount, parseDuration, type CountRange } from '../spec/values.ts';
+import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
+import { compileConnectedExpectation } from './expectations/connected.ts';
+import { compileNoErrorsExpectation } from './expectations/no-errors.ts';
+import { compileOrderExpectation, compileSequenceExpectation } from './expectations/order.ts';
+import { compilePropagatesExpectation } from './expectations/propagates.ts';
+import { compileSpansExpectation, spansCountRange } from './expectations/spans.ts';
+import type { Judge } from './judge.ts';
+import type { SelectorCache } from './selector-cache.ts';
+
+/**
+ * A spec loaded from a file (see `loadSpecFiles` in src/spec): the definition plus where it was written.
+ * The engine reads it structurally, so specs built in code and specs from files are judged alike.
+ */
+export interface LoadedSpecLike {
+  readonly definition: SpecDefinition;
+  readonly file: string;
+  readonly source: SourcePosition;
+  /** Position of a path inside the spec, e.g. `['expect', 2]`. */
+  positionOf(path: readonly (string | number)[]): SourcePosition | undefined;
+}
+
+/** A spec as the engine accepts it: a plain definition, or one loaded from a file. */
+export type SpecInput = SpecDefinition | LoadedSpecLike;
+
+/** The kinds of expectation, by the key that names each. */
+export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'propagates'] as const;
+/** One of {@link EXPECTATION_KINDS}. */
+export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
+
+/** One expectation, compiled; `${var:NAME}` expectations compile per unit, once per distinct substitution. */
+export interface CompiledExpectation {
+  readonly kind: ExpectationKind | 'invalid';
+  readonly name: string;
+  readonly scope: 'trace' | 'run';
+  /**
+   * Whether the expectation can only be judged once the run has settled: absence, counts with a maximum,
+   * budgets, `noErrors`, `connected` (more spans could still break them). Positive expectations hold the
+   * moment the spans that satisfy them arrive.
+   */
+  readonly needsSettled: boolean;
+  readonly source: SourcePosition | undefined;
+  judgeFor(vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string>;
+}
+
+/** A spec, compiled once, judged many times. */
+export interface CompiledSpec {
+  readonly name: string;
+  readonly file: string | undefined;
+  readonly source: SourcePosition | undefined;
+  /** From the spec's `timeout`; `undefined` when it has none. */
+  readonly timeoutMillis: number | undefined;
+  readonly traceRoot: string | undefined;
+  readonly traceWhere: string | undefined;
+  readonly traceCount: Result<CountRange, string>;
+  /** Problems with the spec itself (bad timeout, bad vars), reported as a failed `traces` result. */
+  readonly problems: readonly string[];
+  readonly vars: ReadonlyMap<string, SpecScalar>;
+  readonly expectations: readonly CompiledExpectation[];
+}
+
+/** Where `${env:NAME}` values come from. */
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/** Which kind an expectation is, by its naming key; an error when none or several are present. */
+export function kindOf(expectation: Expectation): Result<ExpectationKind, string> {
+  const present = EXPECTATION_KINDS.filter((k) => Object.hasOwn(expectation, k));
+  if (present.length === 1) return ok(present[0] as ExpectationKind);
+  if (present.length === 0) return err(`an expectation needs one of ${EXPECTATION_KINDS.join(', ')}`);
+  return err(`an expectation has one kind, but this one has ${present.join(' and ')}`);
+}
+
+function defaultName(kind: ExpectationKind, e: Expectation): string {
+  switch (kind) {
+    case 'spans': {
+      const s = e as SpansExpectation;
+      return s.count === 'none' || s.count === 0 ? `no spans ${s.spans}` : `spans ${s.spans}`;
+    }
+    case 'order':
+      return `order ${(e as OrderExpectation).order.first} → ${(e as OrderExpectation).order.then}`;
+    case 'sequence':
+      return `sequence ${(e as SequenceExpectation).sequence.join(' → ')}`;
+    case 'budget': {
+      const b = (e as BudgetExpectation).budget;
+      const limits = (['max', 'p50', 'p95', 'p99'] as const).filter((l) => b[l] !== undefined).map((l) => `${l} ${String(b[l])}`);
+      return `budget ${budgetIsOverTraces(e as BudgetExpectation) ? 'traces' : (b.spans ?? 'spans')} ${limits.join(', ')}`;
+    }
+    case 'noErrors': {
+      const n = (e as NoErrorsExpectation).noErrors;
+      return n === true ? 'no errors' : `no errors in ${n}`;
+    }
+    case 'connected':
+      return 'trace is connected';
+    case 'propagates':
+      return `context propagates ${(e as PropagatesExpectation).propagates.from} → ${(e as PropagatesExpectation).propagates.to}`;
+  }
+}
+
+function needsSettled(kind: ExpectationKind, e: Expectation): boolean {
+  switch (kind) {
+    case 'spans': {
+      const range = spansCountRange(e as SpansExpectation);
+      return range.ok && range.value.max !== Infinity;
+    }
+    case 'budget':
+    case 'noErrors':
+    case 'connected':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function compileKind(kind: ExpectationKind, e: Expectation, selectors: SelectorCache): Result<Judge, string> {
+  switch (kind) {
+    case 'spans':
+      return compileSpansExpectation(e as SpansExpectation, selectors);
+    case 'order':
+      return compileOrderExpectation(e as OrderExpectation, selectors);
+    case 'sequence':
+      return compileSequenceExpectation(e as SequenceExpectation, selectors);
+    case 'budget':
+      return compileBudgetExpectation(e as BudgetExpectation, selectors);
+    case 'noErrors':
+      return compileNoErrorsExpectation(e as NoErrorsExpectation, selectors);
+    case 'connected':
+      return compileConnectedExpectation();
+    case 'propagates':
+      return compilePropagatesExpectation(e as PropagatesExpectation, selectors);
+  }
+}
+
+/**
+ * Substitutes `${env:..}` and `${var:..}` in every string of a value (keys stay as written).
+ * Fails listing the unknown names.
+ */
+function interpolateDeep(value: unknown, env: EnvSource, vars: ReadonlyMap<string, SpecScalar>): Result<unknown, { message: string; onlyVars: boolean }> {
+  const problems: string[] = [];
+  let onlyVars = true;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      const r = interpolate(v, { env, vars });
+      if (r.ok) return r.value;
+      problems.push(r.error.message);
+      if (r.error.malformed.length > 0 || r.error.unknown.some((u) => u.kind === 'env')) onlyVars = false;
+      return v;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, inner] of Object.entries(v)) out[k] = walk(inner);
+      return out;
+    }
+    return v;
+  };
+  const out = walk(value);
+  return problems.length === 0 ? ok(out) : err({ message: [...new Set(problems)].join('; '), onlyVars });
+}
+
+function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMap<string, SpecScalar>, selectors: SelectorCache, source: SourcePosition | undefined): CompiledExpectation {
+  const kind = kindOf(e);
+  const scope = e.scope ?? (kind.ok && kind.value === 'budget' && budgetIsOverTraces(e as BudgetExpectation) ? 'run' : 'trace');
+  if (!kind.ok) {
+    const failure = err(kind.error);
+    return { kind: 'invalid', name: e.name ?? 'invalid expectation', scope, needsSettled: false, source, judgeFor: () => failure };
+  }
+  const name = e.name ?? defaultName(kind.value, e);
+  const base = { kind: kind.value, name, scope, needsSettled: needsSettled(kind.value, e), source };
+  const once = interpolateDeep(e, env, specVars);
+  if (once.ok) {
+    const compiled = compileKind(kind.value, once.value as Expectation, selectors);
+    return { ...base, judgeFor: () => compiled };
+  }
+  if (!once.error.onlyVars) {
+    const failure = err(once.error.message);
+    return { ...base, judgeFor: () => failure };
+  }
+  // Captured variables differ per trace: compile per distinct substitution, remembered.
+  const byText = new Map<string, Result<Judge, string>>();
+  return {
+    ...base,
+    judgeFor(vars) {
+      const filled = interpolateDeep(e, env, vars);
+      if (!filled.ok) return err(`${filled.error.message} (define it in the spec's vars or capture it in an earlier expectation)`);
+      const key = JSON.stringify(filled.value);
+      let compiled = byText.get(key);
+      if (compiled === undefined) {
+        compiled = compileKind(kind.value, filled.value as Expectation, selectors);
+        byText.set(key, compiled);
+      }
+      return compiled;
+    },
+  };
+}
+
+/**
+ * Compiles a spec once: selectors parsed and compiled (shared through `selectors`), regexes built, durations
+ * and counts parsed, JSONPaths checked. Nothing throws: a problem becomes a failing result when judged.
+ */
+export function compileSpec(input: SpecInput, env: EnvSource, selectors: SelectorCache): CompiledSpec {
+  const loaded = 'definition' in input ? input : undefined;
+  const spec = loaded === undefined ? (input as SpecDefinition) : loaded.definition;
+  const problems: string[] = [];
+  const vars = new Map<string, SpecScalar>();
+  for (const [name, value] of Object.entries(spec.vars ?? {})) {
+    if (typeof value === 'string') {
+      const filled = interpolate(value, { env, vars });
+      if (filled.ok) vars.set(name, filled.value);
+      else problems.push(`vars.${name}: ${filled.error.message}`);
+    } else vars.set(name, value);
+  }
+  let timeoutMillis: number | undefined;
+  if (spec.timeout !== undefined) {
+    const parsed = parseDuration(spec.timeout);
+    if (parsed.ok) timeoutMillis = Number(parsed.value / 1_000_000n);
+    else problems.push(`timeout: ${parsed.error}`);
+  }
+  const fill = (text: string | undefined, what: string): string | undefined => {
+    if (text === undefined) return undefined;
+    const filled = interpolate(text, { env, vars });
+    if (filled.ok) return filled.value;
+    problems.push(`traces.${what}: ${filled.error.message}`);
+    return text;
+  };
+  const position = (path: readonly (string | number)[]): SourcePosition | undefined => loaded?.positionOf(path);
+  return {
+    name: spec.name,
+    file: loaded?.file,
+    source: loaded?.source,
+    timeoutMillis,
+    traceRoot: fill(spec.traces?.root, 'root'),
+    traceWhere: fill(spec.traces?.where, 'where'),
+    traceCount: spec.traces?.count === undefined ? ok({ min: 1, max: Infinity }) : parseCount(spec.traces.count),
+    problems,
+    vars,
+    expectations: (spec.expect ?? []).map((e, i) => compileExpectation(e, env, vars, selectors, position(['expect', i]))),
+  };
+}

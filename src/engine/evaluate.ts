@@ -1,0 +1,207 @@
+import type { Trace } from '../model/trace.ts';
+import type { RunSource, SettleOutcome } from '../store/run-source.ts';
+import { compileSpec, type CompiledSpec, type EnvSource, type SpecInput } from './compile-spec.ts';
+import type { JudgeContext } from './judge.ts';
+import { judgeSpec, type JudgePhase, type SpecJudgement } from './judge-spec.ts';
+import type { RunResult, SpecResult } from './results.ts';
+import { SelectorCache } from './selector-cache.ts';
+
+/** Default deadline of {@link evaluateSpecs}, as for `RunSource.settled`. */
+export const DEFAULT_EVALUATE_TIMEOUT_MILLIS = 10_000;
+
+/** Options of {@link evaluateSpecsNow}. */
+export interface EvaluateNowOptions {
+  /** Values of `${env:NAME}`; default `process.env`. */
+  readonly env?: EnvSource;
+  /** The run id the result names; default `offline`. */
+  readonly runId?: string;
+}
+
+/** Options of {@link evaluateSpecs}. */
+export interface EvaluateOptions {
+  /**
+   * How long to wait, at most, for the run to satisfy the specs (and to settle); a spec's own `timeout`
+   * overrides it for that spec. Default 10000.
+   */
+  readonly timeoutMillis?: number;
+  /** How long the run must be quiet to count as settled (see `RunSource.settled`). Default: the source's. */
+  readonly quietMillis?: number;
+  /** Values of `${env:NAME}`; default `process.env`. */
+  readonly env?: EnvSource;
+}
+
+function contextFor(traces: readonly Trace[], selectors: SelectorCache): JudgeContext {
+  const traceById = new Map<string, Trace>();
+  for (const trace of traces) traceById.set(trace.traceId, trace);
+  return { traceById, selectors };
+}
+
+function countSpans(traces: readonly Trace[]): number {
+  let n = 0;
+  for (const trace of traces) n += trace.spans.length;
+  return n;
+}
+
+function compileAll(specs: readonly SpecInput[], env: EnvSource): { compiled: CompiledSpec[]; selectors: SelectorCache } {
+  const selectors = new SelectorCache();
+  return { compiled: specs.map((spec) => compileSpec(spec, env, selectors)), selectors };
+}
+
+/**
+ * Judges specs against traces as they are, synchronously: no waiting, the traces are taken to be complete
+ * (as for the offline `check` command over saved traces). Failed expectations are results, never exceptions.
+ *
+ * @example
+ * ```ts
+ * const result = evaluateSpecsNow([{ name: 'orders answers', expect: [{ spans: 'service = "orders" && kind = server' }] }], traces);
+ * if (!result.passed) console.log(result.specs[0]?.expectations.find((e) => !e.passed)?.message);
+ * ```
+ */
+export function evaluateSpecsNow(specs: readonly SpecInput[], traces: readonly Trace[], options: EvaluateNowOptions = {}): RunResult {
+  const started = performance.now();
+  const { compiled, selectors } = compileAll(specs, options.env ?? process.env);
+  const context = contextFor(traces, selectors);
+  const spanCount = countSpans(traces);
+  const phase: JudgePhase = { settled: true, spanCount, traceCount: traces.length };
+  const results = compiled.map((spec) => judgeSpec(spec, traces, context, phase).result);
+  return {
+    runId: options.runId ?? 'offline',
+    passed: results.every((r) => r.passed),
+    specs: results,
+    spanCount,
+    traceCount: traces.length,
+    settled: true,
+    notes: [],
+    durationMillis: performance.now() - started,
+  };
+}
+
+/**
+ * Judges specs against a live run, waiting as little as possible.
+ *
+ * - It re-judges whenever spans arrive (`source.onChange`), at most once per event-loop turn however many
+ *   exports land together; there is no polling timer.
+ * - A spec whose expectations are all positive (presence, order, attributes of present spans, sequences,
+ *   propagation) is decided the moment they all hold.
+ * - A spec with expectations that more spans could still break (absence, counts with a maximum, budgets,
+ *   `noErrors`, `connected`) is decided only once the run has settled (`source.settled({ quietMillis })`) and
+ *   its positive expectations hold.
+ * - At the deadline (`timeoutMillis`, or the spec's own `timeout`) an undecided spec is judged on what did
+ *   arrive, and each failure says that it timed out and what was seen.
+ *
+ * @example
+ * ```ts
+ * const collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+ * const run = collector.run();
+ * // ... run the system under test with run.env ...
+ * const result = await evaluateSpecs(specs, run, { timeoutMillis: 5000 });
+ * console.log(result.passed, result.settled);
+ * ```
+ */
+export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSource, options: EvaluateOptions = {}): Promise<RunResult> {
+  const started = performance.now();
+  const env = options.env ?? process.env;
+  const { compiled, selectors } = compileAll(specs, env);
+  const defaultTimeout = options.timeoutMillis ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS;
+  const deadlines = compiled.map((spec) => started + (spec.timeoutMillis ?? defaultTimeout));
+  const lastDeadline = Math.max(started, ...deadlines);
+  const decided: (SpecResult | undefined)[] = compiled.map(() => undefined);
+  const notes: string[] = [];
+
+  let settled = false;
+  let settling = false;
+  let lastOutcome: SettleOutcome | undefined;
+  let terminal = false;
+  let finish: (() => void) | undefined;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+
+  let scheduled = false;
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    // One evaluation per event-loop turn: a burst of exports handled in one turn costs one pass.
+    setImmediate(() => {
+      scheduled = false;
+      pass();
+    });
+  };
+
+  const startSettling = (): void => {
+    if (settling || terminal) return;
+    settling = true;
+    const remaining = Math.max(0, lastDeadline - performance.now());
+    const settleOptions = options.quietMillis === undefined ? { timeoutMillis: remaining } : { quietMillis: options.quietMillis, timeoutMillis: remaining };
+    void source.settled(settleOptions).then((outcome) => {
+      settling = false;
+      lastOutcome = outcome;
+      settled = outcome.settled;
+      if (outcome.reason === 'evicted' || outcome.reason === 'closed') {
+        terminal = true;
+        notes.push(outcome.reason === 'evicted'
+          ? `the run was evicted from the store (span cap reached) after ${outcome.spanCount} spans; judged on what had arrived`
+          : 'the collector closed before the run settled; judged on what had arrived');
+      }
+      schedule();
+    });
+  };
+
+  // Deadlines are events too: one timer per distinct deadline wakes the loop to judge what arrived.
+  const timers = [...new Set(deadlines)].map((deadline) => setTimeout(schedule, Math.max(0, deadline - performance.now())));
+
+  const unsubscribe = source.onChange(() => {
+    settled = false;
+    startSettling();
+    schedule();
+  });
+
+  let traces: readonly Trace[] = [];
+  const pass = (): void => {
+    if (finish === undefined) return;
+    traces = source.traces();
+    const now = performance.now();
+    const context = contextFor(traces, selectors);
+    const spanCount = countSpans(traces);
+    for (let i = 0; i < compiled.length; i++) {
+      if (decided[i] !== undefined) continue;
+      const spec = compiled[i] as CompiledSpec;
+      const expired = now >= (deadlines[i] as number) || terminal;
+      const phase: JudgePhase = expired
+        ? { settled, spanCount, traceCount: traces.length, timedOutAfterMillis: Math.round(now - started) }
+        : { settled, spanCount, traceCount: traces.length };
+      const judgement: SpecJudgement = judgeSpec(spec, traces, context, phase);
+      const final = expired || (judgement.positivesHold && (!judgement.needsSettled || settled));
+      if (final) decided[i] = judgement.result;
+    }
+    if (decided.every((r) => r !== undefined)) {
+      const resolve = finish;
+      finish = undefined;
+      resolve();
+    }
+  };
+
+  startSettling();
+  schedule();
+  try {
+    await done;
+  } finally {
+    unsubscribe();
+    for (const timer of timers) clearTimeout(timer);
+  }
+  const results = decided as SpecResult[];
+  const spanCount = countSpans(traces);
+  if (lastOutcome !== undefined && lastOutcome.orphanCount > 0) {
+    notes.push(`${lastOutcome.orphanCount} span${lastOutcome.orphanCount === 1 ? '' : 's'} still waited for a parent that never arrived`);
+  }
+  return {
+    runId: source.id,
+    passed: results.every((r) => r.passed),
+    specs: results,
+    spanCount,
+    traceCount: traces.length,
+    settled,
+    notes,
+    durationMillis: performance.now() - started,
+  };
+}

@@ -1,0 +1,132 @@
+import { durationNanosOf, type Span } from '../../model/span.ts';
+import type { Trace } from '../../model/trace.ts';
+import { err, ok, type Result } from '../../result.ts';
+import type { BudgetExpectation } from '../../spec/types.ts';
+import { formatDurationNanos, parseDuration } from '../../spec/values.ts';
+import { describeNearMisses, nearMissesIn, shortId, whereText } from '../explain.ts';
+import { selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
+import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
+import { describeSpan } from '../span-description.ts';
+
+type Limit = 'max' | 'p50' | 'p95' | 'p99';
+const LIMITS: readonly Limit[] = ['max', 'p50', 'p95', 'p99'];
+const PERCENT: Readonly<Record<Limit, number>> = { max: 100, p50: 50, p95: 95, p99: 99 };
+const SLOWEST_SHOWN = 3;
+
+/**
+ * The nearest-rank percentile of sorted durations: the smallest value with at least p% of the values at or
+ * below it (so p95 of 20 values is the 19th). No interpolation: the result is always a duration that happened.
+ */
+export function percentileOfSorted(sorted: readonly bigint[], percent: number): bigint {
+  if (sorted.length === 0) return 0n;
+  const rank = Math.max(1, Math.ceil((percent / 100) * sorted.length));
+  return sorted[rank - 1] as bigint;
+}
+
+/** Whether a budget is over traces: explicitly, or by default when it names no spans. */
+export function budgetIsOverTraces(expectation: BudgetExpectation): boolean {
+  return (expectation.budget.over ?? (expectation.budget.spans === undefined ? 'traces' : 'spans')) === 'traces';
+}
+
+interface Measured {
+  readonly nanos: bigint;
+  /** The span measured (over spans), or the trace's root (over traces). */
+  readonly span: Span | undefined;
+  readonly trace: Trace;
+}
+
+/** A trace's duration: its root's start to the end of its last span (earliest start when it has no root). */
+function traceDuration(trace: Trace): Measured {
+  const root = trace.roots[0]?.span;
+  const start = root?.startTimeUnixNano ?? trace.startTimeUnixNano;
+  const d = trace.endTimeUnixNano - start;
+  return { nanos: d > 0n ? d : 0n, span: root, trace };
+}
+
+/**
+ * Compiles a latency budget: `max` bounds every span (or trace) on its own; `p50`/`p95`/`p99` bound the
+ * percentile over all spans (or traces) of the unit, which with `scope: run` is the whole run.
+ */
+export function compileBudgetExpectation(expectation: BudgetExpectation, selectors: SelectorCache): Result<Judge, string> {
+  const budget = expectation.budget;
+  const overTraces = budgetIsOverTraces(expectation);
+  const limits: { limit: Limit; nanos: bigint }[] = [];
+  for (const limit of LIMITS) {
+    const source = budget[limit];
+    if (source === undefined) continue;
+    const parsed = parseDuration(source);
+    if (!parsed.ok) return err(`budget ${limit}: ${parsed.error}`);
+    limits.push({ limit, nanos: parsed.value });
+  }
+  if (limits.length === 0) return err('a budget needs max, p50, p95 or p99');
+  let handle: SelectorHandle | undefined;
+  if (budget.spans !== undefined) {
+    const selected = selectors.get(budget.spans);
+    if (!selected.ok) return selected;
+    handle = selected.value;
+  }
+  const subject = overTraces ? 'trace' : handle === undefined ? 'span' : `span matching ${handle.source}`;
+  const expected = limits.map((l) => `${l.limit} ${subject} duration <= ${formatDurationNanos(l.nanos)}`).join(', ');
+
+  return ok({
+    judge(unit: JudgeUnit): Verdict {
+      const measured: Measured[] = [];
+      if (overTraces) {
+        for (const trace of unit.traces) measured.push(traceDuration(trace));
+      } else {
+        const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
+        for (const span of spans) {
+          const trace = traceOf(span, unit);
+          if (trace !== undefined) measured.push({ nanos: durationNanosOf(span), span, trace });
+        }
+      }
+      if (measured.length === 0) {
+        const nearMisses = handle === undefined ? [] : nearMissesIn(handle, unit);
+        return {
+          passed: false,
+          expected,
+          message: `nothing to measure: no ${subject} ${whereText(unit)}${handle === undefined ? '' : `; ${describeNearMisses(nearMisses)}`}`,
+          actual: `0 ${overTraces ? 'traces' : 'spans'}`,
+          spans: [],
+          nearMisses,
+        };
+      }
+      const slowestFirst = [...measured].sort((a, b) => (a.nanos > b.nanos ? -1 : a.nanos < b.nanos ? 1 : 0));
+      const ascending = slowestFirst.map((m) => m.nanos).reverse();
+      const actualParts: string[] = [];
+      for (const { limit, nanos } of limits) {
+        const value = percentileOfSorted(ascending, PERCENT[limit]);
+        actualParts.push(`${limit} = ${formatDurationNanos(value)}`);
+        if (value <= nanos) continue;
+        const over = limit === 'max' ? slowestFirst.filter((m) => m.nanos > nanos) : slowestFirst.slice(0, SLOWEST_SHOWN);
+        const name = (m: Measured): string =>
+          overTraces ? `trace ${shortId(m.trace.traceId)}${m.span === undefined ? '' : ` (${describeSpan(m.span, m.trace)})`}` : describeSpan(m.span as Span, m.trace);
+        const first = over[0] as Measured;
+        const slowest = over.slice(0, SLOWEST_SHOWN).map((m) => `${name(m)} ${formatDurationNanos(m.nanos)}`).join('; ');
+        const message =
+          limit === 'max'
+            ? `${name(first)} took ${formatDurationNanos(first.nanos)}, budget ${formatDurationNanos(nanos)}` +
+              (over.length > 1 ? ` (${over.length} of ${measured.length} ${overTraces ? 'traces' : 'spans'} over budget; slowest: ${slowest})` : '')
+            : `${limit} of ${measured.length} ${overTraces ? 'trace' : 'span'} durations is ${formatDurationNanos(value)}, budget ${formatDurationNanos(nanos)}; slowest: ${slowest}`;
+        const marks = new Map<string, string>();
+        for (const m of over.slice(0, 10)) if (m.span !== undefined) marks.set(m.span.spanId, `took ${formatDurationNanos(m.nanos)}, budget ${formatDurationNanos(nanos)}`);
+        return {
+          passed: false,
+          expected,
+          message,
+          actual: `${limit} = ${formatDurationNanos(value)}`,
+          spans: over.slice(0, 10).flatMap((m) => (m.span === undefined ? [] : [m.span])),
+          marks,
+          trace: first.trace,
+        };
+      }
+      return {
+        passed: true,
+        expected,
+        message: `${measured.length} ${overTraces ? 'trace' : 'span'}${measured.length === 1 ? '' : 's'} within budget: ${actualParts.join(', ')}`,
+        actual: actualParts.join(', '),
+        spans: [],
+      };
+    },
+  });
+}

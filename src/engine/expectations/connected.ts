@@ -1,0 +1,44 @@
+import type { Span } from '../../model/span.ts';
+import type { Trace } from '../../model/trace.ts';
+import { ok, type Result } from '../../result.ts';
+import { shortId } from '../explain.ts';
+import type { Judge, JudgeUnit, Verdict } from '../judge.ts';
+import { describeSpan } from '../span-description.ts';
+
+/**
+ * Compiles `connected: true`: each trace of the unit has exactly one root and no orphan (a span whose parent
+ * never arrived), which is what a correctly propagated request looks like.
+ */
+export function compileConnectedExpectation(): Result<Judge, string> {
+  const expected = 'one root span and no orphans';
+  return ok({
+    judge(unit: JudgeUnit): Verdict {
+      for (const trace of unit.traces) {
+        if (trace.roots.length === 1 && trace.orphans.length === 0) continue;
+        const problems: string[] = [];
+        const marks = new Map<string, string>();
+        const offending: Span[] = [];
+        if (trace.roots.length !== 1) {
+          problems.push(`${trace.roots.length} roots${trace.roots.length === 0 ? '' : ` (${trace.roots.map((r) => describeSpan(r.span, trace)).join('; ')})`}`);
+          if (trace.roots.length > 1) for (const r of trace.roots) { marks.set(r.span.spanId, 'one of several roots'); offending.push(r.span); }
+        }
+        if (trace.orphans.length > 0) {
+          const first = trace.orphans[0]?.span as Span;
+          problems.push(`${trace.orphans.length} orphan${trace.orphans.length === 1 ? '' : 's'}, e.g. ${describeSpan(first, trace)} whose parent ${first.parentSpanId ?? ''} never arrived`);
+          for (const o of trace.orphans) { marks.set(o.span.spanId, `parent ${o.span.parentSpanId ?? ''} never arrived`); offending.push(o.span); }
+        }
+        return {
+          passed: false,
+          expected,
+          message: `trace ${shortId(trace.traceId)} is not connected: ${problems.join(' and ')}`,
+          actual: `${trace.roots.length} root${trace.roots.length === 1 ? '' : 's'}, ${trace.orphans.length} orphan${trace.orphans.length === 1 ? '' : 's'}`,
+          spans: offending,
+          marks,
+          trace,
+        };
+      }
+      const n = unit.traces.length;
+      return { passed: true, expected, message: `${n} trace${n === 1 ? ' is' : 's are'} connected`, actual: 'connected', spans: [], ...(n === 1 ? { trace: unit.traces[0] as Trace } : {}) };
+    },
+  });
+}

@@ -1,0 +1,119 @@
+import type { Span } from '../../model/span.ts';
+import { err, ok, type Result } from '../../result.ts';
+import type { OrderExpectation, SequenceExpectation } from '../../spec/types.ts';
+import { formatDurationNanos } from '../../spec/values.ts';
+import { describeNearMisses, nearMissesIn, whereText } from '../explain.ts';
+import { selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
+import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
+import { describeSpan, offsetMillisText } from '../span-description.ts';
+
+type Relation = 'ends-before-start' | 'starts-before';
+
+/**
+ * Judges one step of an order: every `first` span ends before (or, `starts-before`, starts before) every
+ * `then` span starts. Spans may come from different services; their clocks are taken as they are.
+ * Ends-before-start allows equality (a synchronous child may start in the nanosecond its caller's work ended);
+ * starts-before is strict.
+ */
+function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relation, unit: JudgeUnit, step: string): Verdict | { passed: true; firsts: number; thens: number } {
+  const firsts = selectIn(unit, (t) => first.select(t));
+  const thens = selectIn(unit, (t) => then.select(t));
+  const expected = `${step}every ${first.source} ${relation === 'ends-before-start' ? 'ends before' : 'starts before'} every ${then.source} starts`;
+  for (const [spans, handle] of [[firsts, first], [thens, then]] as const) {
+    if (spans.length > 0) continue;
+    const nearMisses = nearMissesIn(handle, unit);
+    return {
+      passed: false,
+      expected,
+      message: `${step}no span matched ${handle.source} ${whereText(unit)}, so the order cannot hold; ${describeNearMisses(nearMisses)}`,
+      actual: `0 spans match ${handle.source}`,
+      spans: [],
+      nearMisses,
+      marks: new Map(nearMisses.map((m) => [m.span.spanId, `near miss: ${m.missedClauses.join(', ')}`])),
+    };
+  }
+  // The pair that decides it: the latest first-span edge against the earliest then-span start.
+  let late = firsts[0] as Span;
+  const edge = (s: Span): bigint => (relation === 'ends-before-start' ? s.endTimeUnixNano : s.startTimeUnixNano);
+  for (const s of firsts) if (edge(s) > edge(late)) late = s;
+  let early = thens[0] as Span;
+  for (const s of thens) if (s.startTimeUnixNano < early.startTimeUnixNano) early = s;
+  const holds = relation === 'ends-before-start' ? edge(late) <= early.startTimeUnixNano : edge(late) < early.startTimeUnixNano;
+  if (holds) return { passed: true, firsts: firsts.length, thens: thens.length };
+  const lateTrace = traceOf(late, unit);
+  const earlyTrace = traceOf(early, unit);
+  const gap = edge(late) - early.startTimeUnixNano;
+  const edgeWord = relation === 'ends-before-start' ? 'ended' : 'started';
+  const at = (t: bigint, trace: typeof lateTrace): string => (trace === undefined ? `${t}ns` : offsetMillisText(t, trace));
+  const message =
+    `${step}${describeSpan(late, lateTrace)} ${edgeWord} at ${at(edge(late), lateTrace)}, ${formatDurationNanos(gap)} after ` +
+    `${describeSpan(early, earlyTrace)} started at ${at(early.startTimeUnixNano, earlyTrace)}` +
+    ` (${describeSpan(late, lateTrace)}: ${at(late.startTimeUnixNano, lateTrace)} to ${at(late.endTimeUnixNano, lateTrace)}; ` +
+    `${describeSpan(early, earlyTrace)}: ${at(early.startTimeUnixNano, earlyTrace)} to ${at(early.endTimeUnixNano, earlyTrace)})`;
+  const marks = new Map<string, string>([
+    [late.spanId, `${edgeWord} ${formatDurationNanos(gap)} after the next step started`],
+    [early.spanId, `started ${formatDurationNanos(gap)} too early`],
+  ]);
+  return {
+    passed: false,
+    expected,
+    message,
+    actual: `${describeSpan(late, lateTrace)} ${edgeWord} ${formatDurationNanos(gap)} after ${describeSpan(early, earlyTrace)} started`,
+    spans: [late, early],
+    marks,
+    ...(lateTrace === undefined ? {} : { trace: lateTrace }),
+  };
+}
+
+function relationOf(value: unknown): Result<Relation, string> {
+  if (value === undefined) return ok('ends-before-start');
+  if (value === 'ends-before-start' || value === 'starts-before') return ok(value);
+  return err(`relation must be "ends-before-start" or "starts-before", got ${JSON.stringify(value)}`);
+}
+
+/** Compiles `order: { first, then, relation }`. */
+export function compileOrderExpectation(expectation: OrderExpectation, selectors: SelectorCache): Result<Judge, string> {
+  const { first, then } = expectation.order;
+  return compileSteps([first, then], expectation.order.relation, selectors);
+}
+
+/** Compiles `sequence: [a, b, c, ...]`: each step follows the one before it. */
+export function compileSequenceExpectation(expectation: SequenceExpectation, selectors: SelectorCache): Result<Judge, string> {
+  if (expectation.sequence.length < 2) return err('a sequence needs at least 2 steps');
+  return compileSteps(expectation.sequence, expectation.relation, selectors);
+}
+
+function compileSteps(sources: readonly string[], relationSource: unknown, selectors: SelectorCache): Result<Judge, string> {
+  const relation = relationOf(relationSource);
+  if (!relation.ok) return relation;
+  const handles: SelectorHandle[] = [];
+  for (const source of sources) {
+    const handle = selectors.get(source);
+    if (!handle.ok) return handle;
+    handles.push(handle.value);
+  }
+  const isSequence = handles.length > 2;
+  return ok({
+    judge(unit: JudgeUnit): Verdict {
+      const counts: string[] = [];
+      for (let i = 0; i + 1 < handles.length; i++) {
+        const step = isSequence ? `step ${i + 1} → ${i + 2}: ` : '';
+        const verdict = judgeStep(handles[i] as SelectorHandle, handles[i + 1] as SelectorHandle, relation.value, unit, step);
+        if (!('message' in verdict)) {
+          if (i === 0) counts.push(String(verdict.firsts));
+          counts.push(String(verdict.thens));
+          continue;
+        }
+        return verdict;
+      }
+      const word = relation.value === 'ends-before-start' ? 'each step ends before the next starts' : 'each step starts before the next';
+      return {
+        passed: true,
+        expected: `${handles.map((h) => h.source).join(' → ')} in order (${relation.value})`,
+        message: `${handles.map((h) => h.source).join(' → ')}: ${word}`,
+        actual: `in order (${counts.join(' → ')} spans)`,
+        spans: [],
+      };
+    },
+  });
+}

@@ -1,0 +1,72 @@
+import type { Span } from '../../model/span.ts';
+import { ok, type Result } from '../../result.ts';
+import type { PropagatesExpectation } from '../../spec/types.ts';
+import { describeNearMisses, listSpans, nearMissesIn, whereText } from '../explain.ts';
+import type { Judge, JudgeUnit, Verdict } from '../judge.ts';
+import type { SelectorCache } from '../selector-cache.ts';
+import { describeSpan } from '../span-description.ts';
+
+/**
+ * Compiles `propagates: { from, to }`: every `from` span has a `to` span among its descendants, i.e. the
+ * trace context travelled from one to the other (a broken propagation starts a new trace or an orphan instead).
+ */
+export function compilePropagatesExpectation(expectation: PropagatesExpectation, selectors: SelectorCache): Result<Judge, string> {
+  const from = selectors.get(expectation.propagates.from);
+  if (!from.ok) return from;
+  const to = selectors.get(expectation.propagates.to);
+  if (!to.ok) return to;
+  const fromHandle = from.value;
+  const toHandle = to.value;
+  const expected = `each span matching ${fromHandle.source} has a descendant matching ${toHandle.source}`;
+  return ok({
+    judge(unit: JudgeUnit): Verdict {
+      let fromCount = 0;
+      let firstMissingTrace: (typeof unit.traces)[number] | undefined;
+      const missing: Span[] = [];
+      for (const trace of unit.traces) {
+        const froms = fromHandle.select(trace);
+        if (froms.length === 0) continue;
+        fromCount += froms.length;
+        // Walk up from each `to` span once, collecting its ancestors: a `from` span propagates iff it is one.
+        const ancestors = new Set<string>();
+        for (const span of toHandle.select(trace)) {
+          let parentId = span.parentSpanId;
+          while (parentId !== undefined && !ancestors.has(parentId)) {
+            ancestors.add(parentId);
+            parentId = trace.nodesBySpanId.get(parentId)?.span.parentSpanId;
+          }
+        }
+        for (const span of froms) {
+          if (!ancestors.has(span.spanId)) {
+            missing.push(span);
+            firstMissingTrace ??= trace;
+          }
+        }
+      }
+      if (fromCount === 0) {
+        const nearMisses = nearMissesIn(fromHandle, unit);
+        return {
+          passed: false,
+          expected,
+          message: `no span matched ${fromHandle.source} ${whereText(unit)}; ${describeNearMisses(nearMisses)}`,
+          actual: `0 spans match ${fromHandle.source}`,
+          spans: [],
+          nearMisses,
+        };
+      }
+      if (missing.length === 0) {
+        return { passed: true, expected, message: `${fromCount} span${fromCount === 1 ? '' : 's'} matching ${fromHandle.source} reached ${toHandle.source}`, actual: `${fromCount} of ${fromCount} propagate`, spans: [] };
+      }
+      const first = missing[0] as Span;
+      return {
+        passed: false,
+        expected,
+        message: `${describeSpan(first, firstMissingTrace)} has no descendant matching ${toHandle.source}: the context did not propagate (${missing.length} of ${fromCount} spans: ${listSpans(missing, unit)})`,
+        actual: `${fromCount - missing.length} of ${fromCount} propagate`,
+        spans: missing,
+        marks: new Map(missing.map((s) => [s.spanId, `no descendant matching ${toHandle.source}`])),
+        ...(firstMissingTrace === undefined ? {} : { trace: firstMissingTrace }),
+      };
+    },
+  });
+}

@@ -1,0 +1,171 @@
+import type { Span } from '../../model/span.ts';
+import { err, ok, type Result } from '../../result.ts';
+import type { SpansExpectation, SpecScalar } from '../../spec/types.ts';
+import { countInRange, describeCount, parseCount, type CountRange } from '../../spec/values.ts';
+import { captureReader, type FieldReader } from '../capture.ts';
+import { describeNearMisses, listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
+import { selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
+import type { SelectorCache } from '../selector-cache.ts';
+import { describeSpan } from '../span-description.ts';
+import {
+  compileAttributeConditions,
+  compileDurationCondition,
+  compileEventCondition,
+  compileLinkCondition,
+  compileStatusCondition,
+  type SpanCondition,
+} from './span-conditions.ts';
+
+/** The default count of a `spans` expectation: at least one. */
+const AT_LEAST_ONE: CountRange = { min: 1, max: Infinity };
+
+/** The count range a spans expectation asserts (default at least one). */
+export function spansCountRange(expectation: SpansExpectation): Result<CountRange, string> {
+  return expectation.count === undefined ? ok(AT_LEAST_ONE) : parseCount(expectation.count);
+}
+
+/**
+ * Compiles a `spans` expectation: how many spans the selector picks, and what each (`quantifier: all`) or
+ * one (`any`) of them must look like: attributes, duration, status, events, links. `capture` stores fields
+ * of the first picked span for `${var:NAME}` later in the spec.
+ */
+export function compileSpansExpectation(expectation: SpansExpectation, selectors: SelectorCache): Result<Judge, string> {
+  const selector = selectors.get(expectation.spans);
+  if (!selector.ok) return selector;
+  const range = spansCountRange(expectation);
+  if (!range.ok) return err(`count: ${range.error}`);
+  const conditions: SpanCondition[] = [];
+  if (expectation.attributes !== undefined) {
+    const compiled = compileAttributeConditions(expectation.attributes);
+    if (!compiled.ok) return compiled;
+    conditions.push(...compiled.value);
+  }
+  if (expectation.duration !== undefined) {
+    const compiled = compileDurationCondition(expectation.duration);
+    if (!compiled.ok) return compiled;
+    conditions.push(compiled.value);
+  }
+  if (expectation.status !== undefined) {
+    const compiled = compileStatusCondition(expectation.status);
+    if (!compiled.ok) return compiled;
+    conditions.push(compiled.value);
+  }
+  for (const event of expectation.events ?? []) {
+    const compiled = compileEventCondition(event);
+    if (!compiled.ok) return compiled;
+    conditions.push(compiled.value);
+  }
+  for (const link of expectation.links ?? []) {
+    const compiled = compileLinkCondition(link, selectors);
+    if (!compiled.ok) return compiled;
+    conditions.push(compiled.value);
+  }
+  const captures: [string, FieldReader, string][] = Object.entries(expectation.capture ?? {}).map(([name, field]) => [name, captureReader(field), field]);
+  const quantifier = expectation.quantifier ?? 'all';
+  if (quantifier !== 'all' && quantifier !== 'any') return err(`quantifier must be "all" or "any", got "${String(quantifier)}"`);
+  const handle = selector.value;
+  const source = expectation.spans;
+  const countText = describeCount(range.value, 'span');
+  const conditionText = conditions.map((c) => c.description).join(', ');
+  const expectedText =
+    conditions.length === 0 ? `${countText} matching ${source}` : `${countText} matching ${source}; ${quantifier === 'all' ? 'each' : 'at least one'} with ${conditionText}`;
+
+  return ok({
+    judge(unit: JudgeUnit, context: JudgeContext): Verdict {
+      const spans = selectIn(unit, (trace) => handle.select(trace));
+      const n = spans.length;
+      const base = { expected: expectedText };
+      if (!countInRange(n, range.value)) {
+        if (n === 0) {
+          const nearMisses = nearMissesIn(handle, unit);
+          return {
+            ...base,
+            passed: false,
+            message: `no span matched ${source} ${whereText(unit)}; ${describeNearMisses(nearMisses)}`,
+            actual: '0 spans',
+            spans: [],
+            nearMisses,
+            marks: new Map(nearMisses.map((m) => [m.span.spanId, `near miss: ${m.missedClauses.join(', ')}`])),
+          };
+        }
+        const tooMany = n > range.value.max;
+        return {
+          ...base,
+          passed: false,
+          message: `expected ${countText} matching ${source} ${whereText(unit)}, found ${n}: ${listSpans(spans, unit)}`,
+          actual: `${n} span${n === 1 ? '' : 's'}`,
+          spans,
+          marks: markAll(spans, tooMany ? 'unexpected' : 'matched'),
+        };
+      }
+      const captured = capture(spans, captures);
+      if (conditions.length === 0 || n === 0) {
+        return {
+          ...base,
+          passed: true,
+          message: `${n} span${n === 1 ? '' : 's'} matched ${source}`,
+          actual: `${n} span${n === 1 ? '' : 's'}`,
+          spans,
+          ...(captured === undefined ? {} : { captures: captured }),
+        };
+      }
+      const failures: { span: Span; why: string }[] = [];
+      let passing = 0;
+      for (const span of spans) {
+        const trace = traceOf(span, unit);
+        if (trace === undefined) continue;
+        let why: string | undefined;
+        for (const condition of conditions) {
+          why = condition.check(span, trace, context);
+          if (why !== undefined) break;
+        }
+        if (why === undefined) {
+          passing++;
+          if (quantifier === 'any') break;
+        } else {
+          failures.push({ span, why });
+          if (quantifier === 'all' && failures.length >= 10) break;
+        }
+      }
+      const passed = quantifier === 'all' ? failures.length === 0 : passing > 0;
+      if (passed) {
+        return {
+          ...base,
+          passed: true,
+          message: `${n} span${n === 1 ? '' : 's'} matched ${source}; ${quantifier === 'all' ? 'all' : 'at least one'} with ${conditionText}`,
+          actual: quantifier === 'all' ? `${n} of ${n} conform` : 'at least 1 conforms',
+          spans,
+          ...(captured === undefined ? {} : { captures: captured }),
+        };
+      }
+      const first = failures[0] as { span: Span; why: string };
+      const firstName = describeSpan(first.span, traceOf(first.span, unit));
+      const message =
+        quantifier === 'all'
+          ? `${firstName}: ${first.why}${failures.length > 1 ? ` (and ${failures.length - 1} more span${failures.length === 2 ? '' : 's'} fail)` : ''}`
+          : `none of ${n} span${n === 1 ? '' : 's'} matching ${source} has ${conditionText}; ${firstName}: ${first.why}`;
+      const marks = new Map<string, string>();
+      for (const f of failures) marks.set(f.span.spanId, f.why);
+      return {
+        ...base,
+        passed: false,
+        message,
+        actual: quantifier === 'all' ? `${failures.length} of ${n} fail: ${first.why}` : `0 of ${n} conform`,
+        spans: failures.map((f) => f.span),
+        marks,
+        trace: traceOf(first.span, unit),
+      };
+    },
+  });
+}
+
+function capture(spans: readonly Span[], captures: readonly [string, FieldReader, string][]): Map<string, SpecScalar> | undefined {
+  const first = spans[0];
+  if (captures.length === 0 || first === undefined) return undefined;
+  const out = new Map<string, SpecScalar>();
+  for (const [name, read] of captures) {
+    const value = read(first);
+    if (value !== undefined) out.set(name, value);
+  }
+  return out;
+}

@@ -1,0 +1,18 @@
+export { evaluateSpecs, evaluateSpecsNow, DEFAULT_EVALUATE_TIMEOUT_MILLIS } from './evaluate.ts';
+export type { EvaluateOptions, EvaluateNowOptions } from './evaluate.ts';
+export type { SpecInput, LoadedSpecLike, EnvSource } from './compile-spec.ts';
+export type {
+  RunResult,
+  SpecResult,
+  ExpectationResult,
+  SpanSummary,
+  TraceTree,
+  TraceTreeNode,
+  NearMiss,
+} from './results.ts';
+export { compileSelector } from './select.ts';
+export type { CompiledSelector } from './select.ts';
+export { explainMiss } from './explain-miss.ts';
+export { summarizeSpan } from './span-summary.ts';
+export { compileValueMatcher, valuesEqual } from './value-matcher.ts';
+export type { CompiledValueMatcher } from './value-matcher.ts';

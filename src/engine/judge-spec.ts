@@ -1,0 +1,239 @@
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import type { SpecScalar } from '../spec/types.ts';
+import { countInRange, describeCount } from '../spec/values.ts';
+import type { CompiledExpectation, CompiledSpec } from './compile-spec.ts';
+import { describeNearMisses, shortId } from './explain.ts';
+import type { JudgeContext, JudgeUnit, Verdict } from './judge.ts';
+import type { ExpectationResult, NearMiss, SpecResult } from './results.ts';
+import type { SelectorHandle } from './selector-cache.ts';
+import { summarizeSpan } from './span-summary.ts';
+import { buildTraceTree } from './trace-tree.ts';
+
+/** How many spans a result carries at most (a failure about 10,000 spans shows the first ones). */
+const RESULT_SPANS_LIMIT = 20;
+
+/** The circumstances of a judgement, which decide how results are worded. */
+export interface JudgePhase {
+  /** Whether the run had settled (always true offline). */
+  readonly settled: boolean;
+  /** Set when the deadline passed before the spec was decided: failures say so. */
+  readonly timedOutAfterMillis?: number;
+  readonly spanCount: number;
+  readonly traceCount: number;
+}
+
+/** A spec's result plus what the waiting loop needs to know to decide whether it is final. */
+export interface SpecJudgement {
+  readonly result: SpecResult;
+  /** Every expectation that holds as soon as it is true (presence, order, ...) holds now. */
+  readonly positivesHold: boolean;
+  /** Some expectation can only be judged on a settled run (absence, budgets, noErrors, connected, max counts). */
+  readonly needsSettled: boolean;
+}
+
+function toResult(e: Pick<CompiledExpectation, 'name' | 'kind' | 'source'>, verdict: Verdict, fallbackTrace: Trace | undefined, durationMillis: number): ExpectationResult {
+  const spans = verdict.spans.slice(0, RESULT_SPANS_LIMIT).map(summarizeSpan);
+  let trace = verdict.trace;
+  if (trace === undefined && !verdict.passed) trace = fallbackTrace;
+  return {
+    name: e.name,
+    kind: e.kind,
+    passed: verdict.passed,
+    message: verdict.message,
+    expected: verdict.expected,
+    actual: verdict.actual,
+    spans,
+    ...(verdict.nearMisses === undefined || verdict.nearMisses.length === 0 ? {} : { nearMisses: verdict.nearMisses }),
+    ...(verdict.passed || trace === undefined ? {} : { trace: buildTraceTree(trace, verdict.marks ?? new Map(verdict.spans.map((s) => [s.spanId, '']))) }),
+    ...(e.source === undefined ? {} : { source: e.source }),
+    durationMillis,
+  };
+}
+
+function failure(message: string, expected: string): Verdict {
+  return { passed: false, message, expected, actual: 'not judged', spans: [] };
+}
+
+/** Which traces a spec applies to: root selector on a root span, `where` selector on any span. */
+function selectTraces(spec: CompiledSpec, traces: readonly Trace[], context: JudgeContext): { traces: Trace[]; problem?: string; root?: SelectorHandle; where?: SelectorHandle } {
+  let root: SelectorHandle | undefined;
+  let where: SelectorHandle | undefined;
+  if (spec.traceRoot !== undefined) {
+    const handle = context.selectors.get(spec.traceRoot);
+    if (!handle.ok) return { traces: [], problem: `traces.root: ${handle.error}` };
+    root = handle.value;
+  }
+  if (spec.traceWhere !== undefined) {
+    const handle = context.selectors.get(spec.traceWhere);
+    if (!handle.ok) return { traces: [], problem: `traces.where: ${handle.error}` };
+    where = handle.value;
+  }
+  if (root === undefined && where === undefined) return { traces: [...traces] };
+  const selected: Trace[] = [];
+  for (const trace of traces) {
+    if (root !== undefined && !trace.roots.some((node) => (root as SelectorHandle).has(trace, node.span))) continue;
+    if (where !== undefined && where.select(trace).length === 0) continue;
+    selected.push(trace);
+  }
+  return { traces: selected, ...(root === undefined ? {} : { root }), ...(where === undefined ? {} : { where }) };
+}
+
+function describeSelection(spec: CompiledSpec): string {
+  const parts: string[] = [];
+  if (spec.traceRoot !== undefined) parts.push(`root ${spec.traceRoot}`);
+  if (spec.traceWhere !== undefined) parts.push(`where ${spec.traceWhere}`);
+  return parts.length === 0 ? 'any trace' : parts.join(' and ');
+}
+
+function timeoutNote(phase: JudgePhase, needsSettled: boolean): string {
+  if (phase.timedOutAfterMillis === undefined) return '';
+  const seen = `saw ${phase.spanCount} span${phase.spanCount === 1 ? '' : 's'} in ${phase.traceCount} trace${phase.traceCount === 1 ? '' : 's'}`;
+  const settledNote = needsSettled && !phase.settled ? '; the run had not settled, so this is judged on what had arrived' : '';
+  return ` (timed out after ${phase.timedOutAfterMillis}ms; ${seen}${settledNote})`;
+}
+
+function withTimeout(result: ExpectationResult, note: string): ExpectationResult {
+  return note === '' || result.passed ? result : { ...result, message: `${result.message}${note}` };
+}
+
+/**
+ * Judges one compiled spec against a run's traces: first which traces it applies to (a `traces` result),
+ * then each expectation per selected trace (`scope: trace`) or over all of them (`scope: run`), in order, so
+ * that values captured by one expectation are known to the later ones of the same trace.
+ */
+export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], context: JudgeContext, phase: JudgePhase): SpecJudgement {
+  const started = performance.now();
+  const results: ExpectationResult[] = [];
+  let positivesHold = true;
+  let needsSettledAny = false;
+
+  const selection = selectTraces(spec, runTraces, context);
+  const selected = selection.traces;
+  const selectionText = describeSelection(spec);
+  const problems = [...spec.problems];
+  if (selection.problem !== undefined) problems.push(selection.problem);
+  if (!spec.traceCount.ok) problems.push(`traces.count: ${spec.traceCount.error}`);
+
+  let tracesOk: boolean;
+  if (problems.length > 0) {
+    tracesOk = false;
+    results.push({ name: `traces (${selectionText})`, kind: 'traces', passed: false, message: `the spec cannot be used: ${problems.join('; ')}`, expected: 'a valid spec', actual: 'invalid', spans: [], ...(spec.source === undefined ? {} : { source: spec.source }) });
+  } else {
+    const range = spec.traceCount.ok ? spec.traceCount.value : { min: 1, max: Infinity };
+    tracesOk = countInRange(selected.length, range);
+    if (range.max !== Infinity) needsSettledAny = true;
+    else if (!tracesOk) positivesHold = false;
+    const expected = `${describeCount(range, 'trace')} (${selectionText})`;
+    const n = selected.length;
+    let message = `${n} trace${n === 1 ? '' : 's'} matched ${selectionText}`;
+    let nearMisses: NearMiss[] = [];
+    const sample: Span[] = [];
+    if (!tracesOk) {
+      if (n === 0) {
+        const handle = selection.root ?? selection.where;
+        if (handle !== undefined) {
+          for (const trace of runTraces) {
+            if (nearMisses.length >= 3) break;
+            const candidates = selection.root !== undefined ? trace.roots.map((r) => r.span) : trace.spans;
+            nearMisses.push(...handle.explain(candidates, trace, 3 - nearMisses.length));
+          }
+        }
+        message = `no trace matched ${selectionText} among ${runTraces.length} trace${runTraces.length === 1 ? '' : 's'} of the run${handle === undefined ? '' : `; ${describeNearMisses(nearMisses)}`}`;
+      } else {
+        for (const t of selected.slice(0, 5)) {
+          const root = t.roots[0]?.span;
+          if (root !== undefined) sample.push(root);
+        }
+        message = `expected ${describeCount(range, 'trace')} matching ${selectionText}, found ${n}: ${selected.slice(0, 5).map((t) => shortId(t.traceId)).join(', ')}${n > 5 ? ', ...' : ''}`;
+      }
+    } else nearMisses = [];
+    const note = timeoutNote(phase, range.max !== Infinity);
+    results.push(withTimeout({
+      name: `traces (${selectionText})`,
+      kind: 'traces',
+      passed: tracesOk,
+      message,
+      expected,
+      actual: `${n} trace${n === 1 ? '' : 's'}`,
+      spans: sample.map(summarizeSpan),
+      ...(nearMisses.length === 0 ? {} : { nearMisses }),
+      ...(spec.source === undefined ? {} : { source: spec.source }),
+    }, note));
+  }
+
+  // Variables per unit: one map per selected trace, and one for the run scope.
+  const traceVars = selected.map(() => new Map<string, SpecScalar>(spec.vars));
+  const runVars = new Map<string, SpecScalar>(spec.vars);
+
+  for (const expectation of spec.expectations) {
+    const t0 = performance.now();
+    if (expectation.needsSettled) needsSettledAny = true;
+    let verdict: Verdict;
+    let fallbackTrace: Trace | undefined;
+    if (problems.length > 0) {
+      verdict = failure('not judged: the spec cannot be used (see its traces result)', expectation.name);
+    } else if (selected.length === 0) {
+      verdict = tracesOk
+        ? { passed: true, message: 'no trace selected, so nothing to judge (the spec allows zero traces)', expected: expectation.name, actual: '0 traces', spans: [] }
+        : failure(`not judged: no trace matched ${selectionText}`, expectation.name);
+    } else if (expectation.scope === 'run') {
+      const judge = expectation.judgeFor(runVars);
+      if (!judge.ok) verdict = failure(`cannot be judged: ${judge.error}`, expectation.name);
+      else {
+        verdict = judge.value.judge({ traces: selected, vars: runVars }, context);
+        if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) runVars.set(k, v);
+      }
+      fallbackTrace = selected[0];
+    } else {
+      verdict = judgePerTrace(expectation, selected, traceVars, context);
+      fallbackTrace = verdict.trace ?? (verdict.spans[0] === undefined ? selected[0] : selected.find((t) => t.traceId === verdict.spans[0]?.traceId));
+    }
+    if (!expectation.needsSettled && !verdict.passed) positivesHold = false;
+    const result = toResult(expectation, verdict, fallbackTrace, performance.now() - t0);
+    results.push(withTimeout(result, timeoutNote(phase, expectation.needsSettled)));
+  }
+
+  return {
+    result: {
+      name: spec.name,
+      ...(spec.file === undefined ? {} : { file: spec.file }),
+      ...(spec.source === undefined ? {} : { source: spec.source }),
+      passed: results.every((r) => r.passed),
+      matchedTraceCount: selected.length,
+      expectations: results,
+      durationMillis: performance.now() - started,
+    },
+    positivesHold,
+    needsSettled: needsSettledAny,
+  };
+}
+
+/** Judges an expectation in each selected trace; it holds when it holds in every one. */
+function judgePerTrace(expectation: CompiledExpectation, traces: readonly Trace[], traceVars: readonly Map<string, SpecScalar>[], context: JudgeContext): Verdict {
+  let firstFailure: { verdict: Verdict; trace: Trace } | undefined;
+  let failed = 0;
+  let firstPass: Verdict | undefined;
+  for (let i = 0; i < traces.length; i++) {
+    const trace = traces[i] as Trace;
+    const vars = traceVars[i] as Map<string, SpecScalar>;
+    const judge = expectation.judgeFor(vars);
+    const unit: JudgeUnit = { traces: [trace], vars };
+    const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
+    if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) vars.set(k, v);
+    if (verdict.passed) firstPass ??= verdict;
+    else {
+      failed++;
+      firstFailure ??= { verdict, trace };
+    }
+  }
+  const n = traces.length;
+  if (firstFailure === undefined) {
+    const v = firstPass as Verdict;
+    return n === 1 ? v : { ...v, message: `${v.message} (in each of ${n} traces)`, actual: `held in ${n} of ${n} traces`, spans: [] };
+  }
+  const v = firstFailure.verdict;
+  const prefix = n === 1 ? '' : `trace ${shortId(firstFailure.trace.traceId)}: `;
+  const suffix = n === 1 ? '' : ` (failed in ${failed} of ${n} traces)`;
+  return { ...v, message: `${prefix}${v.message}${suffix}`, trace: v.trace ?? firstFailure.trace };
+}

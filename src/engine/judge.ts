@@ -1,0 +1,58 @@
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import type { SpecScalar } from '../spec/types.ts';
+import type { NearMiss } from './results.ts';
+import type { SelectorCache } from './selector-cache.ts';
+
+/**
+ * What one expectation is judged over: one selected trace (`scope: trace`), or every selected trace together
+ * (`scope: run`), with the variables known there.
+ */
+export interface JudgeUnit {
+  readonly traces: readonly Trace[];
+  /** Spec `vars` plus values captured by earlier expectations of the spec in this unit. */
+  readonly vars: Map<string, SpecScalar>;
+}
+
+/** Things an evaluation pass shares between expectations. */
+export interface JudgeContext {
+  /** Every trace of the run by trace id: span links may point anywhere in the run. */
+  readonly traceById: ReadonlyMap<string, Trace>;
+  readonly selectors: SelectorCache;
+}
+
+/** The engine-internal finding of one expectation in one unit; becomes a public ExpectationResult later. */
+export interface Verdict {
+  readonly passed: boolean;
+  readonly message: string;
+  readonly expected: string;
+  readonly actual: string;
+  /** The spans the verdict is about: the offending ones for a failure. */
+  readonly spans: readonly Span[];
+  /** Notes beside spans in the drawn trace (span id → note); marks them. */
+  readonly marks?: ReadonlyMap<string, string>;
+  /** The trace to draw; defaults to the trace of the first span, else the unit's first trace. */
+  readonly trace?: Trace;
+  readonly nearMisses?: readonly NearMiss[];
+  /** Values for `${var:NAME}` in later expectations of the same unit. */
+  readonly captures?: ReadonlyMap<string, SpecScalar>;
+}
+
+/** A compiled expectation, ready to judge units. */
+export interface Judge {
+  judge(unit: JudgeUnit, context: JudgeContext): Verdict;
+}
+
+/** The trace a span belongs to, among the unit's traces. */
+export function traceOf(span: Span, unit: JudgeUnit): Trace | undefined {
+  for (const trace of unit.traces) if (trace.traceId === span.traceId) return trace;
+  return undefined;
+}
+
+/** Concatenates a selector's picks over every trace of a unit, trace by trace. */
+export function selectIn(unit: JudgeUnit, select: (trace: Trace) => readonly Span[]): readonly Span[] {
+  if (unit.traces.length === 1) return select(unit.traces[0] as Trace);
+  const out: Span[] = [];
+  for (const trace of unit.traces) for (const span of select(trace)) out.push(span);
+  return out;
+}

@@ -1,0 +1,82 @@
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { SelectorAst } from '../spec/selector-ast.ts';
+import { parseSelector } from '../spec/selector-parser.ts';
+import type { NearMiss } from './results.ts';
+import { compileSelector, explainMiss } from './select.ts';
+
+/**
+ * A compiled selector with its selections remembered per trace. Traces are immutable snapshots (the store
+ * builds a new `Trace` when spans arrive), so a selection made for one trace object stays right for it, across
+ * expectations and across re-evaluations while the engine waits.
+ */
+export interface SelectorHandle {
+  readonly source: string;
+  /** The spans of `trace` the selector picks, in trace order. */
+  select(trace: Trace): readonly Span[];
+  /** Whether the selector picks `span` within `trace`. */
+  has(trace: Trace, span: Span): boolean;
+  /** For a selector that picked nothing: the closest spans and the clauses they missed. */
+  explain(spans: readonly Span[], trace: Trace, limit: number): NearMiss[];
+}
+
+class CachedSelector implements SelectorHandle {
+  readonly source: string;
+  readonly #ast: SelectorAst;
+  readonly #compiled: ReturnType<typeof compileSelector>;
+  readonly #selections = new WeakMap<Trace, readonly Span[]>();
+  readonly #sets = new WeakMap<Trace, ReadonlySet<Span>>();
+
+  constructor(source: string, ast: SelectorAst) {
+    this.source = source;
+    this.#ast = ast;
+    this.#compiled = compileSelector(ast);
+  }
+
+  select(trace: Trace): readonly Span[] {
+    let spans = this.#selections.get(trace);
+    if (spans === undefined) {
+      spans = this.#compiled.select(trace);
+      this.#selections.set(trace, spans);
+    }
+    return spans;
+  }
+
+  has(trace: Trace, span: Span): boolean {
+    let set = this.#sets.get(trace);
+    if (set === undefined) {
+      set = new Set(this.select(trace));
+      this.#sets.set(trace, set);
+    }
+    return set.has(span);
+  }
+
+  explain(spans: readonly Span[], trace: Trace, limit: number): NearMiss[] {
+    return explainMiss(this.#ast, spans, trace, limit);
+  }
+}
+
+/**
+ * Parses and compiles each distinct selector text once. Errors are results: a bad selector fails the
+ * expectation that uses it, with the parser's message and where in the selector it went wrong.
+ */
+export class SelectorCache {
+  readonly #entries = new Map<string, Result<SelectorHandle, string>>();
+
+  get(source: string): Result<SelectorHandle, string> {
+    let entry = this.#entries.get(source);
+    if (entry === undefined) {
+      const parsed = parseSelector(source);
+      if (parsed.ok) {
+        entry = ok(new CachedSelector(source, parsed.value));
+      } else {
+        const e = parsed.error;
+        const pointer = `${source}\n${' '.repeat(e.offset)}${'^'.repeat(Math.max(1, e.length))}`;
+        entry = err(`invalid selector: ${e.message}${e.hint === undefined ? '' : ` (${e.hint})`} at offset ${e.offset}\n${pointer}`);
+      }
+      this.#entries.set(source, entry);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,300 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { AttributeValue } from '../model/attribute-value.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { SpecScalar, ValueMatcher } from '../spec/types.ts';
+import { countInRange, describeCount, parseCount } from '../spec/values.ts';
+import { showBare, showValue, stringFormOf, typeNameOf, type MatchedValue } from './value-format.ts';
+
+/**
+ * A {@link ValueMatcher} compiled once: regexes built, JSONPaths checked, counts parsed.
+ * `test` returns `undefined` when the value matches, else why not (`expected = 200, got "200" (string)`).
+ */
+export interface CompiledValueMatcher {
+  /** The condition as text, e.g. `= 200`, `matches /^GET /`, `type int`. */
+  readonly description: string;
+  test(value: MatchedValue): string | undefined;
+}
+
+type Check = (value: MatchedValue) => string | undefined;
+
+const MATCHER_KEYS = new Set([
+  'equals', 'notEquals', 'lt', 'lte', 'gt', 'gte', 'matches', 'notMatches', 'in', 'notIn', 'contains', 'exists',
+  'type', 'jsonpath', 'value', 'every', 'some', 'count',
+]);
+
+/**
+ * Equality as specs mean it: ints written in specs equal int64 (bigint) attributes of the same value, and
+ * numbers compare numerically across int and double; lists and maps compare element by element; bytes equal
+ * their base64 text. No other coercion: the string `"200"` does not equal the int `200`.
+ */
+export function valuesEqual(actual: MatchedValue, expected: unknown): boolean {
+  if (actual === undefined) return false;
+  if (typeof expected === 'number' || typeof expected === 'bigint') {
+    return (typeof actual === 'number' || typeof actual === 'bigint') && compareNumbers(actual, expected) === 0;
+  }
+  if (typeof expected === 'string') {
+    if (typeof actual === 'string') return actual === expected;
+    return actual instanceof Uint8Array && stringFormOf(actual) === expected;
+  }
+  if (typeof expected === 'boolean') return actual === expected;
+  if (expected === null) return actual === null;
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => valuesEqual(actual[i], e));
+  }
+  if (typeof expected === 'object' && expected !== undefined) {
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual) || actual instanceof Uint8Array) return false;
+    const keys = Object.keys(expected);
+    if (keys.length !== Object.keys(actual).length) return false;
+    return keys.every((k) => valuesEqual(actual[k], (expected as Record<string, unknown>)[k]));
+  }
+  return false;
+}
+
+/** Compares two numbers exactly, whichever of bigint and number each is. */
+export function compareNumbers(a: bigint | number, b: bigint | number): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : a === b ? 0 : NaN;
+  // Mixed: an integral double converts to bigint exactly; otherwise compare as doubles (beyond 2^53 the
+  // fraction of a double is zero anyway, so this loses nothing that matters).
+  const [big, num, sign] = typeof a === 'bigint' ? [a, b as number, 1] : [b as bigint, a as number, -1];
+  if (Number.isInteger(num)) {
+    const n = BigInt(num);
+    return sign * (big < n ? -1 : big > n ? 1 : 0);
+  }
+  const d = Number(big);
+  return sign * (d < num ? -1 : d > num ? 1 : d === num ? 0 : NaN);
+}
+
+const NUMERIC_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/u;
+
+function orderingCheck(op: 'lt' | 'lte' | 'gt' | 'gte', bound: number | string): Result<Check, string> {
+  const symbol = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
+  const holds = (c: number): boolean => (op === 'lt' ? c < 0 : op === 'lte' ? c <= 0 : op === 'gt' ? c > 0 : c >= 0);
+  let numeric: number | bigint | undefined;
+  if (typeof bound === 'number') numeric = bound;
+  else if (typeof bound === 'string' && NUMERIC_TEXT.test(bound.trim())) {
+    const t = bound.trim();
+    numeric = /^[-+]?\d+$/u.test(t) ? BigInt(t) : Number(t);
+  } else if (typeof bound !== 'string') return err(`"${op}" needs a number or a string, got ${showBare(bound)}`);
+  const expectedText = `${symbol} ${showBare(bound)}`;
+  return ok((value) => {
+    if (numeric !== undefined) {
+      if (typeof value === 'bigint' || typeof value === 'number') {
+        return holds(compareNumbers(value, numeric)) ? undefined : `expected ${expectedText}, got ${showValue(value)}`;
+      }
+      return `expected a number ${expectedText}, got ${showValue(value)}`;
+    }
+    if (typeof value === 'string') {
+      const c = value < (bound as string) ? -1 : value > (bound as string) ? 1 : 0;
+      return holds(c) ? undefined : `expected ${expectedText}, got ${showValue(value)}`;
+    }
+    return `expected a string ${expectedText}, got ${showValue(value)}`;
+  });
+}
+
+function regexCheck(pattern: string, negate: boolean): Result<Check, string> {
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern, 'u');
+  } catch (cause) {
+    return err(`invalid regular expression /${pattern}/: ${(cause as Error).message}`);
+  }
+  return ok((value) => {
+    if (value === undefined) return negate ? undefined : `expected to match /${pattern}/, got absent`;
+    const matched = regex.test(stringFormOf(value));
+    if (matched === !negate) return undefined;
+    return `expected ${negate ? 'not ' : ''}to match /${pattern}/, got ${showValue(value)}`;
+  });
+}
+
+function containsCheck(needle: SpecScalar): Check {
+  return (value) => {
+    if (Array.isArray(value)) {
+      return value.some((v) => valuesEqual(v, needle)) ? undefined : `expected a list containing ${showBare(needle)}, got ${showValue(value)}`;
+    }
+    if (typeof value === 'string') {
+      return value.includes(String(needle)) ? undefined : `expected to contain ${showBare(String(needle))}, got ${showValue(value)}`;
+    }
+    return `expected a string or list containing ${showBare(needle)}, got ${showValue(value)}`;
+  };
+}
+
+const TYPE_NAMES = new Set(['string', 'bool', 'int', 'double', 'bytes', 'array', 'kvlist']);
+
+/** JSONPath reads plain data: kvlists and arrays as they are (bigint kept), strings parsed as JSON. */
+function jsonDocumentOf(value: MatchedValue): { ok: true; doc: unknown } | { ok: false; why: string } {
+  if (value === undefined) return { ok: false, why: 'the attribute is absent' };
+  if (typeof value === 'string') {
+    try {
+      return { ok: true, doc: JSON.parse(value) as unknown };
+    } catch {
+      return { ok: false, why: `the string ${showBare(value)} is not JSON` };
+    }
+  }
+  if (Array.isArray(value) || (typeof value === 'object' && value !== null && !(value instanceof Uint8Array))) {
+    return { ok: true, doc: value };
+  }
+  return { ok: false, why: `JSONPath needs a kvlist, array or JSON string, got ${showValue(value)}` };
+}
+
+function jsonpathCheck(path: string, matcher: Exclude<ValueMatcher, SpecScalar | readonly SpecScalar[]>): Result<{ check: Check; text: string }, string> {
+  try {
+    JSONPath.toPathArray(path);
+    // A dry run on an empty document surfaces syntax errors now rather than per span.
+    JSONPath({ path, json: {}, wrap: true, eval: 'safe' });
+  } catch (cause) {
+    return err(`invalid JSONPath "${path}": ${(cause as Error).message}`);
+  }
+  const parts: { kind: 'value' | 'every' | 'some'; m: CompiledValueMatcher }[] = [];
+  for (const kind of ['value', 'every', 'some'] as const) {
+    const sub = matcher[kind];
+    if (sub === undefined) continue;
+    const compiled = compileValueMatcher(sub);
+    if (!compiled.ok) return err(`jsonpath "${path}" ${kind}: ${compiled.error}`);
+    parts.push({ kind, m: compiled.value });
+  }
+  let countRange: { min: number; max: number } | undefined;
+  if (matcher.count !== undefined) {
+    const parsed = parseCount(matcher.count);
+    if (!parsed.ok) return err(`jsonpath "${path}" count: ${parsed.error}`);
+    countRange = parsed.value;
+  }
+  const requireSome = parts.length === 0 && countRange === undefined;
+  const descriptions = parts.map((p) => `${p.kind} ${p.m.description}`);
+  if (countRange !== undefined) descriptions.push(`count ${describeCount(countRange)}`);
+  if (requireSome) descriptions.push('finds something');
+  const text = `jsonpath ${path} ${descriptions.join(', ')}`;
+  const check: Check = (value) => {
+    const doc = jsonDocumentOf(value);
+    if (!doc.ok) return `jsonpath ${path}: ${doc.why}`;
+    let results: AttributeValue[];
+    try {
+      results = JSONPath({ path, json: doc.doc as object, wrap: true, eval: 'safe' }) as AttributeValue[];
+    } catch (cause) {
+      return `jsonpath ${path} failed: ${(cause as Error).message}`;
+    }
+    if (requireSome && results.length === 0) return `jsonpath ${path} found nothing`;
+    if (countRange !== undefined && !countInRange(results.length, countRange)) {
+      return `jsonpath ${path}: expected ${describeCount(countRange, 'result')}, found ${results.length}`;
+    }
+    for (const { kind, m } of parts) {
+      if (kind === 'value') {
+        const why = m.test(results[0]);
+        if (why !== undefined) return `jsonpath ${path}: ${results.length === 0 ? 'found nothing, ' : ''}${why}`;
+      } else if (kind === 'every') {
+        // "every" over no results is refused: a path that finds nothing is almost always a wrong path.
+        if (results.length === 0) return `jsonpath ${path} found nothing (every ${m.description})`;
+        for (let i = 0; i < results.length; i++) {
+          const why = m.test(results[i]);
+          if (why !== undefined) return `jsonpath ${path} result #${i + 1}: ${why}`;
+        }
+      } else if (!results.some((r) => m.test(r) === undefined)) {
+        return `jsonpath ${path}: no result ${m.description} among ${results.length} (${results.slice(0, 5).map(showValue).join(', ')})`;
+      }
+    }
+    return undefined;
+  };
+  return ok({ check, text });
+}
+
+/**
+ * Compiles a value condition from a spec. A bare scalar means `equals`; a bare list equals an array value
+ * element by element. Several keys in one object must all hold. Errors (an invalid regex or JSONPath, an
+ * unknown key) come back as a result, never thrown.
+ *
+ * @example
+ * ```ts
+ * const m = compileValueMatcher({ gte: 200, lt: 300 });
+ * if (m.ok) m.value.test(204n); // undefined: it matches
+ * ```
+ */
+export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValueMatcher, string> {
+  if (matcher === null || typeof matcher !== 'object' || Array.isArray(matcher)) {
+    const expected = matcher;
+    return ok({
+      description: `= ${showBare(expected)}`,
+      test: (value) => (valuesEqual(value, expected) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`),
+    });
+  }
+  const m = matcher as Exclude<ValueMatcher, SpecScalar | readonly SpecScalar[]>;
+  const checks: Check[] = [];
+  const texts: string[] = [];
+  for (const key of Object.keys(m)) {
+    if (!MATCHER_KEYS.has(key)) return err(`unknown matcher key "${key}" (use one of ${[...MATCHER_KEYS].join(', ')})`);
+  }
+  if (m.jsonpath !== undefined) {
+    const compiled = jsonpathCheck(m.jsonpath, m);
+    if (!compiled.ok) return compiled;
+    checks.push(compiled.value.check);
+    texts.push(compiled.value.text);
+  } else if (m.value !== undefined || m.every !== undefined || m.some !== undefined || m.count !== undefined) {
+    return err('"value", "every", "some" and "count" apply to a "jsonpath" result; add a jsonpath');
+  }
+  if (m.exists !== undefined) {
+    const want = m.exists;
+    texts.push(want ? 'exists' : 'is absent');
+    checks.push((value) => ((value !== undefined) === want ? undefined : want ? 'expected it to exist, but it is absent' : `expected it to be absent, got ${showValue(value)}`));
+  }
+  if (m.type !== undefined) {
+    const want = m.type;
+    if (!TYPE_NAMES.has(want)) return err(`unknown type "${String(want)}" (use ${[...TYPE_NAMES].join(', ')})`);
+    texts.push(`type ${want}`);
+    checks.push((value) => (typeNameOf(value) === want ? undefined : `expected type ${want}, got ${showValue(value)}`));
+  }
+  if (m.equals !== undefined) {
+    const expected = m.equals;
+    texts.push(`= ${showBare(expected)}`);
+    checks.push((value) => (valuesEqual(value, expected) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`));
+  }
+  if (m.notEquals !== undefined) {
+    const unwanted = m.notEquals;
+    texts.push(`!= ${showBare(unwanted)}`);
+    checks.push((value) => (valuesEqual(value, unwanted) ? `expected anything but ${showBare(unwanted)}, got ${showValue(value)}` : undefined));
+  }
+  for (const op of ['lt', 'lte', 'gt', 'gte'] as const) {
+    const bound = m[op];
+    if (bound === undefined) continue;
+    const compiled = orderingCheck(op, bound);
+    if (!compiled.ok) return compiled;
+    texts.push(`${{ lt: '<', lte: '<=', gt: '>', gte: '>=' }[op]} ${showBare(bound)}`);
+    checks.push(compiled.value);
+  }
+  for (const [key, negate] of [['matches', false], ['notMatches', true]] as const) {
+    const pattern = m[key];
+    if (pattern === undefined) continue;
+    if (typeof pattern !== 'string') return err(`"${key}" needs a regular expression string`);
+    const compiled = regexCheck(pattern, negate);
+    if (!compiled.ok) return compiled;
+    texts.push(`${negate ? 'not ' : ''}matches /${pattern}/`);
+    checks.push(compiled.value);
+  }
+  for (const [key, negate] of [['in', false], ['notIn', true]] as const) {
+    const list = m[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) return err(`"${key}" needs a list of values`);
+    const listText = `[${list.map(showBare).join(', ')}]`;
+    texts.push(`${negate ? 'not in' : 'in'} ${listText}`);
+    checks.push((value) => {
+      const found = list.some((e) => valuesEqual(value, e));
+      if (found !== negate) return undefined;
+      return `expected ${negate ? 'none of' : 'one of'} ${listText}, got ${showValue(value)}`;
+    });
+  }
+  if (m.contains !== undefined) {
+    texts.push(`contains ${showBare(m.contains)}`);
+    checks.push(containsCheck(m.contains));
+  }
+  if (checks.length === 0) return err('an empty matcher checks nothing; use e.g. { exists: true }');
+  const description = texts.join(' and ');
+  if (checks.length === 1) return ok({ description, test: checks[0] as Check });
+  return ok({
+    description,
+    test: (value) => {
+      for (const check of checks) {
+        const why = check(value);
+        if (why !== undefined) return why;
+      }
+      return undefined;
+    },
+  });
+}
