@@ -1,0 +1,214 @@
+// The OTLP/HTTP receiver over a real socket (node:http), fed by the real OpenTelemetry JS exporters.
+import http from 'node:http';
+import net from 'node:net';
+import zlib from 'node:zlib';
+import { ExportResultCode } from '@opentelemetry/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HttpListener } from '../../src/receiver/index.ts';
+import { createOtlpHttpHandler, listenHttp } from '../../src/receiver/index.ts';
+import { CollectingSink, exportOnce, protobufRequestBytes, readRpcStatus, recordRealSpans } from './fixtures.ts';
+import type { ExporterKind } from './fixtures.ts';
+
+
+const maxBodyBytes = 16 * 1024;
+
+describe('listenHttp + createOtlpHttpHandler over a socket', () => {
+  let sink: CollectingSink;
+  let server: HttpListener;
+
+  beforeEach(async () => {
+    sink = new CollectingSink();
+    server = await listenHttp({ host: '127.0.0.1', port: 0, handler: createOtlpHttpHandler({ sink, maxBodyBytes }) });
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('reports a usable base URL', () => {
+    expect(server.port).toBeGreaterThan(0);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
+  describe.each<[ExporterKind, boolean]>([
+    ['http/protobuf', false],
+    ['http/protobuf', true],
+    ['http/json', false],
+    ['http/json', true],
+  ])('the real %s exporter (gzip: %s)', (kind, gzip) => {
+    it('exports successfully and every span arrives tagged with the run id', async () => {
+      const spans = recordRealSpans(`${kind}-${gzip}`, 3);
+      const result = await exportOnce(kind, server.url, spans, { runId: 'run-a', gzip });
+      expect(result.error).toBeUndefined();
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
+      expect(sink.batches.every((batch) => batch.context.runId === 'run-a' && batch.context.transport === 'http')).toBe(true);
+      const received = new Map(sink.spans().map((span) => [span.spanId, span]));
+      for (const sdkSpan of spans) {
+        const span = received.get(sdkSpan.spanContext().spanId);
+        expect(span?.name).toBe(sdkSpan.name);
+        expect(span?.traceId).toBe(sdkSpan.spanContext().traceId);
+        expect(span?.parentSpanId ?? '').toBe(sdkSpan.parentSpanContext?.spanId ?? '');
+      }
+      expect(received.size).toBe(spans.length);
+    });
+  });
+
+  /** A raw request, for inputs no exporter would send. */
+  async function send(init: { method?: string; path?: string; headers?: Record<string, string>; body?: Uint8Array }): Promise<{ status: number; headers: Headers; body: Uint8Array }> {
+    const response = await fetch(`${server.url}${init.path ?? '/v1/traces'}`, {
+      method: init.method ?? 'POST',
+      headers: init.headers ?? {},
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    return { status: response.status, headers: response.headers, body: new Uint8Array(await response.arrayBuffer()) };
+  }
+
+  const PROTOBUF = { 'content-type': 'application/x-protobuf' };
+  const JSON_TYPE = { 'content-type': 'application/json' };
+  const garbageProtobuf = new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]);
+
+  it.each<[string, () => Parameters<typeof send>[0], number, 'protobuf' | 'json']>([
+    ['garbage protobuf', () => ({ headers: PROTOBUF, body: garbageProtobuf }), 400, 'protobuf'],
+    ['malformed JSON', () => ({ headers: JSON_TYPE, body: new TextEncoder().encode('{"resourceSpans":[{') }), 400, 'json'],
+    ['a wrong content type', () => ({ headers: { 'content-type': 'text/plain' }, body: new Uint8Array([1]) }), 415, 'json'],
+    ['a missing content type', () => ({ body: protobufRequestBytes(recordRealSpans('x', 0)) }), 415, 'json'],
+    ['GET', () => ({ method: 'GET' }), 405, 'json'],
+    ['an unknown path', () => ({ path: '/v1/logs', headers: PROTOBUF, body: new Uint8Array(0) }), 404, 'json'],
+    ['an oversized body', () => ({ headers: PROTOBUF, body: new Uint8Array(maxBodyBytes + 1) }), 413, 'protobuf'],
+    ['a small gzip that inflates past the limit', () => ({ headers: { ...PROTOBUF, 'content-encoding': 'gzip' }, body: zlib.gzipSync(new Uint8Array(maxBodyBytes * 64)) }), 413, 'protobuf'],
+    ['a truncated gzip body', () => {
+      const whole = zlib.gzipSync(protobufRequestBytes(recordRealSpans('t', 2)));
+      return { headers: { ...PROTOBUF, 'content-encoding': 'gzip' }, body: whole.subarray(0, whole.byteLength - 8) };
+    }, 400, 'protobuf'],
+  ])('%s gets its documented status, and the server keeps serving with every span it had', async (_label, make, status, encoding) => {
+    const before = recordRealSpans('kept', 2);
+    expect((await exportOnce('http/protobuf', server.url, before, { runId: 'kept' })).code).toBe(ExportResultCode.SUCCESS);
+
+    const response = await send(make());
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json');
+    expect(readRpcStatus(encoding, response.body).message).not.toBe('');
+    if (status === 405) expect(response.headers.get('allow')).toBe('POST');
+
+    const after = recordRealSpans('after', 1);
+    expect((await exportOnce('http/json', server.url, after, { gzip: true })).code).toBe(ExportResultCode.SUCCESS);
+    const ids = new Set(sink.spans().map((span) => span.spanId));
+    for (const span of [...before, ...after]) expect(ids.has(span.spanContext().spanId)).toBe(true);
+    expect(ids.size).toBe(before.length + after.length);
+  });
+
+  it('refuses a chunked upload (no Content-Length) with 413 once it passes the limit', async () => {
+    const response = await new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const request = http.request(`${server.url}/v1/traces`, { method: 'POST', headers: PROTOBUF }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      });
+      // The server may close the connection while this side still writes; only a missing answer is a failure.
+      request.on('error', reject);
+      for (let i = 0; i < 8; i++) request.write(new Uint8Array(4096));
+      request.end();
+    });
+    expect(response.status).toBe(413);
+    expect(readRpcStatus('protobuf', response.body).code).toBe(8);
+    expect((await exportOnce('http/protobuf', server.url, recordRealSpans('ok', 0))).code).toBe(ExportResultCode.SUCCESS);
+  });
+
+  it('answers a malformed HTTP request with 400 and keeps serving', async () => {
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect((await exportOnce('http/protobuf', server.url, recordRealSpans('ok', 0))).code).toBe(ExportResultCode.SUCCESS);
+  });
+});
+
+describe('listenHttp composition and shutdown', () => {
+  it('routes non-OTLP paths to a node:http fallback on the same port', async () => {
+    const sink = new CollectingSink();
+    const server = await listenHttp({
+      host: '127.0.0.1',
+      port: 0,
+      handler: createOtlpHttpHandler({ sink }),
+      fallback: (req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ path: req.url }));
+      },
+    });
+    try {
+      const api = await fetch(`${server.url}/api/runs`);
+      expect(await api.json()).toEqual({ path: '/api/runs' });
+      expect((await exportOnce('http/protobuf', server.url, recordRealSpans('f', 1))).code).toBe(ExportResultCode.SUCCESS);
+      expect(sink.spans()).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('close() lets an in-flight request finish, then resolves', async () => {
+    const sink = new CollectingSink();
+    const otlp = createOtlpHttpHandler({ sink });
+    let arrived!: () => void;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const server = await listenHttp({
+      host: '127.0.0.1',
+      port: 0,
+      handler: (request) => {
+        arrived();
+        return otlp(request);
+      },
+    });
+    const bytes = protobufRequestBytes(recordRealSpans('inflight', 2));
+    const upload = http.request(`${server.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' } });
+    const answered = new Promise<number>((resolve, reject) => {
+      upload.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      upload.on('error', reject);
+    });
+    upload.write(bytes.subarray(0, 10));
+    await requestArrived;
+
+    // close() is called while the body is still arriving; the request must complete, not be cut.
+    const closing = server.close();
+    upload.end(bytes.subarray(10));
+    expect(await answered).toBe(200);
+    await closing;
+    expect(sink.spans()).toHaveLength(3);
+    // No longer accepting connections.
+    await expect(fetch(`${server.url}/v1/traces`, { method: 'POST' })).rejects.toThrow();
+  });
+
+  it('close() resolves although a keep-alive client still holds an idle connection', async () => {
+    const server = await listenHttp({ host: '127.0.0.1', port: 0, handler: createOtlpHttpHandler({ sink: new CollectingSink() }) });
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = http.request(`${server.url}/v1/traces`, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        request.on('error', reject);
+        request.end(protobufRequestBytes(recordRealSpans('ka', 0)));
+      });
+      expect(status).toBe(200);
+      expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+      await server.close();
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('fails with TC_LISTEN_FAILED when the port is taken', async () => {
+    const first = await listenHttp({ host: '127.0.0.1', port: 0, handler: createOtlpHttpHandler({ sink: new CollectingSink() }) });
+    try {
+      await expect(listenHttp({ host: '127.0.0.1', port: first.port, handler: createOtlpHttpHandler({ sink: new CollectingSink() }) })).rejects.toThrow(/TC_LISTEN_FAILED/);
+    } finally {
+      await first.close();
+    }
+  });
+});
