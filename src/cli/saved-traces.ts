@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import { decodeExportRequestJson, decodeExportRequestProtobuf, type DecodeResult } from '../otlp/index.ts';
+import { err, ok, type Result } from '../result.ts';
+import type { RunSource, SettleOutcome } from '../store/run-source.ts';
+import { SpanStore } from '../store/index.ts';
+
+/** What saved OTLP files held, sorted into runs by the store. */
+export interface SavedSpans {
+  /** Spans rejected by the decoders (partial success), as `file:line: N spans rejected: why` lines. */
+  readonly warnings: readonly string[];
+  readonly spanCount: number;
+  readonly store: SpanStore;
+}
+
+/** Untagged spans from files are gathered under this run id. */
+export const SAVED_RUN_ID = 'saved';
+
+/**
+ * Reads saved OTLP trace exports into a {@link SpanStore}: JSON lines (one ExportTraceServiceRequest a line, as
+ * `tracecheck serve --save` writes), whole OTLP/JSON documents, or protobuf files (`.pb`, `.bin`: one serialized
+ * ExportTraceServiceRequest); any of them may be gzipped. Spans are correlated into runs as live ones are (their
+ * `test.run.id` tags); untagged ones go to the run {@link SAVED_RUN_ID}.
+ *
+ * Every unreadable file or undecodable line is reported (`file:line: message`) and the whole load fails: judging
+ * half of a run would give a verdict about traces that were not all there.
+ */
+export async function loadSavedSpans(files: readonly string[]): Promise<Result<SavedSpans, string[]>> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const store = new SpanStore({ maxSpans: Number.MAX_SAFE_INTEGER, maxUnclaimedSpans: 0 });
+  const spans: Span[] = [];
+  const take = (decoded: DecodeResult, where: string): void => {
+    if (!decoded.ok) {
+      problems.push(`${where}: ${decoded.error.message}`);
+      return;
+    }
+    if (decoded.value.rejectedSpans > 0) {
+      warnings.push(`${where}: ${decoded.value.rejectedSpans} spans rejected: ${decoded.value.rejectionMessage}`);
+    }
+    spans.push(...decoded.value.spans);
+  };
+  for (const file of files) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+      // gzip magic number (RFC 1952): 1f 8b.
+      if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+    } catch (error) {
+      problems.push(`${file}: cannot read: ${(error as Error).message}`);
+      continue;
+    }
+    if (/\.(pb|bin)(\.gz)?$/i.test(file)) {
+      take(decodeExportRequestProtobuf(bytes), file);
+      continue;
+    }
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    const lines = text.split('\n');
+    const firstIndex = lines.findIndex((l) => l.trim() !== '');
+    if (firstIndex === -1) continue;
+    if (!isCompleteJson(lines[firstIndex] as string)) {
+      // A multi-line (pretty-printed) OTLP/JSON document.
+      take(decodeExportRequestJson(text), file);
+      continue;
+    }
+    lines.forEach((line, i) => {
+      if (line.trim() !== '') take(decodeExportRequestJson(line), `${file}:${i + 1}`);
+    });
+  }
+  if (problems.length > 0) return err(problems);
+  // Untagged spans of the files belong to one implicit run, as spans of one `tracecheck run` would.
+  store.ingest(spans, { transport: 'file', runId: SAVED_RUN_ID });
+  return ok({ warnings, spanCount: spans.length, store });
+}
+
+/**
+ * A run whose spans are all there: `settled()` answers at once. Saved traces get no more spans, so waiting for
+ * quiet would only add the quiet period to every check.
+ */
+export function settledRunOf(id: string, traces: () => readonly Trace[]): RunSource {
+  return {
+    id,
+    traces,
+    onChange: () => () => {},
+    settled: async (): Promise<SettleOutcome> => {
+      const all = traces();
+      return {
+        settled: true,
+        reason: 'quiet',
+        spanCount: all.reduce((n, t) => n + t.spans.length, 0),
+        traceCount: all.length,
+        orphanCount: all.reduce((n, t) => n + t.orphans.length, 0),
+        waitedMillis: 0,
+      };
+    },
+  };
+}
+
+function isCompleteJson(line: string): boolean {
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
