@@ -1,0 +1,375 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Span } from '../../src/model/span.ts';
+import type { Trace } from '../../src/model/trace.ts';
+import { compileSelector, explainMiss } from '../../src/engine/select.ts';
+import { parseSelector } from '../../src/spec/selector-parser.ts';
+import type { SelectorAst } from '../../src/spec/selector-ast.ts';
+import { TraceAssembly } from '../../src/store/index.ts';
+import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
+
+/** Assembles model spans into a `Trace` with the store's own assembly, as the engine receives them. */
+function assemble(spans: readonly Span[]): Trace {
+  const first = spans[0];
+  if (first === undefined) throw new Error('assemble: no spans');
+  const assembly = new TraceAssembly(first.traceId);
+  for (const span of spans) assembly.add(span);
+  return assembly.build();
+}
+
+function parse(source: string): SelectorAst {
+  const parsed = parseSelector(source);
+  if (!parsed.ok) throw new Error(`${source}: ${parsed.error.message} at ${parsed.error.offset}`);
+  return parsed.value;
+}
+
+let trace: Trace;
+
+/** Names of the spans `source` selects in the checkout trace, in trace order. */
+function names(source: string, inTrace: Trace = trace): string[] {
+  return compileSelector(parse(source))
+    .select(inTrace)
+    .map((span) => span.name);
+}
+
+/*
+ * The checkout trace, recorded by the real SDK across three services, serialised by the real OTLP protobuf
+ * serializer and decoded by our decoder:
+ *
+ *   frontend  GET /checkout (server, root, 200)
+ *   frontend  └─ POST /orders (client)
+ *   orders       └─ POST /orders (server)          items=3 total=12.5 tags=[gift,express] vip=true "weird key"
+ *   orders          ├─ validate (internal, 300ms)  event "exception"
+ *   orders          ├─ GET /inventory/sku-1 (client)
+ *   inventory       │  └─ GET /inventory/:sku (server, error "out of stock", 503, scope inventory-lib 2.0.0)
+ *   orders          └─ publish order (producer)
+ */
+beforeAll(async () => {
+  const spans = await makeTrace(
+    [
+      { ref: 'root', name: 'GET /checkout', kind: 'server', service: 'frontend', attributes: { 'http.response.status_code': 200, 'http.route': '/checkout' }, status: { code: 'ok' }, durationMillis: 900 },
+      { ref: 'call', parent: 'root', name: 'POST /orders', kind: 'client', service: 'frontend', attributes: { 'deployment.environment': 'canary' }, durationMillis: 700 },
+      {
+        ref: 'orders',
+        parent: 'call',
+        name: 'POST /orders',
+        kind: 'server',
+        service: 'orders',
+        attributes: { 'order.items': 3, 'order.total': 12.5, 'order.tags': ['gift', 'express'], 'customer.vip': true, 'weird key': 'yes' },
+        durationMillis: 650,
+      },
+      {
+        ref: 'validate',
+        parent: 'orders',
+        name: 'validate',
+        service: 'orders',
+        durationMillis: 300,
+        events: [{ name: 'exception', attributes: { 'exception.type': 'ValidationError' } }, { name: 'retry' }],
+      },
+      { ref: 'inv-call', parent: 'orders', name: 'GET /inventory/sku-1', kind: 'client', service: 'orders', durationMillis: 120 },
+      {
+        parent: 'inv-call',
+        name: 'GET /inventory/:sku',
+        kind: 'server',
+        service: 'inventory',
+        scope: { name: 'inventory-lib', version: '2.0.0' },
+        attributes: { 'http.response.status_code': 503 },
+        status: { code: 'error', message: 'out of stock' },
+        durationMillis: 100,
+      },
+      { parent: 'orders', name: 'publish order', kind: 'producer', service: 'orders', durationMillis: 5 },
+    ],
+    { resourceAttributes: { 'deployment.environment': 'test', 'host.cores': 8 } },
+  );
+  trace = assemble(spans);
+});
+
+describe('fields', () => {
+  it('name', () => {
+    expect(names('name = "validate"')).toEqual(['validate']);
+    expect(names('name = "VALIDATE"')).toEqual([]);
+  });
+
+  it('kind, with every keyword', () => {
+    expect(names('kind = client')).toEqual(['POST /orders', 'GET /inventory/sku-1']);
+    expect(names('kind = producer')).toEqual(['publish order']);
+    expect(names('kind = internal')).toEqual(['validate']);
+    expect(names('kind = consumer')).toEqual([]);
+    expect(names('kind = unspecified')).toEqual([]);
+    expect(names('kind = SERVER')).toEqual(['GET /checkout', 'POST /orders', 'GET /inventory/:sku']);
+  });
+
+  it('status and statusMessage', () => {
+    expect(names('status = error')).toEqual(['GET /inventory/:sku']);
+    expect(names('status = ok')).toEqual(['GET /checkout']);
+    expect(names('status = unset')).toHaveLength(5);
+    expect(names('statusMessage = "out of stock"')).toEqual(['GET /inventory/:sku']);
+    expect(names('statusMessage = "in stock"')).toEqual([]);
+  });
+
+  it('duration, with every unit', () => {
+    expect(names('duration >= 650ms && duration < 0.9s')).toEqual(['POST /orders', 'POST /orders']);
+    expect(names('duration = 300ms')).toEqual(['validate']);
+    expect(names('duration = 300000us')).toEqual(['validate']);
+    expect(names('duration = 300000000ns')).toEqual(['validate']);
+    expect(names('duration > 0.01m')).toEqual(['GET /checkout', 'POST /orders', 'POST /orders']);
+    expect(names('duration > 1s')).toEqual([]);
+    expect(names('duration < 1h && duration <= 5ms')).toEqual(['publish order']);
+  });
+
+  it('service (resource service.name)', () => {
+    expect(names('service = "inventory"')).toEqual(['GET /inventory/:sku']);
+    expect(names('service = "payments"')).toEqual([]);
+    expect(names('service = nil')).toEqual([]);
+  });
+
+  it('scope, scope.name and scope.version', () => {
+    expect(names('scope = "inventory-lib"')).toEqual(['GET /inventory/:sku']);
+    expect(names('scope.name = "inventory-lib"')).toEqual(['GET /inventory/:sku']);
+    expect(names('scope.version = "2.0.0"')).toEqual(['GET /inventory/:sku']);
+    expect(names('scope.version = "3.0.0"')).toEqual([]);
+  });
+
+  it('scope.<attr> reads instrumentation-scope attributes', () => {
+    // The SDK's tracers take no scope attributes, so one real span gets a scope that has them.
+    const base = trace.spans[0] as Span;
+    const scoped: Span = { ...base, scope: { ...base.scope, attributes: { 'lib.flavour': 'otel' } } };
+    const selector = compileSelector(parse('scope.lib.flavour = "otel"'));
+    expect(selector.matchesSpan(scoped, trace)).toBe(true);
+    expect(selector.matchesSpan(base, trace)).toBe(false);
+  });
+
+  it('traceId, spanId, parentSpanId (ids compare case-insensitively)', () => {
+    const validate = trace.spans.find((span) => span.name === 'validate') as Span;
+    expect(names(`spanId = "${validate.spanId.toUpperCase()}"`)).toEqual(['validate']);
+    expect(names(`traceId = "${trace.traceId}"`)).toHaveLength(7);
+    expect(names(`traceId = "${'0'.repeat(31)}1"`)).toEqual([]);
+    expect(names(`parentSpanId = "${validate.parentSpanId ?? ''}"`)).toEqual(['validate', 'GET /inventory/sku-1', 'publish order']);
+    expect(names('parentSpanId = nil')).toEqual(['GET /checkout']);
+  });
+
+  it('root', () => {
+    expect(names('root')).toEqual(['GET /checkout']);
+    expect(names('root = false')).toHaveLength(6);
+    expect(names('!root && kind = server')).toEqual(['POST /orders', 'GET /inventory/:sku']);
+  });
+
+  it('event.name and event attributes (any event)', () => {
+    expect(names('event.name = "exception"')).toEqual(['validate']);
+    expect(names('event.name = "retry"')).toEqual(['validate']);
+    expect(names('event.name = "timeout"')).toEqual([]);
+    expect(names('event.exception.type = "ValidationError"')).toEqual(['validate']);
+    expect(names('exists(event.exception.type) && kind = server')).toEqual([]);
+  });
+
+  it('span.<attr> with dotted keys, resource.<attr>, and quoted keys', () => {
+    expect(names('span.http.response.status_code >= 500')).toEqual(['GET /inventory/:sku']);
+    expect(names('span.http.response.status_code = 404')).toEqual([]);
+    expect(names('resource.deployment.environment = "test"')).toHaveLength(7);
+    expect(names('resource.deployment.environment = "canary"')).toEqual([]);
+    expect(names('span."weird key" = "yes"')).toEqual(['POST /orders']);
+    expect(names('span."weird key" = "no"')).toEqual([]);
+  });
+
+  it('.<attr> reads the span attribute, else the resource attribute', () => {
+    expect(names('.deployment.environment = "canary"')).toEqual(['POST /orders']);
+    // The client span's own "canary" hides the resource's "test".
+    expect(names('.deployment.environment = "test"')).toHaveLength(6);
+    expect(names('.host.cores = 8')).toHaveLength(7);
+    expect(names('span.host.cores = 8')).toEqual([]);
+  });
+});
+
+describe('values and operators', () => {
+  it('ints equal int64 attributes; int and double compare numerically', () => {
+    expect(names('span.order.items = 3')).toEqual(['POST /orders']);
+    expect(names('span.order.items = 3.0')).toEqual(['POST /orders']);
+    expect(names('span.order.items = 4')).toEqual([]);
+    expect(names('span.order.total = 12.5')).toEqual(['POST /orders']);
+    expect(names('span.order.total > 12')).toEqual(['POST /orders']);
+    expect(names('span.order.total < 12')).toEqual([]);
+    expect(names('span.order.items = "3"')).toEqual([]);
+  });
+
+  it('= and != (a comparison on an absent field is false)', () => {
+    expect(names('span.http.route = "/checkout"')).toEqual(['GET /checkout']);
+    expect(names('span.http.route != "/checkout"')).toEqual([]);
+    expect(names('span.http.response.status_code != 200')).toEqual(['GET /inventory/:sku']);
+    expect(names('!(span.http.route = "/checkout")')).toHaveLength(6);
+  });
+
+  it('< <= > >= on numbers and strings', () => {
+    expect(names('span.http.response.status_code < 503')).toEqual(['GET /checkout']);
+    expect(names('span.http.response.status_code <= 503')).toEqual(['GET /checkout', 'GET /inventory/:sku']);
+    expect(names('span.http.response.status_code > 503')).toEqual([]);
+    expect(names('span.http.response.status_code >= 200 && span.http.response.status_code < 300')).toEqual(['GET /checkout']);
+    expect(names('name > "publish"')).toEqual(['validate', 'publish order']);
+    expect(names('name < "GET"')).toEqual([]);
+  });
+
+  it('=~ and !~ (JavaScript regular expressions, backtick strings raw)', () => {
+    expect(names('name =~ "^GET /inventory/.*"')).toEqual(['GET /inventory/sku-1', 'GET /inventory/:sku']);
+    expect(names('name =~ `^GET /inventory/sku-\\d+$`')).toEqual(['GET /inventory/sku-1']);
+    expect(names('name =~ "^DELETE"')).toEqual([]);
+    expect(names('kind = client && name !~ "inventory"')).toEqual(['POST /orders']);
+    expect(names('span.http.response.status_code =~ "^5"')).toEqual(['GET /inventory/:sku']);
+  });
+
+  it('contains: substring of a string, element of an array', () => {
+    expect(names('name contains "inventory"')).toEqual(['GET /inventory/sku-1', 'GET /inventory/:sku']);
+    expect(names('span.order.tags contains "gift"')).toEqual(['POST /orders']);
+    expect(names('span.order.tags contains "fragile"')).toEqual([]);
+  });
+
+  it('in and not in', () => {
+    expect(names('kind in [producer, internal]')).toEqual(['validate', 'publish order']);
+    expect(names('service in ["orders", "inventory"] && kind = server')).toEqual(['POST /orders', 'GET /inventory/:sku']);
+    expect(names('span.http.response.status_code in [200, 201]')).toEqual(['GET /checkout']);
+    expect(names('span.http.response.status_code not in [200, 201]')).toEqual(['GET /inventory/:sku']);
+    expect(names('status not in [unset, ok]')).toEqual(['GET /inventory/:sku']);
+    expect(names('kind in [consumer]')).toEqual([]);
+  });
+
+  it('booleans', () => {
+    expect(names('span.customer.vip = true')).toEqual(['POST /orders']);
+    expect(names('span.customer.vip = false')).toEqual([]);
+  });
+
+  it('existence: exists(), != nil, = nil', () => {
+    expect(names('exists(span.order.items)')).toEqual(['POST /orders']);
+    expect(names('span.order.items != nil')).toEqual(['POST /orders']);
+    expect(names('span.order.items = nil')).toHaveLength(6);
+    expect(names('exists(span.no.such.key)')).toEqual([]);
+    expect(names('exists(resource.host.cores) && !exists(span.host.cores)')).toHaveLength(7);
+  });
+
+  it('&&, ||, ! and grouping', () => {
+    expect(names('service = "orders" && (kind = producer || kind = internal)')).toEqual(['validate', 'publish order']);
+    expect(names('service = "orders" && kind = producer || kind = internal')).toEqual(['validate', 'publish order']);
+    expect(names('!(service = "orders" || service = "frontend")')).toEqual(['GET /inventory/:sku']);
+    expect(names('{ }')).toHaveLength(7);
+    expect(names('{ service = "orders" } && { kind = server }')).toEqual(['POST /orders']);
+  });
+});
+
+describe('structural relations', () => {
+  it('> child: right-hand spans whose parent is in the left set', () => {
+    expect(names('{ kind = client } > { kind = server }')).toEqual(['POST /orders', 'GET /inventory/:sku']);
+    expect(names('{ root } > { kind = server }')).toEqual([]);
+  });
+
+  it('>> descendant', () => {
+    expect(names('{ service = "frontend" && kind = server } >> { status = error }')).toEqual(['GET /inventory/:sku']);
+    expect(names('{ kind = producer } >> { }')).toEqual([]);
+  });
+
+  it('< parent: right-hand spans with a child in the left set', () => {
+    expect(names('{ status = error } < { }')).toEqual(['GET /inventory/sku-1']);
+    expect(names('{ root } < { }')).toEqual([]);
+  });
+
+  it('<< ancestor', () => {
+    expect(names('{ status = error } << { kind = server }')).toEqual(['GET /checkout', 'POST /orders']);
+    expect(names('{ status = error } << { kind = producer }')).toEqual([]);
+  });
+
+  it('~ sibling (same parent, never itself)', () => {
+    expect(names('{ kind = producer } ~ { }')).toEqual(['validate', 'GET /inventory/sku-1']);
+    expect(names('{ name = "validate" } ~ { name = "validate" }')).toEqual([]);
+    expect(names('{ root } ~ { }')).toEqual([]);
+  });
+
+  it('negated relations: !> !>> !< !<< !~', () => {
+    expect(names('{ kind = client } !> { kind = server }')).toEqual(['GET /checkout']);
+    expect(names('{ service = "orders" } !>> { service != "frontend" }')).toEqual(['POST /orders']);
+    expect(names('{ } !< { }')).toEqual(['validate', 'GET /inventory/:sku', 'publish order']);
+    expect(names('{ status = error } !<< { service = "orders" }')).toEqual(['validate', 'publish order']);
+    expect(names('{ kind = producer } !~ { service = "orders" }')).toEqual(['POST /orders', 'publish order']);
+  });
+
+  it('chains associate to the left, and span sets combine around relations', () => {
+    expect(names('{ kind = client } > { kind = server } > { kind = internal }')).toEqual(['validate']);
+    expect(names('{ root } > { kind = client } > { kind = server }')).toEqual(['POST /orders']);
+    expect(names('{ root } > ({ kind = client } > { kind = server })')).toEqual([]);
+    expect(names('({ kind = client } > { kind = server }) && service = "inventory"')).toEqual(['GET /inventory/:sku']);
+    expect(names('!({ kind = client } > { }) && kind = server')).toEqual(['GET /checkout']);
+  });
+
+  it('braces are optional around the operands', () => {
+    expect(names('kind = client > kind = server')).toEqual(['POST /orders', 'GET /inventory/:sku']);
+  });
+
+  it('treats orphans as having no parent', async () => {
+    const spans = await makeTrace([
+      { ref: 'gone', name: 'never received', kind: 'server' },
+      { ref: 'child', parent: 'gone', name: 'orphan', kind: 'client' },
+      { parent: 'child', name: 'grandchild', kind: 'server' },
+    ]);
+    const orphaned = assemble(spans.slice(1));
+    expect(orphaned.orphans).toHaveLength(1);
+    expect(names('{ } > { }', orphaned)).toEqual(['grandchild']);
+    expect(names('{ } < { }', orphaned)).toEqual(['orphan']);
+    expect(names('{ } !> { }', orphaned)).toEqual(['orphan']);
+  });
+});
+
+describe('matchesSpan', () => {
+  it('agrees with select for plain and structural selectors', () => {
+    for (const source of ['kind = server', '{ kind = client } > { kind = server }', '{ status = error } << { }']) {
+      const selector = compileSelector(parse(source));
+      const selected = new Set(selector.select(trace));
+      for (const span of trace.spans) expect(selector.matchesSpan(span, trace)).toBe(selected.has(span));
+    }
+  });
+
+  it('judges a span from another trace as a lone span', async () => {
+    const [other] = await makeTrace([{ name: 'elsewhere', kind: 'server' }]);
+    const selector = compileSelector(parse('{ } !> { kind = server }'));
+    expect(selector.matchesSpan(other as Span, trace)).toBe(true);
+    expect(compileSelector(parse('{ } > { kind = server }')).matchesSpan(other as Span, trace)).toBe(false);
+  });
+});
+
+describe('explainMiss', () => {
+  it('names the closest spans and the clauses they missed', () => {
+    const ast = parse('service = "orders" && name = "POST /orders" && kind = client && span.order.items = 3');
+    expect(compileSelector(ast).select(trace)).toEqual([]);
+    const misses = explainMiss(ast, trace.spans, trace);
+    expect(misses[0]?.span.service).toBe('orders');
+    expect(misses[0]?.span.name).toBe('POST /orders');
+    expect(misses[0]?.missedClauses).toEqual(['kind = client']);
+    // The frontend's client span of the same name misses two clauses, so it ranks after the orders server span.
+    expect(misses[1]?.missedClauses).toEqual(['service = "orders"', 'span.order.items = 3']);
+    expect(misses).toHaveLength(3);
+  });
+
+  it('reports a failed relation as its own clause', () => {
+    const ast = parse('{ kind = producer } > { service = "inventory" && status = error }');
+    const [closest] = explainMiss(ast, trace.spans, trace, 1);
+    expect(closest?.span.name).toBe('GET /inventory/:sku');
+    expect(closest?.missedClauses).toEqual(['parent matches { kind = producer }']);
+    const negated = explainMiss(parse('{ kind = client } !> { status = error && service = "inventory" }'), trace.spans, trace, 1);
+    expect(negated[0]?.span.name).toBe('GET /inventory/:sku');
+    expect(negated[0]?.missedClauses).toEqual(['no parent matches { kind = client }']);
+  });
+
+  it('reports the closest branch of an alternative', () => {
+    const ast = parse('(kind = consumer && service = "orders") || (kind = server && service = "billing" && status = error)');
+    const [closest] = explainMiss(ast, trace.spans, trace, 1);
+    expect(closest?.missedClauses).toEqual(['kind = consumer']);
+    expect(closest?.span.service).toBe('orders');
+  });
+
+  it('respects the limit and never lists a matching span', () => {
+    const ast = parse('kind = server');
+    expect(explainMiss(ast, trace.spans, trace, 10).map((miss) => miss.span.kind)).not.toContain('server');
+    expect(explainMiss(ast, trace.spans, trace, 2)).toHaveLength(2);
+    expect(explainMiss(ast, trace.spans, trace, 0)).toEqual([]);
+  });
+
+  it('summarises spans as plain data', () => {
+    const [miss] = explainMiss(parse('service = "inventory" && name = "GET /inventory/:sku" && status = ok'), trace.spans, trace, 1);
+    expect(miss?.span).toMatchObject({ kind: 'server', status: 'error', statusMessage: 'out of stock', durationMillis: 100 });
+    expect(miss?.span.attributes['http.response.status_code']).toBe(503);
+    expect(BigInt(miss?.span.startTimeUnixNano ?? '0')).toBeGreaterThanOrEqual(BigInt(BASE_TIME_MILLIS) * 1_000_000n);
+  });
+});
