@@ -1,0 +1,162 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateSpecsNow } from '../../src/engine/index.ts';
+import type { ExpectationResult } from '../../src/engine/index.ts';
+import type { Trace } from '../../src/model/trace.ts';
+import { loadSpecText } from '../../src/spec/loader.ts';
+import type { Expectation } from '../../src/spec/types.ts';
+import { assemble, checkoutSpecs, checkoutTraces } from './checkout-trace.ts';
+import { makeTrace } from '../support/sdk-traces.ts';
+
+let traces: readonly Trace[];
+beforeAll(async () => {
+  ({ traces } = await checkoutTraces());
+});
+
+function judge(expectation: Expectation, over: readonly Trace[] = traces): ExpectationResult {
+  const result = evaluateSpecsNow([{ name: 'checkout', traces: { root: 'name = "POST /checkout"' }, expect: [expectation] }], over);
+  return result.specs[0]?.expectations[1] as ExpectationResult;
+}
+
+function marked(result: ExpectationResult): string[] {
+  const out: string[] = [];
+  const walk = (nodes: readonly { span: { name: string }; marked: boolean; note?: string; children: readonly unknown[] }[]): void => {
+    for (const n of nodes) {
+      if (n.marked) out.push(`${n.span.name}${n.note === undefined ? '' : `: ${n.note}`}`);
+      walk(n.children as never);
+    }
+  };
+  walk((result.trace?.roots ?? []) as never);
+  return out;
+}
+
+describe('order', () => {
+  it('ends-before-start across services', () => {
+    expect(judge({ order: { first: 'service = "inventory" && kind = server', then: 'name = "reserve stock"' } }).passed).toBe(true);
+  });
+
+  it('fails naming both spans, their times and the gap', () => {
+    const r = judge({ order: { first: 'name = "reserve stock"', then: 'service = "inventory" && kind = server' } });
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('orders: reserve stock ended at +480ms, 455ms after orders → inventory: GET /inventory/:sku started at +25ms');
+    expect(r.spans.map((s) => s.name)).toEqual(['reserve stock', 'GET /inventory/:sku']);
+    expect(marked(r)).toHaveLength(2);
+  });
+
+  it('starts-before', () => {
+    expect(judge({ order: { first: 'name = "POST /charge"', then: 'name = "publish order"', relation: 'starts-before' } }).passed).toBe(true);
+    const r = judge({ order: { first: 'name = "publish order"', then: 'name = "POST /charge"', relation: 'starts-before' } });
+    expect(r.message).toContain('orders: publish order started at +485ms, 4ms after orders: POST /charge started at +481ms');
+  });
+
+  it('a side that matches nothing fails with near misses', () => {
+    const r = judge({ order: { first: 'name = "reserve stock"', then: 'name = "ship"' } });
+    expect(r.message).toContain('no span matched name = "ship"');
+    expect(r.nearMisses?.length).toBeGreaterThan(0);
+  });
+});
+
+describe('sequence', () => {
+  it('N steps in order', () => {
+    expect(judge({ sequence: ['service = "inventory" && kind = server', 'name = "reserve stock"', 'name = "POST /charge"'] }).passed).toBe(true);
+  });
+  it('names the step that broke', () => {
+    const r = judge({ sequence: ['service = "inventory" && kind = server', 'name = "POST /charge"', 'name = "reserve stock"'] });
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('step 2 → 3: orders: POST /charge ended at +494ms, 44ms after orders: reserve stock started at +450ms');
+  });
+});
+
+describe('budget', () => {
+  it('per span max, naming the hop and the budget', () => {
+    expect(judge({ budget: { spans: 'service = "inventory"', max: '500ms' } }).passed).toBe(true);
+    const r = judge({ budget: { spans: 'service = "inventory" || service = "payments"', max: '300ms' } });
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('orders → inventory: GET /inventory/:sku took 412ms, budget 300ms');
+    expect(marked(r)).toContain('GET /inventory/:sku: took 412ms, budget 300ms');
+  });
+
+  it('percentiles over all matched spans, with the slowest spans', () => {
+    // Durations of the 9 checkout spans: 1 11 13 30 412 420 480 500 600 (ms); nearest-rank p50 is the 5th.
+    expect(judge({ budget: { over: 'spans', p50: '412ms' } }).passed).toBe(true);
+    const r = judge({ budget: { over: 'spans', p50: '20ms', p95: '1s' } });
+    expect(r.passed).toBe(false);
+    expect(r.actual).toBe('p50 = 412ms');
+    expect(r.message).toContain('p50 of 9 span durations is 412ms, budget 20ms; slowest: frontend: POST /checkout 600ms');
+  });
+
+  it('per trace, root start to last span end, over the run', () => {
+    const run = evaluateSpecsNow([{ name: 't', expect: [{ budget: { over: 'traces', max: '1s' } }] }], traces);
+    expect(run.passed).toBe(true);
+    const r = evaluateSpecsNow([{ name: 't', expect: [{ budget: { over: 'traces', p99: '100ms' } }] }], traces).specs[0]?.expectations[1];
+    expect(r?.passed).toBe(false);
+    expect(r?.message).toContain('p99 of 2 trace durations is 600ms, budget 100ms');
+    expect(r?.message).toContain('(frontend: POST /checkout) 600ms');
+  });
+});
+
+describe('noErrors', () => {
+  it('passes on clean spans and fails naming the erroring span', () => {
+    expect(judge({ noErrors: 'service = "inventory"' }).passed).toBe(true);
+    const r = judge({ noErrors: true });
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('1 of 9 spans failed: orders → payments: charge has status error ("card declined")');
+    expect(marked(r)).toEqual(['charge: status error ("card declined")']);
+  });
+
+  it('with exceptions: an exception event on a span without error status also fails', async () => {
+    const specs = checkoutSpecs().map((s) => (s.ref === 'payments' ? { ...s, status: { code: 'ok' as const } } : s));
+    const { traces: t } = await checkoutTraces(specs);
+    expect(judge({ noErrors: true }, t).passed).toBe(true);
+    const r = judge({ noErrors: true, exceptions: true }, t);
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('has exception event (CardError: "declined")');
+  });
+});
+
+describe('connected and propagates', () => {
+  it('connected: one root, no orphans', () => {
+    expect(judge({ connected: true }).passed).toBe(true);
+  });
+
+  it('an orphan (its parent never arrived) breaks it', async () => {
+    const spans = await makeTrace(checkoutSpecs().slice(0, 9));
+    const withoutClient = assemble(spans.filter((s) => s.name !== 'GET /inventory/:sku' || s.kind !== 3));
+    const r = judge({ connected: true }, withoutClient);
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('is not connected: 1 orphan, e.g. inventory: GET /inventory/:sku whose parent');
+    expect(r.trace?.roots.some((n) => n.orphan === true)).toBe(true);
+  });
+
+  it('propagates: each from span has a to descendant', () => {
+    expect(judge({ propagates: { from: 'service = "frontend" && kind = client', to: 'service = "payments"' } }).passed).toBe(true);
+    const r = judge({ propagates: { from: 'kind = client', to: 'service = "inventory"' } });
+    expect(r.passed).toBe(false);
+    expect(r.message).toContain('orders: POST /charge has no descendant matching service = "inventory"');
+    expect(r.actual).toBe('2 of 3 propagate');
+  });
+});
+
+describe('scope', () => {
+  it('scope run judges over all selected traces together', () => {
+    const perTrace = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer' }] }], traces);
+    expect(perTrace.passed).toBe(false);
+    expect(perTrace.specs[0]?.expectations[1]?.message).toContain('(failed in 1 of 2 traces)');
+    const run = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer', scope: 'run' }] }], traces);
+    expect(run.passed).toBe(true);
+  });
+});
+
+describe('specs from files', () => {
+  it('results carry the file position of each expectation', () => {
+    const loaded = loadSpecText(
+      ['name: from a file', 'traces:', '  root: name = "POST /checkout"', 'expect:', '  - spans: service = "orders"', '  - spans: service = "nowhere"', ''].join('\n'),
+      'specs/checkout.yaml',
+    );
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+    const result = evaluateSpecsNow(loaded.value, traces);
+    const spec = result.specs[0];
+    expect(spec?.file).toBe('specs/checkout.yaml');
+    expect(spec?.expectations[2]?.passed).toBe(false);
+    expect(spec?.expectations[2]?.source).toMatchObject({ file: 'specs/checkout.yaml', line: 6 });
+  });
+});
