@@ -98,7 +98,8 @@ export function loadSpecText(text: string, file: string, options: LoadOptions = 
     }
   }
   if (problems.length > 0) return err(problems);
-  const used = docs.filter((doc) => doc.contents !== null);
+  // A trailing `---` (or a document of only comments) holds nothing; that is not a mistake.
+  const used = docs.filter((doc) => !(doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')));
   if (used.length === 0) {
     return err([{ file, line: 1, col: 1, message: 'the file holds no spec', hint: 'a spec file starts with "name:" and "expect:", or with "specs:"' }]);
   }
