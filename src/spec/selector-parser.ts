@@ -41,6 +41,28 @@ const NANOS_PER_UNIT: Readonly<Record<string, bigint>> = {
   h: 3_600_000_000_000n,
 };
 
+/** Units people write out of habit, and the unit they mean. */
+const UNIT_ALIASES: Readonly<Record<string, string>> = {
+  sec: 's',
+  secs: 's',
+  second: 's',
+  seconds: 's',
+  msec: 'ms',
+  msecs: 'ms',
+  millis: 'ms',
+  usec: 'us',
+  micros: 'us',
+  nsec: 'ns',
+  nanos: 'ns',
+  min: 'm',
+  mins: 'm',
+  minute: 'm',
+  minutes: 'm',
+  hr: 'h',
+  hour: 'h',
+  hours: 'h',
+};
+
 const FIELD_SUGGESTIONS = [...Object.keys(INTRINSIC_FIELDS), 'exists'];
 
 function fail(message: string, at: { offset: number; length: number }, hint?: string): never {
@@ -413,7 +435,7 @@ function parseNumber(raw: string, at: { offset: number; length: number }): Liter
   if (unit !== '') {
     const scale = NANOS_PER_UNIT[unit];
     if (scale === undefined) {
-      const suggestion = closestName(unit, Object.keys(NANOS_PER_UNIT));
+      const suggestion = UNIT_ALIASES[unit.toLowerCase()] ?? closestName(unit, Object.keys(NANOS_PER_UNIT));
       fail(`unknown duration unit "${unit}"`, at, suggestion === undefined ? 'use ns, us, ms, s, m or h' : `did you mean "${numeral}${suggestion}"?`);
     }
     if (sign === '-') fail('a duration cannot be negative', at);
