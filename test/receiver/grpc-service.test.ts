@@ -5,43 +5,12 @@ import * as grpc from '@grpc/grpc-js';
 import { ExportResultCode } from '@opentelemetry/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GrpcListener } from '../../src/receiver/index.ts';
-import { listenGrpc, traceServiceDefinition } from '../../src/receiver/index.ts';
+import { listenGrpc } from '../../src/receiver/index.ts';
+import { rawGrpcExport } from './raw-grpc-client.ts';
 import { CollectingSink, exportOnce, protobufRequestBytes, readExportResponse, recordRealSpans } from './fixtures.ts';
 
 
 const maxReceiveMessageBytes = 32 * 1024;
-const RawClient = grpc.makeGenericClientConstructor(traceServiceDefinition, 'TraceService');
-
-interface RawCallResult {
-  readonly error: grpc.ServiceError | null;
-  readonly response: Uint8Array | undefined;
-}
-
-interface RawTraceClient {
-  Export(request: Uint8Array, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, response?: Uint8Array) => void): void;
-}
-
-/** Calls Export with raw bytes; `compression` picks grpc-js's outgoing message compression. */
-async function rawExport(
-  url: string,
-  bytes: Uint8Array,
-  options: { metadata?: Record<string, string>; compression?: grpc.compressionAlgorithms } = {},
-): Promise<RawCallResult> {
-  const channelOptions: grpc.ChannelOptions =
-    options.compression === undefined ? {} : { 'grpc.default_compression_algorithm': options.compression };
-  const client = new RawClient(url.replace(/^http:\/\//, ''), grpc.credentials.createInsecure(), channelOptions);
-  const metadata = new grpc.Metadata();
-  for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
-  try {
-    return await new Promise<RawCallResult>((resolve) => {
-      // makeGenericClientConstructor adds one method per service entry; its type does not name them.
-      const typed = client as unknown as RawTraceClient;
-      typed.Export(bytes, metadata, (error, response) => resolve({ error, response }));
-    });
-  } finally {
-    client.close();
-  }
-}
 
 describe('listenGrpc', () => {
   let sink: CollectingSink;
@@ -73,7 +42,7 @@ describe('listenGrpc', () => {
     ['gzip', grpc.compressionAlgorithms.gzip],
   ])('accepts %s-compressed messages (grpc-js inflates them)', async (_name, compression) => {
     const spans = recordRealSpans('raw', 1);
-    const { error, response } = await rawExport(server.url, protobufRequestBytes(spans), { compression });
+    const { error, response } = await rawGrpcExport(server.url, protobufRequestBytes(spans), { compression });
     expect(error).toBeNull();
     expect(response).toBeDefined();
     expect(readExportResponse('protobuf', response ?? new Uint8Array(0)).partialSuccess).toBeUndefined();
@@ -90,7 +59,7 @@ describe('listenGrpc', () => {
   it('answers garbage bytes with INVALID_ARGUMENT and a message, then keeps serving with every span it had', async () => {
     const before = recordRealSpans('before', 2);
     expect((await exportOnce('grpc', server.url, before)).code).toBe(ExportResultCode.SUCCESS);
-    const { error } = await rawExport(server.url, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
+    const { error } = await rawGrpcExport(server.url, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 1, 2]));
     expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(error?.details).toMatch(/undecodable OTLP protobuf/);
     await expectKeepsServing(before.length);
@@ -99,11 +68,11 @@ describe('listenGrpc', () => {
   it('answers an oversized message with RESOURCE_EXHAUSTED, also when it only inflates past the limit', async () => {
     const before = recordRealSpans('before', 2);
     expect((await exportOnce('grpc', server.url, before)).code).toBe(ExportResultCode.SUCCESS);
-    const oversized = await rawExport(server.url, new Uint8Array(maxReceiveMessageBytes + 1));
+    const oversized = await rawGrpcExport(server.url, new Uint8Array(maxReceiveMessageBytes + 1));
     expect(oversized.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     // 1 MiB of zeros gzips to about 1 KiB: small on the wire, far past the limit once inflated.
     expect(zlib.gzipSync(new Uint8Array(1024 * 1024)).byteLength).toBeLessThan(maxReceiveMessageBytes);
-    const bomb = await rawExport(server.url, new Uint8Array(1024 * 1024), { compression: grpc.compressionAlgorithms.gzip });
+    const bomb = await rawGrpcExport(server.url, new Uint8Array(1024 * 1024), { compression: grpc.compressionAlgorithms.gzip });
     expect(bomb.error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     await expectKeepsServing(before.length);
   });
@@ -118,7 +87,7 @@ describe('listenGrpc', () => {
     expect(at).toBeGreaterThan(-1);
     const patched = Buffer.from(bytes);
     patched.fill(0, at + 2, at + 10);
-    const { error, response } = await rawExport(server.url, patched);
+    const { error, response } = await rawGrpcExport(server.url, patched);
     expect(error).toBeNull();
     const answer = readExportResponse('protobuf', response ?? new Uint8Array(0));
     expect(Number(answer.partialSuccess?.rejectedSpans)).toBe(1);
@@ -129,8 +98,8 @@ describe('listenGrpc', () => {
     const guarded = await listenGrpc({ host: '127.0.0.1', port: 0, sink, authToken: 's3cret' });
     try {
       const bytes = protobufRequestBytes(recordRealSpans('auth', 0));
-      expect((await rawExport(guarded.url, bytes)).error?.code).toBe(grpc.status.UNAUTHENTICATED);
-      expect((await rawExport(guarded.url, bytes, { metadata: { authorization: 'Bearer s3cret' } })).error).toBeNull();
+      expect((await rawGrpcExport(guarded.url, bytes)).error?.code).toBe(grpc.status.UNAUTHENTICATED);
+      expect((await rawGrpcExport(guarded.url, bytes, { metadata: { authorization: 'Bearer s3cret' } })).error).toBeNull();
       expect(sink.spans()).toHaveLength(1);
     } finally {
       await guarded.close();
