@@ -137,6 +137,9 @@ describe('createOtlpHttpHandler', () => {
       const status = readRpcStatus('json', response.body);
       expect(status.code).toBe(3);
       expect(status.message).toMatch(/undecodable OTLP JSON/);
+      const wrongShape = await handler(post(new TextEncoder().encode('{"resourceSpans": 5}'), { 'content-type': JSON_TYPE }));
+      expect(wrongShape.status).toBe(400);
+      expect(readRpcStatus('json', wrongShape.body).message).toMatch(/resourceSpans/);
       await expectStillServing(kept);
     });
 
