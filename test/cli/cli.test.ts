@@ -1,0 +1,180 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonReport } from '../../src/report/index.ts';
+import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
+
+const BIN = new URL('../../bin/tracecheck.js', import.meta.url).pathname;
+const FIXTURE = new URL('./fixtures/http-roundtrip.ts', import.meta.url).pathname;
+
+interface Outcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI as a child process (the same Node as the tests) and resolves when it exits. */
+function tracecheck(args: readonly string[], cwd: string): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const PASSING = `name: round trip reaches the server
+expect:
+  - name: the server answers
+    spans: '{ kind = server }'
+`;
+const FAILING = `name: payments is called
+expect:
+  - name: payments serves a request
+    spans: '{ service = "payments" && kind = server }'
+`;
+const BROKEN = `name: broken
+expect:
+  - name: misspelt
+    slector: '{ kind = server }'
+`;
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tracecheck-cli-'));
+  await writeFile(join(dir, 'pass.yaml'), PASSING);
+  await writeFile(join(dir, 'fail.yaml'), FAILING);
+  await writeFile(join(dir, 'broken.yaml'), BROKEN);
+  const spans = await makeSdkSpans([
+    { name: 'GET /orders', ref: 'client', kind: 'client', service: 'shop' },
+    { name: 'GET /orders', parent: 'client', kind: 'server', service: 'orders' },
+  ]);
+  await writeFile(join(dir, 'saved.jsonl'), Buffer.from(sdkExportRequestBytes(spans, 'json')).toString('utf8') + '\n');
+  await writeFile(join(dir, 'saved.pb'), sdkExportRequestBytes(spans, 'protobuf'));
+  await writeFile(join(dir, 'corrupt.jsonl'), '{"resourceSpans": [\n');
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('tracecheck help and usage', () => {
+  it('prints help, command help and the version', async () => {
+    const help = await tracecheck(['--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/run\s+run a command/);
+    const runHelp = await tracecheck(['run', '--help'], dir);
+    expect(runHelp.code).toBe(0);
+    expect(runHelp.stdout).toContain('--reporter NAME');
+    const version = await tracecheck(['--version'], dir);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('exits 2 with a did-you-mean for unknown options, values and commands', async () => {
+    const option = await tracecheck(['check', '--tracs', 'x'], dir);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('unknown option --tracs (did you mean --traces?)');
+    const value = await tracecheck(['check', '--reporter', 'junt'], dir);
+    expect(value.code).toBe(2);
+    expect(value.stderr).toContain('did you mean "junit"?');
+    const command = await tracecheck(['chek'], dir);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('did you mean "check"?');
+  });
+});
+
+describe('tracecheck validate', () => {
+  it('prints one OK line for valid specs', async () => {
+    const out = await tracecheck(['validate', '--specs', 'pass.yaml', 'fail.yaml'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe('OK: 2 specs with 2 expectations in 2 files\n');
+  });
+
+  it('prints every problem as file:line:col and exits 2', async () => {
+    const out = await tracecheck(['validate', '--specs', 'broken.yaml'], dir);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/^broken\.yaml:4:5 .*slector/m);
+  });
+});
+
+describe('tracecheck check', () => {
+  it('exits 0 when specs pass over saved JSON lines and protobuf', async () => {
+    const lines = await tracecheck(['check', '--traces', 'saved.jsonl', '--specs', 'pass.yaml'], dir);
+    expect(lines.stderr).toBe('');
+    expect(lines.code).toBe(0);
+    expect(lines.stdout).toContain('✓ the server answers');
+    const pb = await tracecheck(['check', '--traces', 'saved.pb', '--specs', 'pass.yaml', '--reporter', 'json'], dir);
+    expect(pb.code).toBe(0);
+    const report = JSON.parse(pb.stdout) as JsonReport;
+    expect(report.passed).toBe(true);
+    expect(report.spanCount).toBe(2);
+  });
+
+  it('exits 1 when a spec fails, writes junit to --out and the pretty report to stdout', async () => {
+    const out = await tracecheck(
+      ['check', '--traces', 'saved.jsonl', '--specs', 'pass.yaml', 'fail.yaml', '--reporter', 'junit', '--out', 'reports/tc.xml'],
+      dir,
+    );
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('✗ payments serves a request');
+    expect(out.stdout).toMatch(/FAIL {2}Specs: 1 failed, 1 passed/);
+    const xml = await readFile(join(dir, 'reports/tc.xml'), 'utf8');
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('<testcase classname="payments is called" name="payments serves a request"');
+    expect(xml).toContain('<failure message=');
+  });
+
+  it('exits 2 and names the line of a corrupt trace file', async () => {
+    const out = await tracecheck(['check', '--traces', 'corrupt.jsonl', '--specs', 'pass.yaml'], dir);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('corrupt.jsonl');
+    expect(out.stderr).toContain('nothing was judged');
+  });
+});
+
+describe('tracecheck run', () => {
+  const node = process.execPath;
+
+  it('exits 0 when the command and every spec pass, judging the traces the command exported', async () => {
+    const out = await tracecheck(['run', '--specs', 'pass.yaml', '--reporter', 'json', '--', node, FIXTURE, 'shop', '0'], dir);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    const report = JSON.parse(out.stdout) as JsonReport;
+    expect(report.passed).toBe(true);
+    expect(report.spanCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it('exits 1 when a spec fails and shows near misses from the real trace', async () => {
+    const out = await tracecheck(['run', '--specs', 'fail.yaml', '--timeout', '2s', '--', node, FIXTURE, 'shop', '0'], dir);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toContain('✗ payments serves a request');
+    expect(out.stdout).toContain('closest: shop');
+  });
+
+  it("passes the command's own exit code through and still reports", async () => {
+    const out = await tracecheck(['run', '--specs', 'pass.yaml', '--', node, FIXTURE, 'shop', '3'], dir);
+    expect(out.code).toBe(3);
+    expect(out.stdout).toContain('✓ the server answers');
+    expect(out.stderr).toContain('exited with code 3');
+  });
+
+  it('exits 2 for broken specs before running the command', async () => {
+    const out = await tracecheck(['run', '--specs', 'broken.yaml', '--', node, '-e', 'process.exit(7)'], dir);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/broken\.yaml:4:5/);
+  });
+
+  it('exits 2 without a command', async () => {
+    const out = await tracecheck(['run', '--specs', 'pass.yaml'], dir);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('no command to run');
+  });
+});
