@@ -91,6 +91,7 @@ export interface ListenGrpcOptions extends GrpcReceiverOptions {
 export interface GrpcListener {
   /** e.g. `http://127.0.0.1:4317`: what `OTEL_EXPORTER_OTLP_ENDPOINT` wants for the gRPC exporter. */
   readonly url: string;
+  /** The bound port (the chosen one when `port: 0` was asked for). */
   readonly port: number;
   /** Graceful shutdown (`tryShutdown`) bounded by `closeTimeoutMillis`, then `forceShutdown`. Idempotent. */
   close(): Promise<void>;

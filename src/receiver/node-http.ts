@@ -26,6 +26,7 @@ export interface ListenHttpOptions {
 export interface HttpListener {
   /** Base URL, e.g. `http://127.0.0.1:4318`: what `OTEL_EXPORTER_OTLP_ENDPOINT` wants. */
   readonly url: string;
+  /** The bound port (the chosen one when `port: 0` was asked for). */
   readonly port: number;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to `closeTimeoutMillis`), closes idle
