@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollector } from '../../src/server/index.ts';
+import type { Collector, RunSummaryJson, TraceJson } from '../../src/server/index.ts';
+import { makeSdkSpans } from '../support/sdk-traces.ts';
+import { exportVia } from './exporters.ts';
+
+describe('query API over a real socket', () => {
+  let collector: Collector;
+  let traceId: string;
+  let spanIds: Record<string, string>;
+
+  beforeAll(async () => {
+    collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: null });
+    const spans = await makeSdkSpans([
+      { ref: 'root', name: 'GET /cart', kind: 'server', service: 'web', attributes: { 'http.response.status_code': 200 } },
+      { ref: 'db', parent: 'root', name: 'SELECT cart', kind: 'client', service: 'web', events: [{ name: 'retry', attributes: { attempt: 2 } }] },
+    ]);
+    traceId = spans[0]?.spanContext().traceId as string;
+    spanIds = { root: spans[0]?.spanContext().spanId as string, db: spans[1]?.spanContext().spanId as string };
+    await exportVia('http/json', collector.httpUrl, spans, { headers: { 'x-test-run-id': 'q/1' } });
+    // An untagged trace whose parent lives elsewhere: unclaimed, and an orphan.
+    const lone = await makeSdkSpans([{ ref: 'r', name: 'upstream', service: 'edge' }, { parent: 'r', name: 'downstream', service: 'edge' }]);
+    await exportVia('http/protobuf', collector.httpUrl, lone.slice(1));
+  });
+  afterAll(async () => {
+    await collector.close();
+  });
+
+  const get = async (path: string) => {
+    const response = await fetch(`${collector.httpUrl}${path}`);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('answers /healthz', async () => {
+    expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('lists runs with counts, and the unclaimed pool', async () => {
+    const { status, body } = await get('/api/runs');
+    expect(status).toBe(200);
+    expect(body['runs']).toEqual([{ id: 'q/1', state: 'live', spanCount: 2, traceCount: 1, orphanCount: 0, evictedSpanCount: 0 } satisfies RunSummaryJson]);
+    expect(body['unclaimed']).toEqual({ spanCount: 1, traceCount: 1 });
+  });
+
+  it('serves a run summary and its traces as JSON with hex ids, decimal-string times and the tree', async () => {
+    expect((await get('/api/runs/q%2F1')).body).toMatchObject({ id: 'q/1', spanCount: 2 });
+    const { status, body } = await get('/api/runs/q%2F1/traces');
+    expect(status).toBe(200);
+    expect(body['runId']).toBe('q/1');
+    const [trace] = body['traces'] as TraceJson[];
+    expect(trace?.traceId).toBe(traceId);
+    expect(trace?.roots).toEqual([spanIds['root']]);
+    expect(trace?.orphans).toEqual([]);
+    const root = trace?.spans.find((s) => s.spanId === spanIds['root']);
+    const db = trace?.spans.find((s) => s.spanId === spanIds['db']);
+    expect(root).toMatchObject({ name: 'GET /cart', kind: 'server', service: 'web', parentSpanId: null, depth: 0, children: [spanIds['db']] });
+    expect(root?.startTimeUnixNano).toBe('1700000000000000000');
+    expect(root?.attributes).toMatchObject({ 'http.response.status_code': 200 });
+    expect(db).toMatchObject({ parentSpanId: spanIds['root'], depth: 1, kind: 'client', events: [{ name: 'retry', attributes: { attempt: 2 } }] });
+  });
+
+  it('waits on /settled and reports the outcome', async () => {
+    const { status, body } = await get('/api/runs/q%2F1/settled?quietMillis=10&timeoutMillis=5000');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ runId: 'q/1', settled: true, reason: 'quiet', spanCount: 2 });
+  });
+
+  it('lists unclaimed traces with their orphans', async () => {
+    const { body } = await get('/api/unclaimed');
+    const [trace] = body['traces'] as TraceJson[];
+    expect(trace?.spans.map((s) => s.name)).toEqual(['downstream']);
+    expect(trace?.orphans).toHaveLength(1);
+  });
+
+  it('answers clear errors: unknown run 404, bad parameter 400, unknown route 404, POST 405', async () => {
+    const unknown = await get('/api/runs/nope/traces');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body['error']).toMatch(/unknown run "nope"/);
+    const bad = await get('/api/runs/q%2F1/settled?quietMillis=soon');
+    expect(bad.status).toBe(400);
+    expect(bad.body['error']).toMatch(/quietMillis must be a non-negative integer/);
+    expect((await get('/api/nothing')).status).toBe(404);
+    const post = await fetch(`${collector.httpUrl}/api/runs`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
