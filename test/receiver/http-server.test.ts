@@ -146,6 +146,8 @@ describe('listenHttp composition and shutdown', () => {
     const server = await listenHttp({ host: '127.0.0.1', port: 0, handler: createOtlpHttpHandler({ sink: new CollectingSink() }) });
     const agent = new http.Agent({ keepAlive: true });
     try {
+      // The agent emits 'free' when the socket goes back to its pool: from then on it is an idle keep-alive connection.
+      const pooled = new Promise<void>((resolve) => agent.once('free', () => resolve()));
       const status = await new Promise<number>((resolve, reject) => {
         const request = http.request(`${server.url}/v1/traces`, { method: 'POST', agent, headers: { 'content-type': 'application/x-protobuf' } }, (res) => {
           res.resume();
@@ -155,6 +157,7 @@ describe('listenHttp composition and shutdown', () => {
         request.end(protobufRequestBytes(recordRealSpans('ka', 0)));
       });
       expect(status).toBe(200);
+      await pooled;
       expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
       await server.close();
     } finally {
