@@ -130,7 +130,8 @@ export function checkRegex(c: ProblemCollector, value: unknown, path: SpecPath, 
   }
   const substituted = checkReferences(c, value, path, scope);
   try {
-    new RegExp(substituted.text);
+    // The engine compiles with the `u` flag (code-point semantics, strict escapes), so check the same way.
+    new RegExp(substituted.text, 'u');
   } catch (error) {
     const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /su, '');
     c.report(path, `invalid regular expression "${value}": ${reason}`, 'JavaScript regex syntax; escape special characters such as ( [ . with a backslash');

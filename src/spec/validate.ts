@@ -414,6 +414,10 @@ class SpecValidator {
     if (m['type'] !== undefined) this.oneOf(m['type'], at('type'), 'attribute type', TYPE_NAMES);
     if (m['jsonpath'] !== undefined) checkJsonPath(this.c, m['jsonpath'], at('jsonpath'), scope);
     for (const key of ['value', 'every', 'some']) if (m[key] !== undefined) this.valueMatcher(m[key], at(key), scope);
+    const onResults = ['value', 'every', 'some', 'count'].filter((k) => m[k] !== undefined);
+    if (m['jsonpath'] === undefined && onResults.length > 0) {
+      this.c.report(at(onResults[0] ?? ''), `"${onResults[0] ?? ''}" applies to the results of a "jsonpath"`, 'add "jsonpath: $..." to say which part of the value it checks', { key: true });
+    }
     if (m['count'] !== undefined) this.count(m['count'], at('count'));
     for (const key of ['equals', 'notEquals']) {
       const v = m[key];

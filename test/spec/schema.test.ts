@@ -55,6 +55,7 @@ describe('the JSON Schema of spec files', () => {
     ['empty expect', 'name: x\nexpect: []'],
     ['order without then', 'name: x\nexpect: [{ order: { first: a } }]'],
     ['a scalar file', 'just words'],
+    ['every without a jsonpath', 'name: x\nexpect: [{ spans: "{ kind = server }", attributes: { a: { every: 1 } } }]'],
   ];
 
   it.each(invalid)('rejects %s, as the validator does', (_what, text) => {

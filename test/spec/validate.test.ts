@@ -251,3 +251,17 @@ describe('validateSpecObject on objects from code', () => {
     expect(validateSpecObject(definition)).toEqual({ ok: true, value: [definition] });
   });
 });
+
+describe('matcher details the engine relies on', () => {
+  it('"value", "every", "some" and "count" need a jsonpath', () => {
+    expect(problems(spec(`  - spans: '{ kind = server }'\n    attributes:\n      items: { count: 2 }\n`))).toEqual([
+      '5:16 "count" applies to the results of a "jsonpath" (add "jsonpath: $..." to say which part of the value it checks)',
+    ]);
+  });
+
+  it('regexes are checked with the u flag, as the engine compiles them', () => {
+    expect(problems(spec(`  - spans: '{ kind = server }'\n    attributes:\n      route: { matches: '\\-x' }\n`))[0]).toMatch(
+      /^5:25 invalid regular expression "\\-x": Invalid escape/u,
+    );
+  });
+});
