@@ -26,6 +26,8 @@ export interface StartServicesOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** OTLP base URLs: `http` for the HTTP protocols, `grpc` for gRPC. */
   readonly endpoints: { readonly http: string; readonly grpc: string };
+  /** An OTLP base URL for one service instead of the one its protocol picks from `endpoints` (e.g. a proxy). */
+  readonly serviceEndpoints?: Partial<Readonly<Record<ServiceName, string>>>;
   readonly transports?: ServiceTransports;
   /** Started with `EXAMPLE_FAULT` set (see faults.ts). Default `'none'`. */
   readonly fault?: ExampleFault;
@@ -98,7 +100,7 @@ function serviceEnv(
     ...options.env,
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? options.endpoints.grpc : options.endpoints.http,
+    OTEL_EXPORTER_OTLP_ENDPOINT: options.serviceEndpoints?.[name] ?? (protocol === 'grpc' ? options.endpoints.grpc : options.endpoints.http),
     // The collector takes traces only; metrics and logs would be refused and retried.
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
