@@ -45,6 +45,8 @@ describe('tracecheck serve', () => {
 
       const auth = { authorization: 'Bearer tok' };
       expect((await fetch(`${httpUrl}/api/runs`)).status).toBe(401);
+      // Liveness probes carry no token.
+      expect((await fetch(`${httpUrl}/healthz`)).status).toBe(200);
       const settled = await fetch(`${httpUrl}/api/runs/ci-7/settled?quietMillis=20&timeoutMillis=5000`, { headers: auth });
       expect(await settled.json()).toMatchObject({ runId: 'ci-7', settled: true, spanCount: 2, orphanCount: 0 });
       const traces = (await (await fetch(`${httpUrl}/api/runs/ci-7/traces`, { headers: auth })).json()) as { traces: TraceJson[] };
