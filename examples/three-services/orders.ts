@@ -32,6 +32,11 @@ function orderItemsOf(body: unknown): OrderItem[] | undefined {
   return items;
 }
 
+function customerOf(body: unknown): string {
+  const customer = typeof body === 'object' && body !== null && 'customer' in body ? body.customer : undefined;
+  return typeof customer === 'string' ? customer : 'anonymous';
+}
+
 serveJson('orders', telemetry, async ({ method, path, body }) => {
   if (method !== 'POST' || path !== '/orders') return { status: 404, body: { error: `no route ${method} ${path}` } };
   const items = orderItemsOf(body);
@@ -43,6 +48,7 @@ serveJson('orders', telemetry, async ({ method, path, body }) => {
         'order.id': orderId,
         'order.item_count': items.length,
         'order.total_quantity': items.reduce((sum, item) => sum + item.quantity, 0),
+        'order.customer': customerOf(body),
         // A JSON document as a string attribute: specs can query into it with JSONPath.
         'order.items_json': JSON.stringify({ items }),
       });
@@ -61,6 +67,19 @@ serveJson('orders', telemetry, async ({ method, path, body }) => {
         }
       }
       span.addEvent('order.reserved', { 'order.id': orderId });
+      // Auditing is asynchronous work, so it gets its own trace (a new root) that links back to the order it
+      // records: the OpenTelemetry way to relate spans of different traces ("follows from").
+      tracer
+        .startSpan(
+          'orders.audit',
+          {
+            kind: SpanKind.INTERNAL,
+            root: true,
+            attributes: { 'order.id': orderId, 'audit.action': 'order.placed' },
+            links: [{ context: span.spanContext(), attributes: { 'link.reason': 'audits' } }],
+          },
+        )
+        .end();
       return { status: 201, body: { orderId, items } };
     } finally {
       span.end();

@@ -21,7 +21,8 @@ export interface ReadyLine {
 }
 
 /**
- * Serves `handle` on `PORT` (0, the default, picks a free port) and prints one {@link ReadyLine} as JSON on
+ * Serves `handle` on `PORT` (0, the default, picks a free port) of `LISTEN_HOST` (default 127.0.0.1; containers
+ * use 0.0.0.0) and prints one {@link ReadyLine} as JSON on
  * stdout when listening. On SIGTERM or SIGINT it stops accepting requests, shuts the SDK down (which flushes
  * the spans still batched) and exits 0.
  */
@@ -30,7 +31,7 @@ export function serveJson(service: string, telemetry: Telemetry, handle: (reques
     void respond(req, res, handle);
   });
   const port = Number(process.env['PORT'] ?? '0');
-  server.listen(port, process.env['HOST'] ?? '127.0.0.1', () => {
+  server.listen(port, process.env['LISTEN_HOST'] ?? '127.0.0.1', () => {
     const address = server.address();
     const ready: ReadyLine = { service, port: typeof address === 'object' && address !== null ? address.port : port };
     process.stdout.write(`${JSON.stringify(ready)}\n`);

@@ -106,6 +106,7 @@ function serviceEnv(
     OTEL_LOGS_EXPORTER: 'none',
     EXAMPLE_FAULT: options.fault ?? 'none',
     PORT: '0',
+    LISTEN_HOST: '127.0.0.1',
     ...extra,
   });
   // Signal-specific settings override the generic ones in the SDK; the per-service choice above must win.
