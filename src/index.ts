@@ -1,0 +1,98 @@
+/**
+ * tracecheck's library API: an in-process OTLP collector that groups spans into test runs and reconstructs
+ * their traces, a spec language for what those traces must look like, the engine that judges them, and the
+ * reporters that say what broke. Only the names below are public; everything else may change.
+ *
+ * @example
+ * ```ts
+ * import { startCollector, evaluateSpecs, createReporter } from 'tracecheck';
+ *
+ * const collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+ * const run = collector.run();                       // a fresh test run
+ * spawn('node', ['service.js'], { env: { ...process.env, ...run.env } });
+ * // ... drive the service ...
+ * const result = await evaluateSpecs(
+ *   [{ name: 'orders is called', expect: [{ spans: '{ service = "orders" && kind = server }' }] }],
+ *   run,
+ * );
+ * console.log(createReporter('pretty').render(result));
+ * await collector.close();
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+// Collector lifecycle and runs (wire → store).
+export { startCollector } from './server/collector.ts';
+export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions } from './server/collector.ts';
+export type { RunSource, SettleOptions, SettleOutcome } from './store/run-source.ts';
+export { SpanStore } from './store/span-store.ts';
+export type { SpanStoreOptions, RunEviction } from './store/span-store.ts';
+
+// The normalised model every layer past the decoders sees.
+export type {
+  AttributeMap,
+  AttributeType,
+  AttributeValue,
+  InstrumentationScope,
+  Resource,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanNode,
+  SpanStatus,
+  Trace,
+} from './model/index.ts';
+export { SpanKind, StatusCode, attributeTypeOf, durationNanosOf, serviceNameOf } from './model/index.ts';
+
+// OTLP codecs, for saved traces and custom transports.
+export { decodeExportRequestJson, decodeExportRequestProtobuf, encodeSpansAsOtlpJson } from './otlp/index.ts';
+export type { DecodeResult, DecodedExport } from './otlp/index.ts';
+
+// The spec language.
+export type {
+  AttributeMatchers,
+  BudgetExpectation,
+  ConnectedExpectation,
+  CountSource,
+  DurationMatcher,
+  DurationSource,
+  EventMatcher,
+  Expectation,
+  LinkMatcher,
+  NoErrorsExpectation,
+  OrderExpectation,
+  PropagatesExpectation,
+  SelectorSource,
+  SequenceExpectation,
+  SpansExpectation,
+  SpecDefinition,
+  SpecScalar,
+  StatusMatcher,
+  TraceSelection,
+  ValueMatcher,
+} from './spec/index.ts';
+export { loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './spec/index.ts';
+export type { LoadedSpec } from './spec/index.ts';
+
+// The engine and its read-only result model.
+export { evaluateSpecs, evaluateSpecsNow } from './engine/index.ts';
+export type {
+  EvaluateOptions,
+  ExpectationResult,
+  NearMiss,
+  RunResult,
+  SpanSummary,
+  SpecResult,
+  TraceTree,
+  TraceTreeNode,
+} from './engine/index.ts';
+
+// Reports.
+export { createReporter, renderTraceTree } from './report/index.ts';
+export type { Reporter, ReporterName, ReporterOptions } from './report/index.ts';
+
+// Errors and results.
+export { TracecheckError, SpecInvalidError, formatSpecProblem } from './errors.ts';
+export type { TracecheckErrorCode, SourcePosition, SpecProblem } from './errors.ts';
+export type { Result } from './result.ts';
