@@ -169,7 +169,15 @@ class SpecValidator {
       this.c.report(path, `a spec file must hold a mapping (one spec, or "specs: [...]") or a list of specs, got ${describeValueType(value)}`, 'start the file with "name:" and "expect:", or with "specs:"');
       return [];
     }
-    if (!('specs' in value)) return [{ value, path }];
+    if (!('specs' in value)) {
+      // `spec:` or `spcs:` with no name or expect beside it is a misspelt `specs:`, not a spec missing its name.
+      const misspelt = Object.keys(value).find((k) => k !== 'specs' && didYouMean(k, ['specs']) !== undefined);
+      if (misspelt !== undefined && !('name' in value) && !('expect' in value)) {
+        this.c.report([...path, misspelt], `unknown key "${misspelt}" at the top of a spec file`, 'did you mean "specs"?', { key: true });
+        return [];
+      }
+      return [{ value, path }];
+    }
     this.keys(value, path, FILE_KEYS, 'beside "specs" (a file with "specs:" holds only the list)');
     const specs = value['specs'];
     if (!this.list(specs, [...path, 'specs'], '"specs"', 'write "specs:" followed by "- name: ..." items')) return [];

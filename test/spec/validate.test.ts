@@ -194,6 +194,12 @@ describe('each kind of mistake gets a message and its exact line:col', () => {
     ]);
   });
 
+  it('a misspelt "specs" at the top of a file', () => {
+    expect(problems(`# checks\nspec:\n  - name: a\n    expect: [{ connected: true }]\n`)).toEqual([
+      '2:1 unknown key "spec" at the top of a spec file (did you mean "specs"?)',
+    ]);
+  });
+
   it('a file that is not a mapping or list', () => {
     expect(problems(`just some words\n`)).toEqual([
       '1:1 a spec file must hold a mapping (one spec, or "specs: [...]") or a list of specs, got a string ("just some words") (start the file with "name:" and "expect:", or with "specs:")',
