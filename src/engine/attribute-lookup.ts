@@ -5,8 +5,10 @@ import type { Span } from '../model/span.ts';
 export type AttributeReader = (span: Span) => AttributeValue | undefined;
 
 function read(map: AttributeMap, key: string): AttributeValue | undefined {
-  // Attribute maps have a null prototype (see emptyAttributes), but a JSON-built one may not: stay on own keys.
-  return Object.hasOwn(map, key) ? map[key] : undefined;
+  // Decoded attribute maps have a null prototype (see emptyAttributes), so a plain read is safe and fast; a
+  // hand-built map with Object.prototype would answer `constructor` with a function, which no attribute is.
+  const value = map[key];
+  return typeof value === 'function' ? undefined : value;
 }
 
 /**

@@ -11,7 +11,7 @@ import type {
   SpecDefinition,
   SpecScalar,
 } from '../spec/types.ts';
-import { interpolate, parseCount, parseDuration, type CountRange } from '../spec/values.ts';
+import { findReferences, interpolate, parseCount, parseDuration, type CountRange } from '../spec/values.ts';
 import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
 import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';
@@ -188,22 +188,42 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
     const failure = err(once.error.message);
     return { ...base, judgeFor: () => failure };
   }
-  // Captured variables differ per trace: compile per distinct substitution, remembered.
-  const byText = new Map<string, Result<Judge, string>>();
+  // Captured variables differ per trace: compile once per distinct combination of the values it uses,
+  // keyed by those values alone so that a repeat costs a map lookup, not a substitution.
+  const names = referencedVars(e);
+  const byValues = new Map<string, Result<Judge, string>>();
   return {
     ...base,
     judgeFor(vars) {
-      const filled = interpolateDeep(e, env, vars);
-      if (!filled.ok) return err(`${filled.error.message} (define it in the spec's vars or capture it in an earlier expectation)`);
-      const key = JSON.stringify(filled.value);
-      let compiled = byText.get(key);
+      let key = '';
+      for (const name of names) {
+        const value = vars.get(name);
+        key += value === undefined ? '\u0000u' : `\u0000${typeof value}:${String(value)}`;
+      }
+      let compiled = byValues.get(key);
       if (compiled === undefined) {
-        compiled = compileKind(kind.value, filled.value as Expectation, selectors);
-        byText.set(key, compiled);
+        const filled = interpolateDeep(e, env, vars);
+        compiled = filled.ok
+          ? compileKind(kind.value, filled.value as Expectation, selectors)
+          : err(`${filled.error.message} (define it in the spec's vars or capture it in an earlier expectation)`);
+        byValues.set(key, compiled);
       }
       return compiled;
     },
   };
+}
+
+/** The names of every `${var:NAME}` in the strings of a value. */
+function referencedVars(value: unknown): string[] {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      for (const ref of findReferences(v).references) if (ref.kind === 'var') names.add(ref.name);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(value);
+  return [...names].sort();
 }
 
 /**

@@ -72,7 +72,8 @@ function selectTraces(spec: CompiledSpec, traces: readonly Trace[], context: Jud
   if (root === undefined && where === undefined) return { traces: [...traces] };
   const selected: Trace[] = [];
   for (const trace of traces) {
-    if (root !== undefined && !trace.roots.some((node) => (root as SelectorHandle).has(trace, node.span))) continue;
+    // Roots are exactly the spans without a parent id; scanning the selection avoids building a set per trace.
+    if (root !== undefined && !root.select(trace).some((span) => span.parentSpanId === undefined)) continue;
     if (where !== undefined && where.select(trace).length === 0) continue;
     selected.push(trace);
   }
@@ -181,7 +182,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
       const judge = expectation.judgeFor(runVars);
       if (!judge.ok) verdict = failure(`cannot be judged: ${judge.error}`, expectation.name);
       else {
-        verdict = judge.value.judge({ traces: selected, vars: runVars }, context);
+        verdict = judge.value.judge({ traces: selected, vars: runVars, traceById: context.traceById }, context);
         if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) runVars.set(k, v);
       }
       fallbackTrace = selected[0];
@@ -218,7 +219,7 @@ function judgePerTrace(expectation: CompiledExpectation, traces: readonly Trace[
     const trace = traces[i] as Trace;
     const vars = traceVars[i] as Map<string, SpecScalar>;
     const judge = expectation.judgeFor(vars);
-    const unit: JudgeUnit = { traces: [trace], vars };
+    const unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
     const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
     if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) vars.set(k, v);
     if (verdict.passed) firstPass ??= verdict;

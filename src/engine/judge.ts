@@ -12,6 +12,8 @@ export interface JudgeUnit {
   readonly traces: readonly Trace[];
   /** Spec `vars` plus values captured by earlier expectations of the spec in this unit. */
   readonly vars: Map<string, SpecScalar>;
+  /** Traces by id, covering at least the unit's traces (the run's, in practice). */
+  readonly traceById: ReadonlyMap<string, Trace>;
 }
 
 /** Things an evaluation pass shares between expectations. */
@@ -45,8 +47,11 @@ export interface Judge {
 
 /** The trace a span belongs to, among the unit's traces. */
 export function traceOf(span: Span, unit: JudgeUnit): Trace | undefined {
-  for (const trace of unit.traces) if (trace.traceId === span.traceId) return trace;
-  return undefined;
+  if (unit.traces.length === 1) {
+    const only = unit.traces[0] as Trace;
+    return only.traceId === span.traceId ? only : undefined;
+  }
+  return unit.traceById.get(span.traceId);
 }
 
 /** Concatenates a selector's picks over every trace of a unit, trace by trace. */

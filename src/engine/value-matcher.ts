@@ -65,6 +65,25 @@ export function compareNumbers(a: bigint | number, b: bigint | number): number {
   return sign * (d < num ? -1 : d > num ? 1 : d === num ? 0 : NaN);
 }
 
+/**
+ * {@link valuesEqual} specialised for one expected value: the common scalar cases avoid converting the
+ * expected number to bigint on every call, which matters over 100k spans.
+ */
+export function equalityTest(expected: unknown): (actual: MatchedValue) => boolean {
+  if (typeof expected === 'number' && Number.isInteger(expected)) {
+    const big = BigInt(expected);
+    return (actual) => (typeof actual === 'bigint' ? actual === big : typeof actual === 'number' ? actual === expected : false);
+  }
+  if (typeof expected === 'number') {
+    return (actual) => (typeof actual === 'number' ? actual === expected : typeof actual === 'bigint' ? Number(actual) === expected : false);
+  }
+  if (typeof expected === 'string') {
+    return (actual) => actual === expected || (actual instanceof Uint8Array && stringFormOf(actual) === expected);
+  }
+  if (typeof expected === 'boolean' || expected === null) return (actual) => actual === expected;
+  return (actual) => valuesEqual(actual, expected);
+}
+
 const NUMERIC_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/u;
 
 function orderingCheck(op: 'lt' | 'lte' | 'gt' | 'gte', bound: number | string): Result<Check, string> {
@@ -77,8 +96,13 @@ function orderingCheck(op: 'lt' | 'lte' | 'gt' | 'gte', bound: number | string):
     numeric = /^[-+]?\d+$/u.test(t) ? BigInt(t) : Number(t);
   } else if (typeof bound !== 'string') return err(`"${op}" needs a number or a string, got ${showBare(bound)}`);
   const expectedText = `${symbol} ${showBare(bound)}`;
+  // An integral bound is kept as bigint too, so int64 attributes compare without a conversion per span.
+  const bigBound = typeof numeric === 'bigint' ? numeric : typeof numeric === 'number' && Number.isInteger(numeric) ? BigInt(numeric) : undefined;
   return ok((value) => {
     if (numeric !== undefined) {
+      if (typeof value === 'bigint' && bigBound !== undefined) {
+        return holds(value < bigBound ? -1 : value > bigBound ? 1 : 0) ? undefined : `expected ${expectedText}, got ${showValue(value)}`;
+      }
       if (typeof value === 'bigint' || typeof value === 'number') {
         return holds(compareNumbers(value, numeric)) ? undefined : `expected ${expectedText}, got ${showValue(value)}`;
       }
@@ -211,9 +235,10 @@ function jsonpathCheck(path: string, matcher: Exclude<ValueMatcher, SpecScalar |
 export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValueMatcher, string> {
   if (matcher === null || typeof matcher !== 'object' || Array.isArray(matcher)) {
     const expected = matcher;
+    const equal = equalityTest(expected);
     return ok({
       description: `= ${showBare(expected)}`,
-      test: (value) => (valuesEqual(value, expected) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`),
+      test: (value) => (equal(value) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`),
     });
   }
   const m = matcher as Exclude<ValueMatcher, SpecScalar | readonly SpecScalar[]>;
@@ -243,13 +268,15 @@ export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValue
   }
   if (m.equals !== undefined) {
     const expected = m.equals;
+    const equal = equalityTest(expected);
     texts.push(`= ${showBare(expected)}`);
-    checks.push((value) => (valuesEqual(value, expected) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`));
+    checks.push((value) => (equal(value) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`));
   }
   if (m.notEquals !== undefined) {
     const unwanted = m.notEquals;
+    const equal = equalityTest(unwanted);
     texts.push(`!= ${showBare(unwanted)}`);
-    checks.push((value) => (valuesEqual(value, unwanted) ? `expected anything but ${showBare(unwanted)}, got ${showValue(value)}` : undefined));
+    checks.push((value) => (equal(value) ? `expected anything but ${showBare(unwanted)}, got ${showValue(value)}` : undefined));
   }
   for (const op of ['lt', 'lte', 'gt', 'gte'] as const) {
     const bound = m[op];
@@ -273,9 +300,10 @@ export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValue
     if (list === undefined) continue;
     if (!Array.isArray(list)) return err(`"${key}" needs a list of values`);
     const listText = `[${list.map(showBare).join(', ')}]`;
+    const tests = list.map(equalityTest);
     texts.push(`${negate ? 'not in' : 'in'} ${listText}`);
     checks.push((value) => {
-      const found = list.some((e) => valuesEqual(value, e));
+      const found = tests.some((equal) => equal(value));
       if (found !== negate) return undefined;
       return `expected ${negate ? 'none of' : 'one of'} ${listText}, got ${showValue(value)}`;
     });
