@@ -169,7 +169,7 @@ class SpecValidator {
       this.c.report(path, `a spec file must hold a mapping (one spec, or "specs: [...]") or a list of specs, got ${describeValueType(value)}`, 'start the file with "name:" and "expect:", or with "specs:"');
       return [];
     }
-    if (!('specs' in value)) {
+    if (value['specs'] === undefined) {
       // `spec:` or `spcs:` with no name or expect beside it is a misspelt `specs:`, not a spec missing its name.
       const misspelt = Object.keys(value).find((k) => k !== 'specs' && didYouMean(k, ['specs']) !== undefined);
       if (misspelt !== undefined && !('name' in value) && !('expect' in value)) {
@@ -234,7 +234,7 @@ class SpecValidator {
 
   expectation(value: unknown, path: SpecPath, scope: VariableScope, captured: Set<string>): void {
     if (!this.mapping(value, path, 'an expectation', `an expectation has one of ${quoteList(EXPECTATION_KINDS)}`)) return;
-    const kinds = EXPECTATION_KINDS.filter((k) => k in value);
+    const kinds = EXPECTATION_KINDS.filter((k) => value[k] !== undefined);
     if (kinds.length > 1) {
       this.c.report([...path, kinds[1] ?? ''], `an expectation has both "${kinds[0] ?? ''}" and "${kinds[1] ?? ''}"`, 'each expectation checks one thing: split it into two "- " items', { key: true });
       return;
