@@ -23,6 +23,7 @@ export interface CompiledSelector {
 type MaskEvaluator = (index: TraceIndex) => Uint8Array;
 
 function compileMask(ast: SelectorAst): MaskEvaluator {
+  if (ast.type === 'all') return (index) => new Uint8Array(index.spans.length).fill(1);
   if (!isStructural(ast)) {
     const predicate = compilePredicate(ast);
     return (index) => {
@@ -137,5 +138,5 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
 
 /** A one-span tree, for judging a span that is not part of the trace it was asked about. */
 function loneSpanIndex(span: Span): TraceIndex {
-  return { spans: [span], parent: new Int32Array([-1]), positionBySpanId: new Map([[span.spanId, 0]]) };
+  return { spans: [span], parent: new Int32Array([-1]), positionBySpanId: new Map([[span.spanId, 0]]), topDown: new Int32Array([0]) };
 }

@@ -217,14 +217,10 @@ function presentAnd(access: FieldAccess, test: ValueTest): SpanPredicate {
 const always: ValueTest = () => true;
 
 /**
- * Compiles a selector without structural operators into a span predicate. Regexes, literal conversions and
- * lookup sets are built here, once.
- *
- * Semantics: a comparison on an absent field is false, whatever the operator (`span.x != "a"` does not match a
- * span without `span.x`; `!(span.x = "a")` does). `= nil` is true exactly when the field is absent. Fields of
- * events (`event.name`, `event.x`) hold when some event of the span satisfies the condition.
+ * Compiles a condition into a predicate made of closures: the reference semantics, and the path for conditions
+ * the generated code does not inline (events, `contains`, regular expressions on attributes, numeric lists).
  */
-export function compilePredicate(ast: SelectorAst): SpanPredicate {
+function compileClosure(ast: SelectorAst): SpanPredicate {
   switch (ast.type) {
     case 'comparison': {
       const access = fieldAccess(ast.field);
@@ -243,13 +239,13 @@ export function compilePredicate(ast: SelectorAst): SpanPredicate {
     case 'all':
       return () => true;
     case 'group':
-      return compilePredicate(ast.inner);
+      return compileClosure(ast.inner);
     case 'not': {
-      const inner = compilePredicate(ast.operand);
+      const inner = compileClosure(ast.operand);
       return (span) => !inner(span);
     }
     case 'and': {
-      const operands = ast.operands.map(compilePredicate);
+      const operands = ast.operands.map(compileClosure);
       if (operands.length === 2) {
         const [a, b] = operands as [SpanPredicate, SpanPredicate];
         return (span) => a(span) && b(span);
@@ -260,7 +256,7 @@ export function compilePredicate(ast: SelectorAst): SpanPredicate {
       };
     }
     case 'or': {
-      const operands = ast.operands.map(compilePredicate);
+      const operands = ast.operands.map(compileClosure);
       if (operands.length === 2) {
         const [a, b] = operands as [SpanPredicate, SpanPredicate];
         return (span) => a(span) || b(span);
@@ -271,8 +267,216 @@ export function compilePredicate(ast: SelectorAst): SpanPredicate {
       };
     }
     case 'structural':
-      throw new Error('compilePredicate: structural selectors need a trace; use compileSelector');
+      throw new Error('compileClosure: structural selectors need a trace; use compileSelector');
   }
+}
+
+/** JavaScript source of a literal that `===`, `==` and `<` can use directly. */
+function literalSource(value: string | number | bigint | boolean | null): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  return JSON.stringify(value);
+}
+
+/** Source reading one attribute of a map; keys that name `Object.prototype` members must not find the prototype's. */
+function mapRead(map: string, key: string): string {
+  const k = JSON.stringify(key);
+  return key in Object.prototype ? `(Object.hasOwn(${map}, ${k}) ? ${map}[${k}] : undefined)` : `${map}[${k}]`;
+}
+
+/**
+ * Source reading a field of `span`, and what is known of its value: `always` present (intrinsics but `service`
+ * and `parentSpanId`), and its JavaScript `type` when fixed. Event fields return `undefined`: they need a loop.
+ */
+function fieldSource(field: FieldRef): { read: string; always: boolean; type?: 'string' | 'number' | 'bigint' | 'boolean' } | undefined {
+  if (field.type === 'attribute') {
+    switch (field.scope) {
+      case 'span':
+        return { read: mapRead('span.attributes', field.key), always: false };
+      case 'resource':
+        return { read: mapRead('span.resource.attributes', field.key), always: false };
+      case 'scope':
+        return { read: mapRead('span.scope.attributes', field.key), always: false };
+      case 'any':
+        // Not `??`: an attribute holding an empty AnyValue (null) is present and hides the resource's.
+        return {
+          read: `(${mapRead('span.attributes', field.key)} !== undefined ? ${mapRead('span.attributes', field.key)} : ${mapRead('span.resource.attributes', field.key)})`,
+          always: false,
+        };
+      case 'event':
+        return undefined;
+    }
+  }
+  switch (field.name) {
+    case 'name':
+      return { read: 'span.name', always: true, type: 'string' };
+    case 'kind':
+      return { read: 'span.kind', always: true, type: 'number' };
+    case 'status':
+      return { read: 'span.status.code', always: true, type: 'number' };
+    case 'statusMessage':
+      return { read: 'span.status.message', always: true, type: 'string' };
+    case 'duration':
+      return { read: '(span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n)', always: true, type: 'bigint' };
+    case 'service':
+      return { read: mapRead('span.resource.attributes', 'service.name'), always: false };
+    case 'scope':
+      return { read: 'span.scope.name', always: true, type: 'string' };
+    case 'scope.version':
+      return { read: 'span.scope.version', always: true, type: 'string' };
+    case 'traceId':
+      return { read: 'span.traceId', always: true, type: 'string' };
+    case 'spanId':
+      return { read: 'span.spanId', always: true, type: 'string' };
+    case 'parentSpanId':
+      return { read: 'span.parentSpanId', always: false, type: 'string' };
+    case 'root':
+      return { read: '(span.parentSpanId === undefined)', always: true, type: 'boolean' };
+    case 'event.name':
+      return undefined;
+  }
+}
+
+/** A rough cost of judging a condition, to order the operands of `&&` and `||`: intrinsics before attribute lookups before regexes and event loops. */
+function costOf(ast: SelectorAst): number {
+  switch (ast.type) {
+    case 'group':
+      return costOf(ast.inner);
+    case 'not':
+      return costOf(ast.operand);
+    case 'and':
+    case 'or':
+      return ast.operands.reduce((sum, operand) => sum + costOf(operand), 0);
+    case 'all':
+      return 0;
+    case 'structural':
+      return 100;
+    default: {
+      const field = ast.field;
+      let cost = field.type === 'intrinsic' ? (field.name === 'duration' ? 2 : field.name === 'service' ? 3 : 1) : field.scope === 'any' ? 5 : 3;
+      if (field.type === 'intrinsic' ? field.name === 'event.name' : field.scope === 'event') cost += 6;
+      if (ast.type === 'comparison' && (ast.op === '=~' || ast.op === '!~' || ast.op === 'contains')) cost += 3;
+      if (ast.type === 'membership') cost += 1;
+      return cost;
+    }
+  }
+}
+
+/** Operands cheapest first; equal costs keep their written order. */
+function byCost(operands: readonly SelectorAst[]): SelectorAst[] {
+  return operands
+    .map((operand, index) => ({ operand, index, cost: costOf(operand) }))
+    .sort((a, b) => a.cost - b.cost || a.index - b.index)
+    .map((entry) => entry.operand);
+}
+
+/**
+ * Builds one JavaScript function per selector (the approach of ajv and fast-json-stringify): the hot loop then
+ * runs straight-line property reads and comparisons that V8 inlines, instead of three closure calls per condition.
+ * Literals are written into the source; regexes, sets and closures are passed in as constants. Only text the
+ * parser produced reaches the source, and every string goes through JSON.stringify.
+ */
+class PredicateSource {
+  readonly constants: unknown[] = [];
+  private temps = 0;
+
+  private constant(value: unknown): string {
+    this.constants.push(value);
+    return `c[${this.constants.length - 1}]`;
+  }
+
+  /** A fresh variable name for a field value read once per span. */
+  temp(): string {
+    this.temps += 1;
+    return `v${this.temps}`;
+  }
+
+  get tempCount(): number {
+    return this.temps;
+  }
+
+  expression(ast: SelectorAst): string {
+    switch (ast.type) {
+      case 'group':
+        return this.expression(ast.inner);
+      case 'all':
+        return 'true';
+      case 'not':
+        return `!(${this.expression(ast.operand)})`;
+      // Conditions have no side effects, so the cheapest operands can decide first.
+      case 'and':
+        return `(${byCost(ast.operands).map((operand) => this.expression(operand)).join(' && ')})`;
+      case 'or':
+        return `(${byCost(ast.operands).map((operand) => this.expression(operand)).join(' || ')})`;
+      default:
+        return this.leaf(ast) ?? `${this.constant(compileClosure(ast))}(span)`;
+    }
+  }
+
+  /** Inline source for a condition, or `undefined` to call its closure. */
+  private leaf(ast: SelectorAst): string | undefined {
+    if (ast.type !== 'comparison' && ast.type !== 'membership' && ast.type !== 'exists' && ast.type !== 'flag') return undefined;
+    const field = fieldSource(ast.field);
+    if (field === undefined) return undefined;
+    const v = field.always ? field.read : this.temp();
+    // `(v = read) !== undefined && test`: read once, and a condition on an absent field is false.
+    const guard = (test: string): string => (field.always ? test : `((${v} = ${field.read}) !== undefined && ${test})`);
+    if (ast.type === 'exists') return field.always ? 'true' : `(${field.read} !== undefined)`;
+    if (ast.type === 'flag') return guard(`${v} === true`);
+    if (ast.type === 'membership') {
+      const values = ast.values.map((literal) => literalValue(literal, ast.field));
+      if (values.every((value) => typeof value === 'number' || typeof value === 'bigint') && values.length <= 8 && field.type !== 'number') {
+        const any = values.map((value) => `${v} == ${literalSource(value)}`).join(' || ');
+        const numericValue = field.type === 'bigint' ? 'true' : `(typeof ${v} === "number" || typeof ${v} === "bigint")`;
+        return guard(`${numericValue} && ${ast.negated ? '!' : ''}(${any})`);
+      }
+      if (!values.every((value) => typeof value === 'string') && field.type !== 'number') return guard(`${this.constant(membershipTest(ast))}(${v})`);
+      // Set.has uses SameValueZero: strings match strings, and kind/status numbers match numbers.
+      const set = this.constant(new Set(values));
+      return guard(ast.negated ? `!${set}.has(${v})` : `${set}.has(${v})`);
+    }
+    const expected = literalValue(ast.value, ast.field);
+    if (ast.value.type === 'nil') return ast.op === '=' ? `(${field.read} === undefined)` : `(${field.read} !== undefined)`;
+    const literal = literalSource(expected);
+    const numeric = typeof expected === 'number' || typeof expected === 'bigint';
+    // Typed intrinsics need no type test: their value is always of the literal's type (the parser checked it).
+    const numericValue = field.type === 'number' || field.type === 'bigint' ? 'true' : `(typeof ${v} === "number" || typeof ${v} === "bigint")`;
+    const stringValue = field.type === 'string' ? 'true' : `typeof ${v} === "string"`;
+    switch (ast.op) {
+      case '=':
+        return guard(numeric ? (field.type === 'number' ? `${v} === ${literal}` : `${numericValue} && ${v} == ${literal}`) : `${v} === ${literal}`);
+      case '!=':
+        return guard(numeric ? (field.type === 'number' ? `${v} !== ${literal}` : `!(${numericValue} && ${v} == ${literal})`) : `${v} !== ${literal}`);
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        return guard(`${numeric ? numericValue : stringValue} && ${v} ${ast.op} ${literal}`);
+      case '=~':
+      case '!~':
+        if (field.type !== 'string') return undefined;
+        return guard(`${ast.op === '=~' ? '' : '!'}${this.constant(new RegExp(String(expected), 'u'))}.test(${v})`);
+      case 'contains':
+        if (field.type !== 'string' || typeof expected !== 'string') return undefined;
+        return guard(`${v}.includes(${literal})`);
+    }
+  }
+}
+
+/**
+ * Compiles a selector without structural operators into a span predicate. Regexes, literal conversions and
+ * lookup sets are built here, once.
+ *
+ * Semantics: a comparison on an absent field is false, whatever the operator (`span.x != "a"` does not match a
+ * span without `span.x`; `!(span.x = "a")` does). `= nil` is true exactly when the field is absent. Fields of
+ * events (`event.name`, `event.x`) hold when some event of the span satisfies the condition.
+ */
+export function compilePredicate(ast: SelectorAst): SpanPredicate {
+  const source = new PredicateSource();
+  const body = source.expression(ast);
+  const temps = Array.from({ length: source.tempCount }, (_, i) => `v${i + 1}`);
+  const code = `return function selectorPredicate(span) {${temps.length > 0 ? ` let ${temps.join(', ')};` : ''} return ${body}; };`;
+  return new Function('c', code)(source.constants) as SpanPredicate;
 }
 
 /** Whether a selector uses a structural operator anywhere (and so needs the trace tree to judge a span). */

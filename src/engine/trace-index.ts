@@ -10,6 +10,8 @@ export interface TraceIndex {
   /** Position of each span's parent node, or -1 for roots and orphans. */
   readonly parent: Int32Array;
   readonly positionBySpanId: ReadonlyMap<string, number>;
+  /** Every position, parents before their children (breadth-first from roots and orphans). */
+  readonly topDown: Int32Array;
 }
 
 // Traces are immutable snapshots (the store builds a new object when a trace changes), so the object is the key.
@@ -28,7 +30,60 @@ export function indexTrace(trace: Trace): TraceIndex {
     const parentSpan = trace.nodesBySpanId.get((spans[i] as Span).spanId)?.parent?.span;
     if (parentSpan !== undefined) parent[i] = positionBySpanId.get(parentSpan.spanId) ?? -1;
   }
-  const index: TraceIndex = { spans, parent, positionBySpanId };
+  const index: TraceIndex = { spans, parent, positionBySpanId, topDown: topDownOrder(parent) };
   indexes.set(trace, index);
   return index;
+}
+
+/**
+ * Positions ordered so that every parent comes before its children. Start-time order usually is such an order,
+ * but clock skew between services can make a child start before its parent, so the order is derived from the tree.
+ */
+export function topDownOrder(parent: Int32Array): Int32Array {
+  const n = parent.length;
+  // Children as one flat list per parent (compressed rows): counts, then offsets, then fill.
+  const firstChild = new Int32Array(n + 1);
+  for (let i = 0; i < n; i += 1) {
+    const p = parent[i] as number;
+    if (p >= 0) firstChild[p + 1] = (firstChild[p + 1] as number) + 1;
+  }
+  for (let i = 0; i < n; i += 1) firstChild[i + 1] = (firstChild[i + 1] as number) + (firstChild[i] as number);
+  const fill = firstChild.slice(0, n);
+  const children = new Int32Array(n);
+  for (let i = 0; i < n; i += 1) {
+    const p = parent[i] as number;
+    if (p >= 0) {
+      children[fill[p] as number] = i;
+      fill[p] = (fill[p] as number) + 1;
+    }
+  }
+  const order = new Int32Array(n);
+  const placed = new Uint8Array(n);
+  let length = 0;
+  for (let i = 0; i < n; i += 1) {
+    if (parent[i] === -1) {
+      order[length] = i;
+      placed[i] = 1;
+      length += 1;
+    }
+  }
+  for (let head = 0; head < length; head += 1) {
+    const p = order[head] as number;
+    for (let c = firstChild[p] as number; c < (firstChild[p + 1] as number); c += 1) {
+      const child = children[c] as number;
+      if (placed[child] === 0) {
+        order[length] = child;
+        placed[child] = 1;
+        length += 1;
+      }
+    }
+  }
+  // A parent cycle would leave spans unreached; the store breaks cycles, but never lose a span here either.
+  for (let i = 0; i < n && length < n; i += 1) {
+    if (placed[i] === 0) {
+      order[length] = i;
+      length += 1;
+    }
+  }
+  return order;
 }

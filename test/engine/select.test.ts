@@ -298,6 +298,21 @@ describe('structural relations', () => {
     expect(names('kind = client > kind = server')).toEqual(['POST /orders', 'GET /inventory/:sku']);
   });
 
+  it('follows the tree, not start times, when clocks are skewed', async () => {
+    // A downstream service whose clock runs 50ms behind: its spans start before their callers' spans.
+    const spans = await makeTrace([
+      { ref: 'root', name: 'entry', kind: 'server', start: BASE_TIME_MILLIS + 100, durationMillis: 40 },
+      { ref: 'call', parent: 'root', name: 'call', kind: 'client', start: BASE_TIME_MILLIS + 110, durationMillis: 20 },
+      { ref: 'skewed', parent: 'call', name: 'skewed server', kind: 'server', service: 'late', start: BASE_TIME_MILLIS + 60, durationMillis: 15 },
+      { parent: 'skewed', name: 'skewed query', kind: 'client', service: 'late', start: BASE_TIME_MILLIS + 62, durationMillis: 5, status: { code: 'error' } },
+    ]);
+    const skewed = assemble(spans);
+    expect(skewed.spans.map((span) => span.name)).toEqual(['skewed server', 'skewed query', 'entry', 'call']);
+    expect(names('{ root } >> { }', skewed)).toEqual(['skewed server', 'skewed query', 'call']);
+    expect(names('{ status = error } << { }', skewed)).toEqual(['skewed server', 'entry', 'call']);
+    expect(names('{ name = "call" } !>> { }', skewed)).toEqual(['entry', 'call']);
+  });
+
   it('treats orphans as having no parent', async () => {
     const spans = await makeTrace([
       { ref: 'gone', name: 'never received', kind: 'server' },
