@@ -51,8 +51,17 @@ function toResult(e: Pick<CompiledExpectation, 'name' | 'kind' | 'source'>, verd
   };
 }
 
-function failure(message: string, expected: string): Verdict {
-  return { passed: false, message, expected, actual: 'not judged', spans: [] };
+/** A verdict that no further span can change (an invalid spec or expectation): waiting for more is pointless. */
+interface FinalVerdict extends Verdict {
+  readonly final: true;
+}
+
+function failure(message: string, expected: string): FinalVerdict {
+  return { passed: false, message, expected, actual: 'not judged', spans: [], final: true };
+}
+
+function isFinal(verdict: Verdict): boolean {
+  return (verdict as Partial<FinalVerdict>).final === true;
 }
 
 /** Which traces a spec applies to: root selector on a root span, `where` selector on any span. */
@@ -190,7 +199,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
       verdict = judgePerTrace(expectation, selected, traceVars, context);
       fallbackTrace = verdict.trace ?? (verdict.spans[0] === undefined ? selected[0] : selected.find((t) => t.traceId === verdict.spans[0]?.traceId));
     }
-    if (!expectation.needsSettled && !verdict.passed) positivesHold = false;
+    if (!expectation.needsSettled && !verdict.passed && !isFinal(verdict) && problems.length === 0) positivesHold = false;
     const result = toResult(expectation, verdict, fallbackTrace, performance.now() - t0);
     results.push(withTimeout(result, timeoutNote(phase, expectation.needsSettled)));
   }
