@@ -1,5 +1,7 @@
 import type { Trace } from '../model/trace.ts';
+import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
 import type { RunSource, SettleOutcome } from '../store/run-source.ts';
+import { adjustClockSkew, skewNotes } from './clock-skew.ts';
 import { compileSpec, type CompiledSpec, type EnvSource, type SpecInput } from './compile-spec.ts';
 import type { JudgeContext } from './judge.ts';
 import { judgeSpec, type JudgePhase, type SpecJudgement } from './judge-spec.ts';
@@ -30,10 +32,19 @@ export interface EvaluateOptions {
   readonly env?: EnvSource;
 }
 
-function contextFor(traces: readonly Trace[], selectors: SelectorCache): JudgeContext {
+function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?: RunSource): JudgeContext {
   const traceById = new Map<string, Trace>();
   for (const trace of traces) traceById.set(trace.traceId, trace);
-  return { traceById, selectors };
+  if (source?.diagnostics === undefined) return { traceById, selectors };
+  const diagnose = source.diagnostics.bind(source);
+  // Diagnosing scans the unclaimed traces: only a failing `connected` or `propagates` asks, once per pass.
+  let diagnostics: readonly PropagationDiagnostic[] | undefined;
+  return { traceById, selectors, propagation: () => (diagnostics ??= diagnose()) };
+}
+
+/** The run's traces with clock skew between services corrected (see {@link adjustClockSkew}). */
+function adjusted(traces: readonly Trace[]): readonly Trace[] {
+  return traces.map(adjustClockSkew);
 }
 
 function countSpans(traces: readonly Trace[]): number {
@@ -57,9 +68,10 @@ function compileAll(specs: readonly SpecInput[], env: EnvSource): { compiled: Co
  * if (!result.passed) console.log(result.specs[0]?.expectations.find((e) => !e.passed)?.message);
  * ```
  */
-export function evaluateSpecsNow(specs: readonly SpecInput[], traces: readonly Trace[], options: EvaluateNowOptions = {}): RunResult {
+export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonly Trace[], options: EvaluateNowOptions = {}): RunResult {
   const started = performance.now();
   const { compiled, selectors } = compileAll(specs, options.env ?? process.env);
+  const traces = adjusted(runTraces);
   const context = contextFor(traces, selectors);
   const spanCount = countSpans(traces);
   const phase: JudgePhase = { settled: true, spanCount, traceCount: traces.length };
@@ -71,7 +83,7 @@ export function evaluateSpecsNow(specs: readonly SpecInput[], traces: readonly T
     spanCount,
     traceCount: traces.length,
     settled: true,
-    notes: [],
+    notes: skewNotes(traces),
     durationMillis: performance.now() - started,
   };
 }
@@ -159,9 +171,9 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   let traces: readonly Trace[] = [];
   const pass = (): void => {
     if (finish === undefined) return;
-    traces = source.traces();
+    traces = adjusted(source.traces());
     const now = performance.now();
-    const context = contextFor(traces, selectors);
+    const context = contextFor(traces, selectors, source);
     const spanCount = countSpans(traces);
     for (let i = 0; i < compiled.length; i++) {
       if (decided[i] !== undefined) continue;
@@ -191,6 +203,9 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   }
   const results = decided as SpecResult[];
   const spanCount = countSpans(traces);
+  notes.push(...skewNotes(traces));
+  // Broken hops are reported whether or not a spec asked about propagation: they are what a run cannot show.
+  if (source.diagnostics !== undefined) for (const diagnostic of source.diagnostics()) notes.push(diagnostic.message);
   if (lastOutcome !== undefined && lastOutcome.orphanCount > 0) {
     notes.push(`${lastOutcome.orphanCount} span${lastOutcome.orphanCount === 1 ? '' : 's'} still waited for a parent that never arrived`);
   }

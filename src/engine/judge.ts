@@ -1,6 +1,7 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import type { SpecScalar } from '../spec/types.ts';
+import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
 import type { NearMiss } from './results.ts';
 import type { SelectorCache } from './selector-cache.ts';
 
@@ -21,6 +22,11 @@ export interface JudgeContext {
   /** Every trace of the run by trace id: span links may point anywhere in the run. */
   readonly traceById: ReadonlyMap<string, Trace>;
   readonly selectors: SelectorCache;
+  /**
+   * The run's propagation diagnostics (computed on first call, then kept for the pass), when the run source
+   * provides them: `connected` and `propagates` name the broken hop with them.
+   */
+  readonly propagation?: () => readonly PropagationDiagnostic[];
 }
 
 /** The engine-internal finding of one expectation in one unit; becomes a public ExpectationResult later. */

@@ -1,5 +1,6 @@
 import type { SpanNode, Trace } from '../model/trace.ts';
 import type { TraceTree, TraceTreeNode } from './results.ts';
+import { skewAdjustmentOf } from './clock-skew.ts';
 import { summarizeSpan } from './span-summary.ts';
 
 /**
@@ -11,7 +12,13 @@ import { summarizeSpan } from './span-summary.ts';
 export function buildTraceTree(trace: Trace, marks: ReadonlyMap<string, string>): TraceTree {
   const toNode = (node: SpanNode): TraceTreeNode => {
     const note = marks.get(node.span.spanId);
-    const base = { span: summarizeSpan(node.span), marked: note !== undefined, children: node.children.map(toNode) };
+    const skew = skewAdjustmentOf(node.span);
+    const base = {
+      span: summarizeSpan(node.span),
+      marked: note !== undefined,
+      ...(skew === undefined ? {} : { skewAdjustmentNanos: skew.toString() }),
+      children: node.children.map(toNode),
+    };
     return note === undefined || note === '' ? base : { ...base, note };
   };
   return {

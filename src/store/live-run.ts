@@ -1,5 +1,6 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
+import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 
@@ -50,11 +51,31 @@ export class LiveRun implements RunSource {
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
+  private readonly diagnoser: (() => readonly PropagationDiagnostic[]) | undefined;
 
-  /** Created by the store; `reportListenerError` receives what a change listener throws. */
-  constructor(id: string, reportListenerError: (error: unknown) => void) {
+  /**
+   * Created by the store; `reportListenerError` receives what a change listener throws, `diagnoser` computes
+   * {@link diagnostics} (it needs the store's unclaimed traces).
+   */
+  constructor(id: string, reportListenerError: (error: unknown) => void, diagnoser?: () => readonly PropagationDiagnostic[]) {
     this.id = id;
     this.reportListenerError = reportListenerError;
+    this.diagnoser = diagnoser;
+  }
+
+  /**
+   * Propagation diagnostics of the run at this moment: each call whose callee started a new trace instead of
+   * continuing the caller's (with the client span, the matched server root span and the likely cause), and each
+   * hop that dropped baggage. Empty for a run made outside a store.
+   *
+   * @example
+   * ```ts
+   * await run.settled();
+   * for (const d of run.diagnostics()) console.warn(d.message);
+   * ```
+   */
+  diagnostics(): readonly PropagationDiagnostic[] {
+    return this.diagnoser === undefined ? [] : this.diagnoser();
   }
 
   /** `live`, `evicted` (the store's span cap dropped the whole run) or `closed`. */

@@ -1,3 +1,4 @@
+import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
 import type { Trace } from '../model/trace.ts';
 
 /** Options for waiting until a run has settled. */
@@ -30,4 +31,9 @@ export interface RunSource {
   /** Calls `listener` after spans are added to the run; returns an unsubscribe function. */
   onChange(listener: () => void): () => void;
   settled(options?: SettleOptions): Promise<SettleOutcome>;
+  /**
+   * Propagation diagnostics (broken hops the run's traces cannot show by themselves, e.g. a callee that started
+   * a new trace). Optional: sources that cannot see beyond their own traces leave it out.
+   */
+  diagnostics?(): readonly PropagationDiagnostic[];
 }

@@ -2,7 +2,10 @@ import { TracecheckError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import { LiveRun } from './live-run.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE, runIdCarriedBy } from './run-correlation.ts';
+import { LinkIndex } from './link-correlation.ts';
+import { diagnosePropagation } from './propagation-diagnostics.ts';
+import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
 import type { CorrelationLookup, SpanCorrelator } from './run-correlation.ts';
 import type { IngestContext, SpanSink } from './span-sink.ts';
 import { TraceAssembly } from './trace-assembly.ts';
@@ -34,6 +37,11 @@ export interface SpanStoreOptions {
    * inheritance (e.g. {@link linkedTraceCorrelator}). Default none.
    */
   readonly correlators?: readonly SpanCorrelator[];
+  /**
+   * Whether a trace with a span link to a run's trace joins that run, in either arrival order (queue consumers
+   * start new traces that link to their producer's). Default true.
+   */
+  readonly followLinks?: boolean;
   /** Called when a run is evicted (also available as {@link SpanStore.onEvict}). */
   readonly onEvict?: (eviction: RunEviction) => void;
   /** Receives what a change or eviction listener throws (the store itself carries on). Default: `console.error`. */
@@ -91,6 +99,8 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   private readonly ownerByTraceId = new Map<string, LiveRun>();
   /** Traces no run owns yet, in order of first arrival (the oldest is dropped first). */
   private readonly unclaimed = new Map<string, TraceAssembly>();
+  /** Waiting traces by the traces they link to; undefined when links are not followed. */
+  private readonly links: LinkIndex | undefined;
   private runSpans = 0;
   private unclaimedSpans = 0;
   private droppedUnclaimed = 0;
@@ -103,6 +113,8 @@ export class SpanStore implements SpanSink, CorrelationLookup {
     this.maxUnclaimedSpans = positiveInteger(options.maxUnclaimedSpans, DEFAULT_MAX_UNCLAIMED_SPANS, true);
     this.runIdAttribute = options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE;
     this.correlators = options.correlators ?? [];
+    this.links = options.followLinks === false ? undefined : new LinkIndex();
+    if (this.links !== undefined && !this.correlators.includes(linkedTraceCorrelator)) this.correlators = [...this.correlators, linkedTraceCorrelator];
     this.reportListenerError = options.onListenerError ?? ((error) => console.error('tracecheck: a store listener threw', error));
     if (options.onEvict !== undefined) this.evictListeners.add(options.onEvict);
   }
@@ -139,7 +151,7 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   run(runId: string): LiveRun {
     let run = this.runsById.get(runId);
     if (run === undefined) {
-      run = new LiveRun(runId, this.reportListenerError);
+      run = new LiveRun(runId, this.reportListenerError, () => this.diagnose(runId));
       if (this.closed) run.close();
       this.runsById.set(runId, run);
     }
@@ -173,8 +185,10 @@ export class SpanStore implements SpanSink, CorrelationLookup {
     const run = this.run(runId);
     if (run.state === 'evicted') return false;
     const had = this.unclaimed.has(id);
+    const spansBefore = run.spanCount;
     this.assign(id, run);
-    if (had) {
+    // Waiting traces that link to this one come along too, even when none of its own spans waited.
+    if (had || run.spanCount !== spansBefore) {
       this.evictOverCap();
       if (run.state !== 'evicted') run.arrived();
     }
@@ -184,6 +198,16 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   /** Traces of untagged spans no run has claimed (yet), oldest first. */
   unclaimedTraces(): readonly Trace[] {
     return [...this.unclaimed.values()].map((assembly) => assembly.build());
+  }
+
+  /**
+   * Propagation diagnostics of a run: calls of the run whose callee started a new trace (matched among the
+   * unclaimed traces) or dropped baggage. See {@link diagnosePropagation}.
+   */
+  diagnose(runId: string): readonly PropagationDiagnostic[] {
+    const run = this.runsById.get(runId);
+    if (run === undefined || run.state === 'evicted') return [];
+    return diagnosePropagation(run.traces(), this.unclaimedTraces());
   }
 
   /** Calls `listener` whenever a run is evicted; returns an unsubscribe function. */
@@ -239,6 +263,12 @@ export class SpanStore implements SpanSink, CorrelationLookup {
     } else {
       run.adoptTrace(new TraceAssembly(traceId));
     }
+    if (this.links !== undefined) {
+      this.links.forget(traceId);
+      for (const linker of this.links.takeLinkersOf(traceId)) {
+        if (!this.ownerByTraceId.has(linker) && this.unclaimed.has(linker)) this.assign(linker, run);
+      }
+    }
   }
 
   private holdUnclaimed(span: Span): void {
@@ -247,13 +277,17 @@ export class SpanStore implements SpanSink, CorrelationLookup {
       assembly = new TraceAssembly(span.traceId);
       this.unclaimed.set(span.traceId, assembly);
     }
-    if (assembly.add(span).added) this.unclaimedSpans++;
+    if (assembly.add(span).added) {
+      this.unclaimedSpans++;
+      this.links?.noteWaitingSpan(span);
+    }
   }
 
   private trimUnclaimed(): void {
     for (const [traceId, assembly] of this.unclaimed) {
       if (this.unclaimedSpans <= this.maxUnclaimedSpans) break;
       this.unclaimed.delete(traceId);
+      this.links?.forget(traceId);
       this.unclaimedSpans -= assembly.spanCount;
       this.droppedUnclaimed += assembly.spanCount;
     }

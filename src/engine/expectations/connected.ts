@@ -2,22 +2,30 @@ import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import { ok, type Result } from '../../result.ts';
 import { shortId } from '../explain.ts';
-import type { Judge, JudgeUnit, Verdict } from '../judge.ts';
+import type { Judge, JudgeContext, JudgeUnit, Verdict } from '../judge.ts';
 import { describeSpan } from '../span-description.ts';
 
 /**
  * Compiles `connected: true`: each trace of the unit has exactly one root and no orphan (a span whose parent
- * never arrived), which is what a correctly propagated request looks like.
+ * never arrived), which is what a correctly propagated request looks like. When the run source provides
+ * propagation diagnostics, a trace with a call whose callee started a new trace is not connected either (the
+ * callee's spans are missing from it), and the failure names the hop and the likely cause.
  */
 export function compileConnectedExpectation(): Result<Judge, string> {
   const expected = 'one root span and no orphans';
   return ok({
-    judge(unit: JudgeUnit): Verdict {
+    judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
       for (const trace of unit.traces) {
-        if (trace.roots.length === 1 && trace.orphans.length === 0) continue;
+        const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind === 'new-trace' && d.clientSpan.traceId === trace.traceId);
+        if (trace.roots.length === 1 && trace.orphans.length === 0 && broken.length === 0) continue;
         const problems: string[] = [];
         const marks = new Map<string, string>();
         const offending: Span[] = [];
+        for (const d of broken) {
+          problems.push(d.message);
+          marks.set(d.clientSpan.spanId, `${d.calleeService ?? 'callee'} started a new trace (${d.cause})`);
+          offending.push(d.clientSpan);
+        }
         if (trace.roots.length !== 1) {
           problems.push(`${trace.roots.length} roots${trace.roots.length === 0 ? '' : ` (${trace.roots.map((r) => describeSpan(r.span, trace)).join('; ')})`}`);
           if (trace.roots.length > 1) for (const r of trace.roots) { marks.set(r.span.spanId, 'one of several roots'); offending.push(r.span); }
@@ -31,7 +39,7 @@ export function compileConnectedExpectation(): Result<Judge, string> {
           passed: false,
           expected,
           message: `trace ${shortId(trace.traceId)} is not connected: ${problems.join(' and ')}`,
-          actual: `${trace.roots.length} root${trace.roots.length === 1 ? '' : 's'}, ${trace.orphans.length} orphan${trace.orphans.length === 1 ? '' : 's'}`,
+          actual: `${trace.roots.length} root${trace.roots.length === 1 ? '' : 's'}, ${trace.orphans.length} orphan${trace.orphans.length === 1 ? '' : 's'}${broken.length === 0 ? '' : `, ${broken.length} call${broken.length === 1 ? '' : 's'} continued in another trace`}`,
           spans: offending,
           marks,
           trace,

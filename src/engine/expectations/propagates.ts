@@ -2,7 +2,9 @@ import type { Span } from '../../model/span.ts';
 import { ok, type Result } from '../../result.ts';
 import type { PropagatesExpectation } from '../../spec/types.ts';
 import { describeNearMisses, listSpans, nearMissesIn, whereText } from '../explain.ts';
-import type { Judge, JudgeUnit, Verdict } from '../judge.ts';
+import type { Trace } from '../../model/trace.ts';
+import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
+import type { Judge, JudgeContext, JudgeUnit, Verdict } from '../judge.ts';
 import type { SelectorCache } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
 
@@ -19,7 +21,7 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
   const toHandle = to.value;
   const expected = `each span matching ${fromHandle.source} has a descendant matching ${toHandle.source}`;
   return ok({
-    judge(unit: JudgeUnit): Verdict {
+    judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
       let fromCount = 0;
       let firstMissingTrace: (typeof unit.traces)[number] | undefined;
       const missing: Span[] = [];
@@ -58,10 +60,13 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
         return { passed: true, expected, message: `${fromCount} span${fromCount === 1 ? '' : 's'} matching ${fromHandle.source} reached ${toHandle.source}`, actual: `${fromCount} of ${fromCount} propagate`, spans: [] };
       }
       const first = missing[0] as Span;
+      const hop = context?.propagation === undefined || firstMissingTrace === undefined ? undefined : hopBelow(first, firstMissingTrace, context.propagation());
       return {
         passed: false,
         expected,
-        message: `${describeSpan(first, firstMissingTrace)} has no descendant matching ${toHandle.source}: the context did not propagate (${missing.length} of ${fromCount} spans: ${listSpans(missing, unit)})`,
+        message:
+          `${describeSpan(first, firstMissingTrace)} has no descendant matching ${toHandle.source}: the context did not propagate (${missing.length} of ${fromCount} spans: ${listSpans(missing, unit)})` +
+          (hop === undefined ? '' : `; ${hop.message}`),
         actual: `${fromCount - missing.length} of ${fromCount} propagate`,
         spans: missing,
         marks: new Map(missing.map((s) => [s.spanId, `no descendant matching ${toHandle.source}`])),
@@ -69,4 +74,15 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
       };
     },
   });
+}
+
+/** The first broken hop (a call whose callee started a new trace) at or below `span`, if the diagnostics know one. */
+function hopBelow(span: Span, trace: Trace, diagnostics: readonly PropagationDiagnostic[]): PropagationDiagnostic | undefined {
+  for (const d of diagnostics) {
+    if (d.kind !== 'new-trace' || d.clientSpan.traceId !== trace.traceId) continue;
+    for (let node = trace.nodesBySpanId.get(d.clientSpan.spanId); node !== undefined; node = node.parent) {
+      if (node.span.spanId === span.spanId) return d;
+    }
+  }
+  return undefined;
 }

@@ -1,0 +1,309 @@
+import type { AttributeValue } from '../model/attribute-value.ts';
+import { SpanKind, serviceNameOf, type Span } from '../model/span.ts';
+import type { SpanNode, Trace } from '../model/trace.ts';
+
+/**
+ * Why a hop lost the caller's context, as far as the recorded spans can tell.
+ *
+ * - `no-propagator`: the callee recorded its request headers and no propagation header was among them: the caller
+ *   injected nothing (no propagator installed, or the call bypassed the instrumented client).
+ * - `format-mismatch`: the callee received a different propagation format than it reads (e.g. B3 `b3` /
+ *   `x-b3-*` headers but no W3C `traceparent`).
+ * - `context-not-extracted`: the callee received a `traceparent` yet started a new trace (its propagator does not
+ *   extract W3C trace context, or the header was malformed).
+ * - `unknown-headers-not-recorded`: the callee started a new trace and did not record request headers, so the cause
+ *   cannot be told apart; the most common one is no propagator on the caller.
+ * - `baggage-dropped`: the trace continued, but baggage entries present upstream are missing downstream.
+ */
+export type PropagationCause = 'no-propagator' | 'format-mismatch' | 'context-not-extracted' | 'unknown-headers-not-recorded' | 'baggage-dropped';
+
+/** One broken propagation hop of a run. */
+export interface PropagationDiagnostic {
+  /** `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage. */
+  readonly kind: 'new-trace' | 'baggage-dropped';
+  readonly cause: PropagationCause;
+  readonly callerService: string | undefined;
+  readonly calleeService: string | undefined;
+  /** The CLIENT span of the run that made the call. */
+  readonly clientSpan: Span;
+  /** The SERVER span that handled the call: the root of the new trace (`new-trace`) or the client's child. */
+  readonly serverSpan: Span;
+  /** What the spans show, e.g. `orders received b3 but no traceparent`. */
+  readonly evidence: string;
+  /** Baggage keys seen upstream and missing downstream (`baggage-dropped` only). */
+  readonly missingBaggageKeys?: readonly string[];
+  /**
+   * One line naming the hop, what happened and the likely cause, e.g.
+   * `gateway → orders: orders started a new trace (…); likely cause: …`.
+   */
+  readonly message: string;
+}
+
+/** Options of {@link diagnosePropagation}. */
+export interface DiagnoseOptions {
+  /**
+   * How far outside the client span's [start, end] a server root may start and still be matched, in
+   * milliseconds: clocks of two services differ. Default 1000.
+   */
+  readonly clockToleranceMillis?: number;
+  /** Attribute prefix of baggage-derived span attributes (a baggage span processor's output). Default `baggage.`. */
+  readonly baggageAttributePrefix?: string;
+}
+
+/** Attribute prefix under which instrumentation-http records captured request headers (`headersToSpanAttributes`). */
+export const REQUEST_HEADER_ATTRIBUTE_PREFIX = 'http.request.header.';
+
+const B3_HEADERS = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled'];
+const OTHER_FORMATS: readonly (readonly [string, string])[] = [
+  ['uber-trace-id', 'Jaeger'],
+  ['x-amzn-trace-id', 'AWS X-Ray'],
+  ['x-cloud-trace-context', 'Google Cloud'],
+];
+
+/**
+ * Finds the run's broken propagation hops.
+ *
+ * A CLIENT span of the run with no SERVER child is a call whose callee did not continue the trace. Its callee's
+ * SERVER span is looked for among the traces no run claimed: a root SERVER span that started within the client
+ * span's time window (± `clockToleranceMillis`), whose port and path agree with the client's URL (server/peer
+ * port, `url.full`/`http.url` against `url.path`/`http.target`/`http.route`) and whose service agrees with the
+ * client's `peer.service` when set. Each server root is matched to at most one call, closest start first. The
+ * cause is read from the callee's recorded request headers (`http.request.header.*`, recorded when its http
+ * instrumentation is told to capture them): which propagation headers arrived.
+ *
+ * Hops that did continue the trace are checked for dropped baggage: baggage keys the caller's side saw (its
+ * recorded `baggage` request header, or `baggage.*` attributes on its spans) that the callee's SERVER span lacks.
+ *
+ * @example
+ * ```ts
+ * for (const d of diagnosePropagation(run.traces(), store.unclaimedTraces())) console.warn(d.message);
+ * ```
+ */
+export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[], options: DiagnoseOptions = {}): PropagationDiagnostic[] {
+  const toleranceNanos = BigInt(Math.round((options.clockToleranceMillis ?? 1000) * 1e6));
+  const baggagePrefix = options.baggageAttributePrefix ?? 'baggage.';
+  const serverRoots: Span[] = [];
+  for (const trace of unclaimedTraces) {
+    for (const root of trace.roots) if (root.span.kind === SpanKind.SERVER) serverRoots.push(root.span);
+  }
+  const candidates: { client: Span; server: Span; distance: bigint }[] = [];
+  const out: PropagationDiagnostic[] = [];
+  for (const trace of runTraces) {
+    for (const node of trace.nodesBySpanId.values()) {
+      if (node.span.kind !== SpanKind.CLIENT) continue;
+      const serverChild = node.children.find((child) => child.span.kind === SpanKind.SERVER);
+      if (serverChild === undefined) {
+        for (const server of serverRoots) {
+          const distance = matchDistance(node.span, server, toleranceNanos);
+          if (distance !== undefined) candidates.push({ client: node.span, server, distance });
+        }
+      } else {
+        const dropped = baggageDropped(node, serverChild.span, baggagePrefix);
+        if (dropped !== undefined) out.push(dropped);
+      }
+    }
+  }
+  candidates.sort((a, b) => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
+  const usedClients = new Set<Span>();
+  const usedServers = new Set<Span>();
+  const newTraces: PropagationDiagnostic[] = [];
+  for (const { client, server } of candidates) {
+    if (usedClients.has(client) || usedServers.has(server)) continue;
+    usedClients.add(client);
+    usedServers.add(server);
+    newTraces.push(newTraceDiagnostic(client, server));
+  }
+  newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
+  return [...newTraces, ...out];
+}
+
+/** Formats a diagnostic for a run's notes. */
+export function formatPropagationDiagnostic(diagnostic: PropagationDiagnostic): string {
+  return diagnostic.message;
+}
+
+function newTraceDiagnostic(client: Span, server: Span): PropagationDiagnostic {
+  const caller = serviceNameOf(client);
+  const callee = serviceNameOf(server);
+  const calleeName = callee ?? 'the callee';
+  const headers = recordedHeaders(server);
+  let cause: PropagationCause;
+  let evidence: string;
+  let likely: string;
+  if (headers === undefined) {
+    cause = 'unknown-headers-not-recorded';
+    evidence = `${calleeName} does not record request headers`;
+    likely = `no propagation header arrived (most often no propagator on ${caller ?? 'the caller'}); record the callee's traceparent, b3 and baggage request headers to confirm`;
+  } else if (headers.has('traceparent')) {
+    cause = 'context-not-extracted';
+    evidence = `${calleeName} received traceparent ${headerText(server, 'traceparent')}`;
+    likely = `${calleeName} does not extract W3C trace context (its propagator reads another format), or the header is malformed`;
+  } else {
+    const b3 = B3_HEADERS.filter((h) => headers.has(h));
+    const other = OTHER_FORMATS.find(([h]) => headers.has(h));
+    if (b3.length > 0) {
+      cause = 'format-mismatch';
+      evidence = `${calleeName} received ${b3.join(', ')} but no traceparent`;
+      likely = `propagation format mismatch: ${caller ?? 'the caller'} sends B3, ${calleeName} reads W3C trace context`;
+    } else if (other !== undefined) {
+      cause = 'format-mismatch';
+      evidence = `${calleeName} received ${other[0]} but no traceparent`;
+      likely = `propagation format mismatch: ${caller ?? 'the caller'} sends ${other[1]}, ${calleeName} reads W3C trace context`;
+    } else {
+      cause = 'no-propagator';
+      evidence = `no propagation header arrived at ${calleeName} (no traceparent, no b3)`;
+      likely = `no propagator on ${caller ?? 'the caller'} (nothing was injected into the request)`;
+    }
+  }
+  const message =
+    `${caller ?? '?'} → ${callee ?? '?'}: ${calleeName} started a new trace (client span "${client.name}" ${shortId(client.spanId)} ` +
+    `has no server child; server span "${server.name}" ${shortId(server.spanId)} is the root of trace ${shortId(server.traceId)}; ${evidence}); likely cause: ${likely}`;
+  return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, evidence, message };
+}
+
+function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): PropagationDiagnostic | undefined {
+  const upstream = new Set<string>();
+  // The caller's side: the client span and its ancestors in the caller's own service.
+  const callerService = serviceNameOf(clientNode.span);
+  for (let node: SpanNode | undefined = clientNode; node !== undefined && serviceNameOf(node.span) === callerService; node = node.parent) {
+    for (const key of baggageKeysOf(node.span, prefix)) upstream.add(key);
+  }
+  if (upstream.size === 0) return undefined;
+  const downstream = baggageKeysOf(server, prefix);
+  const downstreamHeaders = recordedHeaders(server);
+  // Without attributes or recorded headers downstream there is nothing to compare against.
+  if (downstream.size === 0 && downstreamHeaders === undefined && !Object.keys(server.attributes).some((k) => k.startsWith(prefix))) {
+    return undefined;
+  }
+  const missing = [...upstream].filter((key) => !downstream.has(key)).sort();
+  if (missing.length === 0) return undefined;
+  const caller = callerService;
+  const callee = serviceNameOf(server);
+  const evidence = `baggage ${missing.join(', ')} present on ${caller ?? 'the caller'}'s spans, absent on ${callee ?? 'the callee'}'s server span "${server.name}" ${shortId(server.spanId)}`;
+  const message =
+    `${caller ?? '?'} → ${callee ?? '?'}: the trace continued but baggage was dropped (${evidence}); ` +
+    `likely cause: ${caller ?? 'the caller'} propagates trace context without the W3C baggage propagator`;
+  return {
+    kind: 'baggage-dropped',
+    cause: 'baggage-dropped',
+    callerService: caller,
+    calleeService: callee,
+    clientSpan: clientNode.span,
+    serverSpan: server,
+    evidence,
+    missingBaggageKeys: missing,
+    message,
+  };
+}
+
+/** Baggage keys a span shows: `<prefix><key>` attributes and the keys of a recorded `baggage` request header. */
+function baggageKeysOf(span: Span, prefix: string): Set<string> {
+  const keys = new Set<string>();
+  for (const key of Object.keys(span.attributes)) if (key.startsWith(prefix) && key.length > prefix.length) keys.add(key.slice(prefix.length));
+  for (const value of headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}baggage`])) {
+    // W3C Baggage: comma-separated `key=value;properties` members.
+    for (const member of value.split(',')) {
+      const key = member.split('=')[0]?.trim();
+      if (key !== undefined && key !== '') keys.add(decodeURIComponentSafe(key));
+    }
+  }
+  return keys;
+}
+
+/** Lower-case names of the request headers a SERVER span recorded, or undefined when it recorded none. */
+function recordedHeaders(span: Span): Set<string> | undefined {
+  let headers: Set<string> | undefined;
+  for (const key of Object.keys(span.attributes)) {
+    if (!key.startsWith(REQUEST_HEADER_ATTRIBUTE_PREFIX)) continue;
+    headers ??= new Set();
+    // instrumentation-http keeps the header name as is (lower case); some SDKs write `_` for `-`.
+    headers.add(key.slice(REQUEST_HEADER_ATTRIBUTE_PREFIX.length).toLowerCase().replaceAll('_', '-'));
+  }
+  return headers;
+}
+
+function headerText(span: Span, name: string): string {
+  const values = headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name}`] ?? span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name.replaceAll('-', '_')}`]);
+  return values.length === 0 ? '' : `"${values.join(', ')}"`;
+}
+
+function headerValues(value: AttributeValue | undefined): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}
+
+/**
+ * How well a server root fits a client span (lower is better), or undefined when it cannot be the callee:
+ * outside the time window, another port, another path, or another service than the client's `peer.service`.
+ */
+function matchDistance(client: Span, server: Span, toleranceNanos: bigint): bigint | undefined {
+  if (server.startTimeUnixNano < client.startTimeUnixNano - toleranceNanos) return undefined;
+  if (server.startTimeUnixNano > client.endTimeUnixNano + toleranceNanos) return undefined;
+  const peerService = client.attributes['peer.service'];
+  if (typeof peerService === 'string' && serviceNameOf(server) !== undefined && serviceNameOf(server) !== peerService) return undefined;
+  const clientTarget = clientTargetOf(client);
+  const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
+  if (clientTarget.port !== undefined && serverPort !== undefined && clientTarget.port !== serverPort) return undefined;
+  const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
+  const route = stringOf(server.attributes['http.route']);
+  if (clientTarget.path !== undefined) {
+    if (serverPath !== undefined && serverPath !== clientTarget.path) return undefined;
+    if (serverPath === undefined && route !== undefined && !routeMatches(route, clientTarget.path)) return undefined;
+  }
+  const d = server.startTimeUnixNano - client.startTimeUnixNano;
+  return d < 0n ? -d : d;
+}
+
+function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {
+  const url = stringOf(client.attributes['url.full']) ?? stringOf(client.attributes['http.url']);
+  let port = portOf(client.attributes['server.port'] ?? client.attributes['net.peer.port']);
+  let path = stringOf(client.attributes['url.path']) ?? pathOf(stringOf(client.attributes['http.target']));
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(url);
+      path ??= parsed.pathname;
+      port ??= parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+    } catch {
+      // Not a URL: judge by the other attributes.
+    }
+  }
+  return { port, path };
+}
+
+function routeMatches(route: string, path: string): boolean {
+  const pattern = route
+    .split('/')
+    .map((part) => (part.startsWith(':') || part.startsWith('{') || part === '*' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${pattern}/?$`).test(path);
+}
+
+function pathOf(target: string | undefined): string | undefined {
+  if (target === undefined) return undefined;
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
+}
+
+function portOf(value: AttributeValue | undefined): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function stringOf(value: AttributeValue | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
