@@ -2,7 +2,7 @@ import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../spec/selector-ast.ts';
 import { formatSelector } from '../spec/selector-format.ts';
-import { compilePredicate, isStructural, type SpanPredicate } from './select-predicate.ts';
+import { compileSpanFilter, isStructural } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
 
@@ -25,13 +25,8 @@ type MaskEvaluator = (index: TraceIndex) => Uint8Array;
 function compileMask(ast: SelectorAst): MaskEvaluator {
   if (ast.type === 'all') return (index) => new Uint8Array(index.spans.length).fill(1);
   if (!isStructural(ast)) {
-    const predicate = compilePredicate(ast);
-    return (index) => {
-      const spans = index.spans;
-      const mask = new Uint8Array(spans.length);
-      for (let i = 0; i < spans.length; i += 1) if (predicate(spans[i] as Span)) mask[i] = 1;
-      return mask;
-    };
+    const filter = compileSpanFilter(ast);
+    return (index) => filter.mask(index.spans);
   }
   switch (ast.type) {
     case 'group':
@@ -92,17 +87,13 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
 export function compileSelector(ast: SelectorAst): CompiledSelector {
   const text = formatSelector(ast);
   if (!isStructural(ast)) {
-    const predicate: SpanPredicate = compilePredicate(ast);
+    const filter = compileSpanFilter(ast);
     return {
       ast,
       text,
       structural: false,
-      select(trace) {
-        const selected: Span[] = [];
-        for (const span of trace.spans) if (predicate(span)) selected.push(span);
-        return selected;
-      },
-      matchesSpan: (span) => predicate(span),
+      select: (trace) => filter.select(trace.spans),
+      matchesSpan: (span) => filter.matches(span),
     };
   }
   const evaluate = compileMask(ast);

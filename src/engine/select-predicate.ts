@@ -472,11 +472,40 @@ class PredicateSource {
  * events (`event.name`, `event.x`) hold when some event of the span satisfies the condition.
  */
 export function compilePredicate(ast: SelectorAst): SpanPredicate {
+  return compileSpanFilter(ast).matches;
+}
+
+/** A condition compiled three ways, each a generated loop so the condition is inlined rather than called per span. */
+export interface SpanFilter {
+  readonly matches: SpanPredicate;
+  /** The spans that match, in the given order. */
+  select(spans: readonly Span[]): Span[];
+  /** A membership mask (1 = matches) by position. */
+  mask(spans: readonly Span[]): Uint8Array;
+}
+
+/** Compiles a condition (no structural operators) into a {@link SpanFilter}; see {@link compilePredicate} for semantics. */
+export function compileSpanFilter(ast: SelectorAst): SpanFilter {
   const source = new PredicateSource();
   const body = source.expression(ast);
   const temps = Array.from({ length: source.tempCount }, (_, i) => `v${i + 1}`);
-  const code = `return function selectorPredicate(span) {${temps.length > 0 ? ` let ${temps.join(', ')};` : ''} return ${body}; };`;
-  return new Function('c', code)(source.constants) as SpanPredicate;
+  const locals = temps.length > 0 ? `let ${temps.join(', ')};` : '';
+  const code = `
+    function matches(span) { ${locals} return ${body}; }
+    function select(spans) {
+      ${locals}
+      const out = [];
+      for (let i = 0; i < spans.length; i++) { const span = spans[i]; if (${body}) out.push(span); }
+      return out;
+    }
+    function mask(spans) {
+      ${locals}
+      const out = new Uint8Array(spans.length);
+      for (let i = 0; i < spans.length; i++) { const span = spans[i]; if (${body}) out[i] = 1; }
+      return out;
+    }
+    return { matches, select, mask };`;
+  return new Function('c', code)(source.constants) as SpanFilter;
 }
 
 /** Whether a selector uses a structural operator anywhere (and so needs the trace tree to judge a span). */
