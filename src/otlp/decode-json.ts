@@ -4,22 +4,69 @@ import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanSta
 import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
 import { isAllZeroHex, normaliseHexId } from './hex.ts';
+import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
+import { KeyTable } from './string-cache.ts';
 import { MAX_ANY_VALUE_DEPTH, NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 
-/** A structural problem in an OTLP/JSON request: the whole request is refused with it. */
-class JsonShapeError extends Error {}
+type Mutable<T> = { -readonly [P in keyof T]: T[P] };
 
-type Json = Record<string, unknown>;
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** Codes of every key the decoder reads; lowerCamelCase and snake_case spellings share a code. */
+const K = {
+  resourceSpans: 1,
+  resource: 2,
+  scopeSpans: 3,
+  schemaUrl: 4,
+  attributes: 5,
+  droppedAttributesCount: 6,
+  scope: 7,
+  spans: 8,
+  name: 9,
+  version: 10,
+  traceId: 11,
+  spanId: 12,
+  parentSpanId: 13,
+  traceState: 14,
+  kind: 15,
+  startTimeUnixNano: 16,
+  endTimeUnixNano: 17,
+  events: 18,
+  droppedEventsCount: 19,
+  links: 20,
+  droppedLinksCount: 21,
+  status: 22,
+  flags: 23,
+  timeUnixNano: 24,
+  code: 25,
+  message: 26,
+  key: 27,
+  value: 28,
+  stringValue: 29,
+  boolValue: 30,
+  intValue: 31,
+  doubleValue: 32,
+  arrayValue: 33,
+  kvlistValue: 34,
+  bytesValue: 35,
+  values: 36,
+} as const;
 
-const utf8 = new TextDecoder('utf-8');
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
+const keyNames: string[] = [];
+const keyCodes: Record<string, number> = {};
+for (const [name, code] of Object.entries(K)) {
+  keyNames[code] = name;
+  keyCodes[name] = code;
+  keyCodes[snakeCase(name)] = code;
+}
+const KEYS = new KeyTable(keyCodes);
 
-/**
- * A number literal of 16 or more digits right after `:`, `[` or `,`: only such numbers can exceed 2^53
- * and lose digits in `JSON.parse`. A false positive (the text inside a string) costs only the precise path.
- */
-const BIG_NUMBER_LITERAL = /[:[,]\s*-?\d{16}/;
+/** The lowerCamelCase name of a key code, for error paths. */
+function keyName(code: number): string {
+  return keyNames[code] ?? '(unknown key)';
+}
+
+const utf8 = new TextEncoder();
 
 /**
  * Decodes an OTLP/JSON `ExportTraceServiceRequest` into model spans.
@@ -28,14 +75,16 @@ const BIG_NUMBER_LITERAL = /[:[,]\s*-?\d{16}/;
  * - trace and span ids are case-insensitive hex; `""` means absent. An id that is not hex is rejected like
  *   an id of the wrong length. Some buggy exporters send base64 (protobuf's generic JSON mapping); such a span
  *   is rejected with a message saying "ids in OTLP/JSON are hex, this looks like base64" rather than guessed
- *   at, since a 24-character base64 string and a hex string cannot always be told apart safely.
+ *   at, since a base64 string can also be valid hex and guessing would silently corrupt ids.
  * - `kind` and `status.code` are integers or enum names (`SPAN_KIND_SERVER`, `STATUS_CODE_ERROR`).
- * - keys may be lowerCamelCase or snake_case; unknown keys are ignored.
- * - 64-bit integers (times, `intValue`) may be decimal strings or numbers; numbers beyond 2^53 keep every digit
- *   (the body is re-parsed with `JSON.parse`'s source-text access only when it holds such a literal).
- * - `bytesValue` is standard base64.
+ * - keys may be lowerCamelCase or snake_case; unknown keys are ignored; `null` means absent.
+ * - 64-bit integers (times, `intValue`) may be decimal strings or numbers; numbers keep every digit, even
+ *   beyond 2^53, because they are read from their source text (no `JSON.parse` rounding).
+ * - `bytesValue` is standard base64 (URL-safe and unpadded are accepted too).
  * Span-level problems (bad ids) reject that span only (partial success); a body that is not JSON or has the
  * wrong shape is an `err` naming the offending path. This function never throws.
+ *
+ * The body is scanned directly into the model (no intermediate `JSON.parse` tree); see `json-cursor.ts`.
  *
  * @example
  * ```ts
@@ -44,104 +93,547 @@ const BIG_NUMBER_LITERAL = /[:[,]\s*-?\d{16}/;
  * ```
  */
 export function decodeExportRequestJson(body: string | Uint8Array): DecodeResult {
-  let text: string;
-  let parsed: unknown;
-  try {
-    text = typeof body === 'string' ? body : utf8.decode(body);
-    parsed = BIG_NUMBER_LITERAL.test(text) ? JSON.parse(text, preciseIntegers) : JSON.parse(text);
-  } catch (error) {
-    return err({ message: `invalid OTLP/JSON: ${error instanceof Error ? error.message : String(error)}` });
-  }
   const spans: Span[] = [];
   const rejections = new SpanRejections();
   try {
-    const request = asObject(parsed, 'request');
-    const resourceSpans = asArray(field(request, 'resourceSpans', 'resource_spans'), 'resourceSpans');
-    for (let i = 0; i < resourceSpans.length; i++) decodeResourceSpans(resourceSpans[i], `resourceSpans[${i}]`, spans, rejections);
+    const c = new JsonCursor(typeof body === 'string' ? utf8.encode(body) : body);
+    if (c.peek() !== 0x7b) throw within(c.shape('an object'), 'request');
+    c.beginObject();
+    for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+      if (key === K.resourceSpans) {
+        try {
+          decodeResourceSpansList(c, spans, rejections);
+        } catch (error) {
+          throw within(error, 'resourceSpans');
+        }
+      } else {
+        c.skipValue();
+      }
+    }
+    c.expectEnd();
   } catch (error) {
-    if (error instanceof JsonShapeError || error instanceof RangeError) return err({ message: `invalid OTLP/JSON: ${error.message}` });
+    if (error instanceof JsonShapeError) return err({ message: `invalid OTLP/JSON: ${error.describe()}` });
+    if (error instanceof RangeError) return err({ message: `invalid OTLP/JSON: ${error.message}` });
     return err({ message: `invalid OTLP/JSON: ${String(error)}` });
   }
   return ok({ spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() });
 }
 
-/** `JSON.parse` reviver (Node 22+ passes the literal's source text): integers beyond 2^53 become bigint. */
-function preciseIntegers(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source)) {
-    return BigInt(context.source);
+function decodeResourceSpansList(c: JsonCursor, out: Span[], rejections: SpanRejections): void {
+  if (!c.beginArray()) return;
+  for (let i = 0; c.nextElement(i === 0); i++) {
+    try {
+      decodeResourceSpans(c, out, rejections, i);
+    } catch (error) {
+      throw within(error, `[${i}]`);
+    }
+  }
+}
+
+function decodeResourceSpans(c: JsonCursor, out: Span[], rejections: SpanRejections, index: number): void {
+  const resource: Mutable<Resource> = { attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
+  if (!c.beginObject()) return;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.resource:
+          decodeResource(c, resource);
+          break;
+        case K.scopeSpans:
+          if (!c.beginArray()) break;
+          for (let i = 0; c.nextElement(i === 0); i++) {
+            try {
+              decodeScopeSpans(c, resource, out, rejections, index, i);
+            } catch (error) {
+              throw within(error, `[${i}]`);
+            }
+          }
+          break;
+        case K.schemaUrl:
+          resource.schemaUrl = c.string();
+          break;
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+}
+
+function decodeResource(c: JsonCursor, resource: Mutable<Resource>): void {
+  if (!c.beginObject()) return;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      if (key === K.attributes) decodeAttributes(c, resource.attributes, 0);
+      else if (key === K.droppedAttributesCount) resource.droppedAttributesCount = readUint32(c);
+      else c.skipValue();
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+}
+
+function decodeScopeSpans(c: JsonCursor, resource: Resource, out: Span[], rejections: SpanRejections, resourceIndex: number, scopeIndex: number): void {
+  const scope: Mutable<InstrumentationScope> = { name: '', version: '', attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
+  if (!c.beginObject()) return;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.scope:
+          decodeScope(c, scope);
+          break;
+        case K.spans:
+          if (!c.beginArray()) break;
+          for (let i = 0; c.nextElement(i === 0); i++) {
+            let span: Span | undefined;
+            try {
+              span = decodeSpan(c, resource, scope, rejections, `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans[${i}]`);
+            } catch (error) {
+              throw within(error, `[${i}]`);
+            }
+            if (span !== undefined) out.push(span);
+          }
+          break;
+        case K.schemaUrl:
+          scope.schemaUrl = c.string();
+          break;
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+}
+
+function decodeScope(c: JsonCursor, scope: Mutable<InstrumentationScope>): void {
+  if (!c.beginObject()) return;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.name:
+          scope.name = c.string();
+          break;
+        case K.version:
+          scope.version = c.string();
+          break;
+        case K.attributes:
+          decodeAttributes(c, scope.attributes, 0);
+          break;
+        case K.droppedAttributesCount:
+          scope.droppedAttributesCount = readUint32(c);
+          break;
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+}
+
+/** An id as written: `''` for absent, `null`, or `""`. A non-string is a shape error. */
+function readIdText(c: JsonCursor): string {
+  return c.string(false);
+}
+
+/** Why an id's text is not usable hex (`what` is e.g. "trace id"), or `undefined` when it is. */
+function idTextProblem(text: string, what: string): string | undefined {
+  if (text === '' || (normaliseHexId(text) !== undefined && text.length % 2 === 0)) return undefined;
+  if (/^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0) {
+    return `${what} ${JSON.stringify(text)} is not hex: ids in OTLP/JSON are hex, this looks like base64`;
+  }
+  return `${what} ${JSON.stringify(text)} is not a hex id`;
+}
+
+function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationScope, rejections: SpanRejections, where: string): Span | undefined {
+  let traceId = '';
+  let spanId = '';
+  let parentSpanId = '';
+  let traceState = '';
+  let name = '';
+  let kind = 0;
+  let startTimeUnixNano = 0n;
+  let endTimeUnixNano = 0n;
+  const attributes = emptyAttributes();
+  let droppedAttributesCount = 0;
+  let events: SpanEvent[] | undefined;
+  let droppedEventsCount = 0;
+  let links: SpanLink[] | undefined;
+  let droppedLinksCount = 0;
+  let status: SpanStatus = UNSET_STATUS;
+  let flags = 0;
+  if (!c.beginObject()) throw c.shape('a span object');
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.traceId:
+          traceId = readIdText(c);
+          break;
+        case K.spanId:
+          spanId = readIdText(c);
+          break;
+        case K.parentSpanId:
+          parentSpanId = readIdText(c);
+          break;
+        case K.traceState:
+          traceState = c.string();
+          break;
+        case K.name:
+          name = c.string();
+          break;
+        case K.kind:
+          kind = readEnum(c, spanKindByName);
+          break;
+        case K.startTimeUnixNano:
+          startTimeUnixNano = readInt64(c);
+          break;
+        case K.endTimeUnixNano:
+          endTimeUnixNano = readInt64(c);
+          break;
+        case K.attributes:
+          decodeAttributes(c, attributes, 0);
+          break;
+        case K.droppedAttributesCount:
+          droppedAttributesCount = readUint32(c);
+          break;
+        case K.events:
+          if (!c.beginArray()) break;
+          for (let i = 0; c.nextElement(i === 0); i++) {
+            try {
+              (events ??= []).push(decodeEvent(c));
+            } catch (error) {
+              throw within(error, `[${i}]`);
+            }
+          }
+          break;
+        case K.droppedEventsCount:
+          droppedEventsCount = readUint32(c);
+          break;
+        case K.links:
+          if (!c.beginArray()) break;
+          for (let i = 0; c.nextElement(i === 0); i++) {
+            try {
+              (links ??= []).push(decodeLink(c));
+            } catch (error) {
+              throw within(error, `[${i}]`);
+            }
+          }
+          break;
+        case K.droppedLinksCount:
+          droppedLinksCount = readUint32(c);
+          break;
+        case K.status:
+          status = decodeStatus(c);
+          break;
+        case K.flags:
+          flags = readUint32(c);
+          break;
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+  // The whole span is read before judging its ids, so a shape error anywhere still refuses the request.
+  const problem =
+    idTextProblem(traceId, 'trace id') ??
+    traceIdProblem(traceId.length / 2, isAllZeroHex(traceId)) ??
+    idTextProblem(spanId, 'span id') ??
+    spanIdProblem(spanId.length / 2, isAllZeroHex(spanId)) ??
+    idTextProblem(parentSpanId, 'parent span id') ??
+    parentSpanIdProblem(parentSpanId.length / 2);
+  if (problem !== undefined) {
+    rejections.reject(`${where} "${name}"`, problem);
+    return undefined;
+  }
+  return {
+    traceId: normaliseHexId(traceId) as string,
+    spanId: normaliseHexId(spanId) as string,
+    parentSpanId: parentSpanId === '' || isAllZeroHex(parentSpanId) ? undefined : (normaliseHexId(parentSpanId) as string),
+    traceState,
+    name,
+    kind,
+    startTimeUnixNano,
+    endTimeUnixNano,
+    attributes,
+    droppedAttributesCount,
+    events: events ?? NO_EVENTS,
+    droppedEventsCount,
+    links: links ?? NO_LINKS,
+    droppedLinksCount,
+    status,
+    flags,
+    resource,
+    scope,
+  };
+}
+
+function decodeEvent(c: JsonCursor): SpanEvent {
+  let timeUnixNano = 0n;
+  let name = '';
+  const attributes = emptyAttributes();
+  let droppedAttributesCount = 0;
+  if (!c.beginObject()) throw c.shape('an event object');
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.timeUnixNano:
+          timeUnixNano = readInt64(c);
+          break;
+        case K.name:
+          name = c.string();
+          break;
+        case K.attributes:
+          decodeAttributes(c, attributes, 0);
+          break;
+        case K.droppedAttributesCount:
+          droppedAttributesCount = readUint32(c);
+          break;
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+  return { timeUnixNano, name, attributes, droppedAttributesCount };
+}
+
+function decodeLink(c: JsonCursor): SpanLink {
+  // A link's ids are kept as sent (lower-cased when hex): a bad link does not invalidate its span.
+  let traceId = '';
+  let spanId = '';
+  let traceState = '';
+  const attributes = emptyAttributes();
+  let droppedAttributesCount = 0;
+  let flags = 0;
+  if (!c.beginObject()) throw c.shape('a link object');
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.traceId:
+          traceId = readIdText(c);
+          break;
+        case K.spanId:
+          spanId = readIdText(c);
+          break;
+        case K.traceState:
+          traceState = c.string();
+          break;
+        case K.attributes:
+          decodeAttributes(c, attributes, 0);
+          break;
+        case K.droppedAttributesCount:
+          droppedAttributesCount = readUint32(c);
+          break;
+        case K.flags:
+          flags = readUint32(c);
+          break;
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+  return { traceId: normaliseHexId(traceId) ?? traceId, spanId: normaliseHexId(spanId) ?? spanId, traceState, attributes, droppedAttributesCount, flags };
+}
+
+function decodeStatus(c: JsonCursor): SpanStatus {
+  // `deprecated_code` (field 1) is reserved and skipped like any unknown key.
+  let code = 0;
+  let message = '';
+  if (!c.beginObject()) return UNSET_STATUS;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      if (key === K.code) code = readEnum(c, statusCodeByName);
+      else if (key === K.message) message = c.string();
+      else c.skipValue();
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+  return code === 0 && message === '' ? UNSET_STATUS : { code, message };
+}
+
+function decodeAttributes(c: JsonCursor, into: AttributeMap, depth: number): void {
+  if (!c.beginArray()) return;
+  for (let i = 0; c.nextElement(i === 0); i++) {
+    try {
+      decodeKeyValue(c, into, depth);
+    } catch (error) {
+      throw within(error, `[${i}]`);
+    }
+  }
+}
+
+/** One `KeyValue` into `into`; a later duplicate key wins, a missing value is `null`. */
+function decodeKeyValue(c: JsonCursor, into: AttributeMap, depth: number): void {
+  let k = '';
+  let value: AttributeValue = null;
+  if (!c.beginObject()) throw c.shape('a {"key", "value"} object');
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      if (key === K.key) k = c.string();
+      else if (key === K.value) value = decodeAnyValue(c, depth);
+      else c.skipValue();
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+  into[k] = value;
+}
+
+function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
+  // A oneof: exactly one member is expected; when several come, the last one wins (as in protobuf).
+  let value: AttributeValue = null;
+  if (!c.beginObject()) return null;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      switch (key) {
+        case K.stringValue:
+          value = c.string();
+          break;
+        case K.boolValue: {
+          c.peek();
+          const b = c.boolIfNext();
+          if (b === undefined) throw c.shape('true or false');
+          value = b;
+          break;
+        }
+        case K.intValue:
+          value = readInt64(c);
+          break;
+        case K.doubleValue:
+          value = readDouble(c);
+          break;
+        case K.arrayValue:
+          value = decodeArrayValue(c, depth + 1);
+          break;
+        case K.kvlistValue:
+          value = decodeKvlistValue(c, depth + 1);
+          break;
+        case K.bytesValue: {
+          const text = c.stringIfNext();
+          // Protobuf's JSON mapping accepts standard and URL-safe base64, padded or not.
+          if (text === undefined || !/^[A-Za-z0-9+/\-_]*={0,2}$/.test(text)) throw c.shape('base64');
+          value = new Uint8Array(Buffer.from(text, 'base64'));
+          break;
+        }
+        default:
+          c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
   }
   return value;
 }
 
-function field(o: Json, camel: string, snake: string): unknown {
-  const v = o[camel];
-  return v === undefined ? o[snake] : v;
+function checkDepth(depth: number): void {
+  if (depth > MAX_ANY_VALUE_DEPTH) throw new JsonShapeError('', `attribute values nest deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (typeof value === 'bigint') return value.toString();
-  return typeof value === 'object' ? 'an object' : String(value);
-}
-
-function fail(path: string, expected: string, value: unknown): never {
-  throw new JsonShapeError(`${path}: expected ${expected}, got ${describe(value)}`);
-}
-
-function asObject(value: unknown, path: string): Json {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) fail(path, 'an object', value);
-  return value as Json;
-}
-
-/** Absent (`undefined`) or `null` repeated fields are empty, as in protobuf's JSON mapping. */
-function asArray(value: unknown, path: string): unknown[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) fail(path, 'an array', value);
-  return value;
-}
-
-function asString(value: unknown, path: string): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') fail(path, 'a string', value);
-  return value;
-}
-
-/** uint32 / int32 / fixed32 fields: a number or a decimal string. */
-function asInt32(value: unknown, path: string): number {
-  if (value === undefined || value === null) return 0;
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
-  return fail(path, 'an integer', value);
-}
-
-/** int64 / fixed64 fields: a decimal string, a number, or a bigint from the precise parse. */
-function asInt64(value: unknown, path: string): bigint {
-  if (value === undefined || value === null) return 0n;
-  if (typeof value === 'string') {
-    if (/^-?\d+$/.test(value)) return BigInt(value);
-    return fail(path, 'a 64-bit integer as a decimal string or number', value);
+function decodeArrayValue(c: JsonCursor, depth: number): AttributeValue[] {
+  checkDepth(depth);
+  const values: AttributeValue[] = [];
+  if (!c.beginObject()) return values;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      if (key === K.values) {
+        if (!c.beginArray()) continue;
+        for (let i = 0; c.nextElement(i === 0); i++) {
+          try {
+            values.push(decodeAnyValue(c, depth));
+          } catch (error) {
+            throw within(error, `[${i}]`);
+          }
+        }
+      } else {
+        c.skipValue();
+      }
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
   }
-  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
-  if (typeof value === 'bigint') return value;
-  return fail(path, 'a 64-bit integer as a decimal string or number', value);
+  return values;
 }
 
-function asDouble(value: unknown, path: string): number {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  // Protobuf's JSON mapping writes non-finite doubles as strings.
-  if (value === 'NaN') return Number.NaN;
-  if (value === 'Infinity') return Number.POSITIVE_INFINITY;
-  if (value === '-Infinity') return Number.NEGATIVE_INFINITY;
-  if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) return Number(value);
-  return fail(path, 'a number', value);
+function decodeKvlistValue(c: JsonCursor, depth: number): AttributeMap {
+  checkDepth(depth);
+  const map = emptyAttributes();
+  if (!c.beginObject()) return map;
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    try {
+      if (key === K.values) decodeAttributes(c, map, depth);
+      else c.skipValue();
+    } catch (error) {
+      throw within(error, keyName(key));
+    }
+  }
+  return map;
 }
 
-function asBool(value: unknown, path: string): boolean {
-  if (typeof value === 'boolean') return value;
-  return fail(path, 'true or false', value);
+const INTEGER = /^-?\d+$/;
+
+/** int64 / fixed64: a decimal string or a number literal, read from its text so no digit is lost. */
+function readInt64(c: JsonCursor): bigint {
+  const next = c.peek();
+  const fast = c.integer();
+  if (fast !== undefined) return fast;
+  if (next === 0x22) {
+    const text = c.string(false);
+    if (INTEGER.test(text)) return BigInt(text);
+    throw new JsonShapeError('', `expected a 64-bit integer as a decimal string or number, got ${JSON.stringify(text)}`);
+  }
+  if (c.nullNext()) return 0n;
+  const text = c.numberText();
+  if (text !== undefined) {
+    if (INTEGER.test(text)) return BigInt(text);
+    // An integral value written with a fraction or exponent (1e3, 5.0) is still an integer.
+    const n = Number(text);
+    if (Number.isInteger(n)) return BigInt(n);
+    throw new JsonShapeError('', `expected a 64-bit integer as a decimal string or number, got ${text}`);
+  }
+  throw c.shape('a 64-bit integer as a decimal string or number');
+}
+
+/** uint32 / int32 / fixed32: a number or a decimal string. */
+function readUint32(c: JsonCursor): number {
+  const next = c.peek();
+  const fast = c.smallInteger();
+  if (fast !== undefined) return fast >>> 0;
+  if (next === 0x22) {
+    const text = c.string(false);
+    if (INTEGER.test(text)) return Number(text) >>> 0;
+    throw new JsonShapeError('', `expected an integer, got ${JSON.stringify(text)}`);
+  }
+  if (c.nullNext()) return 0;
+  const text = c.numberText();
+  if (text !== undefined && Number.isInteger(Number(text))) return Number(text) >>> 0;
+  throw text === undefined ? c.shape('an integer') : new JsonShapeError('', `expected an integer, got ${text}`);
+}
+
+function readDouble(c: JsonCursor): number {
+  const next = c.peek();
+  if (next === 0x22) {
+    // Protobuf's JSON mapping writes non-finite doubles (and may write any double) as strings.
+    const text = c.string(false);
+    if (text === 'NaN') return Number.NaN;
+    if (text === 'Infinity') return Number.POSITIVE_INFINITY;
+    if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
+    if (text.trim() !== '' && !Number.isNaN(Number(text))) return Number(text);
+    throw new JsonShapeError('', `expected a number, got ${JSON.stringify(text)}`);
+  }
+  if (c.nullNext()) return 0;
+  const text = c.numberText();
+  if (text === undefined) throw c.shape('a number');
+  const n = Number(text);
+  if (Number.isNaN(n)) throw new JsonShapeError('', `expected a number, got ${text}`);
+  return n;
 }
 
 const spanKindByName: Readonly<Record<string, number>> = {
@@ -159,196 +651,19 @@ const statusCodeByName: Readonly<Record<string, number>> = {
   STATUS_CODE_ERROR: 2,
 };
 
-function asEnum(value: unknown, names: Readonly<Record<string, number>>, path: string): number {
-  if (value === undefined || value === null) return 0;
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'string') {
-    const n = Object.hasOwn(names, value) ? names[value] : undefined;
+function readEnum(c: JsonCursor, names: Readonly<Record<string, number>>): number {
+  const next = c.peek();
+  const fast = c.smallInteger();
+  if (fast !== undefined) return fast | 0;
+  if (next === 0x22) {
+    const text = c.string();
+    const n = Object.hasOwn(names, text) ? names[text] : undefined;
     if (n !== undefined) return n;
-    if (/^-?\d+$/.test(value)) return Number(value);
+    if (INTEGER.test(text)) return Number(text) | 0;
+    throw new JsonShapeError('', `expected an integer or one of ${Object.keys(names).join(', ')}, got ${JSON.stringify(text)}`);
   }
-  return fail(path, `an integer or one of ${Object.keys(names).join(', ')}`, value);
-}
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/**
- * Reads an id: `{ hex }` when usable hex (lower-cased), `{ problem }` when not. `""` and absent give `hex: ''`.
- * `what` names the id in messages; `bytes` is its required length.
- */
-function readId(value: unknown, path: string): { hex: string; problem?: undefined } | { hex?: undefined; problem: string } {
-  if (value === undefined || value === null || value === '') return { hex: '' };
-  if (typeof value !== 'string') fail(path, 'a hex string', value);
-  const hex = normaliseHexId(value);
-  if (hex !== undefined && hex.length % 2 === 0) return { hex };
-  if (BASE64.test(value) && value.length % 4 === 0) {
-    return { problem: `${JSON.stringify(value)} is not hex: ids in OTLP/JSON are hex, this looks like base64` };
-  }
-  return { problem: `${JSON.stringify(value)} is not a hex id` };
-}
-
-function decodeResourceSpans(value: unknown, path: string, out: Span[], rejections: SpanRejections): void {
-  const o = asObject(value, path);
-  const resource: Mutable<Resource> = { attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: asString(field(o, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`) };
-  const r = o['resource'];
-  if (r !== undefined && r !== null) {
-    const ro = asObject(r, `${path}.resource`);
-    decodeAttributes(ro['attributes'], resource.attributes, `${path}.resource.attributes`, 0);
-    resource.droppedAttributesCount = asInt32(field(ro, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.resource.droppedAttributesCount`);
-  }
-  const scopeSpans = asArray(field(o, 'scopeSpans', 'scope_spans'), `${path}.scopeSpans`);
-  for (let i = 0; i < scopeSpans.length; i++) decodeScopeSpans(scopeSpans[i], `${path}.scopeSpans[${i}]`, resource, out, rejections);
-}
-
-function decodeScopeSpans(value: unknown, path: string, resource: Resource, out: Span[], rejections: SpanRejections): void {
-  const o = asObject(value, path);
-  const scope: Mutable<InstrumentationScope> = {
-    name: '',
-    version: '',
-    attributes: emptyAttributes(),
-    droppedAttributesCount: 0,
-    schemaUrl: asString(field(o, 'schemaUrl', 'schema_url'), `${path}.schemaUrl`),
-  };
-  const s = o['scope'];
-  if (s !== undefined && s !== null) {
-    const so = asObject(s, `${path}.scope`);
-    scope.name = asString(so['name'], `${path}.scope.name`);
-    scope.version = asString(so['version'], `${path}.scope.version`);
-    decodeAttributes(so['attributes'], scope.attributes, `${path}.scope.attributes`, 0);
-    scope.droppedAttributesCount = asInt32(field(so, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.scope.droppedAttributesCount`);
-  }
-  const spans = asArray(o['spans'], `${path}.spans`);
-  for (let i = 0; i < spans.length; i++) {
-    const span = decodeSpan(spans[i], `${path}.spans[${i}]`, resource, scope, rejections);
-    if (span !== undefined) out.push(span);
-  }
-}
-
-function decodeSpan(value: unknown, path: string, resource: Resource, scope: InstrumentationScope, rejections: SpanRejections): Span | undefined {
-  const o = asObject(value, path);
-  const name = asString(o['name'], `${path}.name`);
-  const traceId = readId(field(o, 'traceId', 'trace_id'), `${path}.traceId`);
-  const spanId = readId(field(o, 'spanId', 'span_id'), `${path}.spanId`);
-  const parent = readId(field(o, 'parentSpanId', 'parent_span_id'), `${path}.parentSpanId`);
-  const problem =
-    (traceId.problem === undefined ? traceIdProblem(traceId.hex.length / 2, isAllZeroHex(traceId.hex)) : `trace id ${traceId.problem}`) ??
-    (spanId.problem === undefined ? spanIdProblem(spanId.hex.length / 2, isAllZeroHex(spanId.hex)) : `span id ${spanId.problem}`) ??
-    (parent.problem === undefined ? parentSpanIdProblem(parent.hex.length / 2) : `parent span id ${parent.problem}`);
-  const attributes = emptyAttributes();
-  decodeAttributes(o['attributes'], attributes, `${path}.attributes`, 0);
-  const eventsJson = asArray(o['events'], `${path}.events`);
-  const linksJson = asArray(o['links'], `${path}.links`);
-  const events: SpanEvent[] = [];
-  for (let i = 0; i < eventsJson.length; i++) events.push(decodeEvent(eventsJson[i], `${path}.events[${i}]`));
-  const links: SpanLink[] = [];
-  for (let i = 0; i < linksJson.length; i++) links.push(decodeLink(linksJson[i], `${path}.links[${i}]`));
-  const span: Span = {
-    traceId: traceId.hex ?? '',
-    spanId: spanId.hex ?? '',
-    parentSpanId: parent.hex === undefined || parent.hex === '' || isAllZeroHex(parent.hex) ? undefined : parent.hex,
-    traceState: asString(field(o, 'traceState', 'trace_state'), `${path}.traceState`),
-    name,
-    kind: asEnum(o['kind'], spanKindByName, `${path}.kind`),
-    startTimeUnixNano: asInt64(field(o, 'startTimeUnixNano', 'start_time_unix_nano'), `${path}.startTimeUnixNano`),
-    endTimeUnixNano: asInt64(field(o, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`),
-    attributes,
-    droppedAttributesCount: asInt32(field(o, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
-    events: events.length === 0 ? NO_EVENTS : events,
-    droppedEventsCount: asInt32(field(o, 'droppedEventsCount', 'dropped_events_count'), `${path}.droppedEventsCount`),
-    links: links.length === 0 ? NO_LINKS : links,
-    droppedLinksCount: asInt32(field(o, 'droppedLinksCount', 'dropped_links_count'), `${path}.droppedLinksCount`),
-    status: decodeStatus(o['status'], `${path}.status`),
-    flags: asInt32(o['flags'], `${path}.flags`) >>> 0,
-    resource,
-    scope,
-  };
-  // The whole span is read first so a shape error anywhere still refuses the request rather than hiding behind a rejection.
-  if (problem !== undefined) {
-    rejections.reject(`${path} "${name}"`, problem);
-    return undefined;
-  }
-  return span;
-}
-
-function decodeEvent(value: unknown, path: string): SpanEvent {
-  const o = asObject(value, path);
-  const attributes = emptyAttributes();
-  decodeAttributes(o['attributes'], attributes, `${path}.attributes`, 0);
-  return {
-    timeUnixNano: asInt64(field(o, 'timeUnixNano', 'time_unix_nano'), `${path}.timeUnixNano`),
-    name: asString(o['name'], `${path}.name`),
-    attributes,
-    droppedAttributesCount: asInt32(field(o, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
-  };
-}
-
-function decodeLink(value: unknown, path: string): SpanLink {
-  const o = asObject(value, path);
-  const attributes = emptyAttributes();
-  decodeAttributes(o['attributes'], attributes, `${path}.attributes`, 0);
-  // A link's ids are kept as sent (lower-cased when hex): a bad link does not invalidate its span.
-  const traceId = asString(field(o, 'traceId', 'trace_id'), `${path}.traceId`);
-  const spanId = asString(field(o, 'spanId', 'span_id'), `${path}.spanId`);
-  return {
-    traceId: normaliseHexId(traceId) ?? traceId,
-    spanId: normaliseHexId(spanId) ?? spanId,
-    traceState: asString(field(o, 'traceState', 'trace_state'), `${path}.traceState`),
-    attributes,
-    droppedAttributesCount: asInt32(field(o, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`),
-    flags: asInt32(o['flags'], `${path}.flags`) >>> 0,
-  };
-}
-
-function decodeStatus(value: unknown, path: string): SpanStatus {
-  if (value === undefined || value === null) return UNSET_STATUS;
-  const o = asObject(value, path);
-  const code = asEnum(o['code'], statusCodeByName, `${path}.code`);
-  const message = asString(o['message'], `${path}.message`);
-  return code === 0 && message === '' ? UNSET_STATUS : { code, message };
-}
-
-function decodeAttributes(value: unknown, into: AttributeMap, path: string, depth: number): void {
-  const list = asArray(value, path);
-  for (let i = 0; i < list.length; i++) {
-    const kv = asObject(list[i], `${path}[${i}]`);
-    const key = asString(kv['key'], `${path}[${i}].key`);
-    into[key] = decodeAnyValue(kv['value'], `${path}[${i}].value`, depth);
-  }
-}
-
-function decodeAnyValue(value: unknown, path: string, depth: number): AttributeValue {
-  if (value === undefined || value === null) return null;
-  const o = asObject(value, path);
-  // A oneof: exactly one member is expected; the first present one in OTLP field order is taken.
-  let v = field(o, 'stringValue', 'string_value');
-  if (v !== undefined) return asString(v, `${path}.stringValue`);
-  v = field(o, 'boolValue', 'bool_value');
-  if (v !== undefined) return asBool(v, `${path}.boolValue`);
-  v = field(o, 'intValue', 'int_value');
-  if (v !== undefined) return asInt64(v, `${path}.intValue`);
-  v = field(o, 'doubleValue', 'double_value');
-  if (v !== undefined) return asDouble(v, `${path}.doubleValue`);
-  v = field(o, 'arrayValue', 'array_value');
-  if (v !== undefined) {
-    if (depth >= MAX_ANY_VALUE_DEPTH) throw new JsonShapeError(`${path}: attribute values nest deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-    const values = asArray(asObject(v, `${path}.arrayValue`)['values'], `${path}.arrayValue.values`);
-    const out: AttributeValue[] = [];
-    for (let i = 0; i < values.length; i++) out.push(decodeAnyValue(values[i], `${path}.arrayValue.values[${i}]`, depth + 1));
-    return out;
-  }
-  v = field(o, 'kvlistValue', 'kvlist_value');
-  if (v !== undefined) {
-    if (depth >= MAX_ANY_VALUE_DEPTH) throw new JsonShapeError(`${path}: attribute values nest deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
-    const map = emptyAttributes();
-    decodeAttributes(asObject(v, `${path}.kvlistValue`)['values'], map, `${path}.kvlistValue.values`, depth + 1);
-    return map;
-  }
-  v = field(o, 'bytesValue', 'bytes_value');
-  if (v !== undefined) {
-    const text = asString(v, `${path}.bytesValue`);
-    // Protobuf's JSON mapping accepts standard and URL-safe base64, padded or not.
-    if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(text)) fail(`${path}.bytesValue`, 'base64', v);
-    return new Uint8Array(Buffer.from(text, 'base64'));
-  }
-  return null;
+  if (c.nullNext()) return 0;
+  const text = c.numberText();
+  if (text !== undefined && Number.isInteger(Number(text))) return Number(text) | 0;
+  throw text === undefined ? c.shape(`an integer or one of ${Object.keys(names).join(', ')}`) : new JsonShapeError('', `expected an integer, got ${text}`);
 }

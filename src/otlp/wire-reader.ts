@@ -1,3 +1,5 @@
+import { MAX_CACHED_STRING_BYTES, Utf8StringCache } from './string-cache.ts';
+
 /**
  * A malformed protobuf payload: truncated, an impossible wire type, a length past the end of its message.
  * Thrown inside the decoder only, and turned into an `err` result at its entry point.
@@ -17,10 +19,8 @@ const SGROUP = 3;
 const EGROUP = 4;
 const I32 = 5;
 
-const utf8 = new TextDecoder('utf-8');
-
-/** Strings up to this many bytes are decoded in JavaScript when ASCII; a native call costs more than the loop. */
-const SHORT_STRING_BYTES = 48;
+/** One cache for the process: keys and names repeat across requests, not only within one. */
+const stringCache = new Utf8StringCache();
 
 /**
  * A cursor over protobuf bytes. Reads throw {@link WireFormatError} on truncation, so callers never see
@@ -31,12 +31,17 @@ export class WireReader {
   readonly view: DataView;
   pos: number;
   readonly len: number;
+  private readonly nodeBuf: Buffer;
+  private readonly decodeUtf8: (start: number, end: number) => string;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = 0;
     this.len = buf.length;
+    // A Buffer view (no copy) for Node's native UTF-8 decoding, the fastest way to make a string from bytes.
+    this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.decodeUtf8 = (start, end) => this.nodeBuf.toString('utf8', start, end);
   }
 
   /** A varint truncated to 32 bits, unsigned (tags, lengths, uint32 counts). */
@@ -150,18 +155,9 @@ export class WireReader {
     const end = this.lengthEnd();
     const start = this.pos;
     this.pos = end;
-    if (end - start <= SHORT_STRING_BYTES) {
-      const buf = this.buf;
-      let ascii = true;
-      for (let i = start; i < end; i++) {
-        if ((buf[i] as number) >= 0x80) {
-          ascii = false;
-          break;
-        }
-      }
-      if (ascii) return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
-    }
-    return utf8.decode(this.buf.subarray(start, end));
+    if (end === start) return '';
+    if (end - start <= MAX_CACHED_STRING_BYTES) return stringCache.get(this.buf, start, end, this.decodeUtf8);
+    return this.nodeBuf.toString('utf8', start, end);
   }
 
   /** A LEN field copied out as bytes (a copy, so the request buffer can be released). */

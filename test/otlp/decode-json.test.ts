@@ -148,7 +148,7 @@ describe('decodeExportRequestJson: hand-built edge cases', () => {
     );
     expect(decodeErr(body([{ traceId: TRACE, spanId: SPAN, kind: 'SERVER' }]))).toContain('spans[0].kind: expected an integer or one of SPAN_KIND_UNSPECIFIED');
     expect(decodeErr(body([{ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'b', value: { bytesValue: 'not base64!' } }] }]))).toContain('attributes[0].value.bytesValue: expected base64');
-    expect(decodeErr(body([{ traceId: 5, spanId: SPAN }]))).toContain('spans[0].traceId: expected a hex string, got 5');
+    expect(decodeErr(body([{ traceId: 5, spanId: SPAN }]))).toContain('spans[0].traceId: expected a string, got 5');
   });
 
   it('accepts an empty request and an absent resourceSpans', () => {
