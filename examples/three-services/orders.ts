@@ -7,13 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { exampleFaultFrom } from './faults.ts';
-import { callJson, requiredEnv, serveJson } from './service-runtime.ts';
+import { callJson, downstreamUrl, serveJson } from './service-runtime.ts';
 import { startTelemetry } from './telemetry.ts';
 
 const fault = exampleFaultFrom(process.env);
 const telemetry = startTelemetry('orders');
 const tracer = trace.getTracer('example.orders', '1.0.0');
-const inventoryUrl = requiredEnv('INVENTORY_URL');
+const inventoryUrl = downstreamUrl('INVENTORY_URL');
 
 interface OrderItem {
   readonly sku: string;
@@ -53,7 +53,7 @@ serveJson('orders', telemetry, async ({ method, path, body }) => {
         'order.items_json': JSON.stringify({ items }),
       });
       for (const item of items) {
-        const url = `${inventoryUrl}/inventory/${encodeURIComponent(item.sku)}`;
+        const url = `${await inventoryUrl}/inventory/${encodeURIComponent(item.sku)}`;
         // drop-context simulates a hop that loses the trace (e.g. a proxy stripping traceparent):
         // the call starts from an empty context, so it begins a new trace.
         const reply =

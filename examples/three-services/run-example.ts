@@ -2,7 +2,7 @@
  * The three-service example end to end, standalone (`npm run example`):
  * start an in-process collector, start gateway → orders → inventory (each exporting over its own OTLP
  * transport, untagged), send ONE checkout tagged with a run id, wait until the run settles, print the trace.
- * Exits 0 only when one connected trace spanning all three services arrived.
+ * Exits 0 only when one connected trace, entering at the gateway and spanning all three services, arrived.
  *
  * `EXAMPLE_FAULT=drop-context npm run example` shows what a broken hop looks like (and exits 1).
  */

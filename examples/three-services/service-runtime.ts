@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Telemetry } from './telemetry.ts';
 
@@ -115,9 +116,30 @@ export function callJson(
   });
 }
 
-/** Reads a required environment variable, failing with a message that names it. */
-export function requiredEnv(name: string): string {
+/**
+ * The base URL of a downstream service, named by an environment variable. docker-compose sets it to a URL.
+ * The launcher starts all services at once, before their ports are known, so it sets the variable to `stdin`
+ * and writes `{"NAME":"http://..."}` as a JSON line on the service's stdin once the downstream announced itself;
+ * requests wait for that (they only arrive after the launcher is done).
+ */
+export function downstreamUrl(name: string): Promise<string> {
   const value = process.env[name];
-  if (value === undefined || value === '') throw new Error(`${name} must be set (the launcher sets it)`);
-  return value;
+  if (value === undefined || value === '') return Promise.reject(new Error(`${name} must be set to a URL or to "stdin"`));
+  if (value !== 'stdin') return Promise.resolve(value);
+  const url = new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.on('line', (line) => {
+      const sent = (line.startsWith('{') ? JSON.parse(line) : {}) as Record<string, unknown>;
+      const sentUrl = sent[name];
+      if (typeof sentUrl === 'string') {
+        // Settle before closing: close() emits 'close' synchronously, which would reject first.
+        resolve(sentUrl);
+        lines.close();
+      }
+    });
+    lines.on('close', () => reject(new Error(`stdin closed before the launcher sent ${name}`)));
+  });
+  // Until a request needs it, a missing URL is not an error.
+  url.catch(() => {});
+  return url;
 }

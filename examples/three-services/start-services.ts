@@ -52,8 +52,8 @@ const serviceFiles: Readonly<Record<ServiceName, string>> = {
 };
 
 /**
- * Starts inventory, orders and gateway as child processes (in that order: each needs the URL of the next hop),
- * each exporting its spans over its own OTLP transport, and resolves once all three announced their ports.
+ * Starts inventory, orders and gateway as child processes, each exporting its spans over its own OTLP transport,
+ * and resolves once all three announced their ports and know the URL of their next hop.
  * On failure the already started services are stopped and the error carries the service's stderr.
  *
  * @example
@@ -64,32 +64,32 @@ const serviceFiles: Readonly<Record<ServiceName, string>> = {
  */
 export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
   const transports = options.transports ?? defaultTransports;
-  const started: ServiceProcess[] = [];
+  const inventory = new ServiceProcess('inventory', serviceEnv('inventory', options, transports));
+  const orders = new ServiceProcess('orders', serviceEnv('orders', options, transports));
+  const gateway = new ServiceProcess('gateway', serviceEnv('gateway', options, transports));
   const stop = async (): Promise<void> => {
-    await Promise.all(started.map((service) => service.stop()));
+    await Promise.all([inventory, orders, gateway].map((service) => service.stop()));
   };
+  // All three load the SDK at once (the slow part); downstream URLs follow on stdin once every port is known.
+  const timeoutMillis = options.readyTimeoutMillis ?? 20_000;
+  let urls: string[];
   try {
-    const start = async (name: ServiceName, extra: Record<string, string>): Promise<string> => {
-      const service = new ServiceProcess(name, serviceEnv(name, options, transports, extra));
-      started.push(service);
-      const port = await service.ready(options.readyTimeoutMillis ?? 20_000);
-      return `http://127.0.0.1:${port}`;
-    };
-    const inventoryUrl = await start('inventory', {});
-    const ordersUrl = await start('orders', { INVENTORY_URL: inventoryUrl });
-    const gatewayUrl = await start('gateway', { ORDERS_URL: ordersUrl });
-    return { gatewayUrl, ordersUrl, inventoryUrl, transports, stop };
+    const ports = await Promise.all([inventory, orders, gateway].map((service) => service.ready(timeoutMillis)));
+    urls = ports.map((port) => `http://127.0.0.1:${port}`);
   } catch (error) {
     await stop();
     throw error;
   }
+  const [inventoryUrl = '', ordersUrl = '', gatewayUrl = ''] = urls;
+  orders.send({ INVENTORY_URL: inventoryUrl });
+  gateway.send({ ORDERS_URL: ordersUrl });
+  return { gatewayUrl, ordersUrl, inventoryUrl, transports, stop };
 }
 
 function serviceEnv(
   name: ServiceName,
   options: StartServicesOptions,
   transports: ServiceTransports,
-  extra: Record<string, string>,
 ): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   // A developer's own OTEL_* settings (say OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) would silently redirect spans.
@@ -107,7 +107,9 @@ function serviceEnv(
     EXAMPLE_FAULT: options.fault ?? 'none',
     PORT: '0',
     LISTEN_HOST: '127.0.0.1',
-    ...extra,
+    // Sent on stdin once known (see downstreamUrl in service-runtime.ts).
+    INVENTORY_URL: 'stdin',
+    ORDERS_URL: 'stdin',
   });
   // Signal-specific settings override the generic ones in the SDK; the per-service choice above must win.
   delete env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'];
@@ -127,7 +129,7 @@ class ServiceProcess {
 
   constructor(name: ServiceName, env: NodeJS.ProcessEnv) {
     this.name = name;
-    this.child = spawn(process.execPath, [serviceFiles[name]], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [serviceFiles[name]], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.exited = once(this.child, 'exit');
     this.child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       this.stderrTail = (this.stderrTail + text).slice(-stderrTailBytes);
@@ -157,6 +159,11 @@ class ServiceProcess {
       child.on('exit', onExit);
       lines.on('line', onLine);
     });
+  }
+
+  /** Writes one JSON line on the service's stdin. */
+  send(message: Record<string, string>): void {
+    this.child.stdin?.write(`${JSON.stringify(message)}\n`);
   }
 
   async stop(): Promise<void> {

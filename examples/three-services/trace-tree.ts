@@ -20,12 +20,27 @@ export function formatTraceTree(trace: Trace): string {
 }
 
 /**
- * What keeps a run's traces from being one connected trace that spans every expected service:
- * an empty list means there is exactly one trace, with one root, no orphans, and spans of every service.
+ * The trace a request entered through `entryService`: the one trace of the run whose root span belongs to that
+ * service, or `undefined` when there is none or more than one. A run may hold other traces too (e.g. work
+ * linked to this one), which this ignores.
  */
-export function connectedTraceProblems(traces: readonly Trace[], services: readonly string[]): string[] {
-  if (traces.length !== 1) return [`expected 1 trace in the run, got ${traces.length}`];
-  const trace = traces[0]!;
+export function entryTraceOf(traces: readonly Trace[], entryService: string): Trace | undefined {
+  const entered = traces.filter((trace) => trace.roots.some((root) => serviceNameOf(root.span) === entryService));
+  return entered.length === 1 ? entered[0] : undefined;
+}
+
+/**
+ * What keeps the run from holding one connected trace that enters at `services[0]` and spans every service:
+ * an empty list means exactly one trace has its root in the entry service, that trace has one root and no
+ * orphans, and it holds spans of every service.
+ */
+export function connectedTraceProblems(traces: readonly Trace[], services: readonly [string, ...string[]]): string[] {
+  const entryService = services[0];
+  const trace = entryTraceOf(traces, entryService);
+  if (trace === undefined) {
+    const entered = traces.filter((t) => t.roots.some((root) => serviceNameOf(root.span) === entryService)).length;
+    return [`expected 1 trace rooted in ${entryService}, got ${entered} (of ${traces.length} trace(s) in the run)`];
+  }
   const problems: string[] = [];
   if (trace.roots.length !== 1) problems.push(`expected 1 root span, got ${trace.roots.length}`);
   if (trace.orphans.length > 0) problems.push(`${trace.orphans.length} span(s) whose parent never arrived: ${trace.orphans.map((node) => node.span.name).join(', ')}`);

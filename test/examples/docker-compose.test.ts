@@ -78,7 +78,8 @@ describe('docker-compose.yml', () => {
 
   it.each(exampleServices)('%s gets every variable its code requires, and each URL names a service on its port', (name) => {
     const source = readFileSync(`${root}examples/three-services/${name}.ts`, 'utf8');
-    const required = [...source.matchAll(/requiredEnv\('([A-Z_]+)'\)/g)].map((match) => match[1]!);
+    const required = [...source.matchAll(/downstreamUrl\('([A-Z_]+)'\)/g)].map((match) => match[1]!);
+    expect(required, `downstream URLs ${name} reads`).toEqual({ gateway: ['ORDERS_URL'], orders: ['INVENTORY_URL'], inventory: [] }[name]);
     const environment = service(name).environment ?? {};
     for (const variable of required) {
       const url = new URL(environment[variable] ?? 'missing://');
