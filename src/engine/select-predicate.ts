@@ -217,10 +217,11 @@ function presentAnd(access: FieldAccess, test: ValueTest): SpanPredicate {
 const always: ValueTest = () => true;
 
 /**
- * Compiles a condition into a predicate made of closures: the reference semantics, and the path for conditions
- * the generated code does not inline (events, `contains`, regular expressions on attributes, numeric lists).
+ * Compiles a condition into a predicate made of closures: the reference semantics (the generated code of
+ * {@link compilePredicate} must agree with it, and tests check that it does), and the path for conditions the
+ * generated code does not inline (events, `contains`, regular expressions on attributes, long numeric lists).
  */
-function compileClosure(ast: SelectorAst): SpanPredicate {
+export function compileClosure(ast: SelectorAst): SpanPredicate {
   switch (ast.type) {
     case 'comparison': {
       const access = fieldAccess(ast.field);
@@ -428,7 +429,7 @@ class PredicateSource {
       if (values.every((value) => typeof value === 'number' || typeof value === 'bigint') && values.length <= 8 && field.type !== 'number') {
         const any = values.map((value) => `${v} == ${literalSource(value)}`).join(' || ');
         const numericValue = field.type === 'bigint' ? 'true' : `(typeof ${v} === "number" || typeof ${v} === "bigint")`;
-        return guard(`${numericValue} && ${ast.negated ? '!' : ''}(${any})`);
+        return guard(ast.negated ? `!(${numericValue} && (${any}))` : `${numericValue} && (${any})`);
       }
       if (!values.every((value) => typeof value === 'string') && field.type !== 'number') return guard(`${this.constant(membershipTest(ast))}(${v})`);
       // Set.has uses SameValueZero: strings match strings, and kind/status numbers match numbers.

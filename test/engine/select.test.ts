@@ -151,6 +151,7 @@ describe('fields', () => {
     expect(names('root')).toEqual(['GET /checkout']);
     expect(names('root = false')).toHaveLength(6);
     expect(names('!root && kind = server')).toEqual(['POST /orders', 'GET /inventory/:sku']);
+    expect(names('root && kind = client')).toEqual([]);
   });
 
   it('event.name and event attributes (any event)', () => {
@@ -176,6 +177,7 @@ describe('fields', () => {
     expect(names('.deployment.environment = "test"')).toHaveLength(6);
     expect(names('.host.cores = 8')).toHaveLength(7);
     expect(names('span.host.cores = 8')).toEqual([]);
+    expect(names('.no.such.key = 8')).toEqual([]);
   });
 });
 
@@ -204,6 +206,8 @@ describe('values and operators', () => {
     expect(names('span.http.response.status_code >= 200 && span.http.response.status_code < 300')).toEqual(['GET /checkout']);
     expect(names('name > "publish"')).toEqual(['validate', 'publish order']);
     expect(names('name < "GET"')).toEqual([]);
+    expect(names('span.http.response.status_code <= 100')).toEqual([]);
+    expect(names('span.http.response.status_code >= 600')).toEqual([]);
   });
 
   it('=~ and !~ (JavaScript regular expressions, backtick strings raw)', () => {
@@ -212,6 +216,8 @@ describe('values and operators', () => {
     expect(names('name =~ "^DELETE"')).toEqual([]);
     expect(names('kind = client && name !~ "inventory"')).toEqual(['POST /orders']);
     expect(names('span.http.response.status_code =~ "^5"')).toEqual(['GET /inventory/:sku']);
+    expect(names('name !~ "/"')).toEqual(['validate', 'publish order']);
+    expect(names('name !~ "."')).toEqual([]);
   });
 
   it('contains: substring of a string, element of an array', () => {
@@ -227,6 +233,8 @@ describe('values and operators', () => {
     expect(names('span.http.response.status_code not in [200, 201]')).toEqual(['GET /inventory/:sku']);
     expect(names('status not in [unset, ok]')).toEqual(['GET /inventory/:sku']);
     expect(names('kind in [consumer]')).toEqual([]);
+    expect(names('span.http.response.status_code not in [200, 503]')).toEqual([]);
+    expect(names('span.http.route in ["/orders"]')).toEqual([]);
   });
 
   it('booleans', () => {
@@ -239,6 +247,8 @@ describe('values and operators', () => {
     expect(names('span.order.items != nil')).toEqual(['POST /orders']);
     expect(names('span.order.items = nil')).toHaveLength(6);
     expect(names('exists(span.no.such.key)')).toEqual([]);
+    expect(names('span.no.such.key != nil')).toEqual([]);
+    expect(names('resource.host.cores = nil')).toEqual([]);
     expect(names('exists(resource.host.cores) && !exists(span.host.cores)')).toHaveLength(7);
   });
 
@@ -248,6 +258,8 @@ describe('values and operators', () => {
     expect(names('!(service = "orders" || service = "frontend")')).toEqual(['GET /inventory/:sku']);
     expect(names('{ }')).toHaveLength(7);
     expect(names('{ service = "orders" } && { kind = server }')).toEqual(['POST /orders']);
+    expect(names('kind = consumer || service = "billing"')).toEqual([]);
+    expect(names('!{ }')).toEqual([]);
   });
 });
 

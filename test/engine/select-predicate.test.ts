@@ -1,0 +1,118 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Span } from '../../src/model/span.ts';
+import { compileClosure, compilePredicate, compileSpanFilter } from '../../src/engine/select-predicate.ts';
+import { parseSelector } from '../../src/spec/selector-parser.ts';
+import type { SelectorAst } from '../../src/spec/selector-ast.ts';
+import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
+import { makeTrace } from '../support/sdk-traces.ts';
+
+function parse(source: string): SelectorAst {
+  const parsed = parseSelector(source);
+  if (!parsed.ok) throw new Error(`${source}: ${parsed.error.message}`);
+  return parsed.value;
+}
+
+let spans: Span[];
+
+beforeAll(async () => {
+  spans = await makeTrace(
+    [
+      { ref: 'a', name: 'GET /a', kind: 'server', attributes: { code: 200, ratio: 0.5, flag: true, tags: ['x', 'y'], nums: [1, 2], constructor: 'own' } },
+      { ref: 'b', parent: 'a', name: 'work', attributes: { code: 200.0, ratio: 2, 'deployment.environment': 'span-level' }, events: [{ name: 'exception', attributes: { 'exception.type': 'E' } }] },
+      { parent: 'b', name: 'GET /c', kind: 'client', service: 'other', attributes: { code: '200', empty: '' }, status: { code: 'error', message: 'boom' } },
+    ],
+    { resourceAttributes: { 'deployment.environment': 'test', 'host.cores': 8 } },
+  );
+  // The SDK cannot carry an attribute named __proto__ (it copies attributes into plain objects), but OTLP can.
+  const decoded = decodeExportRequestJson(
+    JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'raw' } }] },
+          scopeSpans: [
+            {
+              scope: { name: 'raw' },
+              spans: [
+                {
+                  traceId: '0af7651916cd43dd8448eb211c80319c',
+                  spanId: 'b7ad6b7169203331',
+                  name: 'raw',
+                  kind: 1,
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000000001000000',
+                  attributes: [{ key: '__proto__', value: { stringValue: 'own proto' } }],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  spans.push(...decoded.value.spans);
+});
+
+/** Selectors covering every inlined form and every fallback, including absent fields and mixed numeric types. */
+const SELECTORS = [
+  'kind = server', 'kind != server', 'kind in [server, client]', 'kind not in [server]', 'status = error', 'status in [unset]',
+  'name = "work"', 'name != "work"', 'name < "H"', 'name >= "work"', 'name =~ "^GET"', 'name !~ "^GET"', 'name contains "/"',
+  'statusMessage = "boom"', 'duration > 5ms', 'duration <= 10ms', 'duration in [10ms, 20ms]', 'root', 'root = false', '!root',
+  'service = "other"', 'service != "other"', 'service = nil', 'service in ["other", "x"]',
+  'span.code = 200', 'span.code != 200', 'span.code = "200"', 'span.code > 100', 'span.code < 200.5', 'span.code in [200, 201]',
+  'span.code not in [200]', 'span.code in [1, 2, 3, 4, 5, 6, 7, 8, 200]', 'span.code =~ "^2"', 'span.code !~ "^2"',
+  'span.ratio = 2', 'span.ratio >= 0.5', 'span.flag = true', 'span.flag != true', 'span.tags contains "x"', 'span.nums contains 2',
+  'span.empty = ""', 'span.code = nil', 'span.code != nil', 'exists(span.code)', 'exists(span.none)', 'span.none != "x"',
+  'span.constructor = "own"', 'span.constructor = nil', 'span.hasOwnProperty = nil', 'span."__proto__" = "own proto"', 'span.toString != nil',
+  '.deployment.environment = "span-level"', '.deployment.environment = "test"', '.host.cores = 8', 'resource.host.cores > 7',
+  'event.name = "exception"', 'event.exception.type = "E"', 'exists(event.exception.type)', 'event.name != "exception"',
+  'scope = "tracecheck-test"', 'scope.version = "1.0.0"', 'parentSpanId = nil', 'parentSpanId != nil',
+  '(kind = server || span.code = "200") && !(name = "work")', '!(span.code = 200)', '{ }',
+];
+
+describe('generated predicates', () => {
+  it('agree with the reference closures on real spans', () => {
+    for (const source of SELECTORS) {
+      const ast = parse(source);
+      const generated = compilePredicate(ast);
+      const reference = compileClosure(ast);
+      const filter = compileSpanFilter(ast);
+      const expected = spans.map((span) => reference(span));
+      expect(spans.map((span) => generated(span)), source).toEqual(expected);
+      expect(filter.select(spans), source).toEqual(spans.filter((_, i) => expected[i]));
+      expect([...filter.mask(spans)], source).toEqual(expected.map((hit) => (hit ? 1 : 0)));
+    }
+  });
+
+  it('each selector above matches some span and misses another, so the agreement means something', () => {
+    const always = SELECTORS.filter((source) => {
+      const predicate = compileClosure(parse(source));
+      const hits = spans.filter((span) => predicate(span)).length;
+      return hits === 0 || hits === spans.length;
+    });
+    // These are there for the absent-field and prototype-key rules, where all-or-nothing is the point.
+    expect(always.sort()).toEqual(
+      [
+        'duration <= 10ms',
+        'event.name != "exception"',
+        'exists(span.none)',
+        'service = nil',
+        'span.code !~ "^2"',
+        'span.flag != true',
+        'span.hasOwnProperty = nil',
+        'span.none != "x"',
+        'span.toString != nil',
+        '{ }',
+      ].sort(),
+    );
+  });
+
+  it('never reads Object.prototype through an attribute key', () => {
+    const [first, second, , raw] = spans as [Span, Span, Span, Span];
+    expect(compilePredicate(parse('span.constructor = "own"'))(first)).toBe(true);
+    expect(compilePredicate(parse('span.constructor != nil'))(second)).toBe(false);
+    expect(compilePredicate(parse('span."__proto__" = "own proto"'))(raw)).toBe(true);
+    expect(compilePredicate(parse('span."__proto__" = nil'))(first)).toBe(true);
+    expect(compilePredicate(parse('exists(span.toString)'))(first)).toBe(false);
+  });
+});
