@@ -40,7 +40,10 @@ beforeAll(async () => {
                   kind: 1,
                   startTimeUnixNano: '1700000000000000000',
                   endTimeUnixNano: '1700000000001000000',
-                  attributes: [{ key: '__proto__', value: { stringValue: 'own proto' } }],
+                  attributes: [
+                    { key: '__proto__', value: { stringValue: 'own proto' } },
+                    { key: 'big', value: { intValue: '9007199254740993' } },
+                  ],
                 },
               ],
             },
@@ -105,6 +108,14 @@ describe('generated predicates', () => {
         '{ }',
       ].sort(),
     );
+  });
+
+  it('compares int64 values beyond 2^53 exactly', () => {
+    const raw = spans[3] as Span;
+    expect(compilePredicate(parse('span.big = 9007199254740993'))(raw)).toBe(true);
+    expect(compilePredicate(parse('span.big = 9007199254740992'))(raw)).toBe(false);
+    expect(compilePredicate(parse('span.big > 9007199254740992'))(raw)).toBe(true);
+    expect(compilePredicate(parse('span.big in [1, 9007199254740993]'))(raw)).toBe(true);
   });
 
   it('never reads Object.prototype through an attribute key', () => {
