@@ -160,7 +160,15 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   };
 
   // Deadlines are events too: one timer per distinct deadline wakes the loop to judge what arrived.
-  const timers = [...new Set(deadlines)].map((deadline) => setTimeout(schedule, Math.max(0, deadline - performance.now())));
+  // A timer may fire a fraction of a millisecond before performance.now() reaches its deadline, so the timer
+  // itself marks the deadline as reached rather than leaving it to a clock comparison that could miss it.
+  const reached = new Set<number>();
+  const timers = [...new Set(deadlines)].map((deadline) =>
+    setTimeout(() => {
+      reached.add(deadline);
+      schedule();
+    }, Math.max(0, deadline - performance.now())),
+  );
 
   const unsubscribe = source.onChange(() => {
     settled = false;
@@ -178,7 +186,8 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
     for (let i = 0; i < compiled.length; i++) {
       if (decided[i] !== undefined) continue;
       const spec = compiled[i] as CompiledSpec;
-      const expired = now >= (deadlines[i] as number) || terminal;
+      const deadline = deadlines[i] as number;
+      const expired = now >= deadline || reached.has(deadline) || terminal;
       const phase: JudgePhase = expired
         ? { settled, spanCount, traceCount: traces.length, timedOutAfterMillis: Math.round(now - started) }
         : { settled, spanCount, traceCount: traces.length };

@@ -15,16 +15,20 @@ afterEach(async () => {
   await collector.close();
 });
 
-/** One trace in three parts: the root and a first call, a second call, and a late unwanted span. */
-async function recordTrace(): Promise<{ first: ReadableSpan[]; second: ReadableSpan[]; late: ReadableSpan[] }> {
+/**
+ * One trace in parts: the root and a first call, a second call, a late unwanted span, and a child of that
+ * late span (sent early, it is an orphan until its parent arrives, and a run with an orphan cannot settle).
+ */
+async function recordTrace(): Promise<{ first: ReadableSpan[]; second: ReadableSpan[]; late: ReadableSpan[]; lateChild: ReadableSpan[] }> {
   const spans = await makeSdkSpans([
     { ref: 'root', name: 'POST /checkout', kind: 'server', service: 'frontend', start: BASE_TIME_MILLIS, end: BASE_TIME_MILLIS + 100 },
     { ref: 'a', parent: 'root', name: 'first', kind: 'client', service: 'frontend', start: BASE_TIME_MILLIS + 10, end: BASE_TIME_MILLIS + 20 },
     { ref: 'b', parent: 'root', name: 'second', kind: 'client', service: 'frontend', start: BASE_TIME_MILLIS + 30, end: BASE_TIME_MILLIS + 40 },
-    { parent: 'root', name: 'late', kind: 'internal', service: 'frontend', start: BASE_TIME_MILLIS + 50, end: BASE_TIME_MILLIS + 60 },
+    { ref: 'late', parent: 'root', name: 'late', kind: 'internal', service: 'frontend', start: BASE_TIME_MILLIS + 50, end: BASE_TIME_MILLIS + 60 },
+    { parent: 'late', name: 'late child', kind: 'internal', service: 'frontend', start: BASE_TIME_MILLIS + 51, end: BASE_TIME_MILLIS + 59 },
   ]);
-  const [root, a, b, late] = spans as [ReadableSpan, ReadableSpan, ReadableSpan, ReadableSpan];
-  return { first: [root, a], second: [b], late: [late] };
+  const [root, a, b, late, lateChild] = spans as [ReadableSpan, ReadableSpan, ReadableSpan, ReadableSpan, ReadableSpan];
+  return { first: [root, a], second: [b], late: [late], lateChild: [lateChild] };
 }
 
 async function send(runId: string, spans: readonly ReadableSpan[]): Promise<void> {
@@ -71,12 +75,13 @@ describe('smart waiting on a live run', () => {
 
   it('judges an absence only once the run has settled, so a span that lands after the positives hold still fails it', async () => {
     const run = collector.run('wait-absence');
-    const { first, second, late } = await recordTrace();
+    const { first, second, late, lateChild } = await recordTrace();
     const spec: SpecDefinition = { ...positive, expect: [...positive.expect, { spans: 'name = "late"', count: 'none' }] };
-    const evaluation = track(evaluateSpecs([spec], run, { quietMillis: 1500, timeoutMillis: 60_000 }));
-    await send(run.id, [...first, ...second]);
+    const evaluation = track(evaluateSpecs([spec], run, { quietMillis: 100, timeoutMillis: 60_000 }));
+    // The positive expectations hold after this batch, but its orphan keeps the run from settling, however
+    // slow the machine: the absence cannot be judged yet.
+    await send(run.id, [...first, ...second, ...lateChild]);
     await drainTurns();
-    // The positive expectations hold now, but the absence cannot be judged before the run is quiet.
     expect(evaluation.done()).toBe(false);
     await send(run.id, late);
     const result = await evaluation.result;
