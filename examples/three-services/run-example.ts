@@ -7,11 +7,17 @@
  * `EXAMPLE_FAULT=drop-context npm run example` shows what a broken hop looks like (and exits 1).
  */
 import { startCollector } from '../../src/server/index.ts';
-import { exampleFaultFrom } from './faults.ts';
+import { exampleFaultFrom, type ExampleFault } from './faults.ts';
 import { sendCheckout, startServices } from './start-services.ts';
 import { connectedTraceProblems, formatTraceTree } from './trace-tree.ts';
 
-const fault = exampleFaultFrom(process.env);
+let fault: ExampleFault;
+try {
+  fault = exampleFaultFrom(process.env);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
 const collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
 let exitCode = 1;
 try {
