@@ -1,7 +1,8 @@
 /**
  * tracecheck's library API: an in-process OTLP collector that groups spans into test runs and reconstructs
  * their traces, a spec language for what those traces must look like, the engine that judges them, and the
- * reporters that say what broke. Only the names below are public; everything else may change.
+ * reporters that say what broke; and assertions on runs from inside test suites. Only the names below are public;
+ * everything else may change.
  *
  * @example
  * ```ts
@@ -96,3 +97,33 @@ export type { Reporter, ReporterName, ReporterOptions } from './report/index.ts'
 export { TracecheckError, SpecInvalidError, formatSpecProblem } from './errors.ts';
 export type { TracecheckErrorCode, SourcePosition, SpecProblem } from './errors.ts';
 export type { Result } from './result.ts';
+
+// Assertions inside test suites: spec objects on runs, remote runs for test workers, suite setup. The matchers
+// are in the `tracecheck/vitest`, `tracecheck/jest` and `tracecheck/node-test` entry points.
+export {
+  connectCollector,
+  connectSuiteCollector,
+  createRootSpan,
+  describeFailure,
+  expectSpecs,
+  instrumentTestProcess,
+  startSuiteCollector,
+  SUITE_AUTH_TOKEN_ENV,
+  SUITE_URL_ENV,
+  tracecheckMatchers,
+} from './testing/index.ts';
+export type {
+  ConnectOptions,
+  ExpectOptions,
+  ExpectResult,
+  HaveSpanOptions,
+  InstrumentTestProcessOptions,
+  RemoteCollector,
+  RemoteRun,
+  RunHeaders,
+  SpecObject,
+  SuiteCollector,
+  SuiteConnection,
+  TestProcessTelemetry,
+  TestRun,
+} from './testing/index.ts';

@@ -30,6 +30,11 @@ export interface OtlpHttpResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: Uint8Array;
+  /**
+   * A streamed continuation sent after `body`, without `content-length` (e.g. server-sent events). The server
+   * calls the iterator's `return()` when the client goes away, so the stream can release what it holds.
+   */
+  readonly stream?: AsyncIterable<Uint8Array>;
 }
 
 /** An async request → response function: the OTLP handler itself, or a route composed with it. */

@@ -50,6 +50,29 @@ function toRequest(req: IncomingMessage): OtlpHttpRequest {
   };
 }
 
+/** Writes a streamed answer; a client that goes away ends the stream through its iterator's `return()`. */
+async function streamAnswer(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  head: Uint8Array,
+  stream: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const iterator = stream[Symbol.asyncIterator]();
+  res.on('close', () => void iterator.return?.());
+  res.writeHead(status, headers);
+  if (head.byteLength > 0) res.write(head);
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true || res.destroyed) break;
+      res.write(next.value);
+    }
+  } finally {
+    res.end();
+  }
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -88,6 +111,10 @@ export async function listenHttp(options: ListenHttpOptions): Promise<HttpListen
         const headers: Record<string, string> = { ...response.headers };
         // A body the handler did not read to the end (413) cannot be skipped cheaply: end the connection.
         if (!req.complete || closing) headers['connection'] = 'close';
+        if (response.stream !== undefined) {
+          void streamAnswer(res, response.status, headers, response.body, response.stream);
+          return;
+        }
         headers['content-length'] = String(response.body.byteLength);
         res.writeHead(response.status, headers);
         res.end(response.body);

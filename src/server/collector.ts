@@ -15,6 +15,9 @@ import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-sourc
 import type { IngestContext, SpanSink } from '../store/span-sink.ts';
 import { SpanStore } from '../store/span-store.ts';
 import type { RunEviction } from '../store/span-store.ts';
+import { expectSpecs } from '../testing/expect-specs.ts';
+import { createRootSpan } from '../testing/root-span.ts';
+import type { TestRun } from '../testing/test-run.ts';
 import { createQueryApi } from './query-api.ts';
 
 /** Default run id header (and gRPC metadata key). */
@@ -66,7 +69,7 @@ export interface ExportEnvOptions {
  * One test run, seen through the collector: its traces as they arrive, and the environment that makes a child
  * process export into it.
  */
-export interface CollectorRun extends RunSource {
+export interface CollectorRun extends RunSource, TestRun {
   readonly id: string;
   /** `live`, `evicted` (dropped by the span cap) or `closed`. */
   readonly state: RunState;
@@ -246,7 +249,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       traces: () => live.traces(),
       settled: (settleOptions) => live.settled(settleOptions),
       onChange: (listener) => live.onChange(listener),
+      diagnostics: () => live.diagnostics(),
       live,
+      expect(specs, expectOptions) {
+        return expectSpecs(this, specs, expectOptions);
+      },
+      headers() {
+        // The root span goes straight into the store, so the trace is connected before any service reports.
+        const root = createRootSpan(live.id, runIdAttribute);
+        sink.ingest([root.span], { transport: 'memory', runId: live.id });
+        return root.headers;
+      },
     };
   };
 

@@ -4,3 +4,4 @@ export { createQueryApi, MAX_SETTLE_QUERY_MILLIS } from './query-api.ts';
 export type { QueryApiOptions, RunSummaryJson } from './query-api.ts';
 export { traceToJson, spanToJson, attributesToJson } from './trace-json.ts';
 export type { TraceJson, SpanJson } from './trace-json.ts';
+export { createRunStream } from './run-stream.ts';

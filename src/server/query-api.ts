@@ -1,6 +1,7 @@
 import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/http-handler.ts';
 import type { LiveRun } from '../store/live-run.ts';
 import type { SpanStore } from '../store/span-store.ts';
+import { createRunStream } from './run-stream.ts';
 import { traceToJson } from './trace-json.ts';
 
 /** Longest `timeoutMillis` a settle query may ask for: node:http ends requests after 300 s by default. */
@@ -71,6 +72,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  * | `GET /api/runs/{id}` | `RunSummaryJson`; 404 for a run never seen |
  * | `GET /api/runs/{id}/traces` | `{ runId, state, traces: TraceJson[] }`; 404 for a run never seen |
  * | `GET /api/runs/{id}/settled?quietMillis=&timeoutMillis=` | waits, then `{ runId, ...SettleOutcome }`. A run not seen yet is waited for (its spans may still be in flight), so this never 404s. |
+ * | `GET /api/runs/{id}/stream` | server-sent events: `spans` events, each an OTLP/JSON export of the run's new spans (the first: all so far), then `end` (see `createRunStream`). A run not seen yet is streamed from its first span. |
  * | `GET /api/unclaimed` | `{ traces: TraceJson[] }`: untagged traces no run claimed |
  *
  * Errors are `{ "error": "..." }` with 400 (bad parameter), 401 (token), 404 (unknown route or run), 405 (not GET).
@@ -122,8 +124,16 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
       const outcome = await store.run(runId).settled({ quietMillis, timeoutMillis });
       return json(200, { runId, ...outcome });
     }
+    if (action === 'stream') {
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' },
+        body: new Uint8Array(0),
+        stream: createRunStream(store.run(runId)),
+      };
+    }
     const run = store.findRun(runId);
-    if (action !== '' && action !== 'traces') return problem(404, `no route ${path}; runs have /traces and /settled`);
+    if (action !== '' && action !== 'traces') return problem(404, `no route ${path}; runs have /traces, /settled and /stream`);
     if (run === undefined) {
       return problem(404, `unknown run "${runId}": no span tagged with it has arrived (runs: ${store.runs().length === 0 ? 'none' : store.runs().map((r) => r.id).slice(0, 20).join(', ')})`);
     }

@@ -41,6 +41,7 @@ export class LiveRun implements RunSource {
   readonly createdAtMillis = Date.now();
   private readonly assemblies = new Map<string, TraceAssembly>();
   private readonly listeners = new Set<() => void>();
+  private readonly endListeners = new Set<(state: RunState) => void>();
   private readonly waiters = new Set<SettleWaiter>();
   private readonly reportListenerError: (error: unknown) => void;
   private currentState: RunState = 'live';
@@ -134,6 +135,21 @@ export class LiveRun implements RunSource {
   }
 
   /**
+   * Calls `listener` once when the run stops receiving (evicted, or its collector closed); at once if it already
+   * has. Returns an unsubscribe function. Long-lived readers (the query API's run stream) end on it.
+   */
+  onEnd(listener: (state: RunState) => void): () => void {
+    if (this.currentState !== 'live') {
+      listener(this.currentState);
+      return () => {};
+    }
+    this.endListeners.add(listener);
+    return () => {
+      this.endListeners.delete(listener);
+    };
+  }
+
+  /**
    * Waits until the run has been quiet for `quietMillis` with no span waiting for its parent, or until
    * `timeoutMillis` passes. Never rejects: the outcome says how the wait ended.
    *
@@ -216,6 +232,15 @@ export class LiveRun implements RunSource {
   private end(state: RunState): void {
     this.currentState = state;
     for (const waiter of [...this.waiters]) this.finish(waiter, state === 'evicted' ? 'evicted' : 'closed');
+    const endListeners = [...this.endListeners];
+    this.endListeners.clear();
+    for (const listener of endListeners) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.reportListenerError(error);
+      }
+    }
   }
 
   private invalidate(): void {

@@ -1,0 +1,87 @@
+import type { SpansExpectation } from '../spec/types.ts';
+import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
+import { describeFailure } from './failure-message.ts';
+import type { TestRun } from './test-run.ts';
+
+/** What a matcher returns to vitest's and jest's `expect`: both take this shape. */
+export interface MatcherOutcome {
+  readonly pass: boolean;
+  readonly message: () => string;
+}
+
+/** The part of the runners' matcher context the matchers read. */
+export interface MatcherContext {
+  /** True under `.not`. */
+  readonly isNot?: boolean;
+}
+
+/** Options of `toHaveSpan`: the rest of a `spans` expectation (count, attributes, status, ...), and the engine's. */
+export type HaveSpanOptions = Omit<SpansExpectation, 'spans'> & ExpectOptions;
+
+function isTestRun(value: unknown): value is TestRun {
+  return typeof value === 'object' && value !== null && typeof (value as { expect?: unknown }).expect === 'function';
+}
+
+function notARun(received: unknown): MatcherOutcome {
+  const what = received === null ? 'null' : typeof received === 'object' ? `an object without expect()` : typeof received;
+  return {
+    pass: false,
+    message: () => `tracecheck: expect(run) needs a tracecheck run (collector.run() or connectCollector(url).run()), got ${what}`,
+  };
+}
+
+function outcomeOf(result: ExpectResult, isNot: boolean, negatedText: () => string): MatcherOutcome {
+  // An invalid spec fails the assertion whether or not it is negated: nothing was judged.
+  if (result.problems.length > 0) return { pass: isNot, message: () => describeFailure(result) };
+  return { pass: result.passed, message: () => (result.passed ? negatedText() : describeFailure(result)) };
+}
+
+/**
+ * `await expect(run).toSatisfySpec(spec, options?)`: the run satisfies a spec object (one spec, a list, or
+ * `{ specs }`), judged as `tracecheck run` judges files. The failure message is the plain `pretty` report.
+ */
+async function toSatisfySpec(this: MatcherContext, received: unknown, spec: SpecObject, options?: ExpectOptions): Promise<MatcherOutcome> {
+  if (!isTestRun(received)) return notARun(received);
+  const result = await received.expect(spec, options);
+  return outcomeOf(result, this.isNot === true, () => `tracecheck: expected run ${result.runId} not to satisfy the spec, but every expectation held`);
+}
+
+/**
+ * `await expect(run).toHaveSpan(selector, options?)`: some span of the run matches the selector (and the
+ * expectation options, e.g. `attributes`, `count`). Under `.not`, no span may match once the run has settled.
+ */
+async function toHaveSpan(this: MatcherContext, received: unknown, selector: string, options: HaveSpanOptions = {}): Promise<MatcherOutcome> {
+  if (!isTestRun(received)) return notARun(received);
+  const { timeoutMillis, quietMillis, env, ...expectation } = options;
+  const isNot = this.isNot === true;
+  const engineOptions: ExpectOptions = { timeoutMillis, quietMillis, env };
+  if (isNot) {
+    // Absence is judged on the settled run, so the assertion does not pass merely because spans are late.
+    const result = await received.expect({ name: `no span ${selector}`, expect: [{ ...expectation, spans: selector, count: 'none', scope: 'run' }] }, engineOptions);
+    // The runner inverts `pass` under `.not`: spans present (or an invalid spec) must fail the assertion.
+    return { pass: !result.passed, message: () => describeFailure(result) };
+  }
+  const result = await received.expect({ name: `has span ${selector}`, expect: [{ ...expectation, spans: selector, scope: 'run' }] }, engineOptions);
+  return outcomeOf(result, false, () => `tracecheck: expected run ${result.runId} to have no span ${selector}`);
+}
+
+/**
+ * The matchers, for `expect.extend(tracecheckMatchers)` in vitest or jest (`tracecheck/vitest` and
+ * `tracecheck/jest` do it on import).
+ *
+ * @example
+ * ```ts
+ * import { expect } from 'vitest';
+ * expect.extend(tracecheckMatchers);
+ * await expect(run).toHaveSpan('service = "orders" && kind = server', { attributes: { 'order.id': 'A-1' } });
+ * ```
+ */
+export const tracecheckMatchers = { toSatisfySpec, toHaveSpan };
+
+/** The matchers' signatures as a runner's `Assertion` shows them (the received run is implicit). */
+export interface TracecheckMatchers<R = unknown> {
+  /** The run satisfies the spec object; the failure message is the plain `pretty` report. */
+  toSatisfySpec(spec: SpecObject, options?: ExpectOptions): Promise<R>;
+  /** Some span of the run matches the selector (and options); under `.not`, none does once the run settled. */
+  toHaveSpan(selector: string, options?: HaveSpanOptions): Promise<R>;
+}

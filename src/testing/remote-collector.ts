@@ -1,0 +1,270 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { TracecheckError } from '../errors.ts';
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import { decodeExportRequestJson } from '../otlp/decode-json.ts';
+import { encodeSpansAsOtlpJson } from '../otlp/encode-json.ts';
+import type { LiveRun } from '../store/live-run.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
+import type { SettleOptions, SettleOutcome } from '../store/run-source.ts';
+import { SpanStore } from '../store/span-store.ts';
+import { expectSpecs } from './expect-specs.ts';
+import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
+import { createRootSpan } from './root-span.ts';
+import type { RunHeaders } from './root-span.ts';
+import { SseReader } from './sse-reader.ts';
+import type { TestRun } from './test-run.ts';
+
+/** Options of {@link connectCollector}. */
+export interface ConnectOptions {
+  /** The collector's `authToken`, when it has one. */
+  readonly authToken?: string;
+  /** The collector's run id header. Default `x-test-run-id`. */
+  readonly runIdHeader?: string;
+  /** The collector's run id attribute. Default `test.run.id`. */
+  readonly runIdAttribute?: string;
+}
+
+/** A collector running in another process (a test runner's global setup, a sidecar), seen from a test worker. */
+export interface RemoteCollector {
+  /** The collector's OTLP/HTTP base URL (also its query API). */
+  readonly httpUrl: string;
+  /** A mirror of one run; without an id, a fresh random one. The same id gives the same object until closed. */
+  run(id?: string): RemoteRun;
+  /** Closes every run's stream. */
+  close(): Promise<void>;
+}
+
+/** A remote run: a {@link TestRun} whose spans are mirrored from the collector's run stream. */
+export interface RemoteRun extends TestRun {
+  /** Resolves once the mirror holds every span the collector had when the stream opened; never rejects. */
+  readonly ready: Promise<void>;
+  /** Why the mirror stopped (connection refused, 401, collector closed), once it has. */
+  readonly failure: string | undefined;
+  /** Ends the stream; the run's waits resolve with reason `closed`. */
+  close(): void;
+}
+
+/** Run ids travel in headers and URLs; the collector accepts printable ASCII without spaces. */
+const RUN_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
+
+/**
+ * Connects to a collector in another process by its HTTP URL. Each `run()` opens the query API's run stream
+ * (`GET /api/runs/{id}/stream`: server-sent events carrying OTLP/JSON exports) and mirrors it into a local
+ * store, so `traces()`, `settled()`, `onChange()` and `expect()` behave exactly as on a local run, with nothing
+ * polled. `headers()` sends its root span to the collector as an OTLP/JSON export.
+ *
+ * @example
+ * ```ts
+ * const collector = connectCollector(process.env.TRACECHECK_URL!);
+ * const run = collector.run();
+ * await fetch(`${gatewayUrl}/checkout`, { method: 'POST', headers: run.headers(), body });
+ * const result = await run.expect({ name: 'checkout', expect: [{ spans: 'service = "inventory"' }] });
+ * run.close();
+ * ```
+ */
+export function connectCollector(httpUrl: string, options: ConnectOptions = {}): RemoteCollector {
+  let base: URL;
+  try {
+    base = new URL(httpUrl);
+  } catch {
+    throw new TracecheckError('TC_USAGE', `collector URL ${JSON.stringify(httpUrl)} is not a URL; pass the collector's httpUrl, e.g. http://127.0.0.1:4318`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new TracecheckError('TC_USAGE', `collector URL ${httpUrl} must be http: or https:`);
+  }
+  const baseUrl = base.href.replace(/\/+$/, '');
+  const runs = new Map<string, RemoteRunMirror>();
+  return {
+    httpUrl: baseUrl,
+    run(id) {
+      const runId = id ?? randomBytes(8).toString('hex');
+      if (!RUN_ID_PATTERN.test(runId)) {
+        throw new TracecheckError('TC_USAGE', `run id ${JSON.stringify(runId)} is not usable: use 1-256 printable ASCII characters without spaces (e.g. "run-42")`);
+      }
+      let run = runs.get(runId);
+      if (run === undefined || run.closed) {
+        run = new RemoteRunMirror(baseUrl, runId, options);
+        runs.set(runId, run);
+      }
+      return run;
+    },
+    async close() {
+      for (const run of runs.values()) run.close();
+      runs.clear();
+    },
+  };
+}
+
+/** The mirror behind {@link RemoteRun}. */
+class RemoteRunMirror implements RemoteRun {
+  readonly id: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly ready: Promise<void>;
+  closed = false;
+  private readonly baseUrl: string;
+  private readonly options: ConnectOptions;
+  private readonly store = new SpanStore();
+  private readonly live: LiveRun;
+  private readonly request: ClientRequest;
+  private readonly pendingExports = new Set<Promise<void>>();
+  private readonly exportFailures: string[] = [];
+  private failureText: string | undefined;
+  private markReady: () => void = () => {};
+
+  constructor(baseUrl: string, id: string, options: ConnectOptions) {
+    this.id = id;
+    this.baseUrl = baseUrl;
+    this.options = options;
+    this.live = this.store.run(id);
+    this.env = Object.freeze(exportEnv(baseUrl, id, options));
+    this.ready = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
+    this.request = this.openStream();
+  }
+
+  get failure(): string | undefined {
+    return this.failureText;
+  }
+
+  spans(): readonly Span[] {
+    return this.live.spans();
+  }
+
+  traces(): readonly Trace[] {
+    return this.live.traces();
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.live.onChange(listener);
+  }
+
+  async settled(options?: SettleOptions): Promise<SettleOutcome> {
+    await this.caughtUp();
+    return this.live.settled(options);
+  }
+
+  async expect(specs: SpecObject, options?: ExpectOptions): Promise<ExpectResult> {
+    await this.caughtUp();
+    const result = await expectSpecs(this, specs, options);
+    const notes = [...result.notes];
+    if (this.failureText !== undefined) notes.push(`the run's stream from the collector ended: ${this.failureText}`);
+    for (const failure of this.exportFailures) notes.push(failure);
+    return notes.length === result.notes.length ? result : { ...result, notes };
+  }
+
+  headers(): RunHeaders {
+    const root = createRootSpan(this.id, this.options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE);
+    const sent = this.exportRootSpan(root.span).finally(() => this.pendingExports.delete(sent));
+    this.pendingExports.add(sent);
+    return root.headers;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.request.destroy();
+    this.store.close();
+    this.markReady();
+  }
+
+  /** The mirror holds everything the collector had when the stream opened, and this process's root spans landed. */
+  private async caughtUp(): Promise<void> {
+    await this.ready;
+    await Promise.all([...this.pendingExports]);
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.options.authToken === undefined ? {} : { authorization: `Bearer ${this.options.authToken}` };
+  }
+
+  private openStream(): ClientRequest {
+    const url = new URL(`${this.baseUrl}/api/runs/${encodeURIComponent(this.id)}/stream`);
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'GET',
+      headers: { accept: 'text/event-stream', ...this.authHeaders() },
+    });
+    const fail = (text: string): void => {
+      if (this.closed) return;
+      this.failureText ??= text;
+      this.close();
+    };
+    request.on('error', (error) => fail(`cannot stream run "${this.id}" from ${this.baseUrl}: ${error.message}`));
+    request.on('response', (response) => {
+      if (response.statusCode !== 200) {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => fail(`the collector answered ${response.statusCode ?? '?'} to the run stream: ${body.slice(0, 500)}`));
+        return;
+      }
+      response.setEncoding('utf8');
+      let first = true;
+      const reader = new SseReader((event) => {
+        if (event.event === 'end') {
+          fail(`the collector's run ended (${event.data})`);
+          return;
+        }
+        if (event.event !== 'spans') return;
+        const decoded = decodeExportRequestJson(event.data);
+        if (!decoded.ok) {
+          fail(`the run stream sent an export that does not decode: ${decoded.error.message}`);
+          return;
+        }
+        // Every span of the stream is the run's, tagged or inherited: the request context says so.
+        this.store.ingest(decoded.value.spans, { transport: 'memory', runId: this.id });
+        if (first) {
+          first = false;
+          // Caught up: from now on only waits keep the process alive, not a forgotten stream.
+          response.socket.unref();
+          this.markReady();
+        }
+      });
+      response.on('data', (chunk: string) => reader.push(chunk));
+      response.on('end', () => fail('the collector closed the run stream'));
+    });
+    request.end();
+    return request;
+  }
+
+  private async exportRootSpan(span: Span): Promise<void> {
+    const header = (this.options.runIdHeader ?? 'x-test-run-id').toLowerCase();
+    try {
+      const response = await fetch(`${this.baseUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [header]: this.id, ...this.authHeaders() },
+        body: JSON.stringify(encodeSpansAsOtlpJson([span])),
+      });
+      if (!response.ok) {
+        this.exportFailures.push(`the root span of a headers() call was refused by the collector (${response.status}): ${(await response.text()).slice(0, 300)}`);
+      } else {
+        await response.arrayBuffer();
+      }
+    } catch (error) {
+      this.exportFailures.push(`the root span of a headers() call could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+/** The OTEL_* variables that make an SDK export into a run of the collector at `baseUrl` (as `collector.run().env`). */
+function exportEnv(baseUrl: string, runId: string, options: ConnectOptions): Record<string, string> {
+  const header = (options.runIdHeader ?? 'x-test-run-id').toLowerCase();
+  const headers = [`${header}=${encodeURIComponent(runId)}`];
+  if (options.authToken !== undefined) headers.push(`authorization=${encodeURIComponent(`Bearer ${options.authToken}`)}`);
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    OTEL_EXPORTER_OTLP_HEADERS: headers.join(','),
+    OTEL_RESOURCE_ATTRIBUTES: `${encodeURIComponent(options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE)}=${encodeURIComponent(runId)}`,
+  };
+}

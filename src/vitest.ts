@@ -1,0 +1,54 @@
+/**
+ * `tracecheck/vitest`: importing it adds the tracecheck matchers to vitest's `expect`
+ * (`await expect(run).toSatisfySpec(spec)`, `await expect(run).toHaveSpan(selector)`), with their types.
+ *
+ * @example
+ * ```ts
+ * import { test, expect } from 'vitest';
+ * import { useSuiteCollector } from 'tracecheck/vitest';
+ * const suite = useSuiteCollector();
+ * test.concurrent('checkout', async () => {
+ *   const run = suite.run();
+ *   await fetch(`${gatewayUrl}/checkout`, { method: 'POST', headers: run.headers(), body });
+ *   await expect(run).toHaveSpan('service = "inventory" && kind = server');
+ * });
+ * ```
+ */
+import { afterAll, expect, inject } from 'vitest';
+import type { RemoteCollector } from './testing/remote-collector.ts';
+import { tracecheckMatchers } from './testing/matchers.ts';
+import type { TracecheckMatchers } from './testing/matchers.ts';
+import { connectSuiteCollector } from './testing/suite-collector.ts';
+import type { SuiteConnection } from './testing/suite-collector.ts';
+
+expect.extend(tracecheckMatchers);
+
+declare module 'vitest' {
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends TracecheckMatchers<R> {
+    /** Type-only: keeps `T` used so this declaration merges with vitest's. */
+    readonly __tracecheckReceived?: T;
+  }
+  interface ProvidedContext {
+    /** How workers reach the suite collector: `provide('tracecheck', suite.connection)` in globalSetup. */
+    tracecheck: SuiteConnection;
+  }
+}
+
+/**
+ * Connects this test file to the suite collector (from `inject('tracecheck')`, else `TRACECHECK_URL`) and closes
+ * the connection after the file's tests. Each test takes a fresh run with `suite.run()`.
+ */
+export function useSuiteCollector(): RemoteCollector {
+  let connection: SuiteConnection | undefined;
+  try {
+    connection = inject('tracecheck');
+  } catch {
+    connection = undefined;
+  }
+  const suite = connectSuiteCollector(connection);
+  afterAll(() => suite.close());
+  return suite;
+}
+
+export { tracecheckMatchers };
+export type { TracecheckMatchers };
