@@ -1,0 +1,212 @@
+/**
+ * One small HTTP service of the propagation examples, configured by environment variables so one file can play
+ * every part: a caller with a broken propagator, a W3C callee, a queue producer and consumer, a service whose
+ * clock is off. Real OpenTelemetry Node SDK, real http instrumentation, real OTLP/HTTP protobuf exporter
+ * (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_HEADERS` as the collector's `run.env` gives them).
+ *
+ * - `SERVICE_NAME`: `service.name`.
+ * - `PROPAGATION`: `w3c` (traceparent + baggage, the default), `w3c-drop-baggage` (traceparent both ways; incoming
+ *   baggage is read but never forwarded, as a hand-written propagator that forgot baggage would), `b3` (B3 single
+ *   header + baggage) or `none` (no propagator: nothing is injected or extracted).
+ * - `ROLE`: `http` (default: `POST /work` calls `CALL_URL` when set), `producer` (`POST /work` publishes a
+ *   message to `CALL_URL`'s `/enqueue` under a PRODUCER span, the message carrying the producer's context in its
+ *   own headers) or `consumer` (`POST /enqueue` queues the message and answers 202; a worker then starts a NEW
+ *   trace with a CONSUMER span linked to the producer's span context).
+ * - `CLOCK_OFFSET_MILLIS`: shifts this process's wall clock (`Date.now`, which the SDK reads to timestamp each
+ *   span's start; ends are start plus the monotonic duration), as a machine with a wrong clock would.
+ *
+ * Every SERVER span records the propagation request headers as `http.request.header.*` attributes
+ * (instrumentation-http `headersToSpanAttributes`), which is what lets tracecheck tell a missing propagator from a
+ * B3/W3C mismatch. Baggage entries are copied onto each span as `baggage.<key>` attributes (a baggage span
+ * processor). A request's `x-test-run-id` header tags its SERVER span with `test.run.id`.
+ *
+ * It prints `{"service":…,"port":…}` on stdout once listening, and flushes its spans on SIGTERM.
+ */
+const offsetMillis = Number(process.env['CLOCK_OFFSET_MILLIS'] ?? '0');
+if (offsetMillis !== 0) {
+  // Before the SDK loads: the SDK reads Date.now() for every span start, so the whole service is off by this much.
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + offsetMillis;
+}
+
+const { createRequire } = await import('node:module');
+const { IncomingMessage } = await import('node:http');
+const api = await import('@opentelemetry/api');
+const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = await import('@opentelemetry/core');
+const { B3Propagator, B3InjectEncoding } = await import('@opentelemetry/propagator-b3');
+const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+const { NodeSDK } = await import('@opentelemetry/sdk-node');
+const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
+const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+
+type Http = typeof import('node:http');
+type Context = import('@opentelemetry/api').Context;
+type ApiSpan = import('@opentelemetry/api').Span;
+
+const service = process.env['SERVICE_NAME'] ?? 'service';
+const propagation = process.env['PROPAGATION'] ?? 'w3c';
+const role = process.env['ROLE'] ?? 'http';
+const callUrl = process.env['CALL_URL'];
+
+/**
+ * The request headers every SERVER span records: the propagation headers, plus `host`, which every HTTP/1.1
+ * request carries, so a recorded `host` with no propagation header shows that none arrived (rather than that
+ * nothing was recorded).
+ */
+const RECORDED_HEADERS = ['traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'host'];
+
+/** Reads incoming W3C baggage, injects none: the baggage stops at this service. */
+const baggageReadOnly: import('@opentelemetry/api').TextMapPropagator = {
+  inject: () => {},
+  extract: (context, carrier, getter) => new W3CBaggagePropagator().extract(context, carrier, getter),
+  fields: () => [],
+};
+
+function propagator(): import('@opentelemetry/api').TextMapPropagator {
+  switch (propagation) {
+    case 'none':
+      return new CompositePropagator({ propagators: [] });
+    case 'w3c-drop-baggage':
+      return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), baggageReadOnly] });
+    case 'b3':
+      return new CompositePropagator({ propagators: [new B3Propagator({ injectEncoding: B3InjectEncoding.SINGLE_HEADER }), new W3CBaggagePropagator()] });
+    case 'w3c':
+      return new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] });
+    default:
+      throw new Error(`PROPAGATION must be w3c, w3c-drop-baggage, b3 or none; got ${propagation}`);
+  }
+}
+
+/** Copies the baggage of a span's parent context onto the span as `baggage.<key>` attributes. */
+const baggageAttributes = {
+  onStart(span: ApiSpan, parentContext: Context): void {
+    const baggage = api.propagation.getBaggage(parentContext);
+    if (baggage === undefined) return;
+    for (const [key, entry] of baggage.getAllEntries()) span.setAttribute(`baggage.${key}`, entry.value);
+  },
+  onEnd(): void {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+const sdk = new NodeSDK({
+  serviceName: service,
+  textMapPropagator: propagator(),
+  spanProcessors: [baggageAttributes, new SimpleSpanProcessor({ exporter: new OTLPTraceExporter() })],
+  instrumentations: [
+    new HttpInstrumentation({
+      headersToSpanAttributes: { server: { requestHeaders: RECORDED_HEADERS } },
+      requestHook: (span, request) => {
+        if (!(request instanceof IncomingMessage)) return;
+        const runId = request.headers['x-test-run-id'];
+        if (typeof runId === 'string' && runId !== '') span.setAttribute('test.run.id', runId);
+      },
+    }),
+  ],
+});
+sdk.start();
+// instrumentation-http patches through the CommonJS require hook; a static ESM import would not be patched.
+const http = createRequire(import.meta.url)('node:http') as Http;
+const tracer = api.trace.getTracer('tracecheck-propagation-example');
+
+function post(url: string, body: unknown): Promise<number> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+function readJson(req: import('node:http').IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text === '' ? undefined : JSON.parse(text));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+interface Message {
+  readonly body: string;
+  /** The producer's context, injected by the producer's propagator (the message's own headers, as a broker keeps them). */
+  readonly headers: Record<string, string>;
+}
+
+async function publish(): Promise<void> {
+  if (callUrl === undefined) throw new Error('ROLE=producer needs CALL_URL');
+  await tracer.startActiveSpan('orders publish', { kind: api.SpanKind.PRODUCER, attributes: { 'messaging.system': 'example-queue', 'messaging.destination.name': 'orders' } }, async (span) => {
+    const headers: Record<string, string> = {};
+    api.propagation.inject(api.context.active(), headers);
+    try {
+      await post(`${callUrl}/enqueue`, { body: 'order-1', headers } satisfies Message);
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Consumes one message: a new trace (root CONSUMER span) linked to the span context the message carries. */
+function consume(message: Message): void {
+  const producerContext = api.trace.getSpanContext(api.propagation.extract(api.ROOT_CONTEXT, message.headers));
+  const links = producerContext === undefined ? [] : [{ context: producerContext }];
+  tracer.startActiveSpan('orders process', { kind: api.SpanKind.CONSUMER, root: true, links, attributes: { 'messaging.system': 'example-queue' } }, api.ROOT_CONTEXT, (span) => {
+    tracer.startSpan('reserve stock').end();
+    span.end();
+  });
+}
+
+const queue: Message[] = [];
+const server = http.createServer((req, res) => {
+  void (async () => {
+    let status = 200;
+    try {
+      const path = new URL(req.url ?? '/', 'http://service').pathname;
+      const body = await readJson(req);
+      if (req.method === 'POST' && path === '/work') {
+        if (role === 'producer') await publish();
+        else if (callUrl !== undefined) status = await post(`${callUrl}/work`, { from: service });
+      } else if (req.method === 'POST' && path === '/enqueue' && role === 'consumer') {
+        queue.push(body as Message);
+        status = 202;
+        // The worker takes the message after the broker answered, outside the request's context.
+        setImmediate(() => api.context.with(api.ROOT_CONTEXT, () => {
+          const message = queue.shift();
+          if (message !== undefined) consume(message);
+        }));
+      } else {
+        status = 404;
+      }
+    } catch (error) {
+      status = 500;
+      process.stderr.write(`${service}: ${String(error)}\n`);
+    }
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ service, status }));
+  })();
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ service, port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
+});
+process.once('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  sdk.shutdown().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${service}: telemetry shutdown failed: ${String(error)}\n`);
+      process.exit(1);
+    },
+  );
+});

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** A running example service process. */
+export interface RunningService {
+  readonly name: string;
+  /** Base URL, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  /** SIGTERM: the service stops and flushes its spans before exiting; resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startService}: the variables `service.ts` reads (see there), plus the OTLP environment. */
+export interface ServiceOptions {
+  readonly name: string;
+  readonly propagation?: 'w3c' | 'w3c-drop-baggage' | 'b3' | 'none';
+  readonly role?: 'http' | 'producer' | 'consumer';
+  readonly callUrl?: string;
+  readonly clockOffsetMillis?: number;
+  /** `OTEL_*` variables, e.g. `collector.env`. */
+  readonly otelEnv: Readonly<Record<string, string>>;
+  /** How long the service may take to announce itself. Default 60000. */
+  readonly startupTimeoutMillis?: number;
+}
+
+const serviceFile = fileURLToPath(new URL('./service.ts', import.meta.url));
+
+/**
+ * Starts `service.ts` as a child process with this Node and resolves with its URL once it printed its ready line.
+ * Rejects (and kills it) when it exits or misses the deadline first, with what it printed on stderr.
+ *
+ * @example
+ * const orders = await startService({ name: 'orders', otelEnv: collector.env });
+ * const gateway = await startService({ name: 'gateway', propagation: 'none', callUrl: orders.url, otelEnv: collector.env });
+ */
+export function startService(options: ServiceOptions): Promise<RunningService> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OTEL_')) env[key] = value;
+  Object.assign(env, options.otelEnv, {
+    SERVICE_NAME: options.name,
+    PROPAGATION: options.propagation ?? 'w3c',
+    ROLE: options.role ?? 'http',
+    CLOCK_OFFSET_MILLIS: String(options.clockOffsetMillis ?? 0),
+  });
+  if (options.callUrl !== undefined) env['CALL_URL'] = options.callUrl;
+  const child = spawn(process.execPath, [serviceFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} did not start within ${options.startupTimeoutMillis ?? 60_000} ms; stderr:\n${stderr}`));
+    }, options.startupTimeoutMillis ?? 60_000);
+    const onExit = (code: number | null): void => {
+      clearTimeout(deadline);
+      reject(new Error(`${options.name} exited (${String(code)}) before it listened; stderr:\n${stderr}`));
+    };
+    child.once('exit', onExit);
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      clearTimeout(deadline);
+      child.off('exit', onExit);
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({
+        name: options.name,
+        url: `http://127.0.0.1:${port}`,
+        stop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    });
+  });
+}
