@@ -470,12 +470,38 @@ function decodeAttributes(c: JsonCursor, into: AttributeMap, depth: number): voi
   }
 }
 
+const KEY_MEMBER = utf8.encode('{"key":');
+const VALUE_MEMBER = utf8.encode(',"value":');
+const CLOSE_OBJECT = utf8.encode('}');
+const STRING_VALUE_MEMBER = utf8.encode('{"stringValue":');
+const INT_VALUE_MEMBER = utf8.encode('{"intValue":');
+const DOUBLE_VALUE_MEMBER = utf8.encode('{"doubleValue":');
+
 /** One `KeyValue` into `into`; a later duplicate key wins, a missing value is `null`. */
 function decodeKeyValue(c: JsonCursor, into: AttributeMap, depth: number): void {
   let k = '';
   let value: AttributeValue = null;
-  if (!c.beginObject()) throw c.shape('a {"key", "value"} object');
-  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+  let first = true;
+  c.peek();
+  if (c.literal(KEY_MEMBER)) {
+    // The layout exporters write: {"key":"…","value":{…}}.
+    k = c.string();
+    first = false;
+    if (c.literal(VALUE_MEMBER)) {
+      try {
+        value = decodeAnyValue(c, depth);
+      } catch (error) {
+        throw within(error, 'value');
+      }
+      if (c.literal(CLOSE_OBJECT)) {
+        into[k] = value;
+        return;
+      }
+    }
+  } else if (!c.beginObject()) {
+    throw c.shape('a {"key", "value"} object');
+  }
+  for (let key = c.nextKeyCode(first, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
     try {
       if (key === K.key) k = c.string();
       else if (key === K.value) value = decodeAnyValue(c, depth);
@@ -490,8 +516,35 @@ function decodeKeyValue(c: JsonCursor, into: AttributeMap, depth: number): void 
 function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
   // A oneof: exactly one member is expected; when several come, the last one wins (as in protobuf).
   let value: AttributeValue = null;
-  if (!c.beginObject()) return null;
-  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+  let first = true;
+  c.peek();
+  // The compact layout exporters write ({"stringValue":"…"} and the like) skips the key lookup.
+  if (c.literal(STRING_VALUE_MEMBER)) {
+    first = false;
+    try {
+      value = c.string();
+    } catch (error) {
+      throw within(error, 'stringValue');
+    }
+  } else if (c.literal(INT_VALUE_MEMBER)) {
+    first = false;
+    try {
+      value = readInt64(c);
+    } catch (error) {
+      throw within(error, 'intValue');
+    }
+  } else if (c.literal(DOUBLE_VALUE_MEMBER)) {
+    first = false;
+    try {
+      value = readDouble(c);
+    } catch (error) {
+      throw within(error, 'doubleValue');
+    }
+  } else if (!c.beginObject()) {
+    return null;
+  }
+  if (!first && c.literal(CLOSE_OBJECT)) return value;
+  for (let key = c.nextKeyCode(first, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
     try {
       switch (key) {
         case K.stringValue:

@@ -329,6 +329,21 @@ export class JsonCursor {
     return n;
   }
 
+  /**
+   * Consumes `literal` (exact bytes, no whitespace) if it comes next. Lets the decoder take the compact layout
+   * every SDK exporter writes (`{"key":"…","value":{…}}`) without a key lookup per member; anything else falls
+   * back to the general path.
+   */
+  literal(literal: Uint8Array): boolean {
+    const buf = this.buf;
+    const p = this.pos;
+    const n = literal.length;
+    if (p + n > this.len) return false;
+    for (let i = 0; i < n; i++) if (buf[p + i] !== literal[i]) return false;
+    this.pos = p + n;
+    return true;
+  }
+
   /** A `true`/`false` literal, or `undefined` (nothing consumed). */
   boolIfNext(): boolean | undefined {
     const buf = this.buf;

@@ -1,0 +1,158 @@
+/**
+ * Ingest benchmark: OTLP export requests of 512 spans (~10 attributes each) made by the real SDK serializers,
+ * pushed through the in-process ingest path (the transport-independent HTTP handler + decoder + store), beside
+ * baselines measured in the same run: protobufjs reflection `decode` alone and `JSON.parse` alone.
+ *
+ * Targets: protobuf ingest >= 1.0x protobufjs decode-only; JSON ingest >= 0.8x JSON.parse; retained heap
+ * <= 2 KiB per stored span. Run with `npm run bench` (or `node bench/run.ts ingest`).
+ */
+import type { SdkSpanSpec } from '../test/support/sdk-traces.ts';
+import { makeSdkSpans, sdkExportRequestBytes } from '../test/support/sdk-traces.ts';
+import { decodeExportRequestJson, decodeExportRequestProtobuf, otlpProtoRoot } from '../src/otlp/index.ts';
+import type { OtlpEncoding } from '../src/otlp/index.ts';
+import { createOtlpHttpHandler } from '../src/receiver/index.ts';
+import { SpanStore } from '../src/store/index.ts';
+import type { BenchOutcome } from './run.ts';
+import { compareRates, formatRate, reportRatio } from './support/measure.ts';
+
+const SPANS_PER_REQUEST = 512;
+const SPANS_PER_TRACE = 8;
+/** Distinct requests, so the store sees new spans rather than duplicates within a round. */
+const REQUESTS = 12;
+const services = ['frontend', 'checkout', 'payments', 'inventory'];
+
+function requestSpecs(request: number): SdkSpanSpec[] {
+  const specs: SdkSpanSpec[] = [];
+  for (let i = 0; i < SPANS_PER_REQUEST; i++) {
+    const inTrace = i % SPANS_PER_TRACE;
+    const root = i - inTrace;
+    const start = 1_700_000_000_000 + request * 10_000 + i;
+    specs.push({
+      ref: `s${i}`,
+      parent: inTrace === 0 ? undefined : `s${root}`,
+      name: inTrace === 0 ? 'GET /api/checkout/{id}' : `SELECT orders.item_${inTrace}`,
+      kind: inTrace === 0 ? 'server' : 'client',
+      service: services[(i / SPANS_PER_TRACE + inTrace) % services.length],
+      start,
+      durationMillis: 3 + inTrace,
+      attributes: {
+        'http.request.method': 'GET',
+        'url.path': `/api/checkout/${request}-${i}`,
+        'http.response.status_code': inTrace === 7 ? 500 : 200,
+        'server.address': 'checkout.internal.example.com',
+        'server.port': 8080,
+        'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) tracecheck-bench/1.0',
+        'db.system': 'postgresql',
+        'db.query.text': 'SELECT * FROM orders WHERE id = $1 AND tenant = $2',
+        'app.cart.total': 123.45 + i,
+        'app.feature.flags': ['new-checkout', 'fast-pay'],
+      },
+      status: inTrace === 7 ? { code: 'error', message: 'upstream timed out' } : undefined,
+    });
+  }
+  return specs;
+}
+
+const utf8 = new TextDecoder();
+const contentTypes: Record<OtlpEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
+
+/** Runs the ingest benchmark and prints spans/s, ratios against the baselines, and retained heap per span. */
+export async function run(): Promise<BenchOutcome> {
+  const payloads: Record<OtlpEncoding, Uint8Array[]> = { protobuf: [], json: [] };
+  for (let r = 0; r < REQUESTS; r++) {
+    const sdkSpans = await makeSdkSpans(requestSpecs(r), { resourceAttributes: { 'test.run.id': 'bench-run', 'deployment.environment.name': 'ci' } });
+    payloads.protobuf.push(sdkExportRequestBytes(sdkSpans, 'protobuf'));
+    payloads.json.push(sdkExportRequestBytes(sdkSpans, 'json'));
+  }
+  const spansPerRound = SPANS_PER_REQUEST * REQUESTS;
+  const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
+  console.log(`  ${REQUESTS} distinct requests of ${SPANS_PER_REQUEST} spans; protobuf ${kib(payloads.protobuf[0]?.length ?? 0)}, JSON ${kib(payloads.json[0]?.length ?? 0)} each`);
+
+  const requestType = otlpProtoRoot().lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+  const jsonTexts = payloads.json.map((b) => new TextDecoder().decode(b));
+
+  const ingestRound = async (encoding: OtlpEncoding): Promise<SpanStore> => {
+    const store = new SpanStore({ maxSpans: 10_000_000 });
+    const handler = createOtlpHttpHandler({ sink: store });
+    for (const body of payloads[encoding]) {
+      const response = await handler({ method: 'POST', path: '/v1/traces', headers: { 'content-type': contentTypes[encoding], 'x-test-run-id': 'bench-run' }, body });
+      if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${new TextDecoder().decode(response.body)}`);
+    }
+    return store;
+  };
+
+  // Sanity: every span ends up stored, so the rate below is the rate of real ingest.
+  for (const encoding of ['protobuf', 'json'] as const) {
+    const stored = (await ingestRound(encoding)).stats().spanCount;
+    if (stored !== spansPerRound) throw new Error(`${encoding}: stored ${stored} spans, expected ${spansPerRound}`);
+  }
+
+  const protobuf = await compareRates(spansPerRound, {
+    protobufjs: () => {
+      for (const body of payloads.protobuf) requestType.decode(body);
+    },
+    decode: () => {
+      for (const body of payloads.protobuf) decodeExportRequestProtobuf(body);
+    },
+    ingest: () => ingestRound('protobuf'),
+  });
+  const json = await compareRates(spansPerRound, {
+    jsonParse: () => {
+      for (const text of jsonTexts) JSON.parse(text);
+    },
+    jsonParseBytes: () => {
+      for (const body of payloads.json) JSON.parse(utf8.decode(body));
+    },
+    decode: () => {
+      for (const body of payloads.json) decodeExportRequestJson(body);
+    },
+    ingest: () => ingestRound('json'),
+  });
+
+  console.log('  protobuf (spans per CPU second, median of interleaved trials)');
+  console.log(`    protobufjs reflection decode (baseline)    ${formatRate(protobuf.protobufjs)}`);
+  console.log(`    tracecheck decode only                     ${formatRate(protobuf.decode)}`);
+  console.log(`    tracecheck ingest (HTTP handler + store)   ${formatRate(protobuf.ingest)}`);
+  console.log('  json');
+  console.log(`    JSON.parse of the body text (baseline)     ${formatRate(json.jsonParse)}`);
+  console.log(`    JSON.parse incl. UTF-8 decode of the body  ${formatRate(json.jsonParseBytes)}`);
+  console.log(`    tracecheck decode only                     ${formatRate(json.decode)}`);
+  console.log(`    tracecheck ingest (HTTP handler + store)   ${formatRate(json.ingest)}`);
+
+  const missedTargets: string[] = [];
+  reportRatio('protobuf decode only', protobuf.decode, protobuf.protobufjs, 'protobufjs decode', 1.0);
+  if (!reportRatio('protobuf ingest', protobuf.ingest, protobuf.protobufjs, 'protobufjs decode', 1.0)) missedTargets.push('protobuf ingest >= 1.0x protobufjs decode');
+  reportRatio('JSON decode only', json.decode, json.jsonParse, 'JSON.parse', 0.8);
+  if (!reportRatio('JSON ingest', json.ingest, json.jsonParse, 'JSON.parse', 0.8)) missedTargets.push('JSON ingest >= 0.8x JSON.parse');
+
+  const gc = (globalThis as { gc?: () => void }).gc;
+  // Retained heap: what the store holds per span after a full collection (decoded spans, traces, indexes).
+  if (gc === undefined) {
+    console.log('  retained heap: skipped (run through bench/run.ts, which adds --expose-gc)');
+  } else {
+    for (const encoding of ['protobuf', 'json'] as const) {
+      const perSpan = await retainedBytesPerSpan(gc, () => ingestRound(encoding));
+      const holds = perSpan <= 2048;
+      console.log(`  ${holds ? 'ok  ' : 'MISS'} retained heap, ${encoding}: ${perSpan.toFixed(0)} bytes/span (target <= 2048)`);
+      if (!holds) missedTargets.push(`retained heap (${encoding}) <= 2 KiB/span`);
+    }
+  }
+  return { missedTargets };
+}
+
+/**
+ * Heap growth per stored span across one ingest round, after full collections. Its own function so the store it
+ * measures is unreachable once it returns (an async function's locals outlive their loop iteration).
+ */
+async function retainedBytesPerSpan(gc: () => void, ingest: () => Promise<SpanStore>): Promise<number> {
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const store = await ingest();
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  return (after - before) / store.stats().spanCount;
+}
+
+if (import.meta.main) await run();
