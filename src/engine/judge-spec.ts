@@ -81,8 +81,7 @@ function selectTraces(spec: CompiledSpec, traces: readonly Trace[], context: Jud
   if (root === undefined && where === undefined) return { traces: [...traces] };
   const selected: Trace[] = [];
   for (const trace of traces) {
-    // Roots are exactly the spans without a parent id; scanning the selection avoids building a set per trace.
-    if (root !== undefined && !root.select(trace).some((span) => span.parentSpanId === undefined)) continue;
+    if (root !== undefined && !trace.roots.some((node) => (root as SelectorHandle).has(trace, node.span))) continue;
     if (where !== undefined && where.select(trace).length === 0) continue;
     selected.push(trace);
   }

@@ -26,7 +26,6 @@ class CachedSelector implements SelectorHandle {
   readonly #ast: SelectorAst;
   readonly #compiled: ReturnType<typeof compileSelector>;
   readonly #selections = new WeakMap<Trace, readonly Span[]>();
-  readonly #sets = new WeakMap<Trace, ReadonlySet<Span>>();
 
   constructor(source: string, ast: SelectorAst) {
     this.source = source;
@@ -44,12 +43,8 @@ class CachedSelector implements SelectorHandle {
   }
 
   has(trace: Trace, span: Span): boolean {
-    let set = this.#sets.get(trace);
-    if (set === undefined) {
-      set = new Set(this.select(trace));
-      this.#sets.set(trace, set);
-    }
-    return set.has(span);
+    // A plain selector tests the one span; a structural one answers from its per-trace mask.
+    return this.#compiled.matchesSpan(span, trace);
   }
 
   explain(spans: readonly Span[], trace: Trace, limit: number): NearMiss[] {
