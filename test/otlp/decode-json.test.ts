@@ -161,4 +161,41 @@ describe('decodeExportRequestJson: hand-built edge cases', () => {
     for (let i = 0; i < 100; i++) value = { arrayValue: { values: [value] } };
     expect(decodeErr(body([{ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'deep', value }] }]))).toContain('nest deeper than 64');
   });
+
+  it('reads the same model from pretty-printed JSON, reordered members, escapes and nulls', () => {
+    const compact = decodeOk(
+      body([{ traceId: TRACE, spanId: SPAN, name: 'op', attributes: [{ key: 'k', value: { stringValue: 'v' } }, { key: 'n', value: { intValue: 3 } }] }]),
+    ).spans;
+    const pretty = `{
+      "resourceSpans" : [ {
+        "scopeSpans" : [ { "spans" : [ {
+          "attributes" : [ { "value" : { "stringValue" : "v" }, "key" : "k" }, { "value": {"intValue": "3"}, "key": "n" } ],
+          "name" : "o\u0070", "spanId" : "${SPAN}", "traceId" : "${TRACE}", "parentSpanId": null, "events": null, "status": null
+        } ], "scope" : { "name" : "lib" } } ],
+        "resource" : { "attributes" : [ { "key" : "service.name", "value" : { "stringValue" : "svc" } } ] }
+      } ]
+    }`;
+    expect(decodeOk(pretty).spans).toEqual(compact);
+  });
+
+  it('decodes escaped strings and keys exactly', () => {
+    const name = 'line\nbreak "quoted" \\ \u00e9 😀 \t';
+    // JSON.stringify escapes the quotes, backslash, newline and tab; \u escapes are written by hand.
+    const text = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE}","spanId":"${SPAN}","name":${JSON.stringify(name)},
+      "attributes":[{"key":"emoji 😀","value":{"stringValue":"\\u00fcn\\ud83d\\ude00"}},{"ke\\u0079":"escaped key","value":{"boolValue":true}}]}]}]}]}`;
+    const [s] = decodeOk(text).spans;
+    expect(s?.name).toBe(name);
+    expect(s?.attributes).toEqual({ 'emoji 😀': 'ün😀', 'escaped key': true });
+  });
+
+  it('takes the last member of an AnyValue that has several, as protobuf does', () => {
+    const [s] = decodeOk(body([{ traceId: TRACE, spanId: SPAN, attributes: [{ key: 'x', value: { stringValue: 'a', intValue: 7 } }] }])).spans;
+    expect(s?.attributes['x']).toBe(7n);
+  });
+
+  it('names syntax errors with their byte offset', () => {
+    expect(decodeErr('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"x",}]}]}]}')).toMatch(/resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]: expected a quoted key, got "}" at byte \d+ \(not valid JSON\)/);
+    expect(decodeErr('{"resourceSpans":[]} trailing')).toContain('unexpected data after the request object');
+    expect(decodeErr('')).toContain('request: expected an object');
+  });
 });
