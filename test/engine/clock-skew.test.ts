@@ -1,0 +1,91 @@
+// Clock-skew correction over real SDK spans: cross-service client → server hops only, centred, subtree moved.
+import { describe, expect, it } from 'vitest';
+import { adjustClockSkew, skewAdjustmentOf, skewNotes } from '../../src/engine/clock-skew.ts';
+import { evaluateSpecsNow } from '../../src/engine/index.ts';
+import type { Trace } from '../../src/model/index.ts';
+import { SpanStore, diagnosePropagation } from '../../src/store/index.ts';
+import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
+
+async function traceOf(specs: readonly SdkSpanSpec[]): Promise<Trace> {
+  const store = new SpanStore();
+  store.ingest(await makeTrace(specs), { transport: 'memory', runId: 'skew' });
+  return store.run('skew').traces()[0]!;
+}
+
+const t = (ms: number) => BASE_TIME_MILLIS + ms;
+
+describe('clock skew', () => {
+  it('centres a callee span that starts before its caller\'s client span, moving its subtree with it', async () => {
+    const trace = await traceOf([
+      { ref: 'edge', name: 'POST /checkout', kind: 'server', service: 'gateway', start: t(0), end: t(200) },
+      { ref: 'call', parent: 'edge', name: 'POST /orders', kind: 'client', service: 'gateway', start: t(50), end: t(150) },
+      // orders' clock is 5 s behind: its spans sit 5 s before the call that caused them.
+      { ref: 'orders', parent: 'call', name: 'POST /orders', kind: 'server', service: 'orders', start: t(-4940), end: t(-4880) },
+      { parent: 'orders', name: 'SELECT', kind: 'client', service: 'orders', start: t(-4930), end: t(-4890) },
+    ]);
+    const adjusted = adjustClockSkew(trace);
+    const byName = (name: string, service: string) => adjusted.spans.find((s) => s.name === name && s.resource.attributes['service.name'] === service)!;
+    const server = byName('POST /orders', 'orders');
+    const select = byName('SELECT', 'orders');
+    // Client span 50..150 ms, server 60 ms long: centred means 70..130 ms.
+    expect(server.startTimeUnixNano).toBe(BigInt(t(70)) * 1_000_000n);
+    expect(server.endTimeUnixNano).toBe(BigInt(t(130)) * 1_000_000n);
+    expect(skewAdjustmentOf(server)).toBe(5_010_000_000n);
+    expect(skewAdjustmentOf(select)).toBe(5_010_000_000n);
+    expect(select.startTimeUnixNano).toBe(BigInt(t(80)) * 1_000_000n);
+    expect(skewAdjustmentOf(byName('POST /orders', 'gateway'))).toBeUndefined();
+    expect(adjusted.endTimeUnixNano).toBe(BigInt(t(200)) * 1_000_000n);
+    expect(skewNotes([adjusted])).toEqual([expect.stringContaining(`clock skew: orders's span "POST /orders" and its subtree were shifted +5010.000ms`)]);
+    // The original trace is untouched, and adjusting is cached per trace.
+    expect(trace.spans.find((s) => s.spanId === server.spanId)?.startTimeUnixNano).toBe(BigInt(t(-4940)) * 1_000_000n);
+    expect(adjustClockSkew(trace)).toBe(adjusted);
+  });
+
+  it('leaves a trace alone when every callee lies within its call, and never adjusts within one service', async () => {
+    const trace = await traceOf([
+      { ref: 'edge', name: 'GET /', kind: 'server', service: 'gateway', start: t(0), end: t(100) },
+      { ref: 'call', parent: 'edge', name: 'GET /a', kind: 'client', service: 'gateway', start: t(10), end: t(90) },
+      { parent: 'call', name: 'GET /a', kind: 'server', service: 'a', start: t(20), end: t(80) },
+      // Same service: a server span outside a client span of its own service is evidence, not skew.
+      { ref: 'loop', parent: 'edge', name: 'GET /self', kind: 'client', service: 'gateway', start: t(40), end: t(50) },
+      { parent: 'loop', name: 'GET /self', kind: 'server', service: 'gateway', start: t(60), end: t(70) },
+    ]);
+    expect(adjustClockSkew(trace)).toBe(trace);
+  });
+
+  it('lets ordering checks pass on adjusted times', async () => {
+    const trace = await traceOf([
+      { ref: 'call', name: 'POST /orders', kind: 'client', service: 'gateway', start: t(0), end: t(100) },
+      { parent: 'call', name: 'POST /orders', kind: 'server', service: 'orders', start: t(-3000), end: t(-2950) },
+    ]);
+    const result = evaluateSpecsNow(
+      [{ name: 'call first', expect: [{ order: { first: 'service = "gateway"', then: 'service = "orders"', relation: 'starts-before' } }] }],
+      [trace],
+    );
+    expect(result.passed).toBe(true);
+    expect(result.notes).toHaveLength(1);
+  });
+});
+
+describe('propagation diagnosis matching', () => {
+  it('matches a new trace by port and path, and ignores server roots on another port or path or outside the window', async () => {
+    const [client] = await makeTrace([
+      { name: 'POST', kind: 'client', service: 'gateway', start: t(0), end: t(100), attributes: { 'url.full': 'http://127.0.0.1:4100/orders/7', 'server.port': 4100 } },
+    ]);
+    const root = (name: string, start: number, port: number, path: string): SdkSpanSpec => ({
+      name, kind: 'server', service: 'orders', start: t(start), end: t(start + 20), attributes: { 'server.port': port, 'url.path': path, 'http.request.header.host': ['127.0.0.1'] },
+    });
+    const candidates = await Promise.all([
+      makeTrace([root('other port', 10, 4200, '/orders/7')]),
+      makeTrace([root('other path', 10, 4100, '/stock')]),
+      makeTrace([root('too late', 5000, 4100, '/orders/7')]),
+      makeTrace([root('the callee', 30, 4100, '/orders/7')]),
+    ]);
+    const store = new SpanStore();
+    for (const spans of candidates) store.ingest(spans, { transport: 'memory' });
+    store.ingest([client!], { transport: 'memory', runId: 'r' });
+    const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+    expect(diagnostics.map((d) => [d.serverSpan.name, d.cause])).toEqual([['the callee', 'no-propagator']]);
+    expect(store.diagnose('r')).toHaveLength(1);
+  });
+});
