@@ -29,6 +29,9 @@ export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions } from
 export type { RunSource, SettleOptions, SettleOutcome } from './store/run-source.ts';
 export { SpanStore } from './store/span-store.ts';
 export type { SpanStoreOptions, RunEviction } from './store/span-store.ts';
+export { diagnosePropagation } from './store/propagation-diagnostics.ts';
+export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './store/propagation-diagnostics.ts';
+export { adjustClockSkew, skewAdjustmentOf } from './engine/clock-skew.ts';
 
 // The normalised model every layer past the decoders sees.
 export type {
