@@ -9,7 +9,8 @@
 import { startCollector } from '../../src/server/index.ts';
 import { exampleFaultFrom, type ExampleFault } from './faults.ts';
 import { sendCheckout, startServices } from './start-services.ts';
-import { connectedTraceProblems, formatTraceTree } from './trace-tree.ts';
+import { connectedTraceProblems, entryTraceOf, formatTraceTree } from './trace-tree.ts';
+import { waitForTraces } from './wait-for-traces.ts';
 
 let fault: ExampleFault;
 try {
@@ -28,6 +29,8 @@ try {
     const run = collector.run();
     const reply = await sendCheckout(services.gatewayUrl, { runId: run.id });
     console.log(`POST /checkout (x-test-run-id: ${run.id}) → ${reply.status}`);
+    // The gateway's SERVER span ends last and carries the run id: once its trace is here, let the rest settle.
+    await waitForTraces(run, (traces) => entryTraceOf(traces, 'gateway') !== undefined, 10_000);
     const outcome = await run.settled({ quietMillis: 300, timeoutMillis: 10_000 });
     console.log(`run ${run.id}: ${outcome.settled ? 'settled' : `not settled (${outcome.reason})`} with ${outcome.spanCount} spans in ${outcome.traceCount} trace(s)\n`);
     for (const trace of run.traces()) console.log(`${formatTraceTree(trace)}\n`);

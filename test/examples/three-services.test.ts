@@ -5,12 +5,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, StatusCode, serviceNameOf, type Span, type Trace } from '../../src/model/index.ts';
 import { startCollector, type Collector } from '../../src/server/index.ts';
+import type { RunSource } from '../../src/store/index.ts';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
 import { sendCheckout, startServices, type RunningServices } from '../../examples/three-services/start-services.ts';
 import { connectedTraceProblems, entryTraceOf } from '../../examples/three-services/trace-tree.ts';
+import { waitForTraces } from '../../examples/three-services/wait-for-traces.ts';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.ts';
 
 const settleOptions = { quietMillis: 300, timeoutMillis: 15_000 };
+const arrivalMillis = 15_000;
+const allServices = ['gateway', 'orders', 'inventory'] as const;
+
+/**
+ * Waits until the checkout trace holds `spanCount` spans (settling alone could end before a cold exporter's
+ * first export arrives), then until the run is quiet, so the exact counts asserted afterwards would see extras.
+ */
+async function arrived(run: RunSource, spanCount: number): Promise<void> {
+  const complete = await waitForTraces(run, (traces) => (entryTraceOf(traces, 'gateway')?.spans.length ?? 0) >= spanCount, arrivalMillis);
+  expect(complete, `a checkout trace with ${spanCount} spans within ${arrivalMillis} ms; got ${run.traces().map((t) => t.spans.length).join(', ')} span(s)`).toBe(true);
+  const outcome = await run.settled(settleOptions);
+  expect(outcome).toMatchObject({ settled: true, orphanCount: 0 });
+}
 // Starting three SDK-instrumented processes on a busy 2-core machine can take a while.
 const startupMillis = 90_000;
 
@@ -78,10 +93,9 @@ describe('three-service example', () => {
     const run = collector.run();
     const reply = await sendCheckout(services.gatewayUrl, { runId: run.id });
     expect(reply.status).toBe(200);
-    const outcome = await run.settled(settleOptions);
-    expect(outcome).toMatchObject({ settled: true, reason: 'quiet', orphanCount: 0 });
+    await arrived(run, 10);
 
-    expect(connectedTraceProblems(run.traces(), ['gateway', 'orders', 'inventory'])).toEqual([]);
+    expect(connectedTraceProblems(run.traces(), allServices)).toEqual([]);
     const trace = checkoutTrace(run.traces());
     expect(trace.spans).toHaveLength(10);
     expect(trace.orphans).toEqual([]);
@@ -99,7 +113,7 @@ describe('three-service example', () => {
   it('links each hop to the caller: gateway → orders → inventory, twice', async () => {
     const run = collector.run();
     expect((await sendCheckout(services.gatewayUrl, { runId: run.id })).status).toBe(200);
-    await run.settled(settleOptions);
+    await arrived(run, 10);
     const trace = checkoutTrace(run.traces());
 
     const gatewayServer = only(spansOf(trace, 'gateway', SpanKind.SERVER), 'gateway SERVER spans');
@@ -142,7 +156,7 @@ describe('three-service example', () => {
   it('received each service over its own transport', async () => {
     const run = collector.run();
     expect((await sendCheckout(services.gatewayUrl, { runId: run.id })).status).toBe(200);
-    await run.settled(settleOptions);
+    await arrived(run, 10);
     const trace = checkoutTrace(run.traces());
 
     expect(services.transports).toEqual({ gateway: 'http/protobuf', orders: 'http/json', inventory: 'grpc' });
@@ -163,7 +177,7 @@ describe('three-service example', () => {
       sendCheckout(services.gatewayUrl),
     ]);
     expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200]);
-    await Promise.all([first.settled(settleOptions), second.settled(settleOptions)]);
+    await Promise.all([arrived(first, 10), arrived(second, 10)]);
     const firstTrace = checkoutTrace(first.traces());
     const secondTrace = checkoutTrace(second.traces());
     expect(firstTrace.traceId).not.toBe(secondTrace.traceId);
@@ -192,8 +206,9 @@ describe('three-service example, broken variants', () => {
       try {
         const run = collector.run();
         expect((await sendCheckout(services.gatewayUrl, { runId: run.id })).status).toBe(200);
-        await run.settled(settleOptions);
-        expect(connectedTraceProblems(run.traces(), ['gateway', 'orders', 'inventory'])).toEqual(['no spans from inventory']);
+        // gateway SERVER and CLIENT, orders SERVER and orders.place: all that is left of the trace.
+        await arrived(run, 4);
+        expect(connectedTraceProblems(run.traces(), allServices)).toEqual(['no spans from inventory']);
         const trace = checkoutTrace(run.traces());
         expect(new Set(trace.spans.map(serviceNameOf))).toEqual(new Set(['gateway', 'orders']));
         expect(spansOf(trace, 'orders', SpanKind.CLIENT)).toEqual([]);
@@ -211,8 +226,9 @@ describe('three-service example, broken variants', () => {
       try {
         const run = collector.run();
         expect((await sendCheckout(services.gatewayUrl, { runId: run.id })).status).toBe(502);
-        await run.settled(settleOptions);
-        expect(connectedTraceProblems(run.traces(), ['gateway', 'orders', 'inventory'])).toEqual([]);
+        // The first lookup fails, so orders stops there: 4 gateway/orders spans, 1 orders CLIENT, 2 inventory.
+        await arrived(run, 7);
+        expect(connectedTraceProblems(run.traces(), allServices)).toEqual([]);
         const trace = checkoutTrace(run.traces());
         const lookup = only(spansOf(trace, 'inventory', SpanKind.INTERNAL, 'inventory.lookup'), 'inventory.lookup spans');
         expect(lookup.status).toEqual({ code: StatusCode.ERROR, message: 'inventory database unavailable' });
