@@ -111,20 +111,21 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
       }
       const failures: { span: Span; why: string }[] = [];
       let passing = 0;
-      for (const span of spans) {
-        const trace = traceOf(span, unit);
-        if (trace === undefined) continue;
-        let why: string | undefined;
-        for (const condition of conditions) {
-          why = condition.check(span, trace, context);
-          if (why !== undefined) break;
-        }
-        if (why === undefined) {
-          passing++;
-          if (quantifier === 'any') break;
-        } else {
-          failures.push({ span, why });
-          if (quantifier === 'all' && failures.length >= 10) break;
+      // Trace by trace, so each span's trace is known without a lookup (this loop runs over every matched span).
+      const conditionCount = conditions.length;
+      scan: for (const trace of unit.traces) {
+        const picked = handle.select(trace);
+        for (let s = 0; s < picked.length; s++) {
+          const span = picked[s] as Span;
+          let why: string | undefined;
+          for (let c = 0; c < conditionCount && why === undefined; c++) why = (conditions[c] as SpanCondition).check(span, trace, context);
+          if (why === undefined) {
+            passing++;
+            if (quantifier === 'any') break scan;
+          } else {
+            failures.push({ span, why });
+            if (quantifier === 'all' && failures.length >= 10) break scan;
+          }
         }
       }
       const passed = quantifier === 'all' ? failures.length === 0 : passing > 0;
