@@ -5,7 +5,7 @@ import { countInRange, describeCount } from '../spec/values.ts';
 import type { CompiledExpectation, CompiledSpec } from './compile-spec.ts';
 import { describeNearMisses, shortId } from './explain.ts';
 import type { JudgeContext, JudgeUnit, Verdict } from './judge.ts';
-import type { ExpectationResult, NearMiss, SpecResult } from './results.ts';
+import type { ExpectationResult, NearMiss, SpecResult, TraceTree } from './results.ts';
 import type { SelectorHandle } from './selector-cache.ts';
 import { summarizeSpan } from './span-summary.ts';
 import { buildTraceTree } from './trace-tree.ts';
@@ -167,6 +167,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
       actual: `${n} trace${n === 1 ? '' : 's'}`,
       spans: sample.map(summarizeSpan),
       ...(nearMisses.length === 0 ? {} : { nearMisses }),
+      ...(tracesOk ? {} : selectionTree(nearMisses, selected, runTraces)),
       ...(spec.source === undefined ? {} : { source: spec.source }),
     }, note));
   }
@@ -216,6 +217,19 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
     positivesHold,
     needsSettled: needsSettledAny,
   };
+}
+
+/**
+ * The trace a failed trace selection draws: the one holding the closest near miss (marked with what it
+ * missed), else the first selected trace when there were too many.
+ */
+function selectionTree(nearMisses: readonly NearMiss[], selected: readonly Trace[], runTraces: readonly Trace[]): { trace?: TraceTree } {
+  const first = nearMisses[0];
+  const trace = first === undefined ? selected[0] : runTraces.find((t) => t.traceId === first.span.traceId);
+  if (trace === undefined) return {};
+  const marks = new Map<string, string>();
+  for (const miss of nearMisses) if (miss.span.traceId === trace.traceId) marks.set(miss.span.spanId, `near miss: ${miss.missedClauses.join(', ')}`);
+  return { trace: buildTraceTree(trace, marks) };
 }
 
 /** Judges an expectation in each selected trace; it holds when it holds in every one. */

@@ -171,6 +171,8 @@ describe('which traces', () => {
     expect(t?.passed).toBe(false);
     expect(t?.message).toContain('no trace matched root name = "POST /checkout" && kind = client');
     expect(t?.nearMisses?.[0]?.missedClauses).toEqual(['kind = client']);
+    expect(t?.trace?.roots[0]?.marked).toBe(true);
+    expect(t?.trace?.roots[0]?.note).toBe('near miss: kind = client');
     expect(r.specs[0]?.expectations[1]?.message).toContain('not judged');
   });
 
