@@ -6,64 +6,23 @@
  * Targets: protobuf ingest >= 1.0x protobufjs decode-only; JSON ingest >= 0.8x JSON.parse; retained heap
  * <= 2 KiB per stored span. Run with `npm run bench` (or `node bench/run.ts ingest`).
  */
-import type { SdkSpanSpec } from '../test/support/sdk-traces.ts';
-import { makeSdkSpans, sdkExportRequestBytes } from '../test/support/sdk-traces.ts';
 import { decodeExportRequestJson, decodeExportRequestProtobuf, otlpProtoRoot } from '../src/otlp/index.ts';
 import type { OtlpEncoding } from '../src/otlp/index.ts';
 import { createOtlpHttpHandler } from '../src/receiver/index.ts';
 import { SpanStore } from '../src/store/index.ts';
 import type { BenchOutcome } from './run.ts';
 import { compareRates, formatRate, reportRatio } from './support/measure.ts';
+import { SPANS_PER_REQUEST, makeBenchPayloads } from './support/payloads.ts';
 
-const SPANS_PER_REQUEST = 512;
-const SPANS_PER_TRACE = 8;
 /** Distinct requests, so the store sees new spans rather than duplicates within a round. */
 const REQUESTS = 12;
-const services = ['frontend', 'checkout', 'payments', 'inventory'];
-
-function requestSpecs(request: number): SdkSpanSpec[] {
-  const specs: SdkSpanSpec[] = [];
-  for (let i = 0; i < SPANS_PER_REQUEST; i++) {
-    const inTrace = i % SPANS_PER_TRACE;
-    const root = i - inTrace;
-    const start = 1_700_000_000_000 + request * 10_000 + i;
-    specs.push({
-      ref: `s${i}`,
-      parent: inTrace === 0 ? undefined : `s${root}`,
-      name: inTrace === 0 ? 'GET /api/checkout/{id}' : `SELECT orders.item_${inTrace}`,
-      kind: inTrace === 0 ? 'server' : 'client',
-      service: services[(i / SPANS_PER_TRACE + inTrace) % services.length],
-      start,
-      durationMillis: 3 + inTrace,
-      attributes: {
-        'http.request.method': 'GET',
-        'url.path': `/api/checkout/${request}-${i}`,
-        'http.response.status_code': inTrace === 7 ? 500 : 200,
-        'server.address': 'checkout.internal.example.com',
-        'server.port': 8080,
-        'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64) tracecheck-bench/1.0',
-        'db.system': 'postgresql',
-        'db.query.text': 'SELECT * FROM orders WHERE id = $1 AND tenant = $2',
-        'app.cart.total': 123.45 + i,
-        'app.feature.flags': ['new-checkout', 'fast-pay'],
-      },
-      status: inTrace === 7 ? { code: 'error', message: 'upstream timed out' } : undefined,
-    });
-  }
-  return specs;
-}
 
 const utf8 = new TextDecoder();
 const contentTypes: Record<OtlpEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
 /** Runs the ingest benchmark and prints spans/s, ratios against the baselines, and retained heap per span. */
 export async function run(): Promise<BenchOutcome> {
-  const payloads: Record<OtlpEncoding, Uint8Array[]> = { protobuf: [], json: [] };
-  for (let r = 0; r < REQUESTS; r++) {
-    const sdkSpans = await makeSdkSpans(requestSpecs(r), { resourceAttributes: { 'test.run.id': 'bench-run', 'deployment.environment.name': 'ci' } });
-    payloads.protobuf.push(sdkExportRequestBytes(sdkSpans, 'protobuf'));
-    payloads.json.push(sdkExportRequestBytes(sdkSpans, 'json'));
-  }
+  const payloads = await makeBenchPayloads(REQUESTS);
   const spansPerRound = SPANS_PER_REQUEST * REQUESTS;
   const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
   console.log(`  ${REQUESTS} distinct requests of ${SPANS_PER_REQUEST} spans; protobuf ${kib(payloads.protobuf[0]?.length ?? 0)}, JSON ${kib(payloads.json[0]?.length ?? 0)} each`);

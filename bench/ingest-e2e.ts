@@ -1,0 +1,94 @@
+/**
+ * End-to-end ingest over loopback: concurrent senders push real-SDK 512-span requests to a running collector
+ * (`startCollector`) over OTLP/HTTP (protobuf and JSON) and OTLP/gRPC, and the spans/s until every span is
+ * stored is printed. No target: it shows what the transports cost on top of the in-process path (bench/ingest.ts).
+ * Senders share the process (and the machine's cores) with the collector, as in a test suite.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { traceExportMethodPath } from '../src/receiver/index.ts';
+import { startCollector } from '../src/server/index.ts';
+import type { BenchOutcome } from './run.ts';
+import { SPANS_PER_REQUEST, makeBenchPayloads } from './support/payloads.ts';
+
+const REQUESTS = 24;
+const CONCURRENCY = 4;
+
+/** Sends every body with `CONCURRENCY` requests in flight; resolves when all were answered. */
+async function sendAll(bodies: readonly Uint8Array[], send: (body: Uint8Array) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < bodies.length) {
+      const body = bodies[next++] as Uint8Array;
+      await send(body);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
+
+/** Runs the loopback benchmark for each transport and prints spans/s (wall clock and per CPU second). */
+export async function run(): Promise<BenchOutcome> {
+  const payloads = await makeBenchPayloads(REQUESTS);
+  const spans = REQUESTS * SPANS_PER_REQUEST;
+  console.log(`  ${REQUESTS} requests of ${SPANS_PER_REQUEST} spans per transport, ${CONCURRENCY} in flight`);
+
+  const transports: { name: string; bodies: Uint8Array[]; sender: (collector: Awaited<ReturnType<typeof startCollector>>, runId: string) => { send: (b: Uint8Array) => Promise<void>; close: () => void } }[] = [
+    { name: 'http/protobuf', bodies: payloads.protobuf, sender: (c, runId) => httpSender(`${c.httpUrl}/v1/traces`, 'application/x-protobuf', runId) },
+    { name: 'http/json', bodies: payloads.json, sender: (c, runId) => httpSender(`${c.httpUrl}/v1/traces`, 'application/json', runId) },
+    { name: 'grpc', bodies: payloads.protobuf, sender: (c, runId) => grpcSender(c.grpcUrl, runId) },
+  ];
+  for (const transport of transports) {
+    const collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+    try {
+      const runId = `e2e-${transport.name.replace('/', '-')}`;
+      const sender = transport.sender(collector, runId);
+      // One request first so connections are up before timing.
+      await sendAll(transport.bodies.slice(0, 1), sender.send);
+      const wallStart = performance.now();
+      const cpuStart = process.cpuUsage();
+      await sendAll(transport.bodies.slice(1), sender.send);
+      const cpu = process.cpuUsage(cpuStart);
+      const wallSeconds = (performance.now() - wallStart) / 1000;
+      sender.close();
+      const stored = collector.run(runId).traces().reduce((n, t) => n + t.spans.length, 0);
+      if (stored !== spans) throw new Error(`${transport.name}: stored ${stored} spans, expected ${spans}`);
+      const timed = spans - SPANS_PER_REQUEST;
+      console.log(
+        `    ${transport.name.padEnd(14)} ${Math.round(timed / wallSeconds).toLocaleString('en-US').padStart(9)} spans/s wall, ` +
+          `${Math.round(timed / ((cpu.user + cpu.system) / 1e6)).toLocaleString('en-US').padStart(9)} spans per CPU second (senders included)`,
+      );
+    } finally {
+      await collector.close();
+    }
+  }
+  return { missedTargets: [] };
+}
+
+function httpSender(url: string, contentType: string, runId: string): { send: (b: Uint8Array) => Promise<void>; close: () => void } {
+  return {
+    send: async (body) => {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType, 'x-test-run-id': runId }, body });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`HTTP export answered ${response.status}`);
+    },
+    close: () => {},
+  };
+}
+
+function grpcSender(url: string, runId: string): { send: (b: Uint8Array) => Promise<void>; close: () => void } {
+  const client = new grpc.Client(url.replace(/^http:\/\//, ''), grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
+  const metadata = new grpc.Metadata();
+  metadata.set('x-test-run-id', runId);
+  const identity = (b: Buffer): Buffer => b;
+  return {
+    send: (body) =>
+      new Promise((resolve, reject) => {
+        client.makeUnaryRequest(traceExportMethodPath, (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength), identity, body, metadata, (error) => {
+          if (error) reject(error);
+          else resolve();
+        });
+      }),
+    close: () => client.close(),
+  };
+}
+
+if (import.meta.main) await run();
