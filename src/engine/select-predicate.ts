@@ -338,6 +338,16 @@ function fieldSource(field: FieldRef): { read: string; always: boolean; type?: '
   }
 }
 
+/** How many resource verdicts generated code keeps in variables: more than the services of a typical trace. */
+const RESOURCE_MEMO_SLOTS = 8;
+
+/** Whether a condition reads nothing but the span's resource. */
+function readsOnlyResource(ast: SelectorAst): boolean {
+  if (ast.type !== 'comparison' && ast.type !== 'membership' && ast.type !== 'exists') return false;
+  const field = ast.field;
+  return field.type === 'intrinsic' ? field.name === 'service' : field.scope === 'resource';
+}
+
 /** A rough cost of judging a condition, to order the operands of `&&` and `||`: intrinsics before attribute lookups before regexes and event loops. */
 function costOf(ast: SelectorAst): number {
   switch (ast.type) {
@@ -354,7 +364,9 @@ function costOf(ast: SelectorAst): number {
       return 100;
     default: {
       const field = ast.field;
-      let cost = field.type === 'intrinsic' ? (field.name === 'duration' ? 2 : field.name === 'service' ? 3 : 1) : field.scope === 'any' ? 5 : 3;
+      // Resource conditions are remembered per resource object (see resourceMemo), so they cost little more than an intrinsic.
+      const scopeCost = field.type === 'attribute' ? (field.scope === 'resource' ? 2 : field.scope === 'any' ? 5 : 3) : 1;
+      let cost = field.type === 'intrinsic' ? (field.name === 'duration' || field.name === 'service' ? 2 : 1) : scopeCost;
       if (field.type === 'intrinsic' ? field.name === 'event.name' : field.scope === 'event') cost += 6;
       if (ast.type === 'comparison' && (ast.op === '=~' || ast.op === '!~' || ast.op === 'contains')) cost += 3;
       if (ast.type === 'membership') cost += 1;
@@ -396,6 +408,43 @@ class PredicateSource {
     return this.temps;
   }
 
+  /** Declarations and helper functions for the generated scope, shared by `matches`, `select` and `mask`. */
+  readonly preamble: string[] = [];
+  private memos = 0;
+
+  /**
+   * A condition that reads only the resource (`service`, `resource.x`) is judged once per resource object: the
+   * model shares one object per `ResourceSpans`, so a trace's spans carry a handful of resources, one per
+   * service and export. The generated code keeps the last {@link RESOURCE_MEMO_SLOTS} verdicts in variables
+   * (pointer compares, no hashing); a WeakMap behind them holds the rest without keeping resources alive.
+   */
+  private resourceMemo(ast: SelectorAst): string {
+    const reference = compileClosure(ast);
+    const verdicts = new WeakMap<object, boolean>();
+    const judge = (resource: Span['resource']): boolean => {
+      let verdict = verdicts.get(resource);
+      if (verdict === undefined) {
+        verdict = reference({ resource } as Span);
+        verdicts.set(resource, verdict);
+      }
+      return verdict;
+    };
+    this.memos += 1;
+    const m = `m${this.memos}`;
+    const slots = Array.from({ length: RESOURCE_MEMO_SLOTS }, (_, i) => i);
+    this.preamble.push(
+      `let ${slots.map((i) => `${m}r${i} = null, ${m}b${i} = false`).join(', ')}, ${m}next = 0;`,
+      `function ${m}miss(resource) {
+        const verdict = ${this.constant(judge)}(resource);
+        switch (${m}next) { ${slots.map((i) => `case ${i}: ${m}r${i} = resource; ${m}b${i} = verdict; break;`).join(' ')} }
+        ${m}next = (${m}next + 1) % ${RESOURCE_MEMO_SLOTS};
+        return verdict;
+      }`,
+    );
+    const checks = slots.map((i) => `span.resource === ${m}r${i} ? ${m}b${i} : `).join('');
+    return `(${checks}${m}miss(span.resource))`;
+  }
+
   expression(ast: SelectorAst): string {
     switch (ast.type) {
       case 'group':
@@ -410,6 +459,7 @@ class PredicateSource {
       case 'or':
         return `(${byCost(ast.operands).map((operand) => this.expression(operand)).join(' || ')})`;
       default:
+        if (readsOnlyResource(ast)) return this.resourceMemo(ast);
         return this.leaf(ast) ?? `${this.constant(compileClosure(ast))}(span)`;
     }
   }
@@ -492,6 +542,7 @@ export function compileSpanFilter(ast: SelectorAst): SpanFilter {
   const temps = Array.from({ length: source.tempCount }, (_, i) => `v${i + 1}`);
   const locals = temps.length > 0 ? `let ${temps.join(', ')};` : '';
   const code = `
+    ${source.preamble.join('\n')}
     function matches(span) { ${locals} return ${body}; }
     function select(spans) {
       ${locals}
