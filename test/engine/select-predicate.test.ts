@@ -110,6 +110,35 @@ describe('generated predicates', () => {
     );
   });
 
+  it('agree on generated random selectors too, and compile every one of them', () => {
+    const conditions = [
+      'kind = server', 'status != ok', 'name =~ "^GET"', 'name contains "o"', 'service = "other"', 'service != nil', 'root',
+      'span.code >= 200', 'span.code = "200"', 'span.code in [200, "200"]', 'span.ratio not in [2]', 'span.tags contains "y"',
+      '.deployment.environment != "test"', 'resource.host.cores in [8, 9]', 'event.name = "exception"', 'exists(span.flag)',
+      'span.flag = nil', 'duration >= 10ms', 'scope.version =~ "^1"', 'span."__proto__" != nil', '{ }',
+    ];
+    let seed = 11;
+    const pick = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const build = (depth: number): string => {
+      const choice = depth > 2 ? 0 : pick(5);
+      if (choice === 0) return conditions[pick(conditions.length)] as string;
+      if (choice === 1) return `!(${build(depth + 1)})`;
+      if (choice === 2) return `(${build(depth + 1)} && ${build(depth + 1)})`;
+      if (choice === 3) return `{ ${build(depth + 1)} || ${build(depth + 1)} }`;
+      return `${build(depth + 1)} && ${build(depth + 1)} || ${build(depth + 1)}`;
+    };
+    for (let i = 0; i < 300; i += 1) {
+      const source = build(0);
+      const ast = parse(source);
+      const reference = compileClosure(ast);
+      const generated = compilePredicate(ast);
+      expect(spans.map((span) => generated(span)), source).toEqual(spans.map((span) => reference(span)));
+    }
+  });
+
   it('compares int64 values beyond 2^53 exactly', () => {
     const raw = spans[3] as Span;
     expect(compilePredicate(parse('span.big = 9007199254740993'))(raw)).toBe(true);

@@ -339,6 +339,84 @@ describe('structural relations', () => {
   });
 });
 
+/** A naive reading of the selector semantics, straight from the trace's nodes, to check the linear passes against. */
+function referenceSelect(ast: SelectorAst, inTrace: Trace): Set<Span> {
+  const all = new Set(inTrace.spans);
+  switch (ast.type) {
+    case 'group':
+      return referenceSelect(ast.inner, inTrace);
+    case 'not': {
+      const inner = referenceSelect(ast.operand, inTrace);
+      return new Set([...all].filter((span) => !inner.has(span)));
+    }
+    case 'and':
+    case 'or': {
+      const sets = ast.operands.map((operand) => referenceSelect(operand, inTrace));
+      return new Set([...all].filter((span) => (ast.type === 'and' ? sets.every((set) => set.has(span)) : sets.some((set) => set.has(span)))));
+    }
+    case 'structural': {
+      const left = referenceSelect(ast.left, inTrace);
+      const right = referenceSelect(ast.right, inTrace);
+      const node = (span: Span) => inTrace.nodesBySpanId.get(span.spanId);
+      const ancestors = (span: Span): Span[] => {
+        const out: Span[] = [];
+        for (let n = node(span)?.parent; n !== undefined; n = n.parent) out.push(n.span);
+        return out;
+      };
+      const related = (span: Span): boolean => {
+        const parent = node(span)?.parent?.span;
+        switch (ast.relation) {
+          case '>':
+            return parent !== undefined && left.has(parent);
+          case '>>':
+            return ancestors(span).some((a) => left.has(a));
+          case '<':
+            return (node(span)?.children ?? []).some((c) => left.has(c.span));
+          case '<<':
+            return [...left].some((l) => ancestors(l).includes(span));
+          case '~':
+            return parent !== undefined && (node(span)?.parent?.children ?? []).some((c) => c.span !== span && left.has(c.span));
+        }
+      };
+      return new Set([...right].filter((span) => related(span) !== ast.negated));
+    }
+    default: {
+      const selector = compileSelector(ast);
+      return new Set(inTrace.spans.filter((span) => selector.matchesSpan(span, inTrace)));
+    }
+  }
+}
+
+describe('structural selection agrees with a naive reading', () => {
+  it('on random structural selectors over the checkout trace', () => {
+    const sets = ['{ }', '{ kind = server }', '{ kind = client }', '{ service = "orders" }', '{ status = error }', '{ root }', '{ name =~ "POST" }', '{ kind = internal || kind = producer }'];
+    const relations = ['>', '>>', '<', '<<', '~', '!>', '!>>', '!<', '!<<', '!~'];
+    let seed = 5;
+    const pick = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const build = (depth: number): string => {
+      const choice = depth > 2 ? 0 : pick(4);
+      if (choice === 0) return sets[pick(sets.length)] as string;
+      if (choice === 1) return `(${build(depth + 1)} ${relations[pick(relations.length)]} ${build(depth + 1)})`;
+      if (choice === 2) return `!(${build(depth + 1)} ${relations[pick(relations.length)]} ${build(depth + 1)})`;
+      return `(${build(depth + 1)} && ${build(depth + 1)})`;
+    };
+    let nonEmpty = 0;
+    for (let i = 0; i < 300; i += 1) {
+      const source = `${build(1)} ${relations[pick(relations.length)]} ${build(1)}`;
+      const ast = parse(source);
+      const expected = referenceSelect(ast, trace);
+      const selected = compileSelector(ast).select(trace);
+      expect(selected.map((span) => span.spanId), source).toEqual(trace.spans.filter((span) => expected.has(span)).map((span) => span.spanId));
+      if (selected.length > 0 && selected.length < trace.spans.length) nonEmpty += 1;
+    }
+    // The comparison means something only if many selectors pick some spans but not all.
+    expect(nonEmpty).toBeGreaterThan(100);
+  });
+});
+
 describe('matchesSpan', () => {
   it('agrees with select for plain and structural selectors', () => {
     for (const source of ['kind = server', '{ kind = client } > { kind = server }', '{ status = error } << { }']) {
