@@ -89,7 +89,7 @@ export function makeTrace(t: number): Trace {
 }
 
 /** 50 expectations in five specs, mixing every kind, most passing as a healthy run would. */
-function makeSpecs(): SpecDefinition[] {
+export function makeSpecs(): SpecDefinition[] {
   const kinds: Expectation[] = [
     { spans: 'service = "orders" && kind = server', attributes: { 'http.response.status_code': { in: [200, 503] } } },
     { spans: 'name = "POST /checkout"', count: 1, capture: { orderId: 'order.id' } },
