@@ -19,6 +19,11 @@ interface Substituted {
   readonly text: string;
   /** Maps an offset of `text` to the written string; `undefined` inside a captured variable's stand-in. */
   readonly toWritten: (offset: number) => number | undefined;
+  /**
+   * Whether `length` characters from `offset` of `text` overlap a captured variable's stand-in: an error about
+   * a token such as `"x"` (say, "parentSpanId is hex") is then about the stand-in, not about what was written.
+   */
+  readonly touchesCaptured: (offset: number, length: number) => boolean;
 }
 
 interface Segment {
@@ -40,7 +45,7 @@ export function checkReferences(c: ProblemCollector, text: string, path: SpecPat
   for (const bad of malformed) {
     c.report(path, `malformed reference "${bad.text}"`, 'write ${env:NAME} or ${var:NAME}; write $${ for a literal ${', { offset: bad.offset });
   }
-  if (references.length === 0 && !text.includes('$${')) return { text, toWritten: (offset) => offset };
+  if (references.length === 0 && !text.includes('$${')) return { text, toWritten: (offset) => offset, touchesCaptured: () => false };
   const segments: Segment[] = [];
   let out = '';
   let last = 0;
@@ -97,6 +102,8 @@ export function checkReferences(c: ProblemCollector, text: string, path: SpecPat
       }
       return offset + shift;
     },
+    touchesCaptured: (offset, length) =>
+      segments.some((s) => s.captured && offset < s.at + s.length && s.at < offset + Math.max(length, 1)),
   };
 }
 
@@ -118,7 +125,7 @@ export function checkSelector(c: ProblemCollector, value: unknown, path: SpecPat
   const parsed = parseSelector(substituted.text);
   if (parsed.ok) return;
   const offset = substituted.toWritten(parsed.error.offset);
-  if (offset === undefined) return;
+  if (offset === undefined || substituted.touchesCaptured(parsed.error.offset, parsed.error.length)) return;
   c.report(path, parsed.error.message, parsed.error.hint, { offset });
 }
 
