@@ -6,6 +6,9 @@ import { ExitCode } from './exit-codes.ts';
 import { reportOptions, writeReport } from './report-output.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 
+/** Names the collector's OTLP/gRPC endpoint in CMD's environment (the OTEL_* variables point at OTLP/HTTP). */
+export const GRPC_ENDPOINT_VARIABLE = 'TRACECHECK_OTLP_GRPC_ENDPOINT';
+
 /** Signals a person or CI sends to stop the run; they go to the command, whose exit then ends the run. */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -21,6 +24,7 @@ export const runCommand: CliCommand = {
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
+    'TRACECHECK_OTLP_GRPC_ENDPOINT is the OTLP/gRPC endpoint, for a service that must export over gRPC.',
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
     'Durations: 300ms, 1.5s, 2m, or a number of milliseconds.',
     'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error,',
@@ -62,7 +66,9 @@ export const runCommand: CliCommand = {
     const collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
     try {
       const run = collector.run();
-      const exit = await runChild(command, withRunEnv(io.env, run.env), io.cwd);
+      // The OTEL_* variables name one endpoint; a CMD whose services mix transports needs the gRPC one too.
+      const runEnv = { ...run.env, [GRPC_ENDPOINT_VARIABLE]: collector.grpcUrl };
+      const exit = await runChild(command, withRunEnv(io.env, runEnv), io.cwd);
       if (exit.spawnError !== undefined) {
         io.stderr.write(`tracecheck run: cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}\n`);
         return ExitCode.USAGE;
