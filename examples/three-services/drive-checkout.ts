@@ -20,7 +20,10 @@
 import { exampleFaultFrom, type ExampleFault } from './faults.ts';
 import { defaultTransports, startServices, type ServiceTransports } from './start-services.ts';
 
-/** The checkouts sent, in order. Several, so run-wide percentiles have more than one trace to look at. */
+/**
+ * The checkouts sent, in order. Several, so run-wide percentiles have more than one trace to look at; the
+ * two-item ones list the mug first, which specs/checkout-order.yaml relies on.
+ */
 const checkouts: readonly (readonly { readonly sku: string; readonly quantity: number }[])[] = [
   [
     { sku: 'SKU-RED-MUG', quantity: 2 },
@@ -28,8 +31,8 @@ const checkouts: readonly (readonly { readonly sku: string; readonly quantity: n
   ],
   [{ sku: 'SKU-RED-MUG', quantity: 1 }],
   [
-    { sku: 'SKU-TEA-TIN', quantity: 3 },
     { sku: 'SKU-RED-MUG', quantity: 1 },
+    { sku: 'SKU-TEA-TIN', quantity: 3 },
   ],
 ];
 
