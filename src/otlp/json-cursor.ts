@@ -1,4 +1,4 @@
-import { FNV_OFFSET, FNV_PRIME, MAX_CACHED_STRING_BYTES, Utf8StringCache } from './string-cache.ts';
+import { MAX_CACHED_STRING_BYTES, Utf8StringCache, sampleHash } from './string-cache.ts';
 import type { KeyTable } from './string-cache.ts';
 
 /**
@@ -223,22 +223,20 @@ export class JsonCursor {
   private stringLiteral(cache: boolean): string {
     const buf = this.buf;
     const start = this.pos + 1;
+    const len = this.len;
     let p = start;
-    let hash = FNV_OFFSET;
-    // The hash for the cache is computed in the same pass that looks for the closing quote.
-    while (p < this.len) {
-      const c = buf[p] as number;
-      if (c === QUOTE) {
-        this.pos = p + 1;
-        if (p === start) return '';
-        if (cache && p - start <= MAX_CACHED_STRING_BYTES) return stringCache.getHashed(buf, start, p, hash, this.decodeUtf8);
-        return this.nodeBuf.toString('utf8', start, p);
-      }
-      if (c === BACKSLASH) return this.escapedString(start);
-      hash = Math.imul(hash ^ c, FNV_PRIME);
+    let c = 0;
+    while (p < len) {
+      c = buf[p] as number;
+      if (c === QUOTE || c === BACKSLASH) break;
       p++;
     }
-    throw this.syntax('unterminated string');
+    if (p >= len) throw this.syntax('unterminated string');
+    if (c === BACKSLASH) return this.escapedString(start);
+    this.pos = p + 1;
+    if (p === start) return '';
+    if (cache && p - start <= MAX_CACHED_STRING_BYTES) return stringCache.getHashed(buf, start, p, sampleHash(buf, start, p), this.decodeUtf8);
+    return this.nodeBuf.toString('utf8', start, p);
   }
 
   private escapedString(start: number): string {

@@ -20,13 +20,19 @@ export function fnv1a(bytes: Uint8Array, start: number, end: number): number {
 }
 
 /**
- * A hash of a key from its length and three of its bytes: no pass over the whole key. Known keys are few and
- * differ in these, and a collision only costs a probe; every candidate is still compared byte for byte.
+ * A hash of a short string's bytes from its length and four of its bytes, without a pass over all of them.
+ * Known keys are few and differ in these; for cached values a collision only costs a cache miss (the
+ * candidate is always compared byte for byte), and the trailing bytes catch counters like `/item/17`.
  */
-function keyHash(bytes: Uint8Array, start: number, end: number): number {
+export function sampleHash(bytes: Uint8Array, start: number, end: number): number {
   const length = end - start;
   if (length === 0) return 0;
-  const h = Math.imul(length, 0x9e3779b1) ^ Math.imul(bytes[start] as number, 0x85ebca6b) ^ Math.imul(bytes[end - 1] as number, 0xc2b2ae35) ^ Math.imul(bytes[start + (length >> 1)] as number, 0x27d4eb2f);
+  const h =
+    Math.imul(length, 0x9e3779b1) ^
+    Math.imul(bytes[start] as number, 0x85ebca6b) ^
+    Math.imul(bytes[end - 1] as number, 0xc2b2ae35) ^
+    Math.imul(bytes[start + (length >> 1)] as number, 0x27d4eb2f) ^
+    Math.imul(bytes[end - 2 >= start ? end - 2 : start] as number, 0x165667b1);
   return h ^ (h >>> 15);
 }
 
@@ -50,7 +56,7 @@ export class KeyTable {
       const bytes = utf8.encode(name);
       const code = codes[name] as number;
       this.byText.set(name, code);
-      let slot = this.slotOf(keyHash(bytes, 0, bytes.length));
+      let slot = this.slotOf(sampleHash(bytes, 0, bytes.length));
       while (this.slotKeys[slot] !== undefined) slot = (slot + 1) & (this.size - 1);
       this.slotKeys[slot] = bytes;
       this.slotCodes[slot] = code;
@@ -64,7 +70,7 @@ export class KeyTable {
   /** The code of the key in `bytes[start, end)`, or 0 when it is not a known key. */
   lookup(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
-    const hash = keyHash(bytes, start, end);
+    const hash = sampleHash(bytes, start, end);
     for (let slot = this.slotOf(hash); ; slot = (slot + 1) & (this.size - 1)) {
       const key = this.slotKeys[slot];
       if (key === undefined) return 0;
