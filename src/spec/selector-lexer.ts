@@ -105,6 +105,13 @@ export function tokenizeSelector(source: string): Result<SelectorToken[], Select
     if (c === "'") {
       return err({ message: 'strings use double quotes', offset: i, length: 1, hint: 'write "text" (or `text` for a raw string)' });
     }
+    const previous = tokens[tokens.length - 1];
+    if (previous?.type === 'ident' && previous.offset + previous.length === i) {
+      const dot = previous.value.indexOf('.');
+      const prefix = dot >= 0 ? previous.value.slice(0, dot + 1) : 'span.';
+      const key = previous.value.slice(dot + 1);
+      return err({ message: `unexpected character "${c}" in "${previous.value}${c}"`, offset: i, length: 1, hint: `quote unusual attribute keys: ${prefix}"${key}${c}..."` });
+    }
     return err({ message: `unexpected character "${c}"`, offset: i, length: 1 });
   }
   tokens.push({ type: 'end', offset: source.length, length: 0 });

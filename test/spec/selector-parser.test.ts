@@ -134,6 +134,8 @@ describe('parseSelector: errors teach', () => {
     expect(failure('name =~ `abc')).toMatchObject({ message: 'unterminated string', offset: 8 });
     expect(failure('name =~ "\\d+"')).toMatchObject({ message: 'unknown escape "\\d" in a string', offset: 9, length: 2, hint: expect.stringContaining('backtick') });
     expect(failure("name = 'x'")).toMatchObject({ message: 'strings use double quotes', offset: 7 });
+    expect(failure('resource.über = 1')).toMatchObject({ message: 'unexpected character "ü" in "resource.ü"', offset: 9, hint: 'quote unusual attribute keys: resource."ü..."' });
+    expect(parsed('resource."über" = 1')).toMatchObject({ field: { scope: 'resource', key: 'über', quoted: true } });
   });
 
   it('rejects invalid regular expressions when parsing', () => {
