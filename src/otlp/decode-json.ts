@@ -183,18 +183,21 @@ function decodeScopeSpans(c: JsonCursor, resource: Resource, out: Span[], reject
         case K.scope:
           decodeScope(c, scope);
           break;
-        case K.spans:
+        case K.spans: {
           if (!c.beginArray()) break;
+          const where: SpanPosition = { resource: resourceIndex, scope: scopeIndex, span: 0 };
           for (let i = 0; c.nextElement(i === 0); i++) {
             let span: Span | undefined;
+            where.span = i;
             try {
-              span = decodeSpan(c, resource, scope, rejections, `resourceSpans[${resourceIndex}].scopeSpans[${scopeIndex}].spans[${i}]`);
+              span = decodeSpan(c, resource, scope, rejections, where);
             } catch (error) {
               throw within(error, `[${i}]`);
             }
             if (span !== undefined) out.push(span);
           }
           break;
+        }
         case K.schemaUrl:
           scope.schemaUrl = c.string();
           break;
@@ -238,16 +241,22 @@ function readIdText(c: JsonCursor): string {
   return c.string(false);
 }
 
-/** Why an id's text is not usable hex (`what` is e.g. "trace id"), or `undefined` when it is. */
-function idTextProblem(text: string, what: string): string | undefined {
-  if (text === '' || (normaliseHexId(text) !== undefined && text.length % 2 === 0)) return undefined;
+/** Why an id's text (not hex, or an odd number of digits) is unusable; `what` is e.g. "trace id". */
+function idTextProblem(text: string, what: string): string {
   if (/^[A-Za-z0-9+/]*={0,2}$/.test(text) && text.length % 4 === 0) {
     return `${what} ${JSON.stringify(text)} is not hex: ids in OTLP/JSON are hex, this looks like base64`;
   }
   return `${what} ${JSON.stringify(text)} is not a hex id`;
 }
 
-function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationScope, rejections: SpanRejections, where: string): Span | undefined {
+/** Where a span sits in the request; turned into text only when the span is rejected. */
+interface SpanPosition {
+  resource: number;
+  scope: number;
+  span: number;
+}
+
+function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationScope, rejections: SpanRejections, where: SpanPosition): Span | undefined {
   let traceId = '';
   let spanId = '';
   let parentSpanId = '';
@@ -338,21 +347,22 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
     }
   }
   // The whole span is read before judging its ids, so a shape error anywhere still refuses the request.
+  // Ids are checked on their text once: normalised hex, or `undefined` when not hex.
+  const traceHex = normaliseHexId(traceId);
+  const spanHex = normaliseHexId(spanId);
+  const parentHex = normaliseHexId(parentSpanId);
   const problem =
-    idTextProblem(traceId, 'trace id') ??
-    traceIdProblem(traceId.length / 2, isAllZeroHex(traceId)) ??
-    idTextProblem(spanId, 'span id') ??
-    spanIdProblem(spanId.length / 2, isAllZeroHex(spanId)) ??
-    idTextProblem(parentSpanId, 'parent span id') ??
-    parentSpanIdProblem(parentSpanId.length / 2);
+    (traceHex === undefined || traceId.length % 2 !== 0 ? idTextProblem(traceId, 'trace id') : traceIdProblem(traceId.length / 2, isAllZeroHex(traceId))) ??
+    (spanHex === undefined || spanId.length % 2 !== 0 ? idTextProblem(spanId, 'span id') : spanIdProblem(spanId.length / 2, isAllZeroHex(spanId))) ??
+    (parentHex === undefined || parentSpanId.length % 2 !== 0 ? idTextProblem(parentSpanId, 'parent span id') : parentSpanIdProblem(parentSpanId.length / 2));
   if (problem !== undefined) {
-    rejections.reject(`${where} "${name}"`, problem);
+    rejections.reject(`resourceSpans[${where.resource}].scopeSpans[${where.scope}].spans[${where.span}] "${name}"`, problem);
     return undefined;
   }
   return {
-    traceId: normaliseHexId(traceId) as string,
-    spanId: normaliseHexId(spanId) as string,
-    parentSpanId: parentSpanId === '' || isAllZeroHex(parentSpanId) ? undefined : (normaliseHexId(parentSpanId) as string),
+    traceId: traceHex as string,
+    spanId: spanHex as string,
+    parentSpanId: parentHex === undefined || parentHex === '' || isAllZeroHex(parentHex) ? undefined : parentHex,
     traceState,
     name,
     kind,
