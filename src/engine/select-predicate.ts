@@ -14,9 +14,10 @@ type FieldReader = (span: Span) => AttributeValue | undefined;
 /** A field whose value is judged per span (`single`) or per event, true when any event holds (`events`). */
 type FieldAccess =
   | { readonly kind: 'single'; readonly read: FieldReader }
-  | { readonly kind: 'events'; readonly read: (event: Span['events'][number]) => AttributeValue | undefined };
+  | { readonly kind: 'events'; readonly read: (event: Span['events'][number]) => AttributeValue | undefined }
+  | { readonly kind: 'links'; readonly read: (link: Span['links'][number]) => AttributeValue | undefined };
 
-const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId']);
+const ID_FIELDS = new Set(['traceId', 'spanId', 'parentSpanId', 'link.traceId', 'link.spanId']);
 
 /** Reads `key` of an attribute map. Keys that name `Object.prototype` members must not find the prototype's. */
 function attributeReader(key: string): (map: AttributeMap) => AttributeValue | undefined {
@@ -36,6 +37,8 @@ function fieldAccess(field: FieldRef): FieldAccess {
         return { kind: 'single', read: (span) => get(span.scope.attributes) };
       case 'event':
         return { kind: 'events', read: (event) => get(event.attributes) };
+      case 'link':
+        return { kind: 'links', read: (link) => get(link.attributes) };
       case 'any':
         return {
           kind: 'single',
@@ -78,6 +81,10 @@ function fieldAccess(field: FieldRef): FieldAccess {
       return { kind: 'single', read: (span) => span.parentSpanId === undefined };
     case 'event.name':
       return { kind: 'events', read: (event) => event.name };
+    case 'link.traceId':
+      return { kind: 'links', read: (link) => link.traceId };
+    case 'link.spanId':
+      return { kind: 'links', read: (link) => link.spanId };
   }
 }
 
@@ -204,6 +211,16 @@ function presentAnd(access: FieldAccess, test: ValueTest): SpanPredicate {
       return value !== undefined && test(value);
     };
   }
+  if (access.kind === 'links') {
+    const read = access.read;
+    return (span) => {
+      for (const link of span.links) {
+        const value = read(link);
+        if (value !== undefined && test(value)) return true;
+      }
+      return false;
+    };
+  }
   const read = access.read;
   return (span) => {
     for (const event of span.events) {
@@ -305,6 +322,7 @@ function fieldSource(field: FieldRef): { read: string; always: boolean; type?: '
           always: false,
         };
       case 'event':
+      case 'link':
         return undefined;
     }
   }
@@ -334,6 +352,8 @@ function fieldSource(field: FieldRef): { read: string; always: boolean; type?: '
     case 'root':
       return { read: '(span.parentSpanId === undefined)', always: true, type: 'boolean' };
     case 'event.name':
+    case 'link.traceId':
+    case 'link.spanId':
       return undefined;
   }
 }
@@ -367,7 +387,7 @@ function costOf(ast: SelectorAst): number {
       // Resource conditions are remembered per resource object (see resourceMemo), so they cost little more than an intrinsic.
       const scopeCost = field.type === 'attribute' ? (field.scope === 'resource' ? 2 : field.scope === 'any' ? 5 : 3) : 1;
       let cost = field.type === 'intrinsic' ? (field.name === 'duration' || field.name === 'service' ? 2 : 1) : scopeCost;
-      if (field.type === 'intrinsic' ? field.name === 'event.name' : field.scope === 'event') cost += 6;
+      if (field.type === 'intrinsic' ? field.name.startsWith('event.') || field.name.startsWith('link.') : field.scope === 'event' || field.scope === 'link') cost += 6;
       if (ast.type === 'comparison' && (ast.op === '=~' || ast.op === '!~' || ast.op === 'contains')) cost += 3;
       if (ast.type === 'membership') cost += 1;
       return cost;
@@ -520,7 +540,8 @@ class PredicateSource {
  *
  * Semantics: a comparison on an absent field is false, whatever the operator (`span.x != "a"` does not match a
  * span without `span.x`; `!(span.x = "a")` does). `= nil` is true exactly when the field is absent. Fields of
- * events (`event.name`, `event.x`) hold when some event of the span satisfies the condition.
+ * events and links (`event.name`, `event.x`, `link.traceId`, `link.x`) hold when some event (link) of the span
+ * satisfies the condition; `= nil` on them means the span has no event (link) with that field.
  */
 export function compilePredicate(ast: SelectorAst): SpanPredicate {
   return compileSpanFilter(ast).matches;

@@ -28,13 +28,16 @@ export type IntrinsicName =
   | 'spanId'
   | 'parentSpanId'
   | 'root'
-  | 'event.name';
+  | 'event.name'
+  | 'link.traceId'
+  | 'link.spanId';
 
 /**
  * Where an attribute is looked up: `span.x`, `resource.x`, `scope.x` (instrumentation-scope attributes),
- * `event.x` (any event of the span), or `.x` (the span attribute, else the resource attribute).
+ * `event.x` (any event of the span), `link.x` (any link of the span), or `.x` (the span attribute, else the
+ * resource attribute).
  */
-export type AttributeScope = 'span' | 'resource' | 'scope' | 'event' | 'any';
+export type AttributeScope = 'span' | 'resource' | 'scope' | 'event' | 'link' | 'any';
 
 /** A field a condition reads. */
 export type FieldRef =

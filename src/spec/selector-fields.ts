@@ -20,10 +20,12 @@ export const INTRINSIC_FIELDS: Readonly<Record<IntrinsicName, IntrinsicValueType
   parentSpanId: 'id',
   root: 'bool',
   'event.name': 'string',
+  'link.traceId': 'id',
+  'link.spanId': 'id',
 };
 
 /** Intrinsics that a span may lack (`service` without `service.name`, `parentSpanId` of a root), so `= nil` means something. */
-export const OPTIONAL_INTRINSICS: ReadonlySet<IntrinsicName> = new Set<IntrinsicName>(['service', 'parentSpanId']);
+export const OPTIONAL_INTRINSICS: ReadonlySet<IntrinsicName> = new Set<IntrinsicName>(['service', 'parentSpanId', 'event.name', 'link.traceId', 'link.spanId']);
 
 /** Span kind keywords → OTLP `SpanKind`. */
 export const KIND_KEYWORDS: Readonly<Record<string, number>> = {
@@ -43,7 +45,7 @@ export const STATUS_KEYWORDS: Readonly<Record<string, number>> = {
 };
 
 /** Prefixes that introduce an attribute key. */
-export const ATTRIBUTE_PREFIXES = ['span.', 'resource.', 'scope.', 'event.'] as const;
+export const ATTRIBUTE_PREFIXES = ['span.', 'resource.', 'scope.', 'event.', 'link.'] as const;
 
 /**
  * The candidate closest to `word` when it is close enough to be a likely typo, else `undefined`

@@ -247,7 +247,7 @@ class Parser {
     }
     const prefix = word === '.' || (word.startsWith('.') && !word.startsWith('..')) ? '.' : ATTRIBUTE_PREFIXES.find((p) => word.startsWith(p));
     if (prefix !== undefined) {
-      const scope = prefix === '.' ? 'any' : (prefix.slice(0, -1) as 'span' | 'resource' | 'scope' | 'event');
+      const scope = prefix === '.' ? 'any' : (prefix.slice(0, -1) as 'span' | 'resource' | 'scope' | 'event' | 'link');
       let key = word.slice(prefix.length);
       let quoted = false;
       let end: { offset: number; length: number } = token;
@@ -404,7 +404,7 @@ class Parser {
       fail(`${field.name} holds text: compare with a string`, value, `write "${shown}"`);
     }
     if (type === 'id' && value.type === 'string' && !/^[0-9a-fA-F]*$/u.test(value.value)) {
-      fail(`${field.name} is hex: "${value.value}" is not`, value, field.name === 'traceId' ? '32 hex digits' : '16 hex digits');
+      fail(`${field.name} is hex: "${value.value}" is not`, value, field.name.endsWith('traceId') ? '32 hex digits' : '16 hex digits');
     }
   }
 }

@@ -19,7 +19,7 @@ beforeAll(async () => {
     [
       { ref: 'a', name: 'GET /a', kind: 'server', attributes: { code: 200, ratio: 0.5, flag: true, tags: ['x', 'y'], nums: [1, 2], constructor: 'own' } },
       { ref: 'b', parent: 'a', name: 'work', attributes: { code: 200.0, ratio: 2, 'deployment.environment': 'span-level' }, events: [{ name: 'exception', attributes: { 'exception.type': 'E' } }] },
-      { parent: 'b', name: 'GET /c', kind: 'client', service: 'other', attributes: { code: '200', empty: '' }, status: { code: 'error', message: 'boom' } },
+      { parent: 'b', name: 'GET /c', kind: 'client', service: 'other', attributes: { code: '200', empty: '' }, status: { code: 'error', message: 'boom' }, links: [{ to: 'a', attributes: { kind: 'follows' } }] },
     ],
     { resourceAttributes: { 'deployment.environment': 'test', 'host.cores': 8 } },
   );
@@ -70,6 +70,7 @@ const SELECTORS = [
   '.deployment.environment = "span-level"', '.deployment.environment = "test"', '.host.cores = 8', 'resource.host.cores > 7',
   'event.name = "exception"', 'event.exception.type = "E"', 'exists(event.exception.type)', 'event.name != "exception"',
   'scope = "tracecheck-test"', 'scope.version = "1.0.0"', 'parentSpanId = nil', 'parentSpanId != nil',
+  'event.name = nil', 'exists(link.spanId)', 'link.kind = "follows"', 'link.kind != nil',
   '(kind = server || span.code = "200") && !(name = "work")', '!(span.code = 200)', '{ }',
 ];
 

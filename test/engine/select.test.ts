@@ -41,7 +41,7 @@ function names(source: string, inTrace: Trace = trace): string[] {
  *   orders          ├─ validate (internal, 300ms)  event "exception"
  *   orders          ├─ GET /inventory/sku-1 (client)
  *   inventory       │  └─ GET /inventory/:sku (server, error "out of stock", 503, scope inventory-lib 2.0.0)
- *   orders          └─ publish order (producer)
+ *   orders          └─ publish order (producer)     link to validate, reason=audit
  */
 beforeAll(async () => {
   const spans = await makeTrace(
@@ -76,7 +76,7 @@ beforeAll(async () => {
         status: { code: 'error', message: 'out of stock' },
         durationMillis: 100,
       },
-      { parent: 'orders', name: 'publish order', kind: 'producer', service: 'orders', durationMillis: 5 },
+      { parent: 'orders', name: 'publish order', kind: 'producer', service: 'orders', durationMillis: 5, links: [{ to: 'validate', attributes: { reason: 'audit' } }] },
     ],
     { resourceAttributes: { 'deployment.environment': 'test', 'host.cores': 8 } },
   );
@@ -160,6 +160,17 @@ describe('fields', () => {
     expect(names('event.name = "timeout"')).toEqual([]);
     expect(names('event.exception.type = "ValidationError"')).toEqual(['validate']);
     expect(names('exists(event.exception.type) && kind = server')).toEqual([]);
+  });
+
+  it('link.traceId, link.spanId and link attributes (any link)', () => {
+    const validate = trace.spans.find((span) => span.name === 'validate') as Span;
+    expect(names(`link.spanId = "${validate.spanId}"`)).toEqual(['publish order']);
+    expect(names(`link.spanId = "${validate.parentSpanId ?? ''}"`)).toEqual([]);
+    expect(names(`link.traceId = "${trace.traceId.toUpperCase()}"`)).toEqual(['publish order']);
+    expect(names('link.reason = "audit"')).toEqual(['publish order']);
+    expect(names('link.reason = "retry"')).toEqual([]);
+    expect(names('exists(link.spanId)')).toEqual(['publish order']);
+    expect(names('link.spanId = nil && kind = producer')).toEqual([]);
   });
 
   it('span.<attr> with dotted keys, resource.<attr>, and quoted keys', () => {

@@ -79,6 +79,10 @@ describe('parseSelector: structure', () => {
     expect(parsed('scope.name = "lib"')).toMatchObject({ field: { type: 'intrinsic', name: 'scope' } });
     expect(parsed('scope.version = "1"')).toMatchObject({ field: { type: 'intrinsic', name: 'scope.version' } });
     expect(parsed('event.name = "exception"')).toMatchObject({ field: { type: 'intrinsic', name: 'event.name' } });
+    expect(parsed('link.traceId = "ab"')).toMatchObject({ field: { type: 'intrinsic', name: 'link.traceId' } });
+    expect(parsed('link.spanId != nil')).toMatchObject({ field: { type: 'intrinsic', name: 'link.spanId' } });
+    expect(parsed('link.messaging.batch = true')).toMatchObject({ field: { type: 'attribute', scope: 'link', key: 'messaging.batch' } });
+    expect(parsed('event.name = nil')).toMatchObject({ value: { type: 'nil' } });
     expect(parsed('root')).toMatchObject({ type: 'flag', field: { name: 'root' } });
   });
 
