@@ -5,7 +5,7 @@ import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
 import { isAllZeroHex, normaliseHexId } from './hex.ts';
 import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
-import { KeyTable } from './string-cache.ts';
+import { KeyTable } from './key-table.ts';
 import { MAX_ANY_VALUE_DEPTH, NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 

@@ -1,5 +1,5 @@
 import { MAX_CACHED_STRING_BYTES, Utf8StringCache, sampleHash } from './string-cache.ts';
-import type { KeyTable } from './string-cache.ts';
+import type { KeyTable } from './key-table.ts';
 
 /**
  * A problem in an OTLP/JSON body: bad syntax or a value of the wrong shape. `path` locates it

@@ -8,17 +8,6 @@
 export const MAX_CACHED_STRING_BYTES = 40;
 const SLOTS = 4096;
 
-/** FNV-1a offset basis and prime: a cheap hash that spreads short keys well. */
-export const FNV_OFFSET = 0x811c9dc5;
-export const FNV_PRIME = 0x01000193;
-
-/** FNV-1a of `bytes[start, end)`. */
-export function fnv1a(bytes: Uint8Array, start: number, end: number): number {
-  let hash = FNV_OFFSET;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), FNV_PRIME);
-  return hash;
-}
-
 /**
  * A hash of a short string's bytes from its length and four of its bytes, without a pass over all of them.
  * Known keys are few and differ in these; for cached values a collision only costs a cache miss (the
@@ -36,57 +25,7 @@ export function sampleHash(bytes: Uint8Array, start: number, end: number): numbe
   return h ^ (h >>> 15);
 }
 
-/**
- * A fixed table from known key names (as UTF-8 bytes) to small integer codes, so a decoder can switch on
- * integers instead of creating and comparing a string for every key it reads. Unknown keys give 0.
- */
-export class KeyTable {
-  private readonly size: number;
-  private readonly slotKeys: (Uint8Array | undefined)[];
-  private readonly slotCodes: Int32Array;
-  private readonly byText = new Map<string, number>();
-
-  constructor(codes: Readonly<Record<string, number>>) {
-    const names = Object.keys(codes);
-    this.size = 1 << Math.ceil(Math.log2(names.length * 4 + 1));
-    this.slotKeys = new Array<Uint8Array | undefined>(this.size).fill(undefined);
-    this.slotCodes = new Int32Array(this.size);
-    const utf8 = new TextEncoder();
-    for (const name of names) {
-      const bytes = utf8.encode(name);
-      const code = codes[name] as number;
-      this.byText.set(name, code);
-      let slot = this.slotOf(sampleHash(bytes, 0, bytes.length));
-      while (this.slotKeys[slot] !== undefined) slot = (slot + 1) & (this.size - 1);
-      this.slotKeys[slot] = bytes;
-      this.slotCodes[slot] = code;
-    }
-  }
-
-  private slotOf(hash: number): number {
-    return (hash ^ (hash >>> 16)) & (this.size - 1);
-  }
-
-  /** The code of the key in `bytes[start, end)`, or 0 when it is not a known key. */
-  lookup(bytes: Uint8Array, start: number, end: number): number {
-    const length = end - start;
-    const hash = sampleHash(bytes, start, end);
-    for (let slot = this.slotOf(hash); ; slot = (slot + 1) & (this.size - 1)) {
-      const key = this.slotKeys[slot];
-      if (key === undefined) return 0;
-      if (key.length !== length) continue;
-      let i = 0;
-      while (i < length && key[i] === bytes[start + i]) i++;
-      if (i === length) return this.slotCodes[slot] as number;
-    }
-  }
-
-  /** The code of a key given as text (keys written with escapes take this path), or 0. */
-  lookupText(text: string): number {
-    return this.byText.get(text) ?? 0;
-  }
-}
-
+/** A direct-mapped cache of short strings by their UTF-8 bytes, 4096 slots; a new string replaces its slot's last one. */
 export class Utf8StringCache {
   private readonly strings: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
   private readonly keys: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(SLOTS).fill(undefined);
@@ -96,10 +35,10 @@ export class Utf8StringCache {
    * same bytes were seen before, otherwise decoded with `decode` and remembered (replacing the slot's last entry).
    */
   get(bytes: Uint8Array, start: number, end: number, decode: (start: number, end: number) => string): string {
-    return this.getHashed(bytes, start, end, fnv1a(bytes, start, end), decode);
+    return this.getHashed(bytes, start, end, sampleHash(bytes, start, end), decode);
   }
 
-  /** {@link get} for a caller that computed {@link fnv1a} of the bytes while scanning them. */
+  /** {@link get} for a caller that already has a hash of the bytes ({@link sampleHash} or any other). */
   getHashed(bytes: Uint8Array, start: number, end: number, hash: number, decode: (start: number, end: number) => string): string {
     const slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
     const key = this.keys[slot];
