@@ -1,0 +1,164 @@
+/**
+ * The README's main job, as a person runs it: `tracecheck run` (bin/tracecheck.js, a real child process) runs
+ * examples/three-services/drive-checkout.ts, whose three real instrumented services export to the run's
+ * collector over three transports, and judges specs/ against what arrived. Healthy it must pass; each broken hop
+ * (EXAMPLE_FAULT) must fail with a report that names the hop: the services and spans of orders → inventory.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExampleFault } from '../../examples/three-services/faults.ts';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+// Three SDK-instrumented processes start on a busy 2-core machine; the judging itself takes milliseconds.
+const caseMillis = 120_000;
+
+interface JsonExpectation {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly message: string;
+  readonly spans: readonly { readonly service?: string; readonly name: string; readonly kind: string }[];
+}
+interface JsonReport {
+  readonly passed: boolean;
+  readonly specs: readonly { readonly name: string; readonly file?: string; readonly passed: boolean; readonly expectations: readonly JsonExpectation[] }[];
+}
+
+interface MainJobOutcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'tracecheck-main-job-'));
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/**
+ * Runs the command of `npm run example` (package.json), with extra tracecheck options before `--` and the fault
+ * in the environment. Node 24 (process.execPath) is first on PATH, as npm would arrange, so `node` in CMD is it.
+ */
+async function runMainJob(options: readonly string[], fault: ExampleFault): Promise<MainJobOutcome> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
+  delete env['EXAMPLE_CUSTOMER'];
+  if (fault !== 'none') env['EXAMPLE_FAULT'] = fault;
+  else delete env['EXAMPLE_FAULT'];
+  const child = spawn(
+    process.execPath,
+    ['--env-file=examples/three-services/example.env', 'bin/tracecheck.js', 'run', ...options, '--', 'node', 'examples/three-services/drive-checkout.ts'],
+    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+async function runBoth(fault: ExampleFault, timeout: string): Promise<{ pretty: MainJobOutcome; json: JsonReport; jsonRun: MainJobOutcome }> {
+  const out = join(workDir, `${fault}.json`);
+  const [pretty, jsonRun] = await Promise.all([
+    runMainJob(['--timeout', timeout], fault),
+    runMainJob(['--timeout', timeout, '--reporter', 'json', '--out', out], fault),
+  ]);
+  return { pretty, jsonRun, json: JSON.parse(await readFile(out, 'utf8')) as JsonReport };
+}
+
+function failed(report: JsonReport): (JsonExpectation & { readonly spec: string })[] {
+  return report.specs.flatMap((spec) => spec.expectations.filter((e) => !e.passed).map((e) => ({ ...e, spec: spec.name })));
+}
+
+describe('npm run example (the README main job)', () => {
+  it(
+    'passes every spec in specs/ on the healthy example and exits 0',
+    async () => {
+      const { pretty, json, jsonRun } = await runBoth('none', '10s');
+      expect(jsonRun.code, jsonRun.stderr).toBe(0);
+      expect(failed(json)).toEqual([]);
+      expect(json.passed).toBe(true);
+      // Every spec file of specs/ took part, with all its expectations judged.
+      const files = new Set(json.specs.map((spec) => spec.file?.replace(/^.*\/specs\//u, 'specs/')));
+      expect(files).toEqual(new Set(['specs/checkout-attributes.yaml', 'specs/checkout-latency.yaml', 'specs/checkout-order.yaml', 'specs/checkout-structure.yaml']));
+      expect(json.specs.flatMap((spec) => spec.expectations).length).toBeGreaterThan(40);
+
+      expect(pretty.code, pretty.stderr).toBe(0);
+      expect(pretty.stdout).toMatch(/drive-checkout: POST \/checkout .* → 200/u);
+      expect(pretty.stdout).toContain('✓ checkout crosses gateway → orders → inventory');
+      expect(pretty.stdout).toContain('✓ orders audits each order asynchronously, in a trace linked to the order');
+      expect(pretty.stdout).not.toContain('✗');
+    },
+    caseMillis,
+  );
+});
+
+describe('npm run example:broken (a broken hop fails and the report names it)', () => {
+  it(
+    'drop-context: orders → inventory loses the trace; the report names orders.place and the missing inventory server span',
+    async () => {
+      const { pretty, json, jsonRun } = await runBoth('drop-context', '2s');
+      expect(jsonRun.code).toBe(1);
+      expect(json.passed).toBe(false);
+      const propagation = failed(json).find((e) => e.name === 'orders → inventory, context propagates from orders.place to inventory');
+      expect(propagation?.message).toMatch(/orders: orders\.place has no descendant matching \{ service = "inventory" && kind = server \}/u);
+      expect(propagation?.spans.map((span) => `${span.service}: ${span.name}`)).toEqual(['orders: orders.place']);
+
+      expect(pretty.code).toBe(1);
+      expect(pretty.stdout).toContain('✗ orders → inventory, context propagates from orders.place to inventory');
+      expect(pretty.stdout).toMatch(/orders · orders\.place .*← no descendant matching \{ service = "inventory" && kind = server \}/u);
+      // The rest of the checkout is fine, and the report says so.
+      expect(pretty.stdout).toContain('✓ gateway → orders, the gateway\'s call is answered by orders in the same trace');
+    },
+    caseMillis,
+  );
+
+  it(
+    'slow: inventory answers late; the report names the orders → inventory hop and its slow server spans',
+    async () => {
+      const { pretty, json, jsonRun } = await runBoth('slow', '2s');
+      expect(jsonRun.code).toBe(1);
+      const budget = failed(json).find((e) => e.name === 'orders → inventory, inventory answers each lookup within 300ms');
+      expect(budget?.message).toMatch(/orders → inventory: GET: took \d+(\.\d+)?ms, expected <= 300ms/u);
+      expect(budget?.spans.length).toBeGreaterThan(0);
+      for (const span of budget?.spans ?? []) expect(span).toMatchObject({ service: 'inventory', kind: 'server', name: 'GET' });
+      // Only latency (and the fault flag inventory reports) fails: structure and errors still hold.
+      expect(new Set(failed(json).map((e) => e.spec))).toEqual(
+        new Set(['checkout latency budgets', 'inventory describes every item it looks up']),
+      );
+
+      expect(pretty.code).toBe(1);
+      expect(pretty.stdout).toContain('✗ orders → inventory, inventory answers each lookup within 300ms');
+      expect(pretty.stdout).toMatch(/inventory · GET {2}server .*← took \d+(\.\d+)?ms, expected <= 300ms/u);
+    },
+    caseMillis,
+  );
+
+  it(
+    'error: inventory fails; the report names the orders → inventory hop with the erroring inventory server span',
+    async () => {
+      const { pretty, json, jsonRun } = await runBoth('error', '2s');
+      expect(jsonRun.code).toBe(1);
+      const hop = failed(json).find((e) => e.name === 'orders → inventory, inventory answers without error');
+      expect(hop?.message).toMatch(/orders → inventory: GET: status is error/u);
+      expect(hop?.spans).toEqual([expect.objectContaining({ service: 'inventory', kind: 'server', name: 'GET' })]);
+      const exceptions = failed(json).find((e) => e.name === 'no span has status ERROR and none records an exception');
+      expect(exceptions?.spans.map((span) => span.service)).toContain('inventory');
+
+      expect(pretty.code).toBe(1);
+      expect(pretty.stdout).toContain('✗ orders → inventory, inventory answers without error');
+      expect(pretty.stdout).toMatch(/inventory · inventory\.lookup .*error: inventory database unavailable/u);
+    },
+    caseMillis,
+  );
+});
