@@ -198,4 +198,13 @@ describe('decodeExportRequestJson: hand-built edge cases', () => {
     expect(decodeErr('{"resourceSpans":[]} trailing')).toContain('unexpected data after the request object');
     expect(decodeErr('')).toContain('request: expected an object');
   });
+
+  it('keeps strings apart whose sampled hash collides in the string cache', () => {
+    // Same length, first, middle and last two bytes: the cache's hash cannot tell them apart; the byte compare must.
+    const values = ['aYXcd', 'aZXcd', 'aYXcd', 'aQXcd'];
+    const attributes = values.map((v, i) => ({ key: `k${i}`, value: { stringValue: v } }));
+    const [s] = decodeOk(body([{ traceId: TRACE, spanId: SPAN, name: 'aYXcd', attributes }])).spans;
+    expect(Object.values(s?.attributes ?? {})).toEqual(values);
+    expect(s?.name).toBe('aYXcd');
+  });
 });

@@ -222,4 +222,10 @@ describe('decodeExportRequestProtobuf: hand-built edge cases', () => {
     for (let i = 0; i < 10; i++) ok = bytes(5, message(bytes(1, ok)));
     expect(decodeOk(request(span({ extra: [bytes(9, kv('deep', ok))] }))).spans).toHaveLength(1);
   });
+
+  it('keeps strings apart whose sampled hash collides in the string cache', () => {
+    const values = ['aYXcd', 'aZXcd', 'aYXcd', 'aQXcd'];
+    const [s] = decodeOk(request(span({ extra: values.map((v, i) => bytes(9, kv(`k${i}`, string(1, v)))) }))).spans;
+    expect(Object.values(s?.attributes ?? {})).toEqual(values);
+  });
 });
