@@ -2,6 +2,7 @@ import { TracecheckError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import { LiveRun } from './live-run.ts';
+import type { RunState } from './live-run.ts';
 import { LinkIndex } from './link-correlation.ts';
 import { diagnosePropagation } from './propagation-diagnostics.ts';
 import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
@@ -190,7 +191,8 @@ export class SpanStore implements SpanSink, CorrelationLookup {
     // Waiting traces that link to this one come along too, even when none of its own spans waited.
     if (had || run.spanCount !== spansBefore) {
       this.evictOverCap();
-      if (run.state !== 'evicted') run.arrived();
+      // Adopting the waiting spans may itself have pushed the store over its cap and evicted this run.
+      if ((run.state as RunState) !== 'evicted') run.arrived();
     }
     return true;
   }
