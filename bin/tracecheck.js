@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The published package runs the compiled dist/; a checkout without a build runs the TypeScript sources, which
-// Node 24 strips of types itself.
+// A checkout runs the TypeScript sources (Node >=22.18 strips types itself), so a stale dist/ can never answer
+// for them; the published package ships no src/ and runs the compiled dist/.
 import { existsSync } from 'node:fs';
 
-const compiled = new URL('../dist/cli/main.js', import.meta.url);
-const { main } = await import(existsSync(compiled) ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);
+const source = new URL('../src/cli/main.ts', import.meta.url);
+const entry = existsSync(source) ? source : new URL('../dist/cli/main.js', import.meta.url);
+const { main } = await import(entry.href);
 process.exitCode = await main(process.argv.slice(2));
