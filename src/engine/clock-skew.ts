@@ -116,22 +116,47 @@ function compareSpans(a: Span, b: Span): number {
 }
 
 /**
- * One note per adjusted hop of the traces: which service's spans were shifted, by how much, to fit inside
- * which caller's client span.
+ * One note per adjusted hop (caller service → callee service): which service's spans were shifted, by how much,
+ * to fit inside which caller's client spans. Hops adjusted in several traces share one note, with the range of
+ * shifts, so a run of many requests between two slightly skewed hosts reads as one finding, not one per request.
  */
 export function skewNotes(traces: readonly Trace[]): string[] {
-  const notes: string[] = [];
+  const hops = new Map<string, { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[] }>();
   for (const trace of traces) {
     for (const node of trace.nodesBySpanId.values()) {
       const shift = adjustments.get(node.span);
       const parent = node.parent;
       if (shift === undefined || parent === undefined || (adjustments.get(parent.span) ?? 0n) === shift) continue;
-      const ms = Number(shift) / 1e6;
-      notes.push(
-        `clock skew: ${serviceNameOf(node.span) ?? '?'}'s span "${node.span.name}" and its subtree were shifted ${ms >= 0 ? '+' : ''}${ms.toFixed(3)}ms ` +
-          `to fit inside ${serviceNameOf(parent.span) ?? '?'}'s client span "${parent.span.name}" (trace ${trace.traceId.slice(0, 8)}); ordering and latency checks used the adjusted times`,
-      );
+      const callee = serviceNameOf(node.span) ?? '?';
+      const caller = serviceNameOf(parent.span) ?? '?';
+      const key = `${caller}\u0000${callee}`;
+      const hop = hops.get(key);
+      if (hop === undefined) {
+        hops.set(key, { callee, caller, spanName: node.span.name, clientName: parent.span.name, traceId: trace.traceId, shifts: [shift] });
+      } else {
+        hop.shifts.push(shift);
+      }
     }
   }
+  const notes: string[] = [];
+  for (const hop of hops.values()) {
+    if (hop.shifts.length === 1) {
+      notes.push(
+        `clock skew: ${hop.callee}'s span "${hop.spanName}" and its subtree were shifted ${formatShift(hop.shifts[0] as bigint)} ` +
+          `to fit inside ${hop.caller}'s client span "${hop.clientName}" (trace ${hop.traceId.slice(0, 8)}); ordering and latency checks used the adjusted times`,
+      );
+      continue;
+    }
+    const sorted = [...hop.shifts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    notes.push(
+      `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(sorted[0] as bigint)} to ${formatShift(sorted[sorted.length - 1] as bigint)}, ` +
+        `to fit inside ${hop.caller}'s client spans; ordering and latency checks used the adjusted times`,
+    );
+  }
   return notes;
+}
+
+function formatShift(shiftNanos: bigint): string {
+  const ms = Number(shiftNanos) / 1e6;
+  return `${ms >= 0 ? '+' : ''}${ms.toFixed(3)}ms`;
 }

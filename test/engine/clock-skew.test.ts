@@ -41,6 +41,18 @@ describe('clock skew', () => {
     expect(adjustClockSkew(trace)).toBe(adjusted);
   });
 
+  it('reports a hop adjusted in several traces once, with the range of shifts', async () => {
+    const hop = (offsetMillis: number) =>
+      traceOf([
+        { ref: 'call', name: 'POST /orders', kind: 'client', service: 'gateway', start: t(0), end: t(100) },
+        { parent: 'call', name: 'POST /orders', kind: 'server', service: 'orders', start: t(20 + offsetMillis), end: t(80 + offsetMillis) },
+      ]);
+    const adjusted = [adjustClockSkew(await hop(-1000)), adjustClockSkew(await hop(-3000)), adjustClockSkew(await hop(0))];
+    expect(skewNotes(adjusted)).toEqual([
+      "clock skew: orders's spans and their subtrees were shifted 2 times, by +1000.000ms to +3000.000ms, to fit inside gateway's client spans; ordering and latency checks used the adjusted times",
+    ]);
+  });
+
   it('leaves a trace alone when every callee lies within its call, and never adjusts within one service', async () => {
     const trace = await traceOf([
       { ref: 'edge', name: 'GET /', kind: 'server', service: 'gateway', start: t(0), end: t(100) },
