@@ -19,11 +19,26 @@ export function specPathsOf(args: ParsedArgs, io: CliIo): string[] {
  */
 export async function loadSpecsOrExplain(args: ParsedArgs, io: CliIo): Promise<LoadedSpec[] | undefined> {
   const loaded = await loadSpecFiles(specPathsOf(args, io));
-  if (loaded.ok) return loaded.value;
+  if (loaded.ok) return loaded.value.map((spec) => shownRelativeTo(io.cwd, spec));
   for (const problem of loaded.error) io.stderr.write(`${formatSpecProblem({ ...problem, file: relativeTo(io.cwd, problem.file) })}\n`);
   const files = new Set(loaded.error.map((p) => p.file)).size;
   io.stderr.write(`tracecheck: ${plural(loaded.error.length, 'problem')} in ${plural(files, 'spec file')}; nothing was judged\n`);
   return undefined;
+}
+
+/** The spec with every position it reports named relative to the working directory. */
+function shownRelativeTo(cwd: string, spec: LoadedSpec): LoadedSpec {
+  const file = relativeTo(cwd, spec.file);
+  if (file === spec.file) return spec;
+  return {
+    ...spec,
+    file,
+    source: { ...spec.source, file },
+    positionOf: (...args) => {
+      const position = spec.positionOf(...args);
+      return position === undefined ? undefined : { ...position, file };
+    },
+  };
 }
 
 /** Paths under the working directory are shown relative to it, as editors and CI annotations expect. */

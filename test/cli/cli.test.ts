@@ -150,6 +150,8 @@ describe('tracecheck run', () => {
     const report = JSON.parse(out.stdout) as JsonReport;
     expect(report.passed).toBe(true);
     expect(report.spanCount).toBeGreaterThanOrEqual(2);
+    // Spec files under the working directory are named relative to it, as editors and CI annotations expect.
+    expect(report.specs.map((spec) => spec.file)).toEqual(report.specs.map(() => 'pass.yaml'));
   });
 
   it('exits 1 when a spec fails and shows near misses from the real trace', async () => {
