@@ -36,10 +36,14 @@ export async function compareRates<K extends string>(
     await contenders[name]();
     await contenders[name]();
   }
+  const gc = (globalThis as { gc?: () => void }).gc;
   const rates = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
   for (let t = 0; t < trialCount; t++) {
     for (const name of names) {
       const batch = contenders[name];
+      // Collect the previous trial's garbage (e.g. a discarded store) outside the timing, so no contender pays
+      // for another's allocations. Available when run through bench/run.ts (--expose-gc).
+      gc?.();
       let items = 0;
       const wallStart = performance.now();
       const cpuStart = process.cpuUsage();

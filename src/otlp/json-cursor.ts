@@ -61,13 +61,11 @@ export class JsonCursor {
   pos = 0;
   readonly len: number;
   private readonly nodeBuf: Buffer;
-  private readonly decodeUtf8: (start: number, end: number) => string;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
     this.len = buf.length;
     this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.decodeUtf8 = (start, end) => this.nodeBuf.toString('utf8', start, end);
   }
 
   /** Skips whitespace; returns the next byte, or -1 at the end. */
@@ -235,7 +233,7 @@ export class JsonCursor {
     if (c === BACKSLASH) return this.escapedString(start);
     this.pos = p + 1;
     if (p === start) return '';
-    if (cache && p - start <= MAX_CACHED_STRING_BYTES) return stringCache.getHashed(buf, start, p, sampleHash(buf, start, p), this.decodeUtf8);
+    if (cache && p - start <= MAX_CACHED_STRING_BYTES) return stringCache.getHashed(buf, start, p, sampleHash(buf, start, p), this.nodeBuf);
     return this.nodeBuf.toString('utf8', start, p);
   }
 

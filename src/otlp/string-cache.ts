@@ -32,14 +32,16 @@ export class Utf8StringCache {
 
   /**
    * The string for `bytes[start, end)` (at most {@link MAX_CACHED_STRING_BYTES} bytes), from the cache when the
-   * same bytes were seen before, otherwise decoded with `decode` and remembered (replacing the slot's last entry).
+   * same bytes were seen before, otherwise decoded and remembered (replacing the slot's last entry). `source` is
+   * a Buffer over the same memory as `bytes`, for Node's native UTF-8 decoding (a plain argument rather than a
+   * per-request closure keeps the call site monomorphic).
    */
-  get(bytes: Uint8Array, start: number, end: number, decode: (start: number, end: number) => string): string {
-    return this.getHashed(bytes, start, end, sampleHash(bytes, start, end), decode);
+  get(bytes: Uint8Array, start: number, end: number, source: Buffer): string {
+    return this.getHashed(bytes, start, end, sampleHash(bytes, start, end), source);
   }
 
   /** {@link get} for a caller that already has a hash of the bytes ({@link sampleHash} or any other). */
-  getHashed(bytes: Uint8Array, start: number, end: number, hash: number, decode: (start: number, end: number) => string): string {
+  getHashed(bytes: Uint8Array, start: number, end: number, hash: number, source: Buffer): string {
     const slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
     const key = this.keys[slot];
     if (key !== undefined && key.length === end - start) {
@@ -52,7 +54,7 @@ export class Utf8StringCache {
       }
       if (same) return this.strings[slot] as string;
     }
-    const text = decode(start, end);
+    const text = source.toString('utf8', start, end);
     this.keys[slot] = bytes.slice(start, end);
     this.strings[slot] = text;
     return text;

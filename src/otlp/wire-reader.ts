@@ -32,7 +32,6 @@ export class WireReader {
   pos: number;
   readonly len: number;
   private readonly nodeBuf: Buffer;
-  private readonly decodeUtf8: (start: number, end: number) => string;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
@@ -41,7 +40,6 @@ export class WireReader {
     this.len = buf.length;
     // A Buffer view (no copy) for Node's native UTF-8 decoding, the fastest way to make a string from bytes.
     this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    this.decodeUtf8 = (start, end) => this.nodeBuf.toString('utf8', start, end);
   }
 
   /** A varint truncated to 32 bits, unsigned (tags, lengths, uint32 counts). */
@@ -156,7 +154,7 @@ export class WireReader {
     const start = this.pos;
     this.pos = end;
     if (end === start) return '';
-    if (end - start <= MAX_CACHED_STRING_BYTES) return stringCache.get(this.buf, start, end, this.decodeUtf8);
+    if (end - start <= MAX_CACHED_STRING_BYTES) return stringCache.get(this.buf, start, end, this.nodeBuf);
     return this.nodeBuf.toString('utf8', start, end);
   }
 
