@@ -5,7 +5,7 @@
  */
 
 /** Strings longer than this (in bytes) are decoded directly: long values are rarely repeated. */
-export const MAX_CACHED_STRING_BYTES = 40;
+export const MAX_CACHED_STRING_BYTES = 64;
 const SLOTS = 4096;
 
 /**

@@ -108,7 +108,7 @@ describe('decodeExportRequestProtobuf: hand-built edge cases', () => {
 
   it('decodes every AnyValue kind, nested arrays and kvlists, bytes, empty values and int64 extremes', () => {
     const attrs = [
-      kv('s', string(1, 'héllo wörld, a string longer than the short-string fast path of forty-eight bytes ✓')),
+      kv('s', string(1, 'héllo wörld, a string longer than the string cache takes, so decoded directly ✓')),
       kv('b', varint(2, 1)),
       kv('i.neg', varint(3, -1n)),
       kv('i.min', varint(3, -9_223_372_036_854_775_808n)),
@@ -125,7 +125,7 @@ describe('decodeExportRequestProtobuf: hand-built edge cases', () => {
     ];
     const [s] = decodeOk(request(span({ extra: attrs.map((a) => bytes(9, a)) }))).spans;
     expect(s?.attributes).toEqual({
-      s: 'héllo wörld, a string longer than the short-string fast path of forty-eight bytes ✓',
+      s: 'héllo wörld, a string longer than the string cache takes, so decoded directly ✓',
       b: false,
       'i.neg': -1n,
       'i.min': -9_223_372_036_854_775_808n,
