@@ -170,9 +170,19 @@ function interpolateDeep(value: unknown, env: EnvSource, vars: ReadonlyMap<strin
   return problems.length === 0 ? ok(out) : err({ message: [...new Set(problems)].join('; '), onlyVars });
 }
 
-function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMap<string, SpecScalar>, selectors: SelectorCache, source: SourcePosition | undefined): CompiledExpectation {
+/**
+ * A spec that names its traces (`traces:`) is about each of them, so its expectations hold per trace; a spec that
+ * does not is about the run as a whole (a test's traces, linked consumer traces and all), so they hold over the
+ * run. Budgets over whole traces compare traces with each other and are always judged over the run.
+ */
+function defaultScope(kind: string | undefined, e: Expectation, selectsTraces: boolean): 'trace' | 'run' {
+  if (!selectsTraces) return 'run';
+  return kind === 'budget' && budgetIsOverTraces(e as BudgetExpectation) ? 'run' : 'trace';
+}
+
+function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMap<string, SpecScalar>, selectors: SelectorCache, source: SourcePosition | undefined, selectsTraces: boolean): CompiledExpectation {
   const kind = kindOf(e);
-  const scope = e.scope ?? (kind.ok && kind.value === 'budget' && budgetIsOverTraces(e as BudgetExpectation) ? 'run' : 'trace');
+  const scope = e.scope ?? defaultScope(kind.ok ? kind.value : undefined, e, selectsTraces);
   if (!kind.ok) {
     const failure = err(kind.error);
     return { kind: 'invalid', name: e.name ?? 'invalid expectation', scope, needsSettled: false, source, judgeFor: () => failure };
@@ -266,6 +276,6 @@ export function compileSpec(input: SpecInput, env: EnvSource, selectors: Selecto
     traceCount: spec.traces?.count === undefined ? ok({ min: 1, max: Infinity }) : parseCount(spec.traces.count),
     problems,
     vars,
-    expectations: (spec.expect ?? []).map((e, i) => compileExpectation(e, env, vars, selectors, position(['expect', i]))),
+    expectations: (spec.expect ?? []).map((e, i) => compileExpectation(e, env, vars, selectors, position(['expect', i]), spec.traces !== undefined)),
   };
 }

@@ -101,8 +101,9 @@ interface ExpectationBase {
   /** Shown in reports; defaults to a description generated from the expectation. */
   readonly name?: string;
   /**
-   * `trace` (default): the expectation must hold in each trace the spec selects.
+   * `trace`: the expectation must hold in each trace the spec selects.
    * `run`: it is judged once over the spans of all the selected traces together.
+   * Default: `trace` when the spec has a `traces` selection, `run` when it has none (it is then about the run).
    */
   readonly scope?: 'trace' | 'run';
 }

@@ -137,12 +137,20 @@ describe('connected and propagates', () => {
 });
 
 describe('scope', () => {
-  it('scope run judges over all selected traces together', () => {
-    const perTrace = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer' }] }], traces);
+  it('scope run judges over all selected traces together, scope trace in each', () => {
+    const perTrace = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer', scope: 'trace' }] }], traces);
     expect(perTrace.passed).toBe(false);
     expect(perTrace.specs[0]?.expectations[1]?.message).toContain('(failed in 1 of 2 traces)');
     const run = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer', scope: 'run' }] }], traces);
     expect(run.passed).toBe(true);
+  });
+
+  it('defaults to the whole run when the spec names no traces, and to each trace when it does', () => {
+    const wholeRun = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer' }] }], traces);
+    expect(wholeRun.passed).toBe(true);
+    const eachTrace = evaluateSpecsNow([{ name: 's', traces: { where: 'name =~ ".*"' }, expect: [{ spans: 'kind = consumer' }] }], traces);
+    expect(eachTrace.passed).toBe(false);
+    expect(eachTrace.specs[0]?.expectations[1]?.message).toContain('(failed in 1 of 2 traces)');
   });
 });
 
