@@ -12,8 +12,9 @@ type Relation = 'ends-before-start' | 'starts-before';
 /**
  * Judges one step of an order: every `first` span ends before (or, `starts-before`, starts before) every
  * `then` span starts. Spans may come from different services; their clocks are taken as they are.
- * Ends-before-start allows equality (a synchronous child may start in the nanosecond its caller's work ended);
- * starts-before is strict.
+ * Both allow equality: a synchronous child may start in the nanosecond its caller's work ended, and spans of
+ * different processes are often stamped with millisecond precision, so two starts that tie say nothing about their
+ * order. A failure is a `then` span that demonstrably began first.
  */
 function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relation, unit: JudgeUnit, step: string): Verdict | { passed: true; firsts: number; thens: number } {
   const firsts = selectIn(unit, (t) => first.select(t));
@@ -38,7 +39,7 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
   for (const s of firsts) if (edge(s) > edge(late)) late = s;
   let early = thens[0] as Span;
   for (const s of thens) if (s.startTimeUnixNano < early.startTimeUnixNano) early = s;
-  const holds = relation === 'ends-before-start' ? edge(late) <= early.startTimeUnixNano : edge(late) < early.startTimeUnixNano;
+  const holds = edge(late) <= early.startTimeUnixNano;
   if (holds) return { passed: true, firsts: firsts.length, thens: thens.length };
   const lateTrace = traceOf(late, unit);
   const earlyTrace = traceOf(early, unit);
