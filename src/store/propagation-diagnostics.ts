@@ -14,30 +14,63 @@ import type { SpanNode, Trace } from '../model/trace.ts';
  * - `unknown-headers-not-recorded`: the callee started a new trace and did not record request headers, so the cause
  *   cannot be told apart; the most common one is no propagator on the caller.
  * - `baggage-dropped`: the trace continued, but baggage entries present upstream are missing downstream.
+ * - `context-lost-in-process`: the caller itself lost its active context: its outgoing call started a new trace
+ *   while one of its own spans of the run's trace was still running (a callback or promise chain outside the
+ *   active context, a new event-loop entry point, or an explicit ROOT_CONTEXT).
  */
-export type PropagationCause = 'no-propagator' | 'format-mismatch' | 'context-not-extracted' | 'unknown-headers-not-recorded' | 'baggage-dropped';
+export type PropagationCause =
+  | 'no-propagator'
+  | 'format-mismatch'
+  | 'context-not-extracted'
+  | 'unknown-headers-not-recorded'
+  | 'baggage-dropped'
+  | 'context-lost-in-process';
 
-/** One broken propagation hop of a run. */
-export interface PropagationDiagnostic {
-  /** `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage. */
-  readonly kind: 'new-trace' | 'baggage-dropped';
-  readonly cause: PropagationCause;
+/** Fields every diagnostic has. */
+interface DiagnosticBase {
   readonly callerService: string | undefined;
   readonly calleeService: string | undefined;
-  /** The CLIENT span of the run that made the call. */
-  readonly clientSpan: Span;
-  /** The SERVER span that handled the call: the root of the new trace (`new-trace`) or the client's child. */
-  readonly serverSpan: Span;
+  /**
+   * The span of the run's trace where the break shows: the client span of a lost or baggage-dropping hop, the
+   * still-running span of a service that lost its context. Reports mark it.
+   */
+  readonly anchorSpan: Span;
   /** What the spans show, e.g. `orders received b3 but no traceparent`. */
   readonly evidence: string;
-  /** Baggage keys seen upstream and missing downstream (`baggage-dropped` only). */
-  readonly missingBaggageKeys?: readonly string[];
   /**
    * One line naming the hop, what happened and the likely cause, e.g.
    * `gateway → orders: orders started a new trace (…); likely cause: …`.
    */
   readonly message: string;
 }
+
+/** A call whose callee started a new trace, or continued it without the caller's baggage. */
+export interface HopDiagnostic extends DiagnosticBase {
+  /** `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage. */
+  readonly kind: 'new-trace' | 'baggage-dropped';
+  readonly cause: Exclude<PropagationCause, 'context-lost-in-process'>;
+  /** The CLIENT span of the run that made the call. */
+  readonly clientSpan: Span;
+  /** The SERVER span that handled the call: the root of the new trace (`new-trace`) or the client's child. */
+  readonly serverSpan: Span;
+  /** Baggage keys seen upstream and missing downstream (`baggage-dropped` only). */
+  readonly missingBaggageKeys?: readonly string[];
+}
+
+/** A service that lost its own context: its outgoing call became the root of a new trace. */
+export interface ContextLostDiagnostic extends DiagnosticBase {
+  readonly kind: 'context-lost';
+  readonly cause: 'context-lost-in-process';
+  /** The caller's span that was running in the run's trace when the call was made (also the `anchorSpan`). */
+  readonly activeSpan: Span;
+  /** The CLIENT or PRODUCER span that started the new trace. */
+  readonly clientSpan: Span;
+  /** The callee's SERVER or CONSUMER span below it in the new trace, when the callee is instrumented. */
+  readonly serverSpan: Span | undefined;
+}
+
+/** One broken propagation hop of a run. */
+export type PropagationDiagnostic = HopDiagnostic | ContextLostDiagnostic;
 
 /** Options of {@link diagnosePropagation}. */
 export interface DiagnoseOptions {
@@ -64,7 +97,8 @@ const OTHER_FORMATS: readonly (readonly [string, string])[] = [
  * Finds the run's broken propagation hops.
  *
  * A CLIENT span of the run with no SERVER child is a call whose callee did not continue the trace. Its callee's
- * SERVER span is looked for among the traces no run claimed: a root SERVER span that started within the client
+ * SERVER span is looked for among the roots of the traces no run claimed and of the run's other traces: a root
+ * SERVER span that started within the client
  * span's time window (± `clockToleranceMillis`), whose port and path agree with the client's URL (server/peer
  * port, `url.full`/`http.url` against `url.path`/`http.target`/`http.route`) and whose service agrees with the
  * client's `peer.service` when set. Each server root is matched to at most one call, closest start first. The
@@ -82,18 +116,31 @@ const OTHER_FORMATS: readonly (readonly [string, string])[] = [
 export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[], options: DiagnoseOptions = {}): PropagationDiagnostic[] {
   const toleranceNanos = BigInt(Math.round((options.clockToleranceMillis ?? 1000) * 1e6));
   const baggagePrefix = options.baggageAttributePrefix ?? 'baggage.';
+  // The callee's new trace may sit unclaimed (the callee is not told the run id) or in the run itself (every
+  // process of the run is tagged, as under `tracecheck run`): both are where a lost hop's server span can be.
+  // A run's own roots are mostly its entry requests, so one of them is taken for a lost callee only on address
+  // evidence (port or path agree) and never for a call of its own service; unclaimed roots need less.
   const serverRoots: Span[] = [];
+  const runRoots = new Set<Span>();
   for (const trace of unclaimedTraces) {
     for (const root of trace.roots) if (root.span.kind === SpanKind.SERVER) serverRoots.push(root.span);
   }
+  for (const trace of runTraces) {
+    for (const root of trace.roots) {
+      if (root.span.kind !== SpanKind.SERVER) continue;
+      serverRoots.push(root.span);
+      runRoots.add(root.span);
+    }
+  }
   const candidates: { client: Span; server: Span; distance: bigint }[] = [];
-  const out: PropagationDiagnostic[] = [];
+  const out: HopDiagnostic[] = [];
   for (const trace of runTraces) {
     for (const node of trace.nodesBySpanId.values()) {
       if (node.span.kind !== SpanKind.CLIENT) continue;
       const serverChild = node.children.find((child) => child.span.kind === SpanKind.SERVER);
       if (serverChild === undefined) {
         for (const server of serverRoots) {
+          if (runRoots.has(server) && (serviceNameOf(server) === serviceNameOf(node.span) || !addressesAgree(node.span, server))) continue;
           const distance = matchDistance(node.span, server, toleranceNanos);
           if (distance !== undefined) candidates.push({ client: node.span, server, distance });
         }
@@ -106,7 +153,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
   candidates.sort((a, b) => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
   const usedClients = new Set<Span>();
   const usedServers = new Set<Span>();
-  const newTraces: PropagationDiagnostic[] = [];
+  const newTraces: HopDiagnostic[] = [];
   for (const { client, server } of candidates) {
     if (usedClients.has(client) || usedServers.has(server)) continue;
     usedClients.add(client);
@@ -114,7 +161,70 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     newTraces.push(newTraceDiagnostic(client, server));
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
-  return [...newTraces, ...out];
+  return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out];
+}
+
+/**
+ * Services that lost their own context: a CLIENT or PRODUCER span that is the root of a trace (of the run, or
+ * unclaimed) and has no links (a deliberate new trace for async work links to its cause), started while a span
+ * of the same service was running in another trace of the run. The innermost such running span is named.
+ */
+function contextLost(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[]): ContextLostDiagnostic[] {
+  const running = new Map<string, Span[]>();
+  for (const trace of runTraces) {
+    for (const span of trace.spans) {
+      const service = serviceNameOf(span);
+      if (service === undefined) continue;
+      let spans = running.get(service);
+      if (spans === undefined) running.set(service, (spans = []));
+      spans.push(span);
+    }
+  }
+  const out: ContextLostDiagnostic[] = [];
+  for (const traces of [runTraces, unclaimedTraces]) {
+    for (const trace of traces) {
+      for (const root of trace.roots) {
+        const span = root.span;
+        if ((span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) || span.links.length > 0) continue;
+        const service = serviceNameOf(span);
+        if (service === undefined) continue;
+        let active: Span | undefined;
+        for (const candidate of running.get(service) ?? []) {
+          if (candidate.traceId === span.traceId) continue;
+          if (candidate.startTimeUnixNano > span.startTimeUnixNano || candidate.endTimeUnixNano < span.startTimeUnixNano) continue;
+          if (active === undefined || candidate.startTimeUnixNano > active.startTimeUnixNano) active = candidate;
+        }
+        if (active !== undefined) out.push(contextLostDiagnostic(span, root, active));
+      }
+    }
+  }
+  return out.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
+}
+
+function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span): ContextLostDiagnostic {
+  const caller = serviceNameOf(client);
+  const server = clientNode.children.find((c) => c.span.kind === SpanKind.SERVER || c.span.kind === SpanKind.CONSUMER)?.span;
+  const peer = client.attributes['peer.service'];
+  const callee = server === undefined ? (typeof peer === 'string' ? peer : undefined) : serviceNameOf(server);
+  const evidence =
+    `client span "${client.name}" ${shortId(client.spanId)} is the root of trace ${shortId(client.traceId)}, started while ` +
+    `"${active.name}" ${shortId(active.spanId)} of ${caller ?? 'the same service'} was running in trace ${shortId(active.traceId)}` +
+    (server === undefined ? '' : `; ${callee ?? 'the callee'}'s "${server.name}" continued the new trace, not the run's`);
+  const message =
+    `${caller ?? '?'} → ${callee ?? '?'}: ${caller ?? 'the caller'} lost its trace context before the call (${evidence}); ` +
+    `likely cause: the call ran outside the active context inside ${caller ?? 'the caller'} (a callback or promise chain that lost it, or an explicit ROOT_CONTEXT)`;
+  return {
+    kind: 'context-lost',
+    cause: 'context-lost-in-process',
+    callerService: caller,
+    calleeService: callee,
+    activeSpan: active,
+    clientSpan: client,
+    serverSpan: server,
+    anchorSpan: active,
+    evidence,
+    message,
+  };
 }
 
 /** Formats a diagnostic for a run's notes. */
@@ -122,7 +232,7 @@ export function formatPropagationDiagnostic(diagnostic: PropagationDiagnostic): 
   return diagnostic.message;
 }
 
-function newTraceDiagnostic(client: Span, server: Span): PropagationDiagnostic {
+function newTraceDiagnostic(client: Span, server: Span): HopDiagnostic {
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
   const calleeName = callee ?? 'the callee';
@@ -158,10 +268,10 @@ function newTraceDiagnostic(client: Span, server: Span): PropagationDiagnostic {
   const message =
     `${caller ?? '?'} → ${callee ?? '?'}: ${calleeName} started a new trace (client span "${client.name}" ${shortId(client.spanId)} ` +
     `has no server child; server span "${server.name}" ${shortId(server.spanId)} is the root of trace ${shortId(server.traceId)}; ${evidence}); likely cause: ${likely}`;
-  return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, evidence, message };
+  return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, anchorSpan: client, evidence, message };
 }
 
-function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): PropagationDiagnostic | undefined {
+function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): HopDiagnostic | undefined {
   const upstream = new Set<string>();
   // The caller's side: the client span and its ancestors in the caller's own service.
   const callerService = serviceNameOf(clientNode.span);
@@ -190,6 +300,7 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Pro
     calleeService: callee,
     clientSpan: clientNode.span,
     serverSpan: server,
+    anchorSpan: clientNode.span,
     evidence,
     missingBaggageKeys: missing,
     message,
@@ -253,6 +364,17 @@ function matchDistance(client: Span, server: Span, toleranceNanos: bigint): bigi
   }
   const d = server.startTimeUnixNano - client.startTimeUnixNano;
   return d < 0n ? -d : d;
+}
+
+/** Whether the client's target and the server span name the same port or path (not merely fail to disagree). */
+function addressesAgree(client: Span, server: Span): boolean {
+  const target = clientTargetOf(client);
+  const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
+  if (target.port !== undefined && target.port === serverPort) return true;
+  const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
+  const route = stringOf(server.attributes['http.route']);
+  if (target.path === undefined) return false;
+  return target.path === serverPath || (route !== undefined && routeMatches(route, target.path));
 }
 
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {

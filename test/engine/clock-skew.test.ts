@@ -97,7 +97,7 @@ describe('propagation diagnosis matching', () => {
     for (const spans of candidates) store.ingest(spans, { transport: 'memory' });
     store.ingest([client!], { transport: 'memory', runId: 'r' });
     const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
-    expect(diagnostics.map((d) => [d.serverSpan.name, d.cause])).toEqual([['the callee', 'no-propagator']]);
+    expect(diagnostics.map((d) => [d.serverSpan?.name, d.cause])).toEqual([['the callee', 'no-propagator']]);
     expect(store.diagnose('r')).toHaveLength(1);
   });
 });

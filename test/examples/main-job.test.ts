@@ -12,21 +12,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
+import type { JsonExpectationReport, JsonReport } from '../../src/report/index.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 // Three SDK-instrumented processes start on a busy 2-core machine; the judging itself takes milliseconds.
 const caseMillis = 120_000;
-
-interface JsonExpectation {
-  readonly name: string;
-  readonly passed: boolean;
-  readonly message: string;
-  readonly spans: readonly { readonly service?: string; readonly name: string; readonly kind: string }[];
-}
-interface JsonReport {
-  readonly passed: boolean;
-  readonly specs: readonly { readonly name: string; readonly file?: string; readonly passed: boolean; readonly expectations: readonly JsonExpectation[] }[];
-}
 
 interface MainJobOutcome {
   readonly code: number | null;
@@ -76,7 +66,7 @@ async function runBoth(fault: ExampleFault, timeout: string): Promise<{ pretty: 
   return { pretty, jsonRun, json: JSON.parse(await readFile(out, 'utf8')) as JsonReport };
 }
 
-function failed(report: JsonReport): (JsonExpectation & { readonly spec: string })[] {
+function failed(report: JsonReport): (JsonExpectationReport & { readonly spec: string })[] {
   return report.specs.flatMap((spec) => spec.expectations.filter((e) => !e.passed).map((e) => ({ ...e, spec: spec.name })));
 }
 
@@ -113,6 +103,9 @@ describe('npm run example:broken (a broken hop fails and the report names it)', 
       const propagation = failed(json).find((e) => e.name === 'orders → inventory, context propagates from orders.place to inventory');
       expect(propagation?.message).toMatch(/orders: orders\.place has no descendant matching \{ service = "inventory" && kind = server \}/u);
       expect(propagation?.spans.map((span) => `${span.service}: ${span.name}`)).toEqual(['orders: orders.place']);
+      // The diagnosis names the broken hop and its cause: orders' own call started a new trace.
+      expect(propagation?.message).toContain('orders → inventory: orders lost its trace context before the call');
+      expect(json.notes.filter((note) => note.includes('orders lost its trace context')).length).toBeGreaterThanOrEqual(3);
 
       expect(pretty.code).toBe(1);
       expect(pretty.stdout).toContain('✗ orders → inventory, context propagates from orders.place to inventory');

@@ -16,15 +16,16 @@ export function compileConnectedExpectation(): Result<Judge, string> {
   return ok({
     judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
       for (const trace of unit.traces) {
-        const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind === 'new-trace' && d.clientSpan.traceId === trace.traceId);
+        const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind !== 'baggage-dropped' && d.anchorSpan.traceId === trace.traceId);
         if (trace.roots.length === 1 && trace.orphans.length === 0 && broken.length === 0) continue;
         const problems: string[] = [];
         const marks = new Map<string, string>();
         const offending: Span[] = [];
         for (const d of broken) {
           problems.push(d.message);
-          marks.set(d.clientSpan.spanId, `${d.calleeService ?? 'callee'} started a new trace (${d.cause})`);
-          offending.push(d.clientSpan);
+          const note = d.kind === 'context-lost' ? `${d.callerService ?? 'this service'} lost its context: its call to ${d.calleeService ?? 'a callee'} started a new trace` : `${d.calleeService ?? 'callee'} started a new trace (${d.cause})`;
+          marks.set(d.anchorSpan.spanId, note);
+          offending.push(d.anchorSpan);
         }
         if (trace.roots.length !== 1) {
           problems.push(`${trace.roots.length} roots${trace.roots.length === 0 ? '' : ` (${trace.roots.map((r) => describeSpan(r.span, trace)).join('; ')})`}`);

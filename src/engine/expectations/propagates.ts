@@ -76,11 +76,11 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
   });
 }
 
-/** The first broken hop (a call whose callee started a new trace) at or below `span`, if the diagnostics know one. */
+/** The first broken hop (a callee or the caller itself starting a new trace) at or below `span`, if the diagnostics know one. */
 function hopBelow(span: Span, trace: Trace, diagnostics: readonly PropagationDiagnostic[]): PropagationDiagnostic | undefined {
   for (const d of diagnostics) {
-    if (d.kind !== 'new-trace' || d.clientSpan.traceId !== trace.traceId) continue;
-    for (let node = trace.nodesBySpanId.get(d.clientSpan.spanId); node !== undefined; node = node.parent) {
+    if (d.kind === 'baggage-dropped' || d.anchorSpan.traceId !== trace.traceId) continue;
+    for (let node = trace.nodesBySpanId.get(d.anchorSpan.spanId); node !== undefined; node = node.parent) {
       if (node.span.spanId === span.spanId) return d;
     }
   }

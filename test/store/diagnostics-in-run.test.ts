@@ -1,0 +1,70 @@
+// Broken hops whose new traces are themselves in the run (every process tagged, as under `tracecheck run`).
+import { describe, expect, it } from 'vitest';
+import { serviceNameOf } from '../../src/model/index.ts';
+import { SpanStore, diagnosePropagation } from '../../src/store/index.ts';
+import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
+
+const t = (ms: number) => BASE_TIME_MILLIS + ms;
+
+describe('context lost inside a service', () => {
+  it('names the running span, the call that started a new trace and its callee; links and later work are not losses', async () => {
+    const spans = await makeTrace([
+      { ref: 'edge', name: 'POST /orders', kind: 'server', service: 'orders', start: t(0), end: t(100) },
+      { ref: 'place', parent: 'edge', name: 'orders.place', service: 'orders', start: t(5), end: t(90) },
+      // The call ran outside the active context: its client span is a new root, and inventory continues that trace.
+      { ref: 'lost', name: 'GET', kind: 'client', service: 'orders', start: t(20), end: t(40) },
+      { parent: 'lost', name: 'GET /inventory/:sku', kind: 'server', service: 'inventory', start: t(22), end: t(38) },
+      // A deliberate new trace for async work links to its cause.
+      { name: 'publish audit', kind: 'producer', service: 'orders', start: t(30), end: t(31), links: [{ to: 'place' }] },
+      // A call after the request finished is new work, not a lost context.
+      { name: 'GET', kind: 'client', service: 'orders', start: t(200), end: t(210) },
+    ]);
+    const store = new SpanStore();
+    store.ingest(spans, { transport: 'memory', runId: 'r' });
+    const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+    expect(diagnostics).toHaveLength(1);
+    const [lost] = diagnostics;
+    if (lost?.kind !== 'context-lost') throw new Error(`expected a context-lost diagnostic, got ${lost?.kind}`);
+    expect(lost.cause).toBe('context-lost-in-process');
+    expect(lost.activeSpan.name).toBe('orders.place');
+    expect(lost.anchorSpan).toBe(lost.activeSpan);
+    expect(lost.clientSpan.startTimeUnixNano).toBe(BigInt(t(20)) * 1_000_000n);
+    expect(lost.clientSpan.parentSpanId).toBeUndefined();
+    expect(lost.serverSpan && serviceNameOf(lost.serverSpan)).toBe('inventory');
+    expect(lost.message).toMatch(/^orders → inventory: orders lost its trace context before the call \(client span "GET" [0-9a-f]{8} is the root of trace/);
+    expect(lost.message).toContain('started while "orders.place"');
+  });
+});
+
+describe('a lost hop whose callee is tagged into the run too', () => {
+  const hop = (withAddresses: boolean) =>
+    makeTrace([
+      { ref: 'edge', name: 'POST /checkout', kind: 'server', service: 'gateway', start: t(0), end: t(100) },
+      {
+        parent: 'edge',
+        name: 'POST',
+        kind: 'client',
+        service: 'gateway',
+        start: t(10),
+        end: t(90),
+        attributes: withAddresses ? { 'url.full': 'http://127.0.0.1:8082/orders', 'server.port': 8082 } : {},
+      },
+      // orders did not continue the trace: its server span is the root of a trace of its own.
+      { name: 'POST', kind: 'server', service: 'orders', start: t(20), end: t(80), attributes: withAddresses ? { 'url.path': '/orders', 'server.port': 8082 } : {} },
+    ]);
+
+  it("is diagnosed when the callee's port and path agree with the call", async () => {
+    const store = new SpanStore();
+    store.ingest(await hop(true), { transport: 'memory', runId: 'r' });
+    const [diagnostic, ...rest] = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+    expect(rest).toEqual([]);
+    expect(diagnostic).toMatchObject({ kind: 'new-trace', callerService: 'gateway', calleeService: 'orders' });
+    expect(diagnostic?.message).toMatch(/^gateway → orders: orders started a new trace/);
+  });
+
+  it("is not guessed from timing alone, since a run's own roots are mostly its entry requests", async () => {
+    const store = new SpanStore();
+    store.ingest(await hop(false), { transport: 'memory', runId: 'r' });
+    expect(diagnosePropagation(store.run('r').traces(), store.unclaimedTraces())).toEqual([]);
+  });
+});
