@@ -249,6 +249,40 @@ function idTextProblem(text: string, what: string): string {
   return `${what} ${JSON.stringify(text)} is not a hex id`;
 }
 
+/**
+ * The member that follows each span member in the order the OpenTelemetry JS exporter writes them. Checking for
+ * `,"<that key>":` first replaces a key scan and table lookup with one byte compare when the guess is right.
+ */
+const spanKeyOrder = [
+  K.traceId,
+  K.spanId,
+  K.name,
+  K.kind,
+  K.startTimeUnixNano,
+  K.endTimeUnixNano,
+  K.attributes,
+  K.droppedAttributesCount,
+  K.events,
+  K.droppedEventsCount,
+  K.status,
+  K.links,
+  K.droppedLinksCount,
+  K.flags,
+];
+const predictedAfter: (readonly [Uint8Array, number] | undefined)[] = [];
+for (let i = 0; i + 1 < spanKeyOrder.length; i++) {
+  const next = spanKeyOrder[i + 1] as number;
+  predictedAfter[spanKeyOrder[i] as number] = [utf8.encode(`,"${keyName(next)}":`), next];
+}
+// A child span has a parent between its span id and its name.
+predictedAfter[K.parentSpanId] = [utf8.encode(`,"name":`), K.name];
+
+function nextSpanKey(c: JsonCursor, previous: number): number {
+  const guess = predictedAfter[previous];
+  if (guess !== undefined && c.literal(guess[0])) return guess[1];
+  return c.nextKeyCode(false, KEYS);
+}
+
 /** Where a span sits in the request; turned into text only when the span is rejected. */
 interface SpanPosition {
   resource: number;
@@ -274,7 +308,7 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
   let status: SpanStatus = UNSET_STATUS;
   let flags = 0;
   if (!c.beginObject()) throw c.shape('a span object');
-  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+  for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = nextSpanKey(c, key)) {
     try {
       switch (key) {
         case K.traceId:
