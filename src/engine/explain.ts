@@ -27,16 +27,6 @@ export function nearMissesIn(selector: SelectorHandle, unit: JudgeUnit, limit = 
   return out;
 }
 
-/** A sentence about near misses, e.g. `closest: orders: POST /orders (missed: kind = server)`. */
-export function describeNearMisses(misses: readonly NearMiss[]): string {
-  if (misses.length === 0) return 'the run has no spans to compare';
-  const parts = misses.map((m) => {
-    const service = m.span.service ?? 'unknown service';
-    return `${service}: ${m.span.name} (missed: ${m.missedClauses.join(', ')})`;
-  });
-  return `closest: ${parts.join('; ')}`;
-}
-
 /** Marks each span with the same note. */
 export function markAll(spans: readonly Span[], note: string, into = new Map<string, string>()): Map<string, string> {
   for (const span of spans) into.set(span.spanId, note);

@@ -3,7 +3,7 @@ import type { Trace } from '../model/trace.ts';
 import type { SpecScalar } from '../spec/types.ts';
 import { countInRange, describeCount } from '../spec/values.ts';
 import type { CompiledExpectation, CompiledSpec } from './compile-spec.ts';
-import { describeNearMisses, shortId } from './explain.ts';
+import { shortId } from './explain.ts';
 import type { JudgeContext, JudgeUnit, Verdict } from './judge.ts';
 import type { ExpectationResult, NearMiss, SpecResult, TraceTree } from './results.ts';
 import type { SelectorHandle } from './selector-cache.ts';
@@ -148,7 +148,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
             nearMisses.push(...handle.explain(candidates, trace, 3 - nearMisses.length));
           }
         }
-        message = `no trace matched ${selectionText} among ${runTraces.length} trace${runTraces.length === 1 ? '' : 's'} of the run${handle === undefined ? '' : `; ${describeNearMisses(nearMisses)}`}`;
+        message = `no trace matched ${selectionText} among ${runTraces.length} trace${runTraces.length === 1 ? '' : 's'} of the run`;
       } else {
         for (const t of selected.slice(0, 5)) {
           const root = t.roots[0]?.span;

@@ -37,8 +37,9 @@ describe('spans: presence, absence, counts', () => {
     const r = judge({ spans: 'service = "orders" && kind = consumer' });
     expect(r.passed).toBe(false);
     expect(r.message).toContain('no span matched service = "orders" && kind = consumer');
-    expect(r.message).toContain('closest: orders:');
-    expect(r.nearMisses?.length).toBeGreaterThan(0);
+    // Near misses travel as data (reporters draw them); the message stays one readable sentence.
+    expect(r.message).not.toContain('closest:');
+    expect(r.nearMisses?.[0]?.span.service).toBe('orders');
     expect(r.nearMisses?.[0]?.missedClauses).toEqual(['kind = consumer']);
     expect(r.trace?.roots[0]?.span.name).toBe('POST /checkout');
   });

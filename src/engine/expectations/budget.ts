@@ -3,7 +3,7 @@ import type { Trace } from '../../model/trace.ts';
 import { err, ok, type Result } from '../../result.ts';
 import type { BudgetExpectation } from '../../spec/types.ts';
 import { formatDurationNanos, parseDuration } from '../../spec/values.ts';
-import { describeNearMisses, nearMissesIn, shortId, whereText } from '../explain.ts';
+import { nearMissesIn, shortId, whereText } from '../explain.ts';
 import { selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
@@ -93,7 +93,7 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
         return {
           passed: false,
           expected,
-          message: `nothing to measure: no ${subject} ${whereText(unit)}${handle === undefined ? '' : `; ${describeNearMisses(nearMisses)}`}`,
+          message: `nothing to measure: no ${subject} ${whereText(unit)}`,
           actual: `0 ${overTraces ? 'traces' : 'spans'}`,
           spans: [],
           nearMisses,

@@ -2,7 +2,7 @@ import type { Span } from '../../model/span.ts';
 import { err, ok, type Result } from '../../result.ts';
 import type { OrderExpectation, SequenceExpectation } from '../../spec/types.ts';
 import { formatDurationNanos } from '../../spec/values.ts';
-import { describeNearMisses, nearMissesIn, whereText } from '../explain.ts';
+import { nearMissesIn, whereText } from '../explain.ts';
 import { selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan, offsetMillisText } from '../span-description.ts';
@@ -26,7 +26,7 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
     return {
       passed: false,
       expected,
-      message: `${step}no span matched ${handle.source} ${whereText(unit)}, so the order cannot hold; ${describeNearMisses(nearMisses)}`,
+      message: `${step}no span matched ${handle.source} ${whereText(unit)}, so the order cannot hold`,
       actual: `0 spans match ${handle.source}`,
       spans: [],
       nearMisses,

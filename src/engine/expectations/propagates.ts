@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.ts';
 import { ok, type Result } from '../../result.ts';
 import type { PropagatesExpectation } from '../../spec/types.ts';
-import { describeNearMisses, listSpans, nearMissesIn, whereText } from '../explain.ts';
+import { listSpans, nearMissesIn, whereText } from '../explain.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
 import type { Judge, JudgeContext, JudgeUnit, Verdict } from '../judge.ts';
@@ -50,7 +50,7 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
         return {
           passed: false,
           expected,
-          message: `no span matched ${fromHandle.source} ${whereText(unit)}; ${describeNearMisses(nearMisses)}`,
+          message: `no span matched ${fromHandle.source} ${whereText(unit)}`,
           actual: `0 spans match ${fromHandle.source}`,
           spans: [],
           nearMisses,

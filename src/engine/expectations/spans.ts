@@ -3,7 +3,7 @@ import { err, ok, type Result } from '../../result.ts';
 import type { SpansExpectation, SpecScalar } from '../../spec/types.ts';
 import { countInRange, describeCount, parseCount, type CountRange } from '../../spec/values.ts';
 import { captureReader, type FieldReader } from '../capture.ts';
-import { describeNearMisses, listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
+import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
 import { selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
@@ -81,7 +81,7 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
           return {
             ...base,
             passed: false,
-            message: `no span matched ${source} ${whereText(unit)}; ${describeNearMisses(nearMisses)}`,
+            message: `no span matched ${source} ${whereText(unit)}`,
             actual: '0 spans',
             spans: [],
             nearMisses,
