@@ -18,6 +18,8 @@ export interface CompareOptions {
   readonly trialMillis?: number;
   /** Trials per contender. Default 7. */
   readonly trials?: number;
+  /** Run a full collection before each trial (when `gc` is exposed). Default true. */
+  readonly collectBetweenTrials?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function compareRates<K extends string>(
     await contenders[name]();
     await contenders[name]();
   }
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = options.collectBetweenTrials === false ? undefined : (globalThis as { gc?: () => void }).gc;
   const rates = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
   for (let t = 0; t < trialCount; t++) {
     for (const name of names) {
