@@ -5,7 +5,7 @@ import type { Span } from '../model/span.ts';
 export type AttributeReader = (span: Span) => AttributeValue | undefined;
 
 function read(map: AttributeMap, key: string): AttributeValue | undefined {
-  // Decoded attribute maps have a null prototype (see emptyAttributes), so a plain read is safe and fast; a
+  // Decoded attribute maps have no Object.prototype in their chain (see emptyAttributes), so a plain read is safe; a
   // hand-built map with Object.prototype would answer `constructor` with a function, which no attribute is.
   const value = map[key];
   return typeof value === 'function' ? undefined : value;

@@ -46,9 +46,17 @@ export function attributeTypeOf(value: AttributeValue): AttributeType {
   }
 }
 
-/** Creates an empty attribute map. A null prototype keeps keys like `__proto__` or `constructor` plain data. */
+/**
+ * The prototype of every attribute map: an empty, frozen object that itself has no prototype. Lookups of absent
+ * keys (`constructor`, `toString`) find nothing, and `__proto__` is a plain data key, as with `Object.create(null)`;
+ * but V8 keeps objects made from a shared non-null prototype in fast mode, where `Object.create(null)` objects
+ * start as slow dictionaries, and attribute reads are the engine's hottest path.
+ */
+const ATTRIBUTE_MAP_PROTOTYPE: object = Object.freeze(Object.create(null) as object);
+
+/** Creates an empty attribute map, safe for any key (see {@link ATTRIBUTE_MAP_PROTOTYPE}). */
 export function emptyAttributes(): AttributeMap {
-  return Object.create(null) as AttributeMap;
+  return Object.create(ATTRIBUTE_MAP_PROTOTYPE) as AttributeMap;
 }
 
 /**

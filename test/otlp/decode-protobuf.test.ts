@@ -138,7 +138,11 @@ describe('decodeExportRequestProtobuf: hand-built edge cases', () => {
       empty: null,
       novalue: null,
     });
-    expect(Object.getPrototypeOf(s?.attributes)).toBe(null);
+    // No attribute lookup reaches Object.prototype: the map's only prototype is itself prototype-less and empty.
+    const prototype = Object.getPrototypeOf(s?.attributes) as object;
+    expect(Object.getPrototypeOf(prototype)).toBe(null);
+    expect(Object.getOwnPropertyNames(prototype)).toEqual([]);
+    expect((s?.attributes as Record<string, unknown>)['constructor']).toBeUndefined();
   });
 
   it('decodes events, links, status, flags, trace state and dropped counts', () => {
