@@ -2,7 +2,7 @@ import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../spec/selector-ast.ts';
 import { formatSelector } from '../spec/selector-format.ts';
-import { compileSpanFilter, isStructural } from './select-predicate.ts';
+import { compileTieredFilter, isStructural } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
 
@@ -25,7 +25,7 @@ type MaskEvaluator = (index: TraceIndex) => Uint8Array;
 function compileMask(ast: SelectorAst): MaskEvaluator {
   if (ast.type === 'all') return (index) => new Uint8Array(index.spans.length).fill(1);
   if (!isStructural(ast)) {
-    const filter = compileSpanFilter(ast);
+    const filter = compileTieredFilter(ast);
     return (index) => filter.mask(index.spans);
   }
   switch (ast.type) {
@@ -87,7 +87,7 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
 export function compileSelector(ast: SelectorAst): CompiledSelector {
   const text = formatSelector(ast);
   if (!isStructural(ast)) {
-    const filter = compileSpanFilter(ast);
+    const filter = compileTieredFilter(ast);
     return {
       ast,
       text,

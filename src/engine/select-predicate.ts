@@ -581,6 +581,45 @@ export function compileSpanFilter(ast: SelectorAst): SpanFilter {
   return new Function('c', code)(source.constants) as SpanFilter;
 }
 
+/** How many spans a condition judges through closures before its generated code is worth compiling. */
+export const GENERATE_CODE_AFTER_SPANS = 4096;
+
+/**
+ * A {@link SpanFilter} that starts as closures ({@link compileClosure}) and switches to generated code
+ * ({@link compileSpanFilter}) once it has judged {@link GENERATE_CODE_AFTER_SPANS} spans. Generating code costs
+ * tens of microseconds, which a selector run over a large run repays many times, and a one-off selector (a
+ * captured value substituted per trace, a small test's run) never does; the two paths agree (tests check it).
+ */
+export function compileTieredFilter(ast: SelectorAst, generateAfterSpans = GENERATE_CODE_AFTER_SPANS): SpanFilter {
+  const closure = compileClosure(ast);
+  let generated: SpanFilter | undefined;
+  let judged = 0;
+  const tier = (spans: number): SpanFilter | undefined => {
+    if (generated === undefined) {
+      judged += spans;
+      if (judged >= generateAfterSpans) generated = compileSpanFilter(ast);
+    }
+    return generated;
+  };
+  return {
+    matches: (span) => (tier(1)?.matches ?? closure)(span),
+    select(spans) {
+      const fast = tier(spans.length);
+      if (fast !== undefined) return fast.select(spans);
+      const out: Span[] = [];
+      for (const span of spans) if (closure(span)) out.push(span);
+      return out;
+    },
+    mask(spans) {
+      const fast = tier(spans.length);
+      if (fast !== undefined) return fast.mask(spans);
+      const out = new Uint8Array(spans.length);
+      for (let i = 0; i < spans.length; i++) if (closure(spans[i] as Span)) out[i] = 1;
+      return out;
+    },
+  };
+}
+
 /** Whether a selector uses a structural operator anywhere (and so needs the trace tree to judge a span). */
 export function isStructural(ast: SelectorAst): boolean {
   switch (ast.type) {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/span.ts';
-import { compileClosure, compilePredicate, compileSpanFilter } from '../../src/engine/select-predicate.ts';
+import { compileClosure, compilePredicate, compileSpanFilter, compileTieredFilter } from '../../src/engine/select-predicate.ts';
 import { parseSelector } from '../../src/spec/selector-parser.ts';
 import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
@@ -85,6 +85,21 @@ describe('generated predicates', () => {
       expect(spans.map((span) => generated(span)), source).toEqual(expected);
       expect(filter.select(spans), source).toEqual(spans.filter((_, i) => expected[i]));
       expect([...filter.mask(spans)], source).toEqual(expected.map((hit) => (hit ? 1 : 0)));
+    }
+  });
+
+  it('tiered filters agree with the reference both before and after they switch to generated code', () => {
+    for (const source of SELECTORS) {
+      const ast = parse(source);
+      const reference = compileClosure(ast);
+      const expected = spans.map((span) => reference(span));
+      // Promote after exactly one pass over the spans: the first select runs the closures, later calls the generated code.
+      const tiered = compileTieredFilter(ast, spans.length);
+      for (let pass = 0; pass < 2; pass++) {
+        expect(tiered.select(spans), `${source} (pass ${pass})`).toEqual(spans.filter((_, i) => expected[i]));
+        expect([...tiered.mask(spans)], `${source} (pass ${pass})`).toEqual(expected.map((hit) => (hit ? 1 : 0)));
+        expect(spans.map((span) => tiered.matches(span)), `${source} (pass ${pass})`).toEqual(expected);
+      }
     }
   });
 
