@@ -19,6 +19,11 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
   if (!to.ok) return to;
   const fromHandle = from.value;
   const toHandle = to.value;
+  // The `from` spans without a `to` descendant, as a selector: the structural matcher answers it in linear passes
+  // over the trace index, shared with every other selector (`A !<< B`: B spans that are no ancestor of an A span).
+  const stuck = selectors.get(`(${expectation.propagates.to}) !<< (${expectation.propagates.from})`);
+  if (!stuck.ok) return stuck;
+  const stuckHandle = stuck.value;
   const expected = `each span matching ${fromHandle.source} has a descendant matching ${toHandle.source}`;
   return ok({
     judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
@@ -29,21 +34,10 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
         const froms = fromHandle.select(trace);
         if (froms.length === 0) continue;
         fromCount += froms.length;
-        // Walk up from each `to` span once, collecting its ancestors: a `from` span propagates iff it is one.
-        const ancestors = new Set<string>();
-        for (const span of toHandle.select(trace)) {
-          let parentId = span.parentSpanId;
-          while (parentId !== undefined && !ancestors.has(parentId)) {
-            ancestors.add(parentId);
-            parentId = trace.nodesBySpanId.get(parentId)?.span.parentSpanId;
-          }
-        }
-        for (const span of froms) {
-          if (!ancestors.has(span.spanId)) {
-            missing.push(span);
-            firstMissingTrace ??= trace;
-          }
-        }
+        const stuckHere = stuckHandle.select(trace);
+        if (stuckHere.length === 0) continue;
+        missing.push(...stuckHere);
+        firstMissingTrace ??= trace;
       }
       if (fromCount === 0) {
         const nearMisses = nearMissesIn(fromHandle, unit);
