@@ -57,6 +57,15 @@ const stringCache = new Utf8StringCache();
  * from their source text, so 64-bit integers keep every digit. Unknown values are skipped by scanning.
  */
 export class JsonCursor {
+  /**
+   * One cursor that lives as long as the class. Optimised code that reads a cursor's fields embeds the cursor's
+   * hidden class (map) as a weak reference; a class's final map (after its fields are added) is held only by
+   * its instances, so when a full GC finds no live cursor the map dies and V8 throws away every function that
+   * inlined a cursor method ("embedded weak objects cleared"): the whole decoder ran unoptimised again after
+   * each major GC. Keeping one instance pins the map.
+   */
+  private static readonly pinnedShape = new JsonCursor(new Uint8Array(0));
+
   readonly buf: Uint8Array;
   pos = 0;
   readonly len: number;
