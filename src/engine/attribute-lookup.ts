@@ -4,6 +4,12 @@ import type { Span } from '../model/span.ts';
 /** Reads one attribute of a span; `undefined` when the span does not have it. */
 export type AttributeReader = (span: Span) => AttributeValue | undefined;
 
+/** Which attribute map of a span a key reads, and the key within it. */
+export interface AttributeKey {
+  readonly scope: 'span' | 'resource' | 'scope';
+  readonly name: string;
+}
+
 function read(map: AttributeMap, key: string): AttributeValue | undefined {
   // Decoded attribute maps have no Object.prototype in their chain (see emptyAttributes), so a plain read is safe; a
   // hand-built map with Object.prototype would answer `constructor` with a function, which no attribute is.
@@ -12,8 +18,17 @@ function read(map: AttributeMap, key: string): AttributeValue | undefined {
 }
 
 /**
- * Compiles an attribute key as spec files write it: `span.x` or bare `x` is a span attribute,
- * `resource.x` a resource attribute, `scope.x` an instrumentation-scope attribute.
+ * Splits an attribute key as spec files write it: `span.x` or bare `x` is a span attribute, `resource.x` a resource
+ * attribute, `scope.x` an instrumentation-scope attribute.
+ */
+export function parseAttributeKey(key: string): AttributeKey {
+  if (key.startsWith('resource.')) return { scope: 'resource', name: key.slice('resource.'.length) };
+  if (key.startsWith('scope.')) return { scope: 'scope', name: key.slice('scope.'.length) };
+  return { scope: 'span', name: key.startsWith('span.') ? key.slice('span.'.length) : key };
+}
+
+/**
+ * Compiles an attribute key as spec files write it (see {@link parseAttributeKey}).
  *
  * @example
  * ```ts
@@ -21,14 +36,8 @@ function read(map: AttributeMap, key: string): AttributeValue | undefined {
  * ```
  */
 export function attributeReader(key: string): AttributeReader {
-  if (key.startsWith('resource.')) {
-    const name = key.slice('resource.'.length);
-    return (span) => read(span.resource.attributes, name);
-  }
-  if (key.startsWith('scope.')) {
-    const name = key.slice('scope.'.length);
-    return (span) => read(span.scope.attributes, name);
-  }
-  const name = key.startsWith('span.') ? key.slice('span.'.length) : key;
+  const { scope, name } = parseAttributeKey(key);
+  if (scope === 'resource') return (span) => read(span.resource.attributes, name);
+  if (scope === 'scope') return (span) => read(span.scope.attributes, name);
   return (span) => read(span.attributes, name);
 }

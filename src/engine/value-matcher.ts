@@ -303,7 +303,9 @@ export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValue
     const tests = list.map(equalityTest);
     texts.push(`${negate ? 'not in' : 'in'} ${listText}`);
     checks.push((value) => {
-      const found = tests.some((equal) => equal(value));
+      // A loop, not tests.some(...): that would make a closure per value judged.
+      let found = false;
+      for (let i = 0; i < tests.length && !found; i++) found = (tests[i] as (actual: MatchedValue) => boolean)(value);
       if (found !== negate) return undefined;
       return `expected ${negate ? 'none of' : 'one of'} ${listText}, got ${showValue(value)}`;
     });

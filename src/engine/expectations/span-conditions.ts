@@ -4,9 +4,10 @@ import type { Trace } from '../../model/trace.ts';
 import { err, ok, type Result } from '../../result.ts';
 import type { AttributeMatchers, DurationMatcher, EventMatcher, LinkMatcher, StatusMatcher } from '../../spec/types.ts';
 import { countInRange, describeCount, formatDurationNanos, parseCount, parseDuration, type CountRange } from '../../spec/values.ts';
-import { attributeReader } from '../attribute-lookup.ts';
+import { attributeReader, parseAttributeKey, type AttributeKey } from '../attribute-lookup.ts';
 import type { JudgeContext } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
+import type { MatchedValue } from '../value-format.ts';
 import { compileValueMatcher, type CompiledValueMatcher } from '../value-matcher.ts';
 
 /** One compiled condition on a span; `check` returns why the span fails it, or `undefined`. */
@@ -14,6 +15,11 @@ export interface SpanCondition {
   /** The condition as text, e.g. `http.response.status_code = 200`. */
   readonly description: string;
   check(span: Span, trace: Trace, context: JudgeContext): string | undefined;
+  /**
+   * Set when the condition is one attribute tested by a value matcher: generated scans (see condition-scan.ts)
+   * then read the attribute inline and call `test` from a call site of their own.
+   */
+  readonly attribute?: AttributeKey & { readonly test: (value: MatchedValue) => string | undefined };
 }
 
 interface AttributeCheck {
@@ -30,8 +36,10 @@ export function compileAttributeConditions(matchers: AttributeMatchers): Result<
     if (!compiled.ok) return err(`attribute ${key}: ${compiled.error}`);
     const matcher = compiled.value;
     const read = attributeReader(key);
+    const test = matcher.test.bind(matcher);
     out.push({
       description: `${key} ${matcher.description}`,
+      attribute: { ...parseAttributeKey(key), test },
       check: (span) => {
         const why = matcher.test(read(span));
         return why === undefined ? undefined : `attribute ${key}: ${why}`;

@@ -7,6 +7,7 @@ import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
 import { selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
+import { compileConditionScan } from './condition-scan.ts';
 import {
   compileAttributeConditions,
   compileDurationCondition,
@@ -69,6 +70,7 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
   const conditionText = conditions.map((c) => c.description).join(', ');
   const expectedText =
     conditions.length === 0 ? `${countText} matching ${source}` : `${countText} matching ${source}; ${quantifier === 'all' ? 'each' : 'at least one'} with ${conditionText}`;
+  const scan = compileConditionScan(conditions);
 
   return ok({
     judge(unit: JudgeUnit, context: JudgeContext): Verdict {
@@ -112,19 +114,17 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
       const failures: { span: Span; why: string }[] = [];
       let passing = 0;
       // Trace by trace, so each span's trace is known without a lookup (this loop runs over every matched span).
-      const conditionCount = conditions.length;
-      scan: for (const trace of unit.traces) {
+      traces: for (const trace of unit.traces) {
         const picked = handle.select(trace);
         for (let s = 0; s < picked.length; s++) {
           const span = picked[s] as Span;
-          let why: string | undefined;
-          for (let c = 0; c < conditionCount && why === undefined; c++) why = (conditions[c] as SpanCondition).check(span, trace, context);
-          if (why === undefined) {
+          const failing = scan(span, trace, context);
+          if (failing < 0) {
             passing++;
-            if (quantifier === 'any') break scan;
+            if (quantifier === 'any') break traces;
           } else {
-            failures.push({ span, why });
-            if (quantifier === 'all' && failures.length >= 10) break scan;
+            failures.push({ span, why: (conditions[failing] as SpanCondition).check(span, trace, context) ?? 'fails' });
+            if (quantifier === 'all' && failures.length >= 10) break traces;
           }
         }
       }
