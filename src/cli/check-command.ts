@@ -61,7 +61,7 @@ export const checkCommand: CliCommand = {
     const live = saved.value.store.run(runId);
     // Loaded on use: `--help` and `validate` should not pay for the engine.
     const { evaluateSpecs } = await import('../engine/index.ts');
-    const result = await evaluateSpecs(specs, settledRunOf(runId, () => live.traces()), { env: io.env });
+    const result = await evaluateSpecs(specs, settledRunOf(runId, () => live.traces()), { env: io.env, finalOnceSettled: true });
     const failure = await writeReport(result, args, io);
     if (failure !== undefined) {
       io.stderr.write(`tracecheck check: ${failure}\n`);

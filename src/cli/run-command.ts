@@ -77,6 +77,8 @@ export const runCommand: CliCommand = {
         timeoutMillis: timeout.ok ? timeout.value : undefined,
         quietMillis: quiet.ok ? quiet.value : undefined,
         env: io.env,
+        // CMD has exited and its exporters have flushed: once the run is quiet, nothing more is coming.
+        finalOnceSettled: true,
       });
       const failure = await writeReport(result, args, io);
       if (failure !== undefined) io.stderr.write(`tracecheck run: ${failure}\n`);

@@ -30,6 +30,12 @@ export interface EvaluateOptions {
   readonly quietMillis?: number;
   /** Values of `${env:NAME}`; default `process.env`. */
   readonly env?: EnvSource;
+  /**
+   * Nothing more will be sent once the run settles (the command under test has exited, or the traces were saved):
+   * judge every spec as soon as the run has settled instead of waiting for its deadline. Default false, since
+   * long-lived services may still be working on a test's requests after a quiet moment.
+   */
+  readonly finalOnceSettled?: boolean;
 }
 
 function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?: RunSource): JudgeContext {
@@ -192,7 +198,7 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
         ? { settled, spanCount, traceCount: traces.length, timedOutAfterMillis: Math.round(now - started) }
         : { settled, spanCount, traceCount: traces.length };
       const judgement: SpecJudgement = judgeSpec(spec, traces, context, phase);
-      const final = expired || (judgement.positivesHold && (!judgement.needsSettled || settled));
+      const final = expired || (settled && options.finalOnceSettled === true) || (judgement.positivesHold && (!judgement.needsSettled || settled));
       if (final) decided[i] = judgement.result;
     }
     if (decided.every((r) => r !== undefined)) {
