@@ -6,6 +6,23 @@ const adjustments = new WeakMap<Span, bigint>();
 /** Adjusted trace per original trace: built traces are cached by the store until they change. */
 const adjustedTraces = new WeakMap<Trace, Trace>();
 
+/** One adjusted hop of a trace: a span shifted by another amount than its parent (the root of a moved subtree). */
+interface AdjustedHop {
+  readonly span: Span;
+  readonly parent: Span;
+  readonly shift: bigint;
+  readonly caller: string;
+  readonly callee: string;
+  /** caller and callee services together: the hop's note is one per key. */
+  readonly key: string;
+}
+
+/**
+ * The hops of each adjusted trace, in tree order, found while it was rebuilt: {@link skewNotes} runs on every
+ * evaluation and then reads a short list per adjusted trace instead of looking up every span of the run.
+ */
+const hopsOfTrace = new WeakMap<Trace, readonly AdjustedHop[]>();
+
 /**
  * The clock-skew shift applied to a span of an adjusted trace, in nanoseconds (positive: moved later), or
  * undefined when the span was not moved.
@@ -73,37 +90,55 @@ interface MutableNode {
 
 function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
   const nodesBySpanId = new Map<string, MutableNode>();
-  const copy = (node: SpanNode, parent: MutableNode | undefined): MutableNode => {
+  const hops: AdjustedHop[] = [];
+  const copy = (node: SpanNode, parent: MutableNode | undefined, parentShift: bigint): MutableNode => {
     const shift = shifts.get(node.span.spanId);
     let span = node.span;
     if (shift !== undefined) {
       span = { ...span, startTimeUnixNano: span.startTimeUnixNano + shift, endTimeUnixNano: span.endTimeUnixNano + shift };
       adjustments.set(span, shift);
+      if (parent !== undefined && parentShift !== shift) {
+        const callee = serviceNameOf(span) ?? '?';
+        const caller = serviceNameOf(parent.span) ?? '?';
+        hops.push({ span, parent: parent.span, shift, caller, callee, key: `${caller}\u0000${callee}` });
+      }
     }
     const out: MutableNode = { span, parent, children: [], depth: node.depth };
     nodesBySpanId.set(span.spanId, out);
-    out.children = node.children.map((child) => copy(child, out)).sort(byStart);
+    const children: MutableNode[] = [];
+    for (const child of node.children) children.push(copy(child, out, shift ?? 0n));
+    out.children = sortedByStart(children);
     return out;
   };
-  const roots = trace.roots.map((root) => copy(root, undefined));
-  const orphans = trace.orphans.map((orphan) => copy(orphan, undefined));
-  const spans = [...nodesBySpanId.values()].map((node) => node.span).sort(compareSpans);
+  const roots = trace.roots.map((root) => copy(root, undefined, 0n));
+  const orphans = trace.orphans.map((orphan) => copy(orphan, undefined, 0n));
+  const spans: Span[] = [];
+  for (const node of nodesBySpanId.values()) spans.push(node.span);
+  spans.sort(compareSpans);
   let startTimeUnixNano = trace.startTimeUnixNano;
   let endTimeUnixNano = trace.endTimeUnixNano;
   if (spans.length > 0) {
     startTimeUnixNano = spans[0]?.startTimeUnixNano ?? startTimeUnixNano;
     endTimeUnixNano = spans.reduce((max, span) => (span.endTimeUnixNano > max ? span.endTimeUnixNano : max), spans[0]?.endTimeUnixNano ?? endTimeUnixNano);
   }
-  return {
+  const adjusted: Trace = {
     traceId: trace.traceId,
     spans,
-    roots: roots.sort(byStart),
-    orphans: orphans.sort(byStart),
+    roots: sortedByStart(roots),
+    orphans: sortedByStart(orphans),
     nodesBySpanId,
     duplicateSpanCount: trace.duplicateSpanCount,
     startTimeUnixNano,
     endTimeUnixNano,
   };
+  hopsOfTrace.set(adjusted, hops);
+  return adjusted;
+}
+
+/** Nodes in start order; most sibling lists already are (shifts move whole subtrees), and checking costs less than sorting. */
+function sortedByStart(nodes: MutableNode[]): MutableNode[] {
+  for (let i = 1; i < nodes.length; i++) if (byStart(nodes[i - 1] as MutableNode, nodes[i] as MutableNode) > 0) return nodes.sort(byStart);
+  return nodes;
 }
 
 function byStart(a: MutableNode, b: MutableNode): number {
@@ -123,16 +158,11 @@ function compareSpans(a: Span, b: Span): number {
 export function skewNotes(traces: readonly Trace[]): string[] {
   const hops = new Map<string, { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[] }>();
   for (const trace of traces) {
-    for (const node of trace.nodesBySpanId.values()) {
-      const shift = adjustments.get(node.span);
-      const parent = node.parent;
-      if (shift === undefined || parent === undefined || (adjustments.get(parent.span) ?? 0n) === shift) continue;
-      const callee = serviceNameOf(node.span) ?? '?';
-      const caller = serviceNameOf(parent.span) ?? '?';
-      const key = `${caller}\u0000${callee}`;
+    // Only traces rebuilt by adjustClockSkew have hops; any other trace has no adjusted span.
+    for (const { span, parent, shift, caller, callee, key } of hopsOfTrace.get(trace) ?? []) {
       const hop = hops.get(key);
       if (hop === undefined) {
-        hops.set(key, { callee, caller, spanName: node.span.name, clientName: parent.span.name, traceId: trace.traceId, shifts: [shift] });
+        hops.set(key, { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift] });
       } else {
         hop.shifts.push(shift);
       }
@@ -147,9 +177,14 @@ export function skewNotes(traces: readonly Trace[]): string[] {
       );
       continue;
     }
-    const sorted = [...hop.shifts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    let least = hop.shifts[0] as bigint;
+    let most = least;
+    for (const shift of hop.shifts) {
+      if (shift < least) least = shift;
+      if (shift > most) most = shift;
+    }
     notes.push(
-      `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(sorted[0] as bigint)} to ${formatShift(sorted[sorted.length - 1] as bigint)}, ` +
+      `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(least)} to ${formatShift(most)}, ` +
         `to fit inside ${hop.caller}'s client spans; ordering and latency checks used the adjusted times`,
     );
   }
