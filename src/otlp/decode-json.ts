@@ -7,6 +7,7 @@ import { isAllZeroHex, normaliseHexId } from './hex.ts';
 import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
 import { KeyTable } from './key-table.ts';
 import { MAX_ANY_VALUE_DEPTH, NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
+import { keepShapeWitness } from './shape-witness.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 
 type Mutable<T> = { -readonly [P in keyof T]: T[P] };
@@ -116,6 +117,7 @@ export function decodeExportRequestJson(body: string | Uint8Array): DecodeResult
     if (error instanceof RangeError) return err({ message: `invalid OTLP/JSON: ${error.message}` });
     return err({ message: `invalid OTLP/JSON: ${String(error)}` });
   }
+  keepShapeWitness(spans);
   return ok({ spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() });
 }
 

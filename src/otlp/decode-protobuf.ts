@@ -7,6 +7,7 @@ import { bytesToHex, isAllZeroBytes } from './hex.ts';
 import { MAX_ANY_VALUE_DEPTH, NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 import { WireFormatError, WireReader } from './wire-reader.ts';
+import { keepShapeWitness } from './shape-witness.ts';
 
 // Tags are (field_number << 3) | wire_type, per otlp-facts.md. A known field number arriving with another
 // wire type is skipped as unknown, which is what protobuf's reference parsers do.
@@ -52,6 +53,7 @@ export function decodeExportRequestProtobuf(bytes: Uint8Array): DecodeResult {
   } catch (error) {
     return err({ message: describeFailure(error) });
   }
+  keepShapeWitness(spans);
   return ok({ spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() });
 }
 

@@ -27,6 +27,12 @@ const stringCache = new Utf8StringCache();
  * garbage; decoders check after each nested message that it ended exactly at its declared length.
  */
 export class WireReader {
+  /**
+   * One reader for the life of the class: optimised code holds the reader's map weakly, and a full GC that finds
+   * no live reader would clear it and deoptimise the whole decoder (see `JsonCursor`).
+   */
+  private static readonly pinnedShape = new WireReader(new Uint8Array(0));
+
   readonly buf: Uint8Array;
   readonly view: DataView;
   pos: number;

@@ -13,6 +13,12 @@ import type { Span } from '../model/span.ts';
  * when the trace is claimed or dropped, so the index is bounded by the pool.
  */
 export class LinkIndex {
+  /**
+   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
+   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
+   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
+   */
+  private static readonly pinnedShape = new LinkIndex();
   /** Linked-to trace id → waiting trace ids whose spans link to it. */
   private readonly linkersByTarget = new Map<string, Set<string>>();
   /** Waiting trace id → the trace ids its spans link to (to forget it in O(links)). */

@@ -36,6 +36,12 @@ interface SettleWaiter {
  * ```
  */
 export class LiveRun implements RunSource {
+  /**
+   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
+   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
+   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
+   */
+  private static readonly pinnedShape = new LiveRun('', () => undefined, () => []);
   readonly id: string;
   /** When the store created the run (epoch milliseconds). */
   readonly createdAtMillis = Date.now();

@@ -89,6 +89,12 @@ export interface SpanStoreStats {
  * ```
  */
 export class SpanStore implements SpanSink, CorrelationLookup {
+  /**
+   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
+   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
+   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
+   */
+  private static readonly pinnedShape = new SpanStore();
   private readonly maxSpans: number;
   private readonly maxUnclaimedSpans: number;
   private readonly runIdAttribute: string;

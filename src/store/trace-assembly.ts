@@ -26,6 +26,12 @@ export interface AddOutcome {
  * the engine asks for traces on every change of the run, and most traces of a run do not change between asks.
  */
 export class TraceAssembly {
+  /**
+   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
+   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
+   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
+   */
+  private static readonly pinnedShape = new TraceAssembly('');
   readonly traceId: string;
   private readonly spansById = new Map<string, Span>();
   /** Parent span id → how many received spans name it while it has not arrived. */
