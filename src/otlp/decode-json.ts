@@ -296,6 +296,10 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
   let traceId = '';
   let spanId = '';
   let parentSpanId = '';
+  // Whether each id was read as lower-case hex already (what SDKs send), so it needs no normalising.
+  let traceIdLower = true;
+  let spanIdLower = true;
+  let parentIdLower = true;
   let traceState = '';
   let name = '';
   let kind = 0;
@@ -313,15 +317,24 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
   for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = nextSpanKey(c, key)) {
     try {
       switch (key) {
-        case K.traceId:
-          traceId = readIdText(c);
+        case K.traceId: {
+          const lower = c.lowerHexString();
+          traceIdLower = lower !== undefined;
+          traceId = lower ?? readIdText(c);
           break;
-        case K.spanId:
-          spanId = readIdText(c);
+        }
+        case K.spanId: {
+          const lower = c.lowerHexString();
+          spanIdLower = lower !== undefined;
+          spanId = lower ?? readIdText(c);
           break;
-        case K.parentSpanId:
-          parentSpanId = readIdText(c);
+        }
+        case K.parentSpanId: {
+          const lower = c.lowerHexString();
+          parentIdLower = lower !== undefined;
+          parentSpanId = lower ?? readIdText(c);
           break;
+        }
         case K.traceState:
           traceState = c.string();
           break;
@@ -384,9 +397,9 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
   }
   // The whole span is read before judging its ids, so a shape error anywhere still refuses the request.
   // Ids are checked on their text once: normalised hex, or `undefined` when not hex.
-  const traceHex = normaliseHexId(traceId);
-  const spanHex = normaliseHexId(spanId);
-  const parentHex = normaliseHexId(parentSpanId);
+  const traceHex = traceIdLower ? traceId : normaliseHexId(traceId);
+  const spanHex = spanIdLower ? spanId : normaliseHexId(spanId);
+  const parentHex = parentIdLower ? parentSpanId : normaliseHexId(parentSpanId);
   const problem =
     (traceHex === undefined || traceId.length % 2 !== 0 ? idTextProblem(traceId, 'trace id') : traceIdProblem(traceId.length / 2, isAllZeroHex(traceId))) ??
     (spanHex === undefined || spanId.length % 2 !== 0 ? idTextProblem(spanId, 'span id') : spanIdProblem(spanId.length / 2, isAllZeroHex(spanId))) ??

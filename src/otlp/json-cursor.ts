@@ -1,5 +1,7 @@
 import { MAX_CACHED_STRING_BYTES, Utf8StringCache, sampleHash } from './string-cache.ts';
 import type { KeyTable } from './key-table.ts';
+import { nativeSlices } from './native-slices.ts';
+import type { NativeSlices } from './native-slices.ts';
 
 /**
  * A problem in an OTLP/JSON body: bad syntax or a value of the wrong shape. `path` locates it
@@ -47,6 +49,8 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const LOWER_E = 0x65;
+const LOWER_A = 0x61;
+const LOWER_F = 0x66;
 const UPPER_E = 0x45;
 
 const stringCache = new Utf8StringCache();
@@ -69,12 +73,12 @@ export class JsonCursor {
   readonly buf: Uint8Array;
   pos = 0;
   readonly len: number;
-  private readonly nodeBuf: Buffer;
+  private readonly nodeBuf: NativeSlices;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
     this.len = buf.length;
-    this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.nodeBuf = nativeSlices(buf);
   }
 
   /** Skips whitespace; returns the next byte, or -1 at the end. */
@@ -197,7 +201,7 @@ export class JsonCursor {
 
   /** The text of the key last read by {@link nextKeyCode} (for error paths). */
   lastKey(): string {
-    return this.keyStart === -1 ? this.escapedKey : this.nodeBuf.toString('utf8', this.keyStart, this.keyEnd);
+    return this.keyStart === -1 ? this.escapedKey : this.nodeBuf.utf8Slice(this.keyStart, this.keyEnd);
   }
 
   /** After `[` or an element: true when another element follows, false after the closing `]`. */
@@ -227,6 +231,27 @@ export class JsonCursor {
     return this.peek() === QUOTE ? this.stringLiteral(false) : undefined;
   }
 
+  /**
+   * A string of lower-case hex digits (the form every SDK writes ids in; `""` too), consumed; `undefined`
+   * (nothing consumed) for anything else, which the caller reads and checks the general way. Such text needs no
+   * normalising, and one character per byte makes the string directly.
+   */
+  lowerHexString(): string | undefined {
+    if (this.peek() !== QUOTE) return undefined;
+    const buf = this.buf;
+    const start = this.pos + 1;
+    const len = this.len;
+    let p = start;
+    while (p < len) {
+      const c = buf[p] as number;
+      if ((c >= ZERO && c <= NINE) || (c >= LOWER_A && c <= LOWER_F)) p++;
+      else break;
+    }
+    if (p >= len || buf[p] !== QUOTE) return undefined;
+    this.pos = p + 1;
+    return p === start ? '' : this.nodeBuf.latin1Slice(start, p);
+  }
+
   private stringLiteral(cache: boolean): string {
     const buf = this.buf;
     const start = this.pos + 1;
@@ -243,7 +268,7 @@ export class JsonCursor {
     this.pos = p + 1;
     if (p === start) return '';
     if (cache && p - start <= MAX_CACHED_STRING_BYTES) return stringCache.getHashed(buf, start, p, sampleHash(buf, start, p), this.nodeBuf);
-    return this.nodeBuf.toString('utf8', start, p);
+    return this.nodeBuf.utf8Slice(start, p);
   }
 
   private escapedString(start: number): string {
@@ -256,7 +281,7 @@ export class JsonCursor {
       else p++;
     }
     if (p >= this.len) throw this.syntax('unterminated string');
-    const literal = this.nodeBuf.toString('utf8', start - 1, p + 1);
+    const literal = this.nodeBuf.utf8Slice(start - 1, p + 1);
     this.pos = p + 1;
     try {
       // Escapes (\n, \uXXXX, surrogate pairs) are rare in telemetry: let the native parser handle them exactly.
@@ -280,7 +305,7 @@ export class JsonCursor {
       else break;
     }
     this.pos = p;
-    return this.nodeBuf.toString('latin1', start, p);
+    return this.nodeBuf.latin1Slice(start, p);
   }
 
   /**

@@ -4,6 +4,8 @@
  * for each, and makes every span share one copy (less retained heap per stored span).
  */
 
+import type { NativeSlices } from './native-slices.ts';
+
 /** Strings longer than this (in bytes) are decoded directly: long values are rarely repeated. */
 export const MAX_CACHED_STRING_BYTES = 64;
 const SLOTS = 4096;
@@ -33,15 +35,15 @@ export class Utf8StringCache {
   /**
    * The string for `bytes[start, end)` (at most {@link MAX_CACHED_STRING_BYTES} bytes), from the cache when the
    * same bytes were seen before, otherwise decoded and remembered (replacing the slot's last entry). `source` is
-   * a Buffer over the same memory as `bytes`, for Node's native UTF-8 decoding (a plain argument rather than a
+   * the native slicers of a Buffer over the same memory as `bytes`, for Node's UTF-8 decoding (a plain argument rather than a
    * per-request closure keeps the call site monomorphic).
    */
-  get(bytes: Uint8Array, start: number, end: number, source: Buffer): string {
+  get(bytes: Uint8Array, start: number, end: number, source: NativeSlices): string {
     return this.getHashed(bytes, start, end, sampleHash(bytes, start, end), source);
   }
 
   /** {@link get} for a caller that already has a hash of the bytes ({@link sampleHash} or any other). */
-  getHashed(bytes: Uint8Array, start: number, end: number, hash: number, source: Buffer): string {
+  getHashed(bytes: Uint8Array, start: number, end: number, hash: number, source: NativeSlices): string {
     const slot = (hash ^ (hash >>> 16)) & (SLOTS - 1);
     const key = this.keys[slot];
     if (key !== undefined && key.length === end - start) {
@@ -54,7 +56,7 @@ export class Utf8StringCache {
       }
       if (same) return this.strings[slot] as string;
     }
-    const text = source.toString('utf8', start, end);
+    const text = source.utf8Slice(start, end);
     this.keys[slot] = bytes.slice(start, end);
     this.strings[slot] = text;
     return text;

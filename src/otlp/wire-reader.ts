@@ -1,4 +1,6 @@
 import { MAX_CACHED_STRING_BYTES, Utf8StringCache } from './string-cache.ts';
+import { nativeSlices } from './native-slices.ts';
+import type { NativeSlices } from './native-slices.ts';
 
 /**
  * A malformed protobuf payload: truncated, an impossible wire type, a length past the end of its message.
@@ -37,7 +39,7 @@ export class WireReader {
   readonly view: DataView;
   pos: number;
   readonly len: number;
-  private readonly nodeBuf: Buffer;
+  private readonly nodeBuf: NativeSlices;
 
   constructor(buf: Uint8Array) {
     this.buf = buf;
@@ -45,7 +47,7 @@ export class WireReader {
     this.pos = 0;
     this.len = buf.length;
     // A Buffer view (no copy) for Node's native UTF-8 decoding, the fastest way to make a string from bytes.
-    this.nodeBuf = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.nodeBuf = nativeSlices(buf);
   }
 
   /** A varint truncated to 32 bits, unsigned (tags, lengths, uint32 counts). */
@@ -161,7 +163,7 @@ export class WireReader {
     this.pos = end;
     if (end === start) return '';
     if (end - start <= MAX_CACHED_STRING_BYTES) return stringCache.get(this.buf, start, end, this.nodeBuf);
-    return this.nodeBuf.toString('utf8', start, end);
+    return this.nodeBuf.utf8Slice(start, end);
   }
 
   /** A LEN field copied out as bytes (a copy, so the request buffer can be released). */
