@@ -187,7 +187,7 @@ function decodeScopeSpans(c: JsonCursor, resource: Resource, out: Span[], reject
           break;
         case K.spans: {
           if (!c.beginArray()) break;
-          const where: SpanPosition = { resource: resourceIndex, scope: scopeIndex, span: 0 };
+          const where: SpanPosition = { resource: resourceIndex, scope: scopeIndex, span: 0, traceId: '', parentSpanId: '' };
           for (let i = 0; c.nextElement(i === 0); i++) {
             let span: Span | undefined;
             where.span = i;
@@ -285,11 +285,21 @@ function nextSpanKey(c: JsonCursor, previous: number): number {
   return c.nextKeyCode(false, KEYS);
 }
 
-/** Where a span sits in the request; turned into text only when the span is rejected. */
+/**
+ * Where a span sits in the request (turned into text only when the span is rejected), and the ids the span list
+ * read last.
+ */
 interface SpanPosition {
   resource: number;
   scope: number;
   span: number;
+  /**
+   * The last trace id and parent span id read, as lower-case hex. Spans of one trace come together and siblings
+   * share a parent, so the next span often repeats them: it then shares the string instead of making another,
+   * which saves heap per stored span and lets the store's maps reuse the string's cached hash.
+   */
+  traceId: string;
+  parentSpanId: string;
 }
 
 function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationScope, rejections: SpanRejections, where: SpanPosition): Span | undefined {
@@ -318,20 +328,22 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
     try {
       switch (key) {
         case K.traceId: {
-          const lower = c.lowerHexString();
+          const lower = c.lowerHexString(where.traceId);
           traceIdLower = lower !== undefined;
+          if (lower !== undefined) where.traceId = lower;
           traceId = lower ?? readIdText(c);
           break;
         }
         case K.spanId: {
-          const lower = c.lowerHexString();
+          const lower = c.lowerHexString('');
           spanIdLower = lower !== undefined;
           spanId = lower ?? readIdText(c);
           break;
         }
         case K.parentSpanId: {
-          const lower = c.lowerHexString();
+          const lower = c.lowerHexString(where.parentSpanId);
           parentIdLower = lower !== undefined;
+          if (lower !== undefined) where.parentSpanId = lower;
           parentSpanId = lower ?? readIdText(c);
           break;
         }

@@ -55,6 +55,23 @@ const UPPER_E = 0x45;
 
 const stringCache = new Utf8StringCache();
 
+const BIGINT_SLOTS = 1024;
+const bigIntKeys = new Float64Array(BIGINT_SLOTS).fill(-1);
+const bigIntValues: bigint[] = new Array<bigint>(BIGINT_SLOTS).fill(0n);
+
+/**
+ * `BigInt(n)` for a non-negative integer `n` (exact in a double), from a direct-mapped cache: integer attributes
+ * repeat (status codes, ports, counts), a bigint is an immutable value, so every span can share one.
+ */
+function smallBigInt(n: number): bigint {
+  const slot = n & (BIGINT_SLOTS - 1);
+  if (bigIntKeys[slot] === n) return bigIntValues[slot] as bigint;
+  const value = BigInt(n);
+  bigIntKeys[slot] = n;
+  bigIntValues[slot] = value;
+  return value;
+}
+
 /**
  * A cursor over OTLP/JSON bytes that reads values straight into what the decoder needs, without building the
  * generic object tree `JSON.parse` would (which the decoder would then walk and throw away). Numbers are read
@@ -234,9 +251,10 @@ export class JsonCursor {
   /**
    * A string of lower-case hex digits (the form every SDK writes ids in; `""` too), consumed; `undefined`
    * (nothing consumed) for anything else, which the caller reads and checks the general way. Such text needs no
-   * normalising, and one character per byte makes the string directly.
+   * normalising, and one character per byte makes the string directly. When the text equals `previous`,
+   * `previous` itself is returned (no new string).
    */
-  lowerHexString(): string | undefined {
+  lowerHexString(previous: string): string | undefined {
     if (this.peek() !== QUOTE) return undefined;
     const buf = this.buf;
     const start = this.pos + 1;
@@ -249,7 +267,14 @@ export class JsonCursor {
     }
     if (p >= len || buf[p] !== QUOTE) return undefined;
     this.pos = p + 1;
-    return p === start ? '' : this.nodeBuf.latin1Slice(start, p);
+    const n = p - start;
+    if (n === 0) return '';
+    if (previous.length === n) {
+      let i = 0;
+      while (i < n && previous.charCodeAt(i) === buf[start + i]) i++;
+      if (i === n) return previous;
+    }
+    return this.nodeBuf.latin1Slice(start, p);
   }
 
   private stringLiteral(cache: boolean): string {
@@ -333,7 +358,7 @@ export class JsonCursor {
       // Up to 15 decimal digits are exact in a double.
       let n = 0;
       for (let i = digitsStart; i < p; i++) n = n * 10 + ((buf[i] as number) - ZERO);
-      value = BigInt(n);
+      value = smallBigInt(n);
     } else {
       // Nanosecond timestamps have 19 digits: split them so each half is exact in a double.
       const split = p - 9;
