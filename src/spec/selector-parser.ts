@@ -17,6 +17,7 @@ import {
   closestName,
 } from './selector-fields.ts';
 import { tokenizeSelector, type SelectorToken } from './selector-lexer.ts';
+import { NANOS_PER_UNIT } from './values.ts';
 
 /** Thrown only inside this module to unwind the recursive descent; {@link parseSelector} turns it into a result. */
 class SyntaxFailure {
@@ -30,16 +31,6 @@ const STRUCTURAL_OPERATORS: ReadonlySet<string> = new Set(['>', '>>', '<', '<<',
 const COMPARISON_OPERATORS: ReadonlySet<string> = new Set(['=', '!=', '<', '<=', '>', '>=', '=~', '!~']);
 const ORDERING_OPERATORS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=']);
 
-/** Nanoseconds per duration unit of a literal such as `300ms`. `m` is minutes. */
-const NANOS_PER_UNIT: Readonly<Record<string, bigint>> = {
-  ns: 1n,
-  us: 1_000n,
-  µs: 1_000n,
-  ms: 1_000_000n,
-  s: 1_000_000_000n,
-  m: 60_000_000_000n,
-  h: 3_600_000_000_000n,
-};
 
 /** Units people write out of habit, and the unit they mean. */
 const UNIT_ALIASES: Readonly<Record<string, string>> = {

@@ -1,20 +1,24 @@
 import { err, ok, type Result } from '../result.ts';
 import type { CountSource, DurationSource, SpecScalar } from './types.ts';
 
-/** Nanoseconds per duration unit. `µs` and `us` are the same unit; `m` is minutes. */
-const NANOS_PER_UNIT: Readonly<Record<string, bigint>> = {
+/**
+ * Nanoseconds per duration unit, for spec values (`budget: { max: 1.5s }`) and selector literals
+ * (`duration > 300ms`) alike. `µs` and `us` are the same unit; `m` is minutes, `h` hours.
+ */
+export const NANOS_PER_UNIT: Readonly<Record<string, bigint>> = {
   ns: 1n,
   us: 1_000n,
   µs: 1_000n,
   ms: 1_000_000n,
   s: 1_000_000_000n,
   m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
 };
 
 const NANOS_PER_MILLI = 1_000_000n;
 
 /** The units a duration string may use, as a phrase for messages. */
-export const DURATION_UNITS_HINT = 'use ns, us, ms, s or m, e.g. "300ms" or "1.5s"';
+export const DURATION_UNITS_HINT = 'use ns, us, ms, s, m or h, e.g. "300ms" or "1.5s"';
 
 const DURATION_PATTERN = /^(\d+(?:\.\d*)?|\.\d+)\s*([^\s\d.]*)$/u;
 
@@ -41,7 +45,7 @@ function scaleDecimal(numeral: string, scale: bigint): bigint | undefined {
  * ```ts
  * parseDuration('1.5s');  // { ok: true, value: 1_500_000_000n }
  * parseDuration(250);     // { ok: true, value: 250_000_000n }
- * parseDuration('300 msec'); // { ok: false, error: 'unknown duration unit "msec" in "300 msec" (use ns, us, ms, s or m, ...)' }
+ * parseDuration('300 msec'); // { ok: false, error: 'unknown duration unit "msec" in "300 msec" (use ns, us, ms, s, m or h, ...)' }
  * ```
  */
 export function parseDuration(source: DurationSource): Result<bigint, string> {

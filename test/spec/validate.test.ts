@@ -76,7 +76,7 @@ describe('each kind of mistake gets a message and its exact line:col', () => {
 
   it('bad duration unit', () => {
     expect(problems(spec(`  - budget: { spans: '{ kind = server }', p95: 300 msec }\n`))).toEqual([
-      '3:48 budget p95: unknown duration unit "msec" in "300 msec" (use ns, us, ms, s or m, e.g. "300ms" or "1.5s")',
+      '3:48 budget p95: unknown duration unit "msec" in "300 msec" (use ns, us, ms, s, m or h, e.g. "300ms" or "1.5s")',
     ]);
   });
 

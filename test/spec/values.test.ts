@@ -7,6 +7,7 @@ import {
   parseCount,
   parseDuration,
 } from '../../src/spec/values.ts';
+import { parseSelector } from '../../src/spec/selector-parser.ts';
 
 describe('parseDuration', () => {
   it.each([
@@ -22,15 +23,25 @@ describe('parseDuration', () => {
     ['85µs', 85_000n],
     ['10ns', 10n],
     ['2m', 120_000_000_000n],
+    ['1.5h', 5_400_000_000_000n],
   ] as const)('%s is %s ns', (source, nanos) => {
     expect(parseDuration(source)).toEqual({ ok: true, value: nanos });
+  });
+
+  it('knows exactly the units selector literals know, so `duration > 1h` and `max: 1h` both work', () => {
+    for (const unit of ['ns', 'us', 'µs', 'ms', 's', 'm', 'h']) {
+      expect(parseDuration(`2${unit}`).ok, unit).toBe(true);
+      expect(parseSelector(`duration > 2${unit}`).ok, unit).toBe(true);
+    }
+    expect(parseDuration('2d').ok).toBe(false);
+    expect(parseSelector('duration > 2d').ok).toBe(false);
   });
 
   it('names the unit it does not know and the ones it does', () => {
     const result = parseDuration('300 msec');
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toContain('unknown duration unit "msec"');
-    if (!result.ok) expect(result.error).toContain('use ns, us, ms, s or m');
+    if (!result.ok) expect(result.error).toContain('use ns, us, ms, s, m or h');
   });
 
   it.each([['300'], ['-1s'], ['fast'], ['1.5ns'], [-3], [Number.NaN]])('refuses %s', (source) => {
