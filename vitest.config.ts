@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+// In CI a JSON report is written beside the usual output, so .ci/run can print a plain closing count line.
+const ciReport = process.env['TRACECHECK_VITEST_JSON'];
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -7,5 +10,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Conformance tests spawn real instrumented child processes; two cores run two files at once well.
     maxWorkers: 2,
+    ...(ciReport === undefined ? {} : { reporters: ['default', 'json'], outputFile: { json: ciReport } }),
   },
 });
