@@ -176,18 +176,28 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
   const traceVars = selected.map(() => new Map<string, SpecScalar>(spec.vars));
   const runVars = new Map<string, SpecScalar>(spec.vars);
 
-  for (const expectation of spec.expectations) {
+  // Expectations judged per trace go trace by trace, every one of them in a trace before the next trace: the
+  // trace's spans then stay in the CPU cache across expectations, where judging one expectation over the whole
+  // run before the next would stream every span of the run from memory once per expectation. Captures still flow
+  // in expectation order within each trace, and run-scoped expectations see only the run's variables.
+  const judgeable = problems.length === 0 && selected.length > 0;
+  const perTrace = judgeable ? spec.expectations.map((e) => (e.scope === 'run' ? undefined : new PerTraceTally())) : [];
+  if (judgeable) judgeTraceMajor(spec.expectations, perTrace, selected, traceVars, context);
+
+  spec.expectations.forEach((expectation, e) => {
     const t0 = performance.now();
     if (expectation.needsSettled) needsSettledAny = true;
     let verdict: Verdict;
     let fallbackTrace: Trace | undefined;
+    let millis = 0;
+    const tally = perTrace[e];
     if (problems.length > 0) {
       verdict = failure('not judged: the spec cannot be used (see its traces result)', expectation.name);
     } else if (selected.length === 0) {
       verdict = tracesOk
         ? { passed: true, message: 'no trace selected, so nothing to judge (the spec allows zero traces)', expected: expectation.name, actual: '0 traces', spans: [] }
         : failure(`not judged: no trace matched ${selectionText}`, expectation.name);
-    } else if (expectation.scope === 'run') {
+    } else if (tally === undefined) {
       const judge = expectation.judgeFor(runVars);
       if (!judge.ok) verdict = failure(`cannot be judged: ${judge.error}`, expectation.name);
       else {
@@ -196,13 +206,14 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
       }
       fallbackTrace = selected[0];
     } else {
-      verdict = judgePerTrace(expectation, selected, traceVars, context);
+      verdict = tally.verdict(selected.length);
+      millis = tally.millis;
       fallbackTrace = verdict.trace ?? (verdict.spans[0] === undefined ? selected[0] : selected.find((t) => t.traceId === verdict.spans[0]?.traceId));
     }
     if (!expectation.needsSettled && !verdict.passed && !isFinal(verdict) && problems.length === 0) positivesHold = false;
-    const result = toResult(expectation, verdict, fallbackTrace, performance.now() - t0);
+    const result = toResult(expectation, verdict, fallbackTrace, millis + performance.now() - t0);
     results.push(withTimeout(result, timeoutNote(phase, expectation.needsSettled)));
-  }
+  });
 
   return {
     result: {
@@ -232,31 +243,63 @@ function selectionTree(nearMisses: readonly NearMiss[], selected: readonly Trace
   return { trace: buildTraceTree(trace, marks) };
 }
 
-/** Judges an expectation in each selected trace; it holds when it holds in every one. */
-function judgePerTrace(expectation: CompiledExpectation, traces: readonly Trace[], traceVars: readonly Map<string, SpecScalar>[], context: JudgeContext): Verdict {
-  let firstFailure: { verdict: Verdict; trace: Trace } | undefined;
-  let failed = 0;
-  let firstPass: Verdict | undefined;
+/** What one per-trace expectation found over the selected traces: it holds when it holds in every one. */
+class PerTraceTally {
+  firstFailure: Verdict | undefined;
+  firstFailureTrace: Trace | undefined;
+  failed = 0;
+  firstPass: Verdict | undefined;
+  /** Time spent judging it, summed over the traces. */
+  millis = 0;
+
+  add(verdict: Verdict, trace: Trace): void {
+    if (verdict.passed) {
+      this.firstPass ??= verdict;
+    } else {
+      this.failed++;
+      if (this.firstFailure === undefined) {
+        this.firstFailure = verdict;
+        this.firstFailureTrace = trace;
+      }
+    }
+  }
+
+  /** The expectation's verdict over `n` traces: the first failure, counted, or the first pass. */
+  verdict(n: number): Verdict {
+    const v = this.firstFailure;
+    if (v === undefined) {
+      const pass = this.firstPass as Verdict;
+      return n === 1 ? pass : { ...pass, message: `${pass.message} (in each of ${n} traces)`, actual: `held in ${n} of ${n} traces`, spans: [] };
+    }
+    const trace = this.firstFailureTrace as Trace;
+    const prefix = n === 1 ? '' : `trace ${shortId(trace.traceId)}: `;
+    const suffix = n === 1 ? '' : ` (failed in ${this.failed} of ${n} traces)`;
+    return { ...v, message: `${prefix}${v.message}${suffix}`, trace: v.trace ?? trace };
+  }
+}
+
+/** Judges the per-trace expectations (those with a tally) in each selected trace, trace by trace. */
+function judgeTraceMajor(
+  expectations: readonly CompiledExpectation[],
+  tallies: readonly (PerTraceTally | undefined)[],
+  traces: readonly Trace[],
+  traceVars: readonly Map<string, SpecScalar>[],
+  context: JudgeContext,
+): void {
   for (let i = 0; i < traces.length; i++) {
     const trace = traces[i] as Trace;
     const vars = traceVars[i] as Map<string, SpecScalar>;
-    const judge = expectation.judgeFor(vars);
     const unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
-    const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
-    if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) vars.set(k, v);
-    if (verdict.passed) firstPass ??= verdict;
-    else {
-      failed++;
-      firstFailure ??= { verdict, trace };
+    for (let e = 0; e < expectations.length; e++) {
+      const tally = tallies[e];
+      if (tally === undefined) continue;
+      const expectation = expectations[e] as CompiledExpectation;
+      const t0 = performance.now();
+      const judge = expectation.judgeFor(vars);
+      const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
+      if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) vars.set(k, v);
+      tally.add(verdict, trace);
+      tally.millis += performance.now() - t0;
     }
   }
-  const n = traces.length;
-  if (firstFailure === undefined) {
-    const v = firstPass as Verdict;
-    return n === 1 ? v : { ...v, message: `${v.message} (in each of ${n} traces)`, actual: `held in ${n} of ${n} traces`, spans: [] };
-  }
-  const v = firstFailure.verdict;
-  const prefix = n === 1 ? '' : `trace ${shortId(firstFailure.trace.traceId)}: `;
-  const suffix = n === 1 ? '' : ` (failed in ${failed} of ${n} traces)`;
-  return { ...v, message: `${prefix}${v.message}${suffix}`, trace: v.trace ?? firstFailure.trace };
 }

@@ -31,12 +31,11 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
       lines.push(`if (${constant(condition)}.check(span, trace, context) !== undefined) return ${k};`);
       return;
     }
+    lines.push(`v = ${MAP_OF_SCOPE[attribute.scope]}[${JSON.stringify(attribute.name)}];`);
     // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
-    lines.push(
-      `v = ${MAP_OF_SCOPE[attribute.scope]}[${JSON.stringify(attribute.name)}];`,
-      `if (typeof v === "function") v = undefined;`,
-      `if (${constant(attribute.test)}(v) !== undefined) return ${k};`,
-    );
+    // Only keys naming such a member can find one, so only they pay for the test.
+    if (attribute.name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
+    lines.push(`if (${constant(attribute.test)}(v) !== undefined) return ${k};`);
   });
   const code = `return function scan(span, trace, context) { let v; ${lines.join('\n')} return -1; };`;
   return new Function('c', code)(constants) as ConditionScan;
