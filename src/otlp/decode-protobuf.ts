@@ -110,6 +110,7 @@ function decodeScopeSpans(
 ): void {
   const scope: Mutable<InstrumentationScope> = { name: '', version: '', attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
   let spanIndex = 0;
+  const lastIds: LastIds = { traceStart: 0, traceEnd: 0, traceHex: '', parentStart: 0, parentEnd: 0, parentHex: '' };
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
@@ -121,7 +122,7 @@ function decodeScopeSpans(
       }
       case 18: {
         const e = r.lengthEnd();
-        const span = decodeSpan(r, e, resource, scope, rejections, resourceIndex, scopeIndex, spanIndex++);
+        const span = decodeSpan(r, e, resource, scope, rejections, resourceIndex, scopeIndex, spanIndex++, lastIds);
         r.expectEnd(e, 'Span');
         if (span !== undefined) out.push(span);
         break;
@@ -157,6 +158,28 @@ function decodeScope(r: WireReader, end: number, scope: Mutable<InstrumentationS
   }
 }
 
+/**
+ * Where the span list's last trace id and parent span id are in the body, and their hex. Spans of one trace come
+ * together and siblings share a parent, so the next span often repeats them: it then shares the string instead
+ * of making another (less heap per stored span, and the store's maps reuse the string's cached hash).
+ */
+interface LastIds {
+  traceStart: number;
+  traceEnd: number;
+  traceHex: string;
+  parentStart: number;
+  parentEnd: number;
+  parentHex: string;
+}
+
+/** Whether `buf[aStart, aEnd)` and `buf[bStart, bEnd)` hold the same, non-empty, bytes. */
+function sameBytes(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  const n = aEnd - aStart;
+  if (n === 0 || n !== bEnd - bStart) return false;
+  for (let i = 0; i < n; i++) if (buf[aStart + i] !== buf[bStart + i]) return false;
+  return true;
+}
+
 function decodeSpan(
   r: WireReader,
   end: number,
@@ -166,6 +189,7 @@ function decodeSpan(
   resourceIndex: number,
   scopeIndex: number,
   spanIndex: number,
+  lastIds: LastIds,
 ): Span | undefined {
   const buf = r.buf;
   let traceIdStart = 0;
@@ -266,10 +290,27 @@ function decodeSpan(
     rejections.reject(`resource_spans[${resourceIndex}].scope_spans[${scopeIndex}].spans[${spanIndex}] "${name}"`, problem);
     return undefined;
   }
+  let traceId = lastIds.traceHex;
+  if (!sameBytes(buf, lastIds.traceStart, lastIds.traceEnd, traceIdStart, traceIdEnd)) {
+    traceId = bytesToHex(buf, traceIdStart, traceIdEnd);
+    lastIds.traceStart = traceIdStart;
+    lastIds.traceEnd = traceIdEnd;
+    lastIds.traceHex = traceId;
+  }
+  let parentSpanId: string | undefined;
+  if (parentEnd !== parentStart && !isAllZeroBytes(buf, parentStart, parentEnd)) {
+    parentSpanId = lastIds.parentHex;
+    if (!sameBytes(buf, lastIds.parentStart, lastIds.parentEnd, parentStart, parentEnd)) {
+      parentSpanId = bytesToHex(buf, parentStart, parentEnd);
+      lastIds.parentStart = parentStart;
+      lastIds.parentEnd = parentEnd;
+      lastIds.parentHex = parentSpanId;
+    }
+  }
   return {
-    traceId: bytesToHex(buf, traceIdStart, traceIdEnd),
+    traceId,
     spanId: bytesToHex(buf, spanIdStart, spanIdEnd),
-    parentSpanId: parentEnd === parentStart || isAllZeroBytes(buf, parentStart, parentEnd) ? undefined : bytesToHex(buf, parentStart, parentEnd),
+    parentSpanId,
     traceState,
     name,
     kind,
