@@ -17,7 +17,7 @@ import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';
 import { compileOrderExpectation, compileSequenceExpectation } from './expectations/order.ts';
 import { compilePropagatesExpectation } from './expectations/propagates.ts';
-import { compileSpansExpectation, spansCountRange } from './expectations/spans.ts';
+import { compileSpansExpectation, prepareSpansExpectation, spansCountRange } from './expectations/spans.ts';
 import type { Judge } from './judge.ts';
 import type { SelectorCache } from './selector-cache.ts';
 
@@ -202,6 +202,7 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
   // keyed by those values alone so that a repeat costs a map lookup, not a substitution.
   const names = referencedVars(e);
   const byValues = new Map<string, Result<Judge, string>>();
+  const variant = variantCompiler(kind.value, e, env, specVars, selectors);
   return {
     ...base,
     judgeFor(vars) {
@@ -212,14 +213,36 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
       }
       let compiled = byValues.get(key);
       if (compiled === undefined) {
-        const filled = interpolateDeep(e, env, vars);
-        compiled = filled.ok
-          ? compileKind(kind.value, filled.value as Expectation, selectors)
-          : err(`${filled.error.message} (define it in the spec's vars or capture it in an earlier expectation)`);
+        compiled = variant(vars);
         byValues.set(key, compiled);
       }
       return compiled;
     },
+  };
+}
+
+const UNKNOWN_VAR_HINT = "(define it in the spec's vars or capture it in an earlier expectation)";
+
+/**
+ * How an expectation with `${var:..}` compiles for one set of values. A `spans` expectation whose variables appear
+ * only in its selector (looking up a captured id, the usual case) compiles its conditions once; each set of values
+ * then costs a selector. Any other compiles whole, with every string substituted.
+ */
+function variantCompiler(kind: ExpectationKind, e: Expectation, env: EnvSource, specVars: ReadonlyMap<string, SpecScalar>, selectors: SelectorCache): (vars: ReadonlyMap<string, SpecScalar>) => Result<Judge, string> {
+  if (kind === 'spans') {
+    const { spans: selector, ...rest } = e as SpansExpectation;
+    const fixed = referencedVars(rest).length === 0 ? interpolateDeep(rest, env, specVars) : undefined;
+    if (fixed?.ok === true) {
+      const complete = prepareSpansExpectation(fixed.value as Omit<SpansExpectation, 'spans'>, selectors);
+      return (vars) => {
+        const filled = interpolate(selector, { env, vars });
+        return filled.ok ? complete(filled.value) : err(`${filled.error.message} ${UNKNOWN_VAR_HINT}`);
+      };
+    }
+  }
+  return (vars) => {
+    const filled = interpolateDeep(e, env, vars);
+    return filled.ok ? compileKind(kind, filled.value as Expectation, selectors) : err(`${filled.error.message} ${UNKNOWN_VAR_HINT}`);
   };
 }
 

@@ -5,9 +5,9 @@ import { countInRange, describeCount, parseCount, type CountRange } from '../../
 import { captureReader, type FieldReader } from '../capture.ts';
 import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
 import { selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
-import type { SelectorCache } from '../selector-cache.ts';
+import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
-import { compileConditionScan } from './condition-scan.ts';
+import { compileConditionScan, type ConditionScan } from './condition-scan.ts';
 import {
   compileAttributeConditions,
   compileDurationCondition,
@@ -21,7 +21,7 @@ import {
 const AT_LEAST_ONE: CountRange = { min: 1, max: Infinity };
 
 /** The count range a spans expectation asserts (default at least one). */
-export function spansCountRange(expectation: SpansExpectation): Result<CountRange, string> {
+export function spansCountRange(expectation: Pick<SpansExpectation, 'count'>): Result<CountRange, string> {
   return expectation.count === undefined ? ok(AT_LEAST_ONE) : parseCount(expectation.count);
 }
 
@@ -31,8 +31,39 @@ export function spansCountRange(expectation: SpansExpectation): Result<CountRang
  * of the first picked span for `${var:NAME}` later in the spec.
  */
 export function compileSpansExpectation(expectation: SpansExpectation, selectors: SelectorCache): Result<Judge, string> {
-  const selector = selectors.get(expectation.spans);
-  if (!selector.ok) return selector;
+  return prepareSpansExpectation(expectation, selectors)(expectation.spans);
+}
+
+/** Compiles a `spans` expectation for one selector text; see {@link prepareSpansExpectation}. */
+export type SpansJudgeFactory = (selectorSource: string) => Result<Judge, string>;
+
+/**
+ * Compiles everything of a `spans` expectation but its selector (count, conditions, captures), once, and returns
+ * what completes it with a selector. A selector holding a captured value (`span.order.id = "${var:orderId}"`)
+ * differs per trace; its conditions do not, so each distinct value then costs a selector and a closure, not a
+ * whole compile. A bad selector is reported before any other problem, as a whole compile would.
+ */
+export function prepareSpansExpectation(expectation: Omit<SpansExpectation, 'spans'>, selectors: SelectorCache): SpansJudgeFactory {
+  const prepared = prepareConditions(expectation, selectors);
+  return (source) => {
+    const selector = selectors.get(source);
+    if (!selector.ok) return selector;
+    if (!prepared.ok) return prepared;
+    return ok(spansJudge(prepared.value, selector.value, source));
+  };
+}
+
+interface PreparedSpans {
+  readonly range: CountRange;
+  readonly conditions: readonly SpanCondition[];
+  readonly captures: readonly [string, FieldReader, string][];
+  readonly quantifier: 'all' | 'any';
+  readonly countText: string;
+  readonly conditionText: string;
+  readonly scan: ConditionScan;
+}
+
+function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selectors: SelectorCache): Result<PreparedSpans, string> {
   const range = spansCountRange(expectation);
   if (!range.ok) return err(`count: ${range.error}`);
   const conditions: SpanCondition[] = [];
@@ -64,15 +95,20 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
   const captures: [string, FieldReader, string][] = Object.entries(expectation.capture ?? {}).map(([name, field]) => [name, captureReader(field), field]);
   const quantifier = expectation.quantifier ?? 'all';
   if (quantifier !== 'all' && quantifier !== 'any') return err(`quantifier must be "all" or "any", got "${String(quantifier)}"`);
-  const handle = selector.value;
-  const source = expectation.spans;
   const countText = describeCount(range.value, 'span');
   const conditionText = conditions.map((c) => c.description).join(', ');
+  // One scan for every selector the conditions are completed with: it then reaches generated code over the whole
+  // run, not per captured value.
+  return ok({ range: range.value, conditions, captures, quantifier, countText, conditionText, scan: compileConditionScan(conditions) });
+}
+
+function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: string): Judge {
+  const { conditions, captures, quantifier, countText, conditionText, scan } = prepared;
+  const range = { value: prepared.range };
   const expectedText =
     conditions.length === 0 ? `${countText} matching ${source}` : `${countText} matching ${source}; ${quantifier === 'all' ? 'each' : 'at least one'} with ${conditionText}`;
-  const scan = compileConditionScan(conditions);
 
-  return ok({
+  return {
     judge(unit: JudgeUnit, context: JudgeContext): Verdict {
       const spans = selectIn(unit, (trace) => handle.select(trace));
       const n = spans.length;
@@ -157,7 +193,7 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
         trace: traceOf(first.span, unit),
       };
     },
-  });
+  };
 }
 
 function capture(spans: readonly Span[], captures: readonly [string, FieldReader, string][]): Map<string, SpecScalar> | undefined {
