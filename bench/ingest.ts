@@ -73,6 +73,18 @@ export async function run(): Promise<BenchOutcome> {
   // code (V8 dropped it when the maps it embedded died, "embedded weak objects cleared"; see
   // src/otlp/shape-witness.ts). Without the collection each trial also pays for garbage the previous contender
   // left, which burdens JSON.parse (the allocator of the biggest tree) more: read this figure as informational.
+  // protobufjs is JavaScript too: the GC before each trial costs it its optimised code, as it did ours, so its
+  // strict figure is below its steady state; the ratio without the collection is shown beside the strict one.
+  const protobufNoGc = await compareRates(
+    spansPerRound,
+    {
+      protobufjs: () => {
+        for (const body of payloads.protobuf) requestType.decode(body);
+      },
+      ingest: () => ingestRound('protobuf'),
+    },
+    { collectBetweenTrials: false },
+  );
   const jsonNoGc = await compareRates(
     spansPerRound,
     {
@@ -105,6 +117,7 @@ export async function run(): Promise<BenchOutcome> {
   console.log('  without a full GC before each trial (informational):');
   reportRatio('JSON decode only', jsonNoGc.decode, jsonNoGc.jsonParse, 'JSON.parse', 0.8);
   reportRatio('JSON ingest', jsonNoGc.ingest, jsonNoGc.jsonParse, 'JSON.parse', 0.8);
+  reportRatio('protobuf ingest', protobufNoGc.ingest, protobufNoGc.protobufjs, 'protobufjs decode', 1.0);
 
   const gc = (globalThis as { gc?: () => void }).gc;
   // Retained heap: what the store holds per span after a full collection (decoded spans, traces, indexes).
