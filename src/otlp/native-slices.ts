@@ -11,7 +11,22 @@ export interface NativeSlices {
   latin1Slice(start: number, end: number): string;
 }
 
-/** A Buffer over the same memory as `bytes` (no copy), seen through its native slicers. */
+/** Whether this Node's Buffers have the native slicers; they are internal, so a later Node may not. */
+const hasNativeSlices = ((): boolean => {
+  const prototype = Buffer.prototype as unknown as Partial<NativeSlices>;
+  return typeof prototype.utf8Slice === 'function' && typeof prototype.latin1Slice === 'function';
+})();
+
+/** The same slicers through Buffer's public `toString`: slower per call, same strings. */
+export function portableSlices(buffer: Buffer): NativeSlices {
+  return {
+    utf8Slice: (start, end) => buffer.toString('utf8', start, end),
+    latin1Slice: (start, end) => buffer.toString('latin1', start, end),
+  };
+}
+
+/** A Buffer over the same memory as `bytes` (no copy), seen through its native slicers (or {@link portableSlices}). */
 export function nativeSlices(bytes: Uint8Array): NativeSlices {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as NativeSlices;
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return hasNativeSlices ? (buffer as unknown as NativeSlices) : portableSlices(buffer);
 }
