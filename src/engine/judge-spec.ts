@@ -290,16 +290,19 @@ function judgeTraceMajor(
     const trace = traces[i] as Trace;
     const vars = traceVars[i] as Map<string, SpecScalar>;
     const unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
+    // One clock reading per judgement: each one's end is the next one's start.
+    let started = performance.now();
     for (let e = 0; e < expectations.length; e++) {
       const tally = tallies[e];
       if (tally === undefined) continue;
       const expectation = expectations[e] as CompiledExpectation;
-      const t0 = performance.now();
       const judge = expectation.judgeFor(vars);
       const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
       if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) vars.set(k, v);
       tally.add(verdict, trace);
-      tally.millis += performance.now() - t0;
+      const now = performance.now();
+      tally.millis += now - started;
+      started = now;
     }
   }
 }

@@ -67,3 +67,50 @@ export function selectIn(unit: JudgeUnit, select: (trace: Trace) => readonly Spa
   for (const trace of unit.traces) for (const span of select(trace)) out.push(span);
   return out;
 }
+
+/** The texts of a passing verdict, written on demand by {@link passedLazily}. */
+export interface PassTexts {
+  readonly message: string;
+  readonly actual: string;
+}
+
+class LazyPass implements Verdict {
+  readonly passed = true;
+  readonly expected: string;
+  readonly spans: readonly Span[];
+  readonly captures: ReadonlyMap<string, SpecScalar> | undefined;
+  #write: (() => PassTexts) | undefined;
+  #texts: PassTexts | undefined;
+
+  constructor(expected: string, write: () => PassTexts, spans: readonly Span[], captures: ReadonlyMap<string, SpecScalar> | undefined) {
+    this.expected = expected;
+    this.spans = spans;
+    this.captures = captures;
+    this.#write = write;
+  }
+
+  #written(): PassTexts {
+    if (this.#texts === undefined) {
+      this.#texts = (this.#write as () => PassTexts)();
+      this.#write = undefined;
+    }
+    return this.#texts;
+  }
+
+  get message(): string {
+    return this.#written().message;
+  }
+
+  get actual(): string {
+    return this.#written().actual;
+  }
+}
+
+/**
+ * A passing verdict whose `message` and `actual` are written only when read. An expectation judged per trace
+ * passes in most traces of a run and reports only the first of them, so the texts of the others (durations
+ * formatted, counts spelled out) would be written for nothing.
+ */
+export function passedLazily(expected: string, write: () => PassTexts, spans: readonly Span[] = [], captures?: ReadonlyMap<string, SpecScalar>): Verdict {
+  return new LazyPass(expected, write, spans, captures);
+}

@@ -1,9 +1,10 @@
 import type { Span } from '../../model/span.ts';
+import type { Trace } from '../../model/trace.ts';
 import { err, ok, type Result } from '../../result.ts';
 import type { OrderExpectation, SequenceExpectation } from '../../spec/types.ts';
 import { formatDurationNanos } from '../../spec/values.ts';
 import { nearMissesIn, whereText } from '../explain.ts';
-import { selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
+import { passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan, offsetMillisText } from '../span-description.ts';
 
@@ -16,10 +17,26 @@ type Relation = 'ends-before-start' | 'starts-before';
  * different processes are often stamped with millisecond precision, so two starts that tie say nothing about their
  * order. A failure is a `then` span that demonstrably began first.
  */
-function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relation, unit: JudgeUnit, step: string): Verdict | { passed: true; firsts: number; thens: number } {
-  const firsts = selectIn(unit, (t) => first.select(t));
-  const thens = selectIn(unit, (t) => then.select(t));
-  const expected = `${step}every ${first.source} ${relation === 'ends-before-start' ? 'ends before' : 'starts before'} every ${then.source} starts`;
+function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relation, unit: JudgeUnit, step: string): Verdict | number {
+  const firsts = unit.traces.length === 1 ? first.select(unit.traces[0] as Trace) : selectIn(unit, (t) => first.select(t));
+  const thens = unit.traces.length === 1 ? then.select(unit.traces[0] as Trace) : selectIn(unit, (t) => then.select(t));
+  // The common outcome, a step that holds, builds no text and no object: it answers the count of `then` spans.
+  const endsFirst = relation === 'ends-before-start';
+  if (firsts.length > 0 && thens.length > 0) {
+    let latestEdge = endsFirst ? (firsts[0] as Span).endTimeUnixNano : (firsts[0] as Span).startTimeUnixNano;
+    for (let i = 1; i < firsts.length; i++) {
+      const s = firsts[i] as Span;
+      const e = endsFirst ? s.endTimeUnixNano : s.startTimeUnixNano;
+      if (e > latestEdge) latestEdge = e;
+    }
+    let earliestStart = (thens[0] as Span).startTimeUnixNano;
+    for (let i = 1; i < thens.length; i++) {
+      const start = (thens[i] as Span).startTimeUnixNano;
+      if (start < earliestStart) earliestStart = start;
+    }
+    if (latestEdge <= earliestStart) return thens.length;
+  }
+  const expected = `${step}every ${first.source} ${endsFirst ? 'ends before' : 'starts before'} every ${then.source} starts`;
   for (const [spans, handle] of [[firsts, first], [thens, then]] as const) {
     if (spans.length > 0) continue;
     const nearMisses = nearMissesIn(handle, unit);
@@ -39,8 +56,6 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
   for (const s of firsts) if (edge(s) > edge(late)) late = s;
   let early = thens[0] as Span;
   for (const s of thens) if (s.startTimeUnixNano < early.startTimeUnixNano) early = s;
-  const holds = edge(late) <= early.startTimeUnixNano;
-  if (holds) return { passed: true, firsts: firsts.length, thens: thens.length };
   const lateTrace = traceOf(late, unit);
   const earlyTrace = traceOf(early, unit);
   const gap = edge(late) - early.startTimeUnixNano;
@@ -94,27 +109,24 @@ function compileSteps(sources: readonly string[], relationSource: unknown, selec
     handles.push(handle.value);
   }
   const isSequence = handles.length > 2;
+  const steps = handles.slice(1).map((_, i) => (isSequence ? `step ${i + 1} → ${i + 2}: ` : ''));
+  const chain = handles.map((h) => h.source).join(' → ');
+  const expected = `${chain} in order (${relation.value})`;
+  const word = relation.value === 'ends-before-start' ? 'each step ends before the next starts' : 'each step starts before the next';
   return ok({
     judge(unit: JudgeUnit): Verdict {
-      const counts: string[] = [];
+      let counts: number[] | undefined;
       for (let i = 0; i + 1 < handles.length; i++) {
-        const step = isSequence ? `step ${i + 1} → ${i + 2}: ` : '';
-        const verdict = judgeStep(handles[i] as SelectorHandle, handles[i + 1] as SelectorHandle, relation.value, unit, step);
-        if (!('message' in verdict)) {
-          if (i === 0) counts.push(String(verdict.firsts));
-          counts.push(String(verdict.thens));
-          continue;
-        }
-        return verdict;
+        const verdict = judgeStep(handles[i] as SelectorHandle, handles[i + 1] as SelectorHandle, relation.value, unit, steps[i] as string);
+        if (typeof verdict !== 'number') return verdict;
+        (counts ??= []).push(verdict);
       }
-      const word = relation.value === 'ends-before-start' ? 'each step ends before the next starts' : 'each step starts before the next';
-      return {
-        passed: true,
-        expected: `${handles.map((h) => h.source).join(' → ')} in order (${relation.value})`,
-        message: `${handles.map((h) => h.source).join(' → ')}: ${word}`,
-        actual: `in order (${counts.join(' → ')} spans)`,
-        spans: [],
-      };
+      const held = counts as number[];
+      return passedLazily(expected, () => {
+        // The first step's spans are counted again here, only when the pass is reported.
+        const firsts = selectIn(unit, (t) => (handles[0] as SelectorHandle).select(t)).length;
+        return { message: `${chain}: ${word}`, actual: `in order (${[firsts, ...held].join(' → ')} spans)` };
+      });
     },
   });
 }

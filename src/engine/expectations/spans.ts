@@ -1,10 +1,11 @@
 import type { Span } from '../../model/span.ts';
+import type { Trace } from '../../model/trace.ts';
 import { err, ok, type Result } from '../../result.ts';
 import type { SpansExpectation, SpecScalar } from '../../spec/types.ts';
 import { countInRange, describeCount, parseCount, type CountRange } from '../../spec/values.ts';
 import { captureReader, type FieldReader } from '../capture.ts';
 import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
-import { selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
+import { passedLazily, selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
 import { compileConditionScan, type ConditionScan } from './condition-scan.ts';
@@ -110,14 +111,13 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: str
 
   return {
     judge(unit: JudgeUnit, context: JudgeContext): Verdict {
-      const spans = selectIn(unit, (trace) => handle.select(trace));
+      const spans = unit.traces.length === 1 ? handle.select(unit.traces[0] as Trace) : selectIn(unit, (trace) => handle.select(trace));
       const n = spans.length;
-      const base = { expected: expectedText };
       if (!countInRange(n, range.value)) {
         if (n === 0) {
           const nearMisses = nearMissesIn(handle, unit);
           return {
-            ...base,
+            expected: expectedText,
             passed: false,
             message: `no span matched ${source} ${whereText(unit)}`,
             actual: '0 spans',
@@ -128,7 +128,7 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: str
         }
         const tooMany = n > range.value.max;
         return {
-          ...base,
+          expected: expectedText,
           passed: false,
           message: `expected ${countText} matching ${source} ${whereText(unit)}, found ${n}: ${listSpans(spans, unit)}`,
           actual: `${n} span${n === 1 ? '' : 's'}`,
@@ -138,16 +138,10 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: str
       }
       const captured = capture(spans, captures);
       if (conditions.length === 0 || n === 0) {
-        return {
-          ...base,
-          passed: true,
-          message: `${n} span${n === 1 ? '' : 's'} matched ${source}`,
-          actual: `${n} span${n === 1 ? '' : 's'}`,
-          spans,
-          ...(captured === undefined ? {} : { captures: captured }),
-        };
+        return passedLazily(expectedText, () => ({ message: `${n} span${n === 1 ? '' : 's'} matched ${source}`, actual: `${n} span${n === 1 ? '' : 's'}` }), spans, captured);
       }
-      const failures: { span: Span; why: string }[] = [];
+      // Allocated at the first failure: most judgements find none.
+      let failures: { span: Span; why: string }[] | undefined;
       let passing = 0;
       // Trace by trace, so each span's trace is known without a lookup (this loop runs over every matched span).
       traces: for (const trace of unit.traces) {
@@ -159,36 +153,39 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: str
             passing++;
             if (quantifier === 'any') break traces;
           } else {
-            failures.push({ span, why: (conditions[failing] as SpanCondition).check(span, trace, context) ?? 'fails' });
+            (failures ??= []).push({ span, why: (conditions[failing] as SpanCondition).check(span, trace, context) ?? 'fails' });
             if (quantifier === 'all' && failures.length >= 10) break traces;
           }
         }
       }
-      const passed = quantifier === 'all' ? failures.length === 0 : passing > 0;
+      const passed = quantifier === 'all' ? failures === undefined : passing > 0;
       if (passed) {
-        return {
-          ...base,
-          passed: true,
-          message: `${n} span${n === 1 ? '' : 's'} matched ${source}; ${quantifier === 'all' ? 'all' : 'at least one'} with ${conditionText}`,
-          actual: quantifier === 'all' ? `${n} of ${n} conform` : 'at least 1 conforms',
+        return passedLazily(
+          expectedText,
+          () => ({
+            message: `${n} span${n === 1 ? '' : 's'} matched ${source}; ${quantifier === 'all' ? 'all' : 'at least one'} with ${conditionText}`,
+            actual: quantifier === 'all' ? `${n} of ${n} conform` : 'at least 1 conforms',
+          }),
           spans,
-          ...(captured === undefined ? {} : { captures: captured }),
-        };
+          captured,
+        );
       }
-      const first = failures[0] as { span: Span; why: string };
+      // Not passed: every span judged so far failed, and there was at least one.
+      const failed = failures ?? [];
+      const first = failed[0] as { span: Span; why: string };
       const firstName = describeSpan(first.span, traceOf(first.span, unit));
       const message =
         quantifier === 'all'
-          ? `${firstName}: ${first.why}${failures.length > 1 ? ` (and ${failures.length - 1} more span${failures.length === 2 ? '' : 's'} fail)` : ''}`
+          ? `${firstName}: ${first.why}${failed.length > 1 ? ` (and ${failed.length - 1} more span${failed.length === 2 ? '' : 's'} fail)` : ''}`
           : `none of ${n} span${n === 1 ? '' : 's'} matching ${source} has ${conditionText}; ${firstName}: ${first.why}`;
       const marks = new Map<string, string>();
-      for (const f of failures) marks.set(f.span.spanId, f.why);
+      for (const f of failed) marks.set(f.span.spanId, f.why);
       return {
-        ...base,
+        expected: expectedText,
         passed: false,
         message,
-        actual: quantifier === 'all' ? `${failures.length} of ${n} fail: ${first.why}` : `0 of ${n} conform`,
-        spans: failures.map((f) => f.span),
+        actual: quantifier === 'all' ? `${failed.length} of ${n} fail: ${first.why}` : `0 of ${n} conform`,
+        spans: failed.map((f) => f.span),
         marks,
         trace: traceOf(first.span, unit),
       };
