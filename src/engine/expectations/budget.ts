@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../result.ts';
 import type { BudgetExpectation } from '../../spec/types.ts';
 import { formatDurationNanos, parseDuration } from '../../spec/values.ts';
 import { nearMissesIn, shortId, whereText } from '../explain.ts';
-import { passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
+import { passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type PassTexts, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
 
@@ -21,6 +21,18 @@ export function percentileOfSorted(sorted: ArrayLike<bigint>, percent: number): 
   if (sorted.length === 0) return 0n;
   const rank = Math.max(1, Math.ceil((percent / 100) * sorted.length));
   return sorted[rank - 1] as bigint;
+}
+
+/** Writes the spans' durations into `into` (as long as `spans`). */
+function spanDurations(spans: readonly Span[], into: BigInt64Array): BigInt64Array {
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i] as Span;
+    // Truncated to 64 bits, as the typed array stores it anyway: optimised code then subtracts machine
+    // integers instead of allocating a bigint per span. A negative duration counts as 0 (durationNanosOf).
+    const nanos = BigInt.asIntN(64, span.endTimeUnixNano - span.startTimeUnixNano);
+    into[i] = nanos > 0n ? nanos : 0n;
+  }
+  return into;
 }
 
 /** Whether a budget is over traces: explicitly, or by default when it names no spans. */
@@ -68,8 +80,28 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
   const subject = overTraces ? 'trace' : handle === undefined ? 'span' : `span matching ${handle.source}`;
   const expected = limits.map((l) => `${l.limit} ${subject} duration <= ${formatDurationNanos(l.nanos)}`).join(', ');
 
+  // Durations of the judgement at hand, sorted in place; reused by every judgement of this budget, so a budget
+  // judged per trace allocates no typed array (and no backing store) per trace.
+  let scratch = new BigInt64Array(64);
+  const passText = (ascending: BigInt64Array): PassTexts => {
+    const actual = limits.map(({ limit }) => `${limit} = ${formatDurationNanos(percentileOfSorted(ascending, PERCENT[limit]))}`).join(', ');
+    const count = ascending.length;
+    return { message: `${count} ${overTraces ? 'trace' : 'span'}${count === 1 ? '' : 's'} within budget: ${actual}`, actual };
+  };
+
   return ok({
     judge(unit: JudgeUnit): Verdict {
+      if (!overTraces) {
+        // The common outcome first: within budget, judged on the scratch array, with texts written only if read.
+        const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : unit.traces.length === 1 ? handle.select(unit.traces[0] as Trace) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
+        if (spans.length > 0) {
+          if (scratch.length < spans.length) scratch = new BigInt64Array(Math.max(spans.length, scratch.length * 2));
+          const ascending = spanDurations(spans, scratch.subarray(0, spans.length)).sort();
+          if (limits.every(({ limit, nanos }) => percentileOfSorted(ascending, PERCENT[limit]) <= nanos)) {
+            return passedLazily(expected, () => passText(spanDurations(spans, new BigInt64Array(spans.length)).sort()));
+          }
+        }
+      }
       // Durations go into a typed array: its native numeric sort is far cheaper than sorting objects, and
       // the measured spans or traces are only turned into objects when a failure has to be explained.
       let durations: BigInt64Array;
@@ -80,14 +112,7 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
         measuredAt = (i) => measuredTraces[i] as Measured;
       } else {
         const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
-        durations = new BigInt64Array(spans.length);
-        for (let i = 0; i < spans.length; i++) {
-          const span = spans[i] as Span;
-          // Truncated to 64 bits, as the typed array stores it anyway: optimised code then subtracts machine
-          // integers instead of allocating a bigint per span. A negative duration counts as 0 (durationNanosOf).
-          const nanos = BigInt.asIntN(64, span.endTimeUnixNano - span.startTimeUnixNano);
-          durations[i] = nanos > 0n ? nanos : 0n;
-        }
+        durations = spanDurations(spans, new BigInt64Array(spans.length));
         measuredAt = (i) => {
           const span = spans[i] as Span;
           return { nanos: durations[i] as bigint, span, trace: traceOf(span, unit) as Trace };
@@ -137,10 +162,7 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
           trace: first.trace,
         };
       }
-      return passedLazily(expected, () => {
-        const actual = limits.map(({ limit }) => `${limit} = ${formatDurationNanos(percentileOfSorted(ascending, PERCENT[limit]))}`).join(', ');
-        return { message: `${count} ${overTraces ? 'trace' : 'span'}${count === 1 ? '' : 's'} within budget: ${actual}`, actual };
-      });
+      return passedLazily(expected, () => passText(ascending));
     },
   });
 }
