@@ -49,13 +49,19 @@ function conditionSets(): SpanCondition[][] {
 }
 
 describe('condition scans', () => {
-  it('generated code finds the same first failing condition as the checks, before and after it switches', () => {
+  it('generated code finds the same first failing condition and span as the checks, before and after it switches', () => {
     for (const conditions of conditionSets()) {
       const expected = spans.map((span) => conditions.findIndex((c) => c.check(span, trace, context) !== undefined));
       const label = conditions.map((c) => c.description).join(', ');
       // Switch after one pass: the first runs the checks in a loop, the second the generated function.
       const scan = compileConditionScan(conditions, spans.length);
-      for (let pass = 0; pass < 2; pass++) expect(spans.map((span) => scan(span, trace, context)), `${label} (pass ${pass})`).toEqual(expected);
+      for (let pass = 0; pass < 2; pass++) expect(spans.map((span) => scan.failing(span, trace, context)), `${label} (pass ${pass})`).toEqual(expected);
+      // The loop form: from each position, the next failing span.
+      const next = (from: number): number => expected.findIndex((k, i) => i >= from && k >= 0);
+      const looped = compileConditionScan(conditions, spans.length + 1);
+      for (let pass = 0; pass < 2; pass++) {
+        expect(spans.map((_, from) => looped.firstFailingSpan(spans, from, trace, context)), `${label} loop (pass ${pass})`).toEqual(spans.map((_, from) => next(from)));
+      }
     }
   });
 

@@ -5,18 +5,23 @@ import { GENERATE_CODE_AFTER_SPANS } from '../select-predicate.ts';
 import type { SpanCondition } from './span-conditions.ts';
 
 /**
- * Finds the first condition a span fails: its position in the conditions, or -1 when the span meets them all.
- * The reason is then asked of that condition's `check` alone, so a conforming span costs no string.
+ * The conditions of one expectation, compiled to find failures without writing why: the reason is then asked of
+ * the failing condition's `check` alone, so a conforming span costs no string.
  */
-export type ConditionScan = (span: Span, trace: Trace, context: JudgeContext) => number;
+export interface ConditionScan {
+  /** The position of the first condition `span` fails, or -1 when it meets them all. */
+  failing(span: Span, trace: Trace, context: JudgeContext): number;
+  /** The position in `spans` of the first span from `from` on that fails some condition, or -1 when none does. */
+  firstFailingSpan(spans: readonly Span[], from: number, trace: Trace, context: JudgeContext): number;
+}
 
 /** Property path of the attribute map a condition reads, in generated code. */
 const MAP_OF_SCOPE = { span: 'span.attributes', resource: 'span.resource.attributes', scope: 'span.scope.attributes' } as const;
 
 /**
- * Generates one function for the conditions of one expectation (as selectors do, see select-predicate.ts): the
- * attribute reads are inline, and each test is called from a call site of its own, so V8 sees one target per site
- * and inlines it, where a shared loop over every expectation's conditions is megamorphic.
+ * Generates the functions for the conditions of one expectation (as selectors do, see select-predicate.ts): the
+ * attribute reads are inline, each test is called from a call site of its own, so V8 sees one target per site and
+ * inlines it, and the loop over a trace's spans is generated too, so judging a span costs no call of its own.
  */
 function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
   const constants: unknown[] = [];
@@ -24,39 +29,61 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
     constants.push(value);
     return `c[${constants.length - 1}]`;
   };
-  const lines: string[] = [];
-  conditions.forEach((condition, k) => {
-    const attribute = condition.attribute;
-    if (attribute === undefined) {
-      lines.push(`if (${constant(condition)}.check(span, trace, context) !== undefined) return ${k};`);
-      return;
+  // `fail(k)` is the statement run when condition k fails: a return in `failing`, a jump in the loop.
+  const body = (fail: (k: number) => string): string =>
+    conditions
+      .map((condition, k) => {
+        const attribute = condition.attribute;
+        if (attribute === undefined) return `if (${constant(condition)}.check(span, trace, context) !== undefined) ${fail(k)}`;
+        const lines = [`v = ${MAP_OF_SCOPE[attribute.scope]}[${JSON.stringify(attribute.name)}];`];
+        // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
+        // Only keys naming such a member can find one, so only they pay for the test.
+        if (attribute.name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
+        lines.push(`if (${constant(attribute.test)}(v) !== undefined) ${fail(k)}`);
+        return lines.join('\n');
+      })
+      .join('\n');
+  const failingBody = body((k) => `return ${k};`);
+  const loopBody = body(() => 'return i;');
+  const code = `
+    function failing(span, trace, context) { let v; ${failingBody} return -1; }
+    function firstFailingSpan(spans, from, trace, context) {
+      let v;
+      for (let i = from; i < spans.length; i++) { const span = spans[i]; ${loopBody} }
+      return -1;
     }
-    lines.push(`v = ${MAP_OF_SCOPE[attribute.scope]}[${JSON.stringify(attribute.name)}];`);
-    // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
-    // Only keys naming such a member can find one, so only they pay for the test.
-    if (attribute.name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
-    lines.push(`if (${constant(attribute.test)}(v) !== undefined) return ${k};`);
-  });
-  const code = `return function scan(span, trace, context) { let v; ${lines.join('\n')} return -1; };`;
+    return { failing, firstFailingSpan };`;
   return new Function('c', code)(constants) as ConditionScan;
 }
 
 /**
  * A {@link ConditionScan} over the conditions of one expectation. It starts as a loop over their `check`s and
- * generates code once it has judged {@link GENERATE_CODE_AFTER_SPANS} spans: an expectation judged over a large
- * run repays the compile many times, a one-off (a per-trace captured value, a small run) never pays it.
+ * generates code once it has judged `generateAfterSpans` spans ({@link GENERATE_CODE_AFTER_SPANS} by default): an
+ * expectation judged over a large run repays the compile many times, a small run never pays it.
  */
 export function compileConditionScan(conditions: readonly SpanCondition[], generateAfterSpans = GENERATE_CODE_AFTER_SPANS): ConditionScan {
   let generated: ConditionScan | undefined;
   let judged = 0;
-  const loop: ConditionScan = (span, trace, context) => {
+  const tier = (spans: number): ConditionScan | undefined => {
+    if (generated === undefined) {
+      judged += spans;
+      if (judged >= generateAfterSpans) generated = generateScan(conditions);
+    }
+    return generated;
+  };
+  const failing = (span: Span, trace: Trace, context: JudgeContext): number => {
     for (let c = 0; c < conditions.length; c++) if ((conditions[c] as SpanCondition).check(span, trace, context) !== undefined) return c;
     return -1;
   };
-  return (span, trace, context) => {
-    if (generated !== undefined) return generated(span, trace, context);
-    judged += 1;
-    if (judged >= generateAfterSpans) generated = generateScan(conditions);
-    return loop(span, trace, context);
+  return {
+    failing(span, trace, context) {
+      return (tier(1)?.failing ?? failing)(span, trace, context);
+    },
+    firstFailingSpan(spans, from, trace, context) {
+      const fast = tier(spans.length - from);
+      if (fast !== undefined) return fast.firstFailingSpan(spans, from, trace, context);
+      for (let i = from; i < spans.length; i++) if (failing(spans[i] as Span, trace, context) >= 0) return i;
+      return -1;
+    },
   };
 }

@@ -146,16 +146,24 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: str
       // Trace by trace, so each span's trace is known without a lookup (this loop runs over every matched span).
       traces: for (const trace of unit.traces) {
         const picked = handle.select(trace);
+        if (quantifier === 'all') {
+          // Conforming spans are skipped inside the scan's own loop; only failures come back here.
+          for (let s = scan.firstFailingSpan(picked, 0, trace, context); s >= 0; s = scan.firstFailingSpan(picked, s + 1, trace, context)) {
+            const span = picked[s] as Span;
+            const failing = scan.failing(span, trace, context);
+            (failures ??= []).push({ span, why: (conditions[failing] as SpanCondition | undefined)?.check(span, trace, context) ?? 'fails' });
+            if (failures.length >= 10) break traces;
+          }
+          continue;
+        }
         for (let s = 0; s < picked.length; s++) {
           const span = picked[s] as Span;
-          const failing = scan(span, trace, context);
+          const failing = scan.failing(span, trace, context);
           if (failing < 0) {
             passing++;
-            if (quantifier === 'any') break traces;
-          } else {
-            (failures ??= []).push({ span, why: (conditions[failing] as SpanCondition).check(span, trace, context) ?? 'fails' });
-            if (quantifier === 'all' && failures.length >= 10) break traces;
+            break traces;
           }
+          (failures ??= []).push({ span, why: (conditions[failing] as SpanCondition).check(span, trace, context) ?? 'fails' });
         }
       }
       const passed = quantifier === 'all' ? failures === undefined : passing > 0;
