@@ -262,8 +262,9 @@ export function compileClosure(ast: SelectorAst): SpanPredicate {
       const inner = compileClosure(ast.operand);
       return (span) => !inner(span);
     }
+    // Conditions have no side effects, so the cheapest operands can decide first, as in the generated code.
     case 'and': {
-      const operands = ast.operands.map(compileClosure);
+      const operands = byCost(ast.operands).map(compileClosure);
       if (operands.length === 2) {
         const [a, b] = operands as [SpanPredicate, SpanPredicate];
         return (span) => a(span) && b(span);
@@ -274,7 +275,7 @@ export function compileClosure(ast: SelectorAst): SpanPredicate {
       };
     }
     case 'or': {
-      const operands = ast.operands.map(compileClosure);
+      const operands = byCost(ast.operands).map(compileClosure);
       if (operands.length === 2) {
         const [a, b] = operands as [SpanPredicate, SpanPredicate];
         return (span) => a(span) || b(span);
