@@ -172,8 +172,8 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
     }, note));
   }
 
-  // Variables per unit: one map per selected trace, and one for the run scope.
-  const traceVars = selected.map(() => new Map<string, SpecScalar>(spec.vars));
+  // Variables per unit: the spec's for every selected trace until it captures its own (see judgeTraceMajor), and
+  // one map for the run scope.
   const runVars = new Map<string, SpecScalar>(spec.vars);
 
   // Expectations judged per trace go trace by trace, every one of them in a trace before the next trace: the
@@ -182,7 +182,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
   // in expectation order within each trace, and run-scoped expectations see only the run's variables.
   const judgeable = problems.length === 0 && selected.length > 0;
   const perTrace = judgeable ? spec.expectations.map((e) => (e.scope === 'run' ? undefined : new PerTraceTally())) : [];
-  if (judgeable) judgeTraceMajor(spec.expectations, perTrace, selected, traceVars, context);
+  if (judgeable) judgeTraceMajor(spec.expectations, perTrace, selected, spec.vars, context);
 
   spec.expectations.forEach((expectation, e) => {
     const t0 = performance.now();
@@ -283,13 +283,16 @@ function judgeTraceMajor(
   expectations: readonly CompiledExpectation[],
   tallies: readonly (PerTraceTally | undefined)[],
   traces: readonly Trace[],
-  traceVars: readonly Map<string, SpecScalar>[],
+  specVars: ReadonlyMap<string, SpecScalar>,
   context: JudgeContext,
 ): void {
+  // Traces share one map of the spec's variables, which nothing writes; a trace gets its own copy at its first
+  // capture, so a run of 1000 traces without captures makes no map per trace.
+  const shared = new Map<string, SpecScalar>(specVars);
   for (let i = 0; i < traces.length; i++) {
     const trace = traces[i] as Trace;
-    const vars = traceVars[i] as Map<string, SpecScalar>;
-    const unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
+    let vars = shared;
+    let unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
     // One clock reading per judgement: each one's end is the next one's start.
     let started = performance.now();
     for (let e = 0; e < expectations.length; e++) {
@@ -298,7 +301,13 @@ function judgeTraceMajor(
       const expectation = expectations[e] as CompiledExpectation;
       const judge = expectation.judgeFor(vars);
       const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
-      if (verdict.captures !== undefined) for (const [k, v] of verdict.captures) vars.set(k, v);
+      if (verdict.captures !== undefined && verdict.captures.size > 0) {
+        if (vars === shared) {
+          vars = new Map(shared);
+          unit = { traces: unit.traces, vars, traceById: context.traceById };
+        }
+        for (const [k, v] of verdict.captures) vars.set(k, v);
+      }
       tally.add(verdict, trace);
       const now = performance.now();
       tally.millis += now - started;
