@@ -1,7 +1,7 @@
 /**
  * The faults the example services can be started with (`EXAMPLE_FAULT`), for "broken hop" demos:
  * - `drop-context`: orders calls inventory from a fresh root context, so inventory's spans start another trace;
- * - `slow`: inventory answers each lookup about 400 ms late;
+ * - `slow`: inventory answers each lookup about 1.2 s late;
  * - `error`: inventory answers 500 and records the exception on its span.
  */
 export type ExampleFault = 'none' | 'drop-context' | 'slow' | 'error';
@@ -9,7 +9,7 @@ export type ExampleFault = 'none' | 'drop-context' | 'slow' | 'error';
 const faults: readonly ExampleFault[] = ['none', 'drop-context', 'slow', 'error'];
 
 /** How late inventory answers under the `slow` fault. */
-export const slowReplyMillis = 400;
+export const slowReplyMillis = 1200;
 
 /**
  * Reads `EXAMPLE_FAULT` from an environment. Returns `'none'` when unset; throws on an unknown value so a typo
