@@ -77,3 +77,46 @@ export function reportRatio(label: string, ours: Rate, baseline: Rate, baselineL
   console.log(`  ${holds ? 'ok  ' : 'MISS'} ${label}: ${ratio.toFixed(2)}x ${baselineLabel} (target >= ${target.toFixed(1)}x)`);
   return holds;
 }
+
+/** How long one synchronous piece of work took, three ways. */
+export interface Timing {
+  /** Elapsed time. On a busy machine it measures the neighbours too. */
+  readonly wallMillis: number;
+  /**
+   * CPU time of the main thread alone (`process.threadCpuUsage`): the work the caller waits for, robust to a
+   * neighbour's load, without V8's background threads (concurrent GC marking, optimising compilers), which run
+   * beside the work and add no latency to it.
+   */
+  readonly mainThreadCpuMillis: number;
+  /** CPU time of the whole process, background threads included. */
+  readonly processCpuMillis: number;
+}
+
+/** Times one synchronous call of `work`. */
+export function timeOnce(work: () => unknown): Timing {
+  const wallStart = performance.now();
+  const threadStart = process.threadCpuUsage();
+  const processStart = process.cpuUsage();
+  work();
+  const thread = process.threadCpuUsage(threadStart);
+  const all = process.cpuUsage(processStart);
+  return {
+    wallMillis: performance.now() - wallStart,
+    mainThreadCpuMillis: (thread.user + thread.system) / 1000,
+    processCpuMillis: (all.user + all.system) / 1000,
+  };
+}
+
+/** The median of each figure over several timings. */
+export function medianTiming(timings: readonly Timing[]): Timing {
+  const median = (pick: (t: Timing) => number): number => {
+    const sorted = timings.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] as number;
+  };
+  return { wallMillis: median((t) => t.wallMillis), mainThreadCpuMillis: median((t) => t.mainThreadCpuMillis), processCpuMillis: median((t) => t.processCpuMillis) };
+}
+
+/** `wall 281.0 ms, main-thread CPU 270.2 ms, process CPU 455.9 ms`. */
+export function formatTiming(timing: Timing): string {
+  return `main-thread CPU ${timing.mainThreadCpuMillis.toFixed(1)} ms (wall ${timing.wallMillis.toFixed(1)} ms, process CPU incl. V8 background threads ${timing.processCpuMillis.toFixed(1)} ms)`;
+}

@@ -13,6 +13,60 @@ export interface CompiledValueMatcher {
   /** The condition as text, e.g. `= 200`, `matches /^GET /`, `type int`. */
   readonly description: string;
   test(value: MatchedValue): string | undefined;
+  /**
+   * For simple conditions: JavaScript source of an expression over the variable named `v` that is true only when
+   * `test` would pass (it may be false where `test` passes too, e.g. for bytes equal to a string). Generated scans
+   * inline it and call `test` only when it is false, so a conforming value costs no call.
+   */
+  readonly fastAccept?: (v: string) => string;
+}
+
+/** JavaScript source of a scalar literal for generated code, or undefined when it has no exact one. */
+function literalOf(value: unknown): string | undefined {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  return undefined;
+}
+
+/** A sufficient condition for equality with a scalar written in a spec (see {@link equalityTest}). */
+function equalityFastAccept(expected: unknown): ((v: string) => string) | undefined {
+  const literal = literalOf(expected);
+  if (literal === undefined) return undefined;
+  // An integer in a spec equals an int64 (bigint) attribute of that value, and a double of that value.
+  if (typeof expected === 'number' && Number.isSafeInteger(expected)) return (v) => `(${v} === ${expected}n || ${v} === ${literal})`;
+  return (v) => `${v} === ${literal}`;
+}
+
+const FAST_TYPE_TESTS: Readonly<Record<string, string>> = { string: 'string', bool: 'boolean', int: 'bigint', double: 'number' };
+
+/** Fast accepts of the keys of a matcher object, or undefined when one of its keys has none. */
+function objectFastAccept(m: Exclude<ValueMatcher, SpecScalar | readonly SpecScalar[]>): ((v: string) => string) | undefined {
+  const parts: ((v: string) => string)[] = [];
+  for (const key of Object.keys(m)) {
+    const value = (m as Record<string, unknown>)[key];
+    if (key === 'equals') {
+      const fast = equalityFastAccept(value);
+      if (fast === undefined) return undefined;
+      parts.push(fast);
+    } else if (key === 'exists' && value === true) {
+      parts.push((v) => `${v} !== undefined`);
+    } else if (key === 'type' && typeof value === 'string' && FAST_TYPE_TESTS[value] !== undefined) {
+      const jsType = FAST_TYPE_TESTS[value];
+      parts.push((v) => `typeof ${v} === "${jsType}"`);
+    } else if ((key === 'lt' || key === 'lte' || key === 'gt' || key === 'gte') && typeof value === 'number' && Number.isFinite(value)) {
+      // JavaScript compares a bigint with a number exactly, as orderingCheck does.
+      const op = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[key];
+      parts.push((v) => `((typeof ${v} === "bigint" || typeof ${v} === "number") && ${v} ${op} ${value})`);
+    } else if (key === 'in' && Array.isArray(value) && value.length <= 8) {
+      const alternatives = value.map(equalityFastAccept);
+      if (alternatives.some((a) => a === undefined)) return undefined;
+      parts.push((v) => `(${(alternatives as ((v: string) => string)[]).map((a) => a(v)).join(' || ')})`);
+    } else {
+      return undefined;
+    }
+  }
+  return parts.length === 0 ? undefined : (v) => parts.map((part) => part(v)).join(' && ');
 }
 
 type Check = (value: MatchedValue) => string | undefined;
@@ -236,9 +290,11 @@ export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValue
   if (matcher === null || typeof matcher !== 'object' || Array.isArray(matcher)) {
     const expected = matcher;
     const equal = equalityTest(expected);
+    const fastAccept = equalityFastAccept(expected);
     return ok({
       description: `= ${showBare(expected)}`,
       test: (value) => (equal(value) ? undefined : `expected ${showBare(expected)}, got ${showValue(value)}`),
+      ...(fastAccept === undefined ? {} : { fastAccept }),
     });
   }
   const m = matcher as Exclude<ValueMatcher, SpecScalar | readonly SpecScalar[]>;
@@ -316,9 +372,12 @@ export function compileValueMatcher(matcher: ValueMatcher): Result<CompiledValue
   }
   if (checks.length === 0) return err('an empty matcher checks nothing; use e.g. { exists: true }');
   const description = texts.join(' and ');
-  if (checks.length === 1) return ok({ description, test: checks[0] as Check });
+  const fastAccept = objectFastAccept(m);
+  const fast = fastAccept === undefined ? {} : { fastAccept };
+  if (checks.length === 1) return ok({ description, test: checks[0] as Check, ...fast });
   return ok({
     description,
+    ...fast,
     test: (value) => {
       for (const check of checks) {
         const why = check(value);

@@ -39,7 +39,9 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
         // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
         // Only keys naming such a member can find one, so only they pay for the test.
         if (attribute.name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
-        lines.push(`if (${constant(attribute.test)}(v) !== undefined) ${fail(k)}`);
+        // A simple matcher's inline accept decides most spans; its test runs only when that says no.
+        const accept = attribute.fastAccept === undefined ? '' : `!(${attribute.fastAccept('v')}) && `;
+        lines.push(`if (${accept}${constant(attribute.test)}(v) !== undefined) ${fail(k)}`);
         return lines.join('\n');
       })
       .join('\n');

@@ -19,7 +19,11 @@ export interface SpanCondition {
    * Set when the condition is one attribute tested by a value matcher: generated scans (see condition-scan.ts)
    * then read the attribute inline and call `test` from a call site of their own.
    */
-  readonly attribute?: AttributeKey & { readonly test: (value: MatchedValue) => string | undefined };
+  readonly attribute?: AttributeKey & {
+    readonly test: (value: MatchedValue) => string | undefined;
+    /** Inline sufficient condition for `test` to pass (see `CompiledValueMatcher.fastAccept`). */
+    readonly fastAccept?: (v: string) => string;
+  };
 }
 
 interface AttributeCheck {
@@ -39,7 +43,7 @@ export function compileAttributeConditions(matchers: AttributeMatchers): Result<
     const test = matcher.test.bind(matcher);
     out.push({
       description: `${key} ${matcher.description}`,
-      attribute: { ...parseAttributeKey(key), test },
+      attribute: { ...parseAttributeKey(key), test, ...(matcher.fastAccept === undefined ? {} : { fastAccept: matcher.fastAccept }) },
       check: (span) => {
         const why = matcher.test(read(span));
         return why === undefined ? undefined : `attribute ${key}: ${why}`;
