@@ -586,6 +586,23 @@ export function compileSpanFilter(ast: SelectorAst): SpanFilter {
 export const GENERATE_CODE_AFTER_SPANS = 4096;
 
 /**
+ * Counts the spans a compiled condition judges and generates its code once they reach `afterSpans`: the returned
+ * function is told how many spans a call is about to judge and answers the generated code, or undefined while the
+ * closures should still do the work.
+ */
+export function generateAfter<T>(generate: () => T, afterSpans: number = GENERATE_CODE_AFTER_SPANS): (spans: number) => T | undefined {
+  let generated: T | undefined;
+  let judged = 0;
+  return (spans) => {
+    if (generated === undefined) {
+      judged += spans;
+      if (judged >= afterSpans) generated = generate();
+    }
+    return generated;
+  };
+}
+
+/**
  * A {@link SpanFilter} that starts as closures ({@link compileClosure}) and switches to generated code
  * ({@link compileSpanFilter}) once it has judged {@link GENERATE_CODE_AFTER_SPANS} spans. Generating code costs
  * tens of microseconds, which a selector run over a large run repays many times, and a one-off selector (a
@@ -593,15 +610,7 @@ export const GENERATE_CODE_AFTER_SPANS = 4096;
  */
 export function compileTieredFilter(ast: SelectorAst, generateAfterSpans = GENERATE_CODE_AFTER_SPANS): SpanFilter {
   const closure = compileClosure(ast);
-  let generated: SpanFilter | undefined;
-  let judged = 0;
-  const tier = (spans: number): SpanFilter | undefined => {
-    if (generated === undefined) {
-      judged += spans;
-      if (judged >= generateAfterSpans) generated = compileSpanFilter(ast);
-    }
-    return generated;
-  };
+  const tier = generateAfter(() => compileSpanFilter(ast), generateAfterSpans);
   return {
     matches: (span) => (tier(1)?.matches ?? closure)(span),
     select(spans) {

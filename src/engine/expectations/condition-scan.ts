@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { JudgeContext } from '../judge.ts';
-import { GENERATE_CODE_AFTER_SPANS } from '../select-predicate.ts';
+import { GENERATE_CODE_AFTER_SPANS, generateAfter } from '../select-predicate.ts';
 import type { SpanCondition } from './span-conditions.ts';
 
 /**
@@ -64,15 +64,7 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
  * expectation judged over a large run repays the compile many times, a small run never pays it.
  */
 export function compileConditionScan(conditions: readonly SpanCondition[], generateAfterSpans = GENERATE_CODE_AFTER_SPANS): ConditionScan {
-  let generated: ConditionScan | undefined;
-  let judged = 0;
-  const tier = (spans: number): ConditionScan | undefined => {
-    if (generated === undefined) {
-      judged += spans;
-      if (judged >= generateAfterSpans) generated = generateScan(conditions);
-    }
-    return generated;
-  };
+  const tier = generateAfter(() => generateScan(conditions), generateAfterSpans);
   const failing = (span: Span, trace: Trace, context: JudgeContext): number => {
     for (let c = 0; c < conditions.length; c++) if ((conditions[c] as SpanCondition).check(span, trace, context) !== undefined) return c;
     return -1;
