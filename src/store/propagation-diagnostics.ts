@@ -140,8 +140,9 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       const serverChild = node.children.find((child) => child.span.kind === SpanKind.SERVER);
       if (serverChild === undefined) {
         for (const server of serverRoots) {
-          if (runRoots.has(server) && (serviceNameOf(server) === serviceNameOf(node.span) || !addressesAgree(node.span, server))) continue;
-          const distance = matchDistance(node.span, server, toleranceNanos);
+          const ownRoot = runRoots.has(server);
+          if (ownRoot && serviceNameOf(server) === serviceNameOf(node.span)) continue;
+          const distance = matchDistance(node.span, server, toleranceNanos, ownRoot);
           if (distance !== undefined) candidates.push({ client: node.span, server, distance });
         }
       } else {
@@ -347,8 +348,9 @@ function headerValues(value: AttributeValue | undefined): string[] {
 /**
  * How well a server root fits a client span (lower is better), or undefined when it cannot be the callee:
  * outside the time window, another port, another path, or another service than the client's `peer.service`.
+ * With `requireAddressEvidence`, not disagreeing is not enough: the port or the path must agree.
  */
-function matchDistance(client: Span, server: Span, toleranceNanos: bigint): bigint | undefined {
+function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): bigint | undefined {
   if (server.startTimeUnixNano < client.startTimeUnixNano - toleranceNanos) return undefined;
   if (server.startTimeUnixNano > client.endTimeUnixNano + toleranceNanos) return undefined;
   const peerService = client.attributes['peer.service'];
@@ -362,19 +364,13 @@ function matchDistance(client: Span, server: Span, toleranceNanos: bigint): bigi
     if (serverPath !== undefined && serverPath !== clientTarget.path) return undefined;
     if (serverPath === undefined && route !== undefined && !routeMatches(route, clientTarget.path)) return undefined;
   }
+  if (requireAddressEvidence) {
+    const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
+    const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
+    if (!portAgrees && !pathAgrees) return undefined;
+  }
   const d = server.startTimeUnixNano - client.startTimeUnixNano;
   return d < 0n ? -d : d;
-}
-
-/** Whether the client's target and the server span name the same port or path (not merely fail to disagree). */
-function addressesAgree(client: Span, server: Span): boolean {
-  const target = clientTargetOf(client);
-  const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
-  if (target.port !== undefined && target.port === serverPort) return true;
-  const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
-  const route = stringOf(server.attributes['http.route']);
-  if (target.path === undefined) return false;
-  return target.path === serverPath || (route !== undefined && routeMatches(route, target.path));
 }
 
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {
