@@ -9,5 +9,5 @@ export type { AddOutcome } from './trace-assembly.ts';
 export { runIdCarriedBy, linkedTraceCorrelator, DEFAULT_RUN_ID_ATTRIBUTE } from './run-correlation.ts';
 export type { SpanCorrelator, CorrelationLookup } from './run-correlation.ts';
 export { LinkIndex } from './link-correlation.ts';
-export { diagnosePropagation, formatPropagationDiagnostic, REQUEST_HEADER_ATTRIBUTE_PREFIX } from './propagation-diagnostics.ts';
+export { diagnosePropagation, REQUEST_HEADER_ATTRIBUTE_PREFIX } from './propagation-diagnostics.ts';
 export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './propagation-diagnostics.ts';

@@ -228,11 +228,6 @@ function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span)
   };
 }
 
-/** Formats a diagnostic for a run's notes. */
-export function formatPropagationDiagnostic(diagnostic: PropagationDiagnostic): string {
-  return diagnostic.message;
-}
-
 function newTraceDiagnostic(client: Span, server: Span): HopDiagnostic {
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
