@@ -20,6 +20,7 @@ import { compilePropagatesExpectation } from './expectations/propagates.ts';
 import { compileSpansExpectation, prepareSpansExpectation, spansCountRange } from './expectations/spans.ts';
 import type { Judge } from './judge.ts';
 import type { SelectorCache } from './selector-cache.ts';
+import { SelectorTemplate } from './selector-template.ts';
 
 /**
  * A spec loaded from a file (see `loadSpecFiles` in src/spec): the definition plus where it was written.
@@ -226,7 +227,8 @@ const UNKNOWN_VAR_HINT = "(define it in the spec's vars or capture it in an earl
 /**
  * How an expectation with `${var:..}` compiles for one set of values. A `spans` expectation whose variables appear
  * only in its selector (looking up a captured id, the usual case) compiles its conditions once; each set of values
- * then costs a selector. Any other compiles whole, with every string substituted.
+ * then costs a binding of the selector's template (see selector-template.ts), or a selector when the references
+ * are not all inside quoted strings. Any other compiles whole, with every string substituted.
  */
 function variantCompiler(kind: ExpectationKind, e: Expectation, env: EnvSource, specVars: ReadonlyMap<string, SpecScalar>, selectors: SelectorCache): (vars: ReadonlyMap<string, SpecScalar>) => Result<Judge, string> {
   if (kind === 'spans') {
@@ -234,6 +236,13 @@ function variantCompiler(kind: ExpectationKind, e: Expectation, env: EnvSource, 
     const fixed = referencedVars(rest).length === 0 ? interpolateDeep(rest, env, specVars) : undefined;
     if (fixed?.ok === true) {
       const complete = prepareSpansExpectation(fixed.value as Omit<SpansExpectation, 'spans'>, selectors);
+      const template = SelectorTemplate.of(selector, env);
+      if (template !== undefined) {
+        return (vars) => {
+          const bound = template.bind(vars);
+          return bound.ok ? complete(bound.value) : err(`${bound.error} ${UNKNOWN_VAR_HINT}`);
+        };
+      }
       return (vars) => {
         const filled = interpolate(selector, { env, vars });
         return filled.ok ? complete(filled.value) : err(`${filled.error.message} ${UNKNOWN_VAR_HINT}`);

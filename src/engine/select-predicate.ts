@@ -234,11 +234,21 @@ function presentAnd(access: FieldAccess, test: ValueTest): SpanPredicate {
 const always: ValueTest = () => true;
 
 /**
+ * Conditions judged by a predicate of the caller's instead of being compiled from the tree: a selector template
+ * (see selector-template.ts) swaps the predicates of its `${var:..}` conditions per set of values while the rest
+ * stays compiled once. Keys are nodes of the tree being compiled.
+ */
+export type LeafOverrides = ReadonlyMap<SelectorAst, SpanPredicate>;
+
+/**
  * Compiles a condition into a predicate made of closures: the reference semantics (the generated code of
  * {@link compilePredicate} must agree with it, and tests check that it does), and the path for conditions the
  * generated code does not inline (events, `contains`, regular expressions on attributes, long numeric lists).
  */
-export function compileClosure(ast: SelectorAst): SpanPredicate {
+export function compileClosure(ast: SelectorAst, overrides?: LeafOverrides): SpanPredicate {
+  const override = overrides?.get(ast);
+  if (override !== undefined) return override;
+  const compile = (inner: SelectorAst): SpanPredicate => compileClosure(inner, overrides);
   switch (ast.type) {
     case 'comparison': {
       const access = fieldAccess(ast.field);
@@ -257,14 +267,14 @@ export function compileClosure(ast: SelectorAst): SpanPredicate {
     case 'all':
       return () => true;
     case 'group':
-      return compileClosure(ast.inner);
+      return compile(ast.inner);
     case 'not': {
-      const inner = compileClosure(ast.operand);
+      const inner = compile(ast.operand);
       return (span) => !inner(span);
     }
     // Conditions have no side effects, so the cheapest operands can decide first, as in the generated code.
     case 'and': {
-      const operands = byCost(ast.operands).map(compileClosure);
+      const operands = byCost(ast.operands).map(compile);
       if (operands.length === 2) {
         const [a, b] = operands as [SpanPredicate, SpanPredicate];
         return (span) => a(span) && b(span);
@@ -275,7 +285,7 @@ export function compileClosure(ast: SelectorAst): SpanPredicate {
       };
     }
     case 'or': {
-      const operands = byCost(ast.operands).map(compileClosure);
+      const operands = byCost(ast.operands).map(compile);
       if (operands.length === 2) {
         const [a, b] = operands as [SpanPredicate, SpanPredicate];
         return (span) => a(span) || b(span);
@@ -413,6 +423,11 @@ function byCost(operands: readonly SelectorAst[]): SelectorAst[] {
 class PredicateSource {
   readonly constants: unknown[] = [];
   private temps = 0;
+  private readonly overrides: LeafOverrides | undefined;
+
+  constructor(overrides?: LeafOverrides) {
+    this.overrides = overrides;
+  }
 
   private constant(value: unknown): string {
     this.constants.push(value);
@@ -467,6 +482,9 @@ class PredicateSource {
   }
 
   expression(ast: SelectorAst): string {
+    const override = this.overrides?.get(ast);
+    // Before the resource memo too: an overridden condition's verdict changes when its predicate is swapped.
+    if (override !== undefined) return `${this.constant(override)}(span)`;
     switch (ast.type) {
       case 'group':
         return this.expression(ast.inner);
@@ -558,8 +576,8 @@ export interface SpanFilter {
 }
 
 /** Compiles a condition (no structural operators) into a {@link SpanFilter}; see {@link compilePredicate} for semantics. */
-export function compileSpanFilter(ast: SelectorAst): SpanFilter {
-  const source = new PredicateSource();
+export function compileSpanFilter(ast: SelectorAst, overrides?: LeafOverrides): SpanFilter {
+  const source = new PredicateSource(overrides);
   const body = source.expression(ast);
   const temps = Array.from({ length: source.tempCount }, (_, i) => `v${i + 1}`);
   const locals = temps.length > 0 ? `let ${temps.join(', ')};` : '';
@@ -608,9 +626,9 @@ export function generateAfter<T>(generate: () => T, afterSpans: number = GENERAT
  * tens of microseconds, which a selector run over a large run repays many times, and a one-off selector (a
  * captured value substituted per trace, a small test's run) never does; the two paths agree (tests check it).
  */
-export function compileTieredFilter(ast: SelectorAst, generateAfterSpans = GENERATE_CODE_AFTER_SPANS): SpanFilter {
-  const closure = compileClosure(ast);
-  const tier = generateAfter(() => compileSpanFilter(ast), generateAfterSpans);
+export function compileTieredFilter(ast: SelectorAst, generateAfterSpans = GENERATE_CODE_AFTER_SPANS, overrides?: LeafOverrides): SpanFilter {
+  const closure = compileClosure(ast, overrides);
+  const tier = generateAfter(() => compileSpanFilter(ast, overrides), generateAfterSpans);
   return {
     matches: (span) => (tier(1)?.matches ?? closure)(span),
     select(spans) {

@@ -35,8 +35,8 @@ export function compileSpansExpectation(expectation: SpansExpectation, selectors
   return prepareSpansExpectation(expectation, selectors)(expectation.spans);
 }
 
-/** Compiles a `spans` expectation for one selector text; see {@link prepareSpansExpectation}. */
-export type SpansJudgeFactory = (selectorSource: string) => Result<Judge, string>;
+/** Compiles a `spans` expectation for one selector: its text, or a handle bound already; see {@link prepareSpansExpectation}. */
+export type SpansJudgeFactory = (selector: string | SelectorHandle) => Result<Judge, string>;
 
 /**
  * Compiles everything of a `spans` expectation but its selector (count, conditions, captures), once, and returns
@@ -47,10 +47,10 @@ export type SpansJudgeFactory = (selectorSource: string) => Result<Judge, string
 export function prepareSpansExpectation(expectation: Omit<SpansExpectation, 'spans'>, selectors: SelectorCache): SpansJudgeFactory {
   const prepared = prepareConditions(expectation, selectors);
   return (source) => {
-    const selector = selectors.get(source);
+    const selector = typeof source === 'string' ? selectors.get(source) : ok(source);
     if (!selector.ok) return selector;
     if (!prepared.ok) return prepared;
-    return ok(spansJudge(prepared.value, selector.value, source));
+    return ok(spansJudge(prepared.value, selector.value));
   };
 }
 
@@ -103,8 +103,9 @@ function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selecto
   return ok({ range: range.value, conditions, captures, quantifier, countText, conditionText, scan: compileConditionScan(conditions) });
 }
 
-function spansJudge(prepared: PreparedSpans, handle: SelectorHandle, source: string): Judge {
+function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
   const { conditions, captures, quantifier, countText, conditionText, scan } = prepared;
+  const source = handle.source;
   const range = { value: prepared.range };
   const expectedText =
     conditions.length === 0 ? `${countText} matching ${source}` : `${countText} matching ${source}; ${quantifier === 'all' ? 'each' : 'at least one'} with ${conditionText}`;
