@@ -4,7 +4,7 @@ import type { RunSource, SettleOutcome } from '../store/run-source.ts';
 import { adjustClockSkew, skewNotes } from './clock-skew.ts';
 import { compileSpec, type CompiledSpec, type EnvSource, type SpecInput } from './compile-spec.ts';
 import type { JudgeContext } from './judge.ts';
-import { judgeSpec, type JudgePhase, type SpecJudgement } from './judge-spec.ts';
+import { judgeSpecs, type JudgePhase } from './judge-spec.ts';
 import type { RunResult, SpecResult } from './results.ts';
 import { SelectorCache } from './selector-cache.ts';
 
@@ -81,7 +81,7 @@ export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonl
   const context = contextFor(traces, selectors);
   const spanCount = countSpans(traces);
   const phase: JudgePhase = { settled: true, spanCount, traceCount: traces.length };
-  const results = compiled.map((spec) => judgeSpec(spec, traces, context, phase).result);
+  const results = judgeSpecs(compiled, traces, context, compiled.map(() => phase)).map((judgement) => judgement.result);
   return {
     runId: options.runId ?? 'offline',
     passed: results.every((r) => r.passed),
@@ -189,18 +189,22 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
     const now = performance.now();
     const context = contextFor(traces, selectors, source);
     const spanCount = countSpans(traces);
-    for (let i = 0; i < compiled.length; i++) {
-      if (decided[i] !== undefined) continue;
-      const spec = compiled[i] as CompiledSpec;
+    // The undecided specs are judged together, trace by trace (see judgeSpecs).
+    const open = compiled.flatMap((spec, i) => (decided[i] === undefined ? [i] : []));
+    const expiredAt = open.map((i) => {
       const deadline = deadlines[i] as number;
-      const expired = now >= deadline || reached.has(deadline) || terminal;
-      const phase: JudgePhase = expired
+      return now >= deadline || reached.has(deadline) || terminal;
+    });
+    const phases = open.map((_, k): JudgePhase =>
+      expiredAt[k] === true
         ? { settled, spanCount, traceCount: traces.length, timedOutAfterMillis: Math.round(now - started) }
-        : { settled, spanCount, traceCount: traces.length };
-      const judgement: SpecJudgement = judgeSpec(spec, traces, context, phase);
-      const final = expired || (settled && options.finalOnceSettled === true) || (judgement.positivesHold && (!judgement.needsSettled || settled));
-      if (final) decided[i] = judgement.result;
-    }
+        : { settled, spanCount, traceCount: traces.length },
+    );
+    const judgements = judgeSpecs(open.map((i) => compiled[i] as CompiledSpec), traces, context, phases);
+    judgements.forEach((judgement, k) => {
+      const final = expiredAt[k] === true || (settled && options.finalOnceSettled === true) || (judgement.positivesHold && (!judgement.needsSettled || settled));
+      if (final) decided[open[k] as number] = judgement.result;
+    });
     if (decided.every((r) => r !== undefined)) {
       const resolve = finish;
       finish = undefined;

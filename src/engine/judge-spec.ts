@@ -106,12 +106,47 @@ function withTimeout(result: ExpectationResult, note: string): ExpectationResult
   return note === '' || result.passed ? result : { ...result, message: `${result.message}${note}` };
 }
 
+/** A spec between its trace selection and its results: what {@link judgeSpecs} carries across its phases. */
+interface SpecInProgress {
+  readonly spec: CompiledSpec;
+  readonly phase: JudgePhase;
+  readonly results: ExpectationResult[];
+  positivesHold: boolean;
+  needsSettledAny: boolean;
+  readonly selected: readonly Trace[];
+  readonly selectionText: string;
+  readonly problems: readonly string[];
+  readonly tracesOk: boolean;
+  /** A tally per expectation judged trace by trace; `undefined` for run-scoped ones (and for all when not judgeable). */
+  readonly perTrace: readonly (PerTraceTally | undefined)[];
+  /** Time spent on the spec outside the trace-by-trace pass (that is summed in its tallies). */
+  ownMillis: number;
+}
+
 /**
- * Judges one compiled spec against a run's traces: first which traces it applies to (a `traces` result),
- * then each expectation per selected trace (`scope: trace`) or over all of them (`scope: run`), in order, so
- * that values captured by one expectation are known to the later ones of the same trace.
+ * Judges compiled specs against a run's traces. For each spec: first which traces it applies to (a `traces`
+ * result), then each expectation per selected trace (`scope: trace`) or over all of them (`scope: run`), in
+ * order, so that values captured by one expectation are known to the later ones of the same trace.
+ *
+ * Expectations judged per trace go trace by trace, every expectation of every spec in a trace before the next
+ * trace: the trace's spans then stay in the CPU cache across expectations and specs, where judging one
+ * expectation (or one spec) over the whole run before the next would stream every span of the run from memory
+ * once per expectation (or spec). Captures still flow in expectation order within each spec and trace, and
+ * run-scoped expectations see only their spec's run variables.
  */
+export function judgeSpecs(specs: readonly CompiledSpec[], runTraces: readonly Trace[], context: JudgeContext, phases: readonly JudgePhase[]): SpecJudgement[] {
+  const states = specs.map((spec, i) => beginSpec(spec, runTraces, context, phases[i] as JudgePhase));
+  judgeTraceMajor(states, runTraces, context);
+  return states.map((state) => finishSpec(state, context));
+}
+
+/** Judges one compiled spec against a run's traces; see {@link judgeSpecs}. */
 export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], context: JudgeContext, phase: JudgePhase): SpecJudgement {
+  return judgeSpecs([spec], runTraces, context, [phase])[0] as SpecJudgement;
+}
+
+/** Selects a spec's traces and judges how many there are: the spec's first result. */
+function beginSpec(spec: CompiledSpec, runTraces: readonly Trace[], context: JudgeContext, phase: JudgePhase): SpecInProgress {
   const started = performance.now();
   const results: ExpectationResult[] = [];
   let positivesHold = true;
@@ -123,7 +158,6 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
   const problems = [...spec.problems];
   if (selection.problem !== undefined) problems.push(selection.problem);
   if (!spec.traceCount.ok) problems.push(`traces.count: ${spec.traceCount.error}`);
-
   let tracesOk: boolean;
   if (problems.length > 0) {
     tracesOk = false;
@@ -172,18 +206,19 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
     }, note));
   }
 
-  // Variables per unit: the spec's for every selected trace until it captures its own (see judgeTraceMajor), and
-  // one map for the run scope.
-  const runVars = new Map<string, SpecScalar>(spec.vars);
-
-  // Expectations judged per trace go trace by trace, every one of them in a trace before the next trace: the
-  // trace's spans then stay in the CPU cache across expectations, where judging one expectation over the whole
-  // run before the next would stream every span of the run from memory once per expectation. Captures still flow
-  // in expectation order within each trace, and run-scoped expectations see only the run's variables.
   const judgeable = problems.length === 0 && selected.length > 0;
   const perTrace = judgeable ? spec.expectations.map((e) => (e.scope === 'run' ? undefined : new PerTraceTally())) : [];
-  if (judgeable) judgeTraceMajor(spec.expectations, perTrace, selected, spec.vars, context);
+  return { spec, phase, results, positivesHold, needsSettledAny, selected, selectionText, problems, tracesOk, perTrace, ownMillis: performance.now() - started };
+}
 
+/** Judges a spec's run-scoped expectations and turns every tally into a result. */
+function finishSpec(state: SpecInProgress, context: JudgeContext): SpecJudgement {
+  const started = performance.now();
+  const { spec, phase, results, selected, selectionText, problems, tracesOk, perTrace } = state;
+  let { positivesHold, needsSettledAny } = state;
+  // Variables of the run scope: the spec's, then what its run-scoped expectations capture.
+  const runVars = new Map<string, SpecScalar>(spec.vars);
+  let traceMajorMillis = 0;
   spec.expectations.forEach((expectation, e) => {
     const t0 = performance.now();
     if (expectation.needsSettled) needsSettledAny = true;
@@ -208,6 +243,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
     } else {
       verdict = tally.verdict(selected.length);
       millis = tally.millis;
+      traceMajorMillis += tally.millis;
       fallbackTrace = verdict.trace ?? (verdict.spans[0] === undefined ? selected[0] : selected.find((t) => t.traceId === verdict.spans[0]?.traceId));
     }
     if (!expectation.needsSettled && !verdict.passed && !isFinal(verdict) && problems.length === 0) positivesHold = false;
@@ -223,7 +259,7 @@ export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], conte
       passed: results.every((r) => r.passed),
       matchedTraceCount: selected.length,
       expectations: results,
-      durationMillis: performance.now() - started,
+      durationMillis: state.ownMillis + traceMajorMillis + performance.now() - started,
     },
     positivesHold,
     needsSettled: needsSettledAny,
@@ -278,40 +314,48 @@ class PerTraceTally {
   }
 }
 
-/** Judges the per-trace expectations (those with a tally) in each selected trace, trace by trace. */
-function judgeTraceMajor(
-  expectations: readonly CompiledExpectation[],
-  tallies: readonly (PerTraceTally | undefined)[],
-  traces: readonly Trace[],
-  specVars: ReadonlyMap<string, SpecScalar>,
-  context: JudgeContext,
-): void {
-  // Traces share one map of the spec's variables, which nothing writes; a trace gets its own copy at its first
+/**
+ * Judges the per-trace expectations (those with a tally) of every spec in each trace it selected, trace by trace
+ * over the run (see {@link judgeSpecs}).
+ */
+function judgeTraceMajor(states: readonly SpecInProgress[], runTraces: readonly Trace[], context: JudgeContext): void {
+  const active = states.filter((state) => state.perTrace.some((tally) => tally !== undefined));
+  if (active.length === 0) return;
+  // A spec's selected traces are in run order, so one cursor per spec tells whether it selected the trace at hand.
+  const cursors = new Int32Array(active.length);
+  // A spec's traces share one map of its variables, which nothing writes; a trace gets its own copy at its first
   // capture, so a run of 1000 traces without captures makes no map per trace.
-  const shared = new Map<string, SpecScalar>(specVars);
-  for (let i = 0; i < traces.length; i++) {
-    const trace = traces[i] as Trace;
-    let vars = shared;
-    let unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
-    // One clock reading per judgement: each one's end is the next one's start.
-    let started = performance.now();
-    for (let e = 0; e < expectations.length; e++) {
-      const tally = tallies[e];
-      if (tally === undefined) continue;
-      const expectation = expectations[e] as CompiledExpectation;
-      const judge = expectation.judgeFor(vars);
-      const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
-      if (verdict.captures !== undefined && verdict.captures.size > 0) {
-        if (vars === shared) {
-          vars = new Map(shared);
-          unit = { traces: unit.traces, vars, traceById: context.traceById };
+  const shared = active.map((state) => new Map<string, SpecScalar>(state.spec.vars));
+  // One clock reading per judgement: each one's end is the next one's start.
+  let started = performance.now();
+  for (let t = 0; t < runTraces.length; t++) {
+    const trace = runTraces[t] as Trace;
+    for (let k = 0; k < active.length; k++) {
+      const state = active[k] as SpecInProgress;
+      if (state.selected[cursors[k] as number] !== trace) continue;
+      cursors[k] = (cursors[k] as number) + 1;
+      const expectations = state.spec.expectations;
+      const tallies = state.perTrace;
+      let vars = shared[k] as Map<string, SpecScalar>;
+      let unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
+      for (let e = 0; e < expectations.length; e++) {
+        const tally = tallies[e];
+        if (tally === undefined) continue;
+        const expectation = expectations[e] as CompiledExpectation;
+        const judge = expectation.judgeFor(vars);
+        const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
+        if (verdict.captures !== undefined && verdict.captures.size > 0) {
+          if (vars === shared[k]) {
+            vars = new Map(vars);
+            unit = { traces: unit.traces, vars, traceById: context.traceById };
+          }
+          for (const [name, value] of verdict.captures) vars.set(name, value);
         }
-        for (const [k, v] of verdict.captures) vars.set(k, v);
+        tally.add(verdict, trace);
+        const now = performance.now();
+        tally.millis += now - started;
+        started = now;
       }
-      tally.add(verdict, trace);
-      const now = performance.now();
-      tally.millis += now - started;
-      started = now;
     }
   }
 }
