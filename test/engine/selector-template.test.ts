@@ -49,7 +49,7 @@ describe('selector templates', () => {
       ['resource.service.name = "${var:svc}" || span.http.route = "${var:route}"', { svc: 'payments', route: '/checkout' }],
       ['name contains "${var:part}"', { part: 'inventory' }],
       ['!(service = "${var:svc}")', { svc: 'orders' }],
-      ['span.http.response.status_code = "${var:code}"', { code: 201n }],
+      ['span.http.response.status_code = "${var:code}"', { code: 201 }],
     ];
     for (const [source, vars] of cases) {
       const expected = substitutedNames(source, vars);
