@@ -19,7 +19,7 @@ import { compileOrderExpectation, compileSequenceExpectation } from './expectati
 import { compilePropagatesExpectation } from './expectations/propagates.ts';
 import { compileSpansExpectation, prepareSpansExpectation, spansCountRange } from './expectations/spans.ts';
 import type { Judge } from './judge.ts';
-import type { SelectorCache } from './selector-cache.ts';
+import type { SelectorCache, SelectorHandle } from './selector-cache.ts';
 import { SelectorTemplate } from './selector-template.ts';
 
 /**
@@ -199,11 +199,12 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
     const failure = err(once.error.message);
     return { ...base, judgeFor: () => failure };
   }
+  const variant = variantCompiler(kind.value, e, env, specVars, selectors);
+  if (variant.remembers) return { ...base, judgeFor: variant.compile };
   // Captured variables differ per trace: compile once per distinct combination of the values it uses,
   // keyed by those values alone so that a repeat costs a map lookup, not a substitution.
   const names = referencedVars(e);
   const byValues = new Map<string, Result<Judge, string>>();
-  const variant = variantCompiler(kind.value, e, env, specVars, selectors);
   return {
     ...base,
     judgeFor(vars) {
@@ -214,7 +215,7 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
       }
       let compiled = byValues.get(key);
       if (compiled === undefined) {
-        compiled = variant(vars);
+        compiled = variant.compile(vars);
         byValues.set(key, compiled);
       }
       return compiled;
@@ -230,7 +231,13 @@ const UNKNOWN_VAR_HINT = "(define it in the spec's vars or capture it in an earl
  * then costs a binding of the selector's template (see selector-template.ts), or a selector when the references
  * are not all inside quoted strings. Any other compiles whole, with every string substituted.
  */
-function variantCompiler(kind: ExpectationKind, e: Expectation, env: EnvSource, specVars: ReadonlyMap<string, SpecScalar>, selectors: SelectorCache): (vars: ReadonlyMap<string, SpecScalar>) => Result<Judge, string> {
+function variantCompiler(
+  kind: ExpectationKind,
+  e: Expectation,
+  env: EnvSource,
+  specVars: ReadonlyMap<string, SpecScalar>,
+  selectors: SelectorCache,
+): { readonly compile: (vars: ReadonlyMap<string, SpecScalar>) => Result<Judge, string>; readonly remembers: boolean } {
   if (kind === 'spans') {
     const { spans: selector, ...rest } = e as SpansExpectation;
     const fixed = referencedVars(rest).length === 0 ? interpolateDeep(rest, env, specVars) : undefined;
@@ -238,21 +245,28 @@ function variantCompiler(kind: ExpectationKind, e: Expectation, env: EnvSource, 
       const complete = prepareSpansExpectation(fixed.value as Omit<SpansExpectation, 'spans'>, selectors);
       const template = SelectorTemplate.of(selector, env);
       if (template !== undefined) {
-        return (vars) => {
+        // The template remembers its last binding; the judge made for it is remembered here.
+        let last: { handle: SelectorHandle; judge: Result<Judge, string> } | undefined;
+        const compile = (vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string> => {
           const bound = template.bind(vars);
-          return bound.ok ? complete(bound.value) : err(`${bound.error} ${UNKNOWN_VAR_HINT}`);
+          if (!bound.ok) return err(`${bound.error} ${UNKNOWN_VAR_HINT}`);
+          if (last?.handle !== bound.value) last = { handle: bound.value, judge: complete(bound.value) };
+          return last.judge;
         };
+        return { compile, remembers: true };
       }
-      return (vars) => {
+      const compile = (vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string> => {
         const filled = interpolate(selector, { env, vars });
         return filled.ok ? complete(filled.value) : err(`${filled.error.message} ${UNKNOWN_VAR_HINT}`);
       };
+      return { compile, remembers: false };
     }
   }
-  return (vars) => {
+  const compile = (vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string> => {
     const filled = interpolateDeep(e, env, vars);
     return filled.ok ? compileKind(kind, filled.value as Expectation, selectors) : err(`${filled.error.message} ${UNKNOWN_VAR_HINT}`);
   };
+  return { compile, remembers: false };
 }
 
 /** The names of every `${var:NAME}` in the strings of a value. */

@@ -76,14 +76,14 @@ export interface PassTexts {
 
 class LazyPass implements Verdict {
   readonly passed = true;
-  readonly expected: string;
+  #expected: string | (() => string);
   readonly spans: readonly Span[];
   readonly captures: ReadonlyMap<string, SpecScalar> | undefined;
   #write: (() => PassTexts) | undefined;
   #texts: PassTexts | undefined;
 
-  constructor(expected: string, write: () => PassTexts, spans: readonly Span[], captures: ReadonlyMap<string, SpecScalar> | undefined) {
-    this.expected = expected;
+  constructor(expected: string | (() => string), write: () => PassTexts, spans: readonly Span[], captures: ReadonlyMap<string, SpecScalar> | undefined) {
+    this.#expected = expected;
     this.spans = spans;
     this.captures = captures;
     this.#write = write;
@@ -95,6 +95,11 @@ class LazyPass implements Verdict {
       this.#write = undefined;
     }
     return this.#texts;
+  }
+
+  get expected(): string {
+    if (typeof this.#expected !== 'string') this.#expected = this.#expected();
+    return this.#expected;
   }
 
   get message(): string {
@@ -109,8 +114,8 @@ class LazyPass implements Verdict {
 /**
  * A passing verdict whose `message` and `actual` are written only when read. An expectation judged per trace
  * passes in most traces of a run and reports only the first of them, so the texts of the others (durations
- * formatted, counts spelled out) would be written for nothing.
+ * formatted, counts spelled out) would be written for nothing. `expected` may be written on demand too.
  */
-export function passedLazily(expected: string, write: () => PassTexts, spans: readonly Span[] = [], captures?: ReadonlyMap<string, SpecScalar>): Verdict {
+export function passedLazily(expected: string | (() => string), write: () => PassTexts, spans: readonly Span[] = [], captures?: ReadonlyMap<string, SpecScalar>): Verdict {
   return new LazyPass(expected, write, spans, captures);
 }

@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../result.ts';
 import type { Literal, SelectorAst } from '../spec/selector-ast.ts';
 import { parseSelector } from '../spec/selector-parser.ts';
 import type { SpecScalar } from '../spec/types.ts';
-import { findReferences, interpolate } from '../spec/values.ts';
+import { findReferences } from '../spec/values.ts';
 import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
 import { compileClosure, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';
@@ -22,11 +22,72 @@ function isTemplated(literal: Literal): boolean {
   return literal.type === 'string' && literal.value.includes('${') && findReferences(literal.value).references.length > 0;
 }
 
-function substituteLiteral(literal: Literal, vars: ReadonlyMap<string, SpecScalar>, env: Readonly<Record<string, string | undefined>>): Result<Literal, string> {
-  if (!isTemplated(literal) || literal.type !== 'string') return ok(literal);
-  const filled = interpolate(literal.value, { env, vars });
-  if (!filled.ok) return err(filled.error.message);
-  return ok({ ...literal, value: filled.value, raw: JSON.stringify(filled.value) });
+/**
+ * A templated string split once into text and variable names (`${env:..}` filled in already), so that filling it
+ * per binding is a concatenation, not a regular expression. Fills as `interpolate` does: `$${` is a literal `${`,
+ * a value is written with `String`.
+ */
+class StringFiller {
+  readonly #parts: readonly (string | { readonly name: string })[];
+
+  private constructor(parts: readonly (string | { readonly name: string })[]) {
+    this.#parts = parts;
+  }
+
+  /** The filler of `text`, or `undefined` when an `${env:..}` in it is unset (substitution then reports it). */
+  static of(text: string, env: Readonly<Record<string, string | undefined>>): StringFiller | undefined {
+    const parts: (string | { readonly name: string })[] = [];
+    let at = 0;
+    const literal = (to: number): void => {
+      if (to > at) parts.push(text.slice(at, to).replaceAll('$${', '${'));
+    };
+    for (const reference of findReferences(text).references) {
+      literal(reference.offset);
+      at = reference.offset + reference.length;
+      if (reference.kind === 'var') parts.push({ name: reference.name });
+      else {
+        const value = env[reference.name];
+        if (value === undefined) return undefined;
+        parts.push(value);
+      }
+    }
+    literal(text.length);
+    return new StringFiller(parts);
+  }
+
+  /** The filled text, or the names without a value. */
+  fill(vars: ReadonlyMap<string, SpecScalar>): string | { readonly missing: readonly string[] } {
+    let out = '';
+    let missing: string[] | undefined;
+    for (const part of this.#parts) {
+      if (typeof part === 'string') out += part;
+      else {
+        const value = vars.get(part.name);
+        if (value === undefined) (missing ??= []).push(part.name);
+        else out += String(value);
+      }
+    }
+    return missing === undefined ? out : { missing };
+  }
+}
+
+/** A literal the template fills, where it sits in the source, and its filler. */
+interface TemplatedLiteral {
+  readonly literal: Extract<Literal, { type: 'string' }>;
+  readonly filler: StringFiller;
+}
+
+/** A condition whose literals hold `${var:..}`. */
+interface TemplatedLeaf {
+  readonly node: Extract<SelectorAst, { type: 'comparison' | 'membership' }>;
+  /** Index of the leaf's predicate in the template's slots. */
+  readonly slot: number;
+  /** Its literals in order, the templated ones with a filler. */
+  readonly literals: readonly (TemplatedLiteral | Literal)[];
+}
+
+function isFilled(entry: TemplatedLiteral | Literal): entry is TemplatedLiteral {
+  return 'filler' in entry;
 }
 
 /**
@@ -43,19 +104,20 @@ function substituteLiteral(literal: Literal, vars: ReadonlyMap<string, SpecScala
 export class SelectorTemplate {
   readonly #source: string;
   readonly #ast: SelectorAst;
-  readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #leaves: readonly TemplatedLeaf[];
-  readonly #names: readonly string[];
+  /** Every templated literal, in source order (for the text of a binding). */
+  readonly #filled: readonly TemplatedLiteral[];
   /** The predicates of the templated leaves for the binding being judged: set by a bound handle before it selects. */
   #slots: SpanPredicate[];
   readonly #filter: SpanFilter;
+  /** The last binding, reused while the values stay the same (the usual case across a spec's run scope). */
+  #last: { readonly values: readonly string[]; readonly handle: Result<SelectorHandle, string> } | undefined;
 
-  private constructor(source: string, ast: SelectorAst, env: Readonly<Record<string, string | undefined>>, leaves: readonly TemplatedLeaf[], names: readonly string[]) {
+  private constructor(source: string, ast: SelectorAst, leaves: readonly TemplatedLeaf[]) {
     this.#source = source;
-    this.#names = names;
     this.#ast = ast;
-    this.#env = env;
     this.#leaves = leaves;
+    this.#filled = leaves.flatMap((leaf) => leaf.literals.filter(isFilled)).sort((a, b) => a.literal.offset - b.literal.offset);
     this.#slots = leaves.map(() => () => false);
     const overrides = new Map<SelectorAst, SpanPredicate>(leaves.map((leaf) => [leaf.node, (span: Span) => (this.#slots[leaf.slot] as SpanPredicate)(span)]));
     this.#filter = compileTieredFilter(ast, undefined, overrides);
@@ -68,7 +130,7 @@ export class SelectorTemplate {
     const parsed = parseSelector(source);
     if (!parsed.ok || isStructural(parsed.value)) return undefined;
     const leaves: TemplatedLeaf[] = [];
-    const literals: Literal[] = [];
+    let fillable = true;
     const visit = (node: SelectorAst): void => {
       switch (node.type) {
         case 'group':
@@ -80,11 +142,15 @@ export class SelectorTemplate {
           return node.operands.forEach(visit);
         case 'comparison':
         case 'membership': {
-          const held = (node.type === 'comparison' ? [node.value] : node.values).filter(isTemplated);
-          if (held.length > 0) {
-            leaves.push({ node, slot: leaves.length });
-            literals.push(...held);
-          }
+          const written = node.type === 'comparison' ? [node.value] : node.values;
+          if (!written.some(isTemplated)) return;
+          const literals = written.map((literal): TemplatedLiteral | Literal => {
+            if (!isTemplated(literal) || literal.type !== 'string') return literal;
+            const filler = StringFiller.of(literal.value, env);
+            if (filler === undefined) fillable = false;
+            return filler === undefined ? literal : { literal, filler };
+          });
+          leaves.push({ node, slot: leaves.length, literals });
           return;
         }
         default:
@@ -93,42 +159,44 @@ export class SelectorTemplate {
     };
     visit(parsed.value);
     // Every reference of the source must lie in one of those strings: one elsewhere changes the selector's shape.
-    const inside = (offset: number): boolean => literals.some((l) => offset > l.offset && offset < l.offset + l.length);
-    if (!references.references.every((r) => inside(r.offset))) return undefined;
-    const names = [...new Set(references.references.filter((r) => r.kind === 'var').map((r) => r.name))];
-    return new SelectorTemplate(source, parsed.value, env, leaves, names);
+    const filled = leaves.flatMap((leaf) => leaf.literals.filter(isFilled).map((entry) => entry.literal));
+    const inside = (offset: number): boolean => filled.some((l) => offset > l.offset && offset < l.offset + l.length);
+    if (!fillable || !references.references.every((r) => inside(r.offset))) return undefined;
+    return new SelectorTemplate(source, parsed.value, leaves);
   }
 
-  /** The selector with these values: a handle like the selector cache's, or why a value is missing. */
+  /** The selector with these values: a handle like the selector cache's, or which values are missing. */
   bind(vars: ReadonlyMap<string, SpecScalar>): Result<SelectorHandle, string> {
+    const values: string[] = [];
+    let missing: Set<string> | undefined;
+    for (const entry of this.#filled) {
+      const value = entry.filler.fill(vars);
+      if (typeof value === 'string') values.push(value);
+      else for (const name of value.missing) (missing ??= new Set()).add(name);
+    }
+    if (missing !== undefined) {
+      const names = [...missing];
+      return err(`unknown variable${names.length === 1 ? '' : 's'}: ${names.join(', ')}`);
+    }
+    const last = this.#last;
+    if (last !== undefined && last.values.length === values.length && last.values.every((v, i) => v === values[i])) return last.handle;
+    const byLiteral = new Map<Literal, string>(this.#filled.map((entry, i) => [entry.literal, values[i] as string]));
     const bound = new Map<SelectorAst, SelectorAst>();
     const predicates: SpanPredicate[] = [];
     for (const leaf of this.#leaves) {
+      const literals = leaf.literals.map((entry): Literal => {
+        if (!isFilled(entry)) return entry;
+        const value = byLiteral.get(entry.literal) as string;
+        return { ...entry.literal, value, raw: JSON.stringify(value) };
+      });
       const node = leaf.node;
-      let substituted: SelectorAst;
-      if (node.type === 'comparison') {
-        const value = substituteLiteral(node.value, vars, this.#env);
-        if (!value.ok) return value;
-        substituted = { ...node, value: value.value };
-      } else {
-        const values: Literal[] = [];
-        for (const literal of node.values) {
-          const value = substituteLiteral(literal, vars, this.#env);
-          if (!value.ok) return value;
-          values.push(value.value);
-        }
-        substituted = { ...node, values };
-      }
+      const substituted: SelectorAst = node.type === 'comparison' ? { ...node, value: literals[0] as Literal } : { ...node, values: literals };
       bound.set(node, substituted);
       predicates[leaf.slot] = compileClosure(substituted);
     }
-    // The values this binding used, kept for its text: the caller's map may take later captures.
-    const used = new Map<string, SpecScalar>();
-    for (const name of this.#names) {
-      const value = vars.get(name);
-      if (value !== undefined) used.set(name, value);
-    }
-    return ok(new BoundSelector(this, predicates, bound, used));
+    const handle = ok(new BoundSelector(this, predicates, bound, values));
+    this.#last = { values, handle };
+    return handle;
   }
 
   /** The template's filter, its templated leaves now judging by `predicates` (until the next call). */
@@ -137,10 +205,15 @@ export class SelectorTemplate {
     return this.#filter;
   }
 
-  /** The text of the selector with these values, for messages. */
-  textFor(vars: ReadonlyMap<string, SpecScalar>): string {
-    const filled = interpolate(this.#source, { env: this.#env, vars });
-    return filled.ok ? filled.value : this.#source;
+  /** The text of the selector with these values (one per templated literal, in source order), for messages. */
+  textFor(values: readonly string[]): string {
+    let out = '';
+    let at = 0;
+    this.#filled.forEach((entry, i) => {
+      out += `${this.#source.slice(at, entry.literal.offset)}${JSON.stringify(values[i])}`;
+      at = entry.literal.offset + entry.literal.length;
+    });
+    return out + this.#source.slice(at);
   }
 
   /** The tree with the bound leaves in place of the templated ones. */
@@ -169,20 +242,20 @@ class BoundSelector implements SelectorHandle {
   readonly #template: SelectorTemplate;
   readonly #predicates: SpanPredicate[];
   readonly #bound: ReadonlyMap<SelectorAst, SelectorAst>;
-  readonly #vars: ReadonlyMap<string, SpecScalar>;
+  readonly #values: readonly string[];
   #source: string | undefined;
   #lastTrace: Trace | undefined;
   #lastSpans: readonly Span[] = [];
 
-  constructor(template: SelectorTemplate, predicates: SpanPredicate[], bound: ReadonlyMap<SelectorAst, SelectorAst>, vars: ReadonlyMap<string, SpecScalar>) {
+  constructor(template: SelectorTemplate, predicates: SpanPredicate[], bound: ReadonlyMap<SelectorAst, SelectorAst>, values: readonly string[]) {
     this.#template = template;
     this.#predicates = predicates;
     this.#bound = bound;
-    this.#vars = vars;
+    this.#values = values;
   }
 
   get source(): string {
-    return (this.#source ??= this.#template.textFor(this.#vars));
+    return (this.#source ??= this.#template.textFor(this.#values));
   }
 
   select(trace: Trace): readonly Span[] {

@@ -105,10 +105,12 @@ function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selecto
 
 function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
   const { conditions, captures, quantifier, countText, conditionText, scan } = prepared;
-  const source = handle.source;
   const range = { value: prepared.range };
-  const expectedText =
-    conditions.length === 0 ? `${countText} matching ${source}` : `${countText} matching ${source}; ${quantifier === 'all' ? 'each' : 'at least one'} with ${conditionText}`;
+  // Written when first read: a judge made per captured value mostly passes, and its texts are then never read.
+  let expectedText: string | undefined;
+  const expected = (): string =>
+    (expectedText ??=
+      conditions.length === 0 ? `${countText} matching ${handle.source}` : `${countText} matching ${handle.source}; ${quantifier === 'all' ? 'each' : 'at least one'} with ${conditionText}`);
 
   return {
     judge(unit: JudgeUnit, context: JudgeContext): Verdict {
@@ -118,9 +120,9 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
         if (n === 0) {
           const nearMisses = nearMissesIn(handle, unit);
           return {
-            expected: expectedText,
+            expected: expected(),
             passed: false,
-            message: `no span matched ${source} ${whereText(unit)}`,
+            message: `no span matched ${handle.source} ${whereText(unit)}`,
             actual: '0 spans',
             spans: [],
             nearMisses,
@@ -129,9 +131,9 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
         }
         const tooMany = n > range.value.max;
         return {
-          expected: expectedText,
+          expected: expected(),
           passed: false,
-          message: `expected ${countText} matching ${source} ${whereText(unit)}, found ${n}: ${listSpans(spans, unit)}`,
+          message: `expected ${countText} matching ${handle.source} ${whereText(unit)}, found ${n}: ${listSpans(spans, unit)}`,
           actual: `${n} span${n === 1 ? '' : 's'}`,
           spans,
           marks: markAll(spans, tooMany ? 'unexpected' : 'matched'),
@@ -139,7 +141,7 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
       }
       const captured = capture(spans, captures);
       if (conditions.length === 0 || n === 0) {
-        return passedLazily(expectedText, () => ({ message: `${n} span${n === 1 ? '' : 's'} matched ${source}`, actual: `${n} span${n === 1 ? '' : 's'}` }), spans, captured);
+        return passedLazily(expected, () => ({ message: `${n} span${n === 1 ? '' : 's'} matched ${handle.source}`, actual: `${n} span${n === 1 ? '' : 's'}` }), spans, captured);
       }
       // Allocated at the first failure: most judgements find none.
       let failures: { span: Span; why: string }[] | undefined;
@@ -170,9 +172,9 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
       const passed = quantifier === 'all' ? failures === undefined : passing > 0;
       if (passed) {
         return passedLazily(
-          expectedText,
+          expected,
           () => ({
-            message: `${n} span${n === 1 ? '' : 's'} matched ${source}; ${quantifier === 'all' ? 'all' : 'at least one'} with ${conditionText}`,
+            message: `${n} span${n === 1 ? '' : 's'} matched ${handle.source}; ${quantifier === 'all' ? 'all' : 'at least one'} with ${conditionText}`,
             actual: quantifier === 'all' ? `${n} of ${n} conform` : 'at least 1 conforms',
           }),
           spans,
@@ -186,11 +188,11 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
       const message =
         quantifier === 'all'
           ? `${firstName}: ${first.why}${failed.length > 1 ? ` (and ${failed.length - 1} more span${failed.length === 2 ? '' : 's'} fail)` : ''}`
-          : `none of ${n} span${n === 1 ? '' : 's'} matching ${source} has ${conditionText}; ${firstName}: ${first.why}`;
+          : `none of ${n} span${n === 1 ? '' : 's'} matching ${handle.source} has ${conditionText}; ${firstName}: ${first.why}`;
       const marks = new Map<string, string>();
       for (const f of failed) marks.set(f.span.spanId, f.why);
       return {
-        expected: expectedText,
+        expected: expected(),
         passed: false,
         message,
         actual: quantifier === 'all' ? `${failed.length} of ${n} fail: ${first.why}` : `0 of ${n} conform`,
