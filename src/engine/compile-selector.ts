@@ -13,8 +13,8 @@ export interface CompiledSelector {
   readonly text: string;
   /** Whether it uses structural operators (`>`, `>>`, ...), and so judges spans by their place in the tree. */
   readonly structural: boolean;
-  /** The spans of `trace` the selector picks, in trace order (start time, then span id). */
-  select(trace: Trace): Span[];
+  /** The spans of `trace` the selector picks, in trace order (start time, then span id). Read it, do not change it. */
+  select(trace: Trace): readonly Span[];
   /** Whether `span` (a span of `trace`) is in the selected set. A span not in `trace` is judged as a lone span. */
   matchesSpan(span: Span, trace: Trace): boolean;
 }
@@ -97,16 +97,17 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
     };
   }
   const evaluate = compileMask(ast);
-  // Masks are kept per trace object so that asking span by span costs one evaluation per trace.
-  const masks = new WeakMap<Trace, Uint8Array>();
+  // The mask of the last trace asked about is kept, so that asking span by span costs one evaluation per trace
+  // (judging goes trace by trace; selections are remembered across traces by the selector cache).
+  let lastTrace: Trace | undefined;
+  let last: { index: TraceIndex; mask: Uint8Array } | undefined;
   const maskOf = (trace: Trace): { index: TraceIndex; mask: Uint8Array } => {
-    const index = indexTrace(trace);
-    let mask = masks.get(trace);
-    if (mask === undefined) {
-      mask = evaluate(index);
-      masks.set(trace, mask);
+    if (trace !== lastTrace || last === undefined) {
+      const index = indexTrace(trace);
+      last = { index, mask: evaluate(index) };
+      lastTrace = trace;
     }
-    return { index, mask };
+    return last;
   };
   return {
     ast,
@@ -114,8 +115,16 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
     structural: true,
     select(trace) {
       const { index, mask } = maskOf(trace);
+      let n = 0;
+      for (let i = 0; i < mask.length; i += 1) n += mask[i] as number;
+      if (n === mask.length) return index.spans;
       const selected: Span[] = [];
-      for (let i = 0; i < mask.length; i += 1) if (mask[i] === 1) selected.push(index.spans[i] as Span);
+      for (let i = 0; n > 0; i += 1) {
+        if (mask[i] === 1) {
+          selected.push(index.spans[i] as Span);
+          n -= 1;
+        }
+      }
       return selected;
     },
     matchesSpan(span, trace) {

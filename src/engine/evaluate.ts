@@ -59,8 +59,8 @@ function countSpans(traces: readonly Trace[]): number {
   return n;
 }
 
-function compileAll(specs: readonly SpecInput[], env: EnvSource): { compiled: CompiledSpec[]; selectors: SelectorCache } {
-  const selectors = new SelectorCache();
+function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' | 'many'): { compiled: CompiledSpec[]; selectors: SelectorCache } {
+  const selectors = new SelectorCache({ acrossPasses: passes === 'many' });
   return { compiled: specs.map((spec) => compileSpec(spec, env, selectors)), selectors };
 }
 
@@ -76,7 +76,7 @@ function compileAll(specs: readonly SpecInput[], env: EnvSource): { compiled: Co
  */
 export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonly Trace[], options: EvaluateNowOptions = {}): RunResult {
   const started = performance.now();
-  const { compiled, selectors } = compileAll(specs, options.env ?? process.env);
+  const { compiled, selectors } = compileAll(specs, options.env ?? process.env, 'one');
   const traces = adjusted(runTraces);
   const context = contextFor(traces, selectors);
   const spanCount = countSpans(traces);
@@ -119,7 +119,7 @@ export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonl
 export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSource, options: EvaluateOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const env = options.env ?? process.env;
-  const { compiled, selectors } = compileAll(specs, env);
+  const { compiled, selectors } = compileAll(specs, env, 'many');
   const defaultTimeout = options.timeoutMillis ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS;
   const deadlines = compiled.map((spec) => started + (spec.timeoutMillis ?? defaultTimeout));
   const lastDeadline = Math.max(started, ...deadlines);

@@ -566,11 +566,17 @@ export function compilePredicate(ast: SelectorAst): SpanPredicate {
   return compileSpanFilter(ast).matches;
 }
 
+/** The selection of nothing, shared: selections are read, never written. */
+const NONE: readonly Span[] = Object.freeze([]);
+
 /** A condition compiled three ways, each a generated loop so the condition is inlined rather than called per span. */
 export interface SpanFilter {
   readonly matches: SpanPredicate;
-  /** The spans that match, in the given order. */
-  select(spans: readonly Span[]): Span[];
+  /**
+   * The spans that match, in the given order. Allocates nothing when none or all match (the shared empty array, or
+   * `spans` itself), else an array of exactly the matches: the loop collects them in a buffer it keeps.
+   */
+  select(spans: readonly Span[]): readonly Span[];
   /** A membership mask (1 = matches) by position. */
   mask(spans: readonly Span[]): Uint8Array;
 }
@@ -584,11 +590,12 @@ export function compileSpanFilter(ast: SelectorAst, overrides?: LeafOverrides): 
   const code = `
     ${source.preamble.join('\n')}
     function matches(span) { ${locals} return ${body}; }
+    const picked = [];
     function select(spans) {
       ${locals}
-      const out = [];
-      for (let i = 0; i < spans.length; i++) { const span = spans[i]; if (${body}) out.push(span); }
-      return out;
+      let n = 0;
+      for (let i = 0; i < spans.length; i++) { const span = spans[i]; if (${body}) picked[n++] = span; }
+      return n === spans.length ? spans : n === 0 ? none : picked.slice(0, n);
     }
     function mask(spans) {
       ${locals}
@@ -597,7 +604,7 @@ export function compileSpanFilter(ast: SelectorAst, overrides?: LeafOverrides): 
       return out;
     }
     return { matches, select, mask };`;
-  return new Function('c', code)(source.constants) as SpanFilter;
+  return new Function('c', 'none', code)(source.constants, NONE) as SpanFilter;
 }
 
 /** How many spans a condition judges through closures before its generated code is worth compiling. */

@@ -25,20 +25,28 @@ class CachedSelector implements SelectorHandle {
   readonly source: string;
   readonly #ast: SelectorAst;
   readonly #compiled: ReturnType<typeof compileSelector>;
-  readonly #selections = new WeakMap<Trace, readonly Span[]>();
+  /** Selections by trace object, kept across passes; absent for a single pass, which asks once per trace. */
+  readonly #selections: WeakMap<Trace, readonly Span[]> | undefined;
+  #lastTrace: Trace | undefined;
+  #lastSpans: readonly Span[] = [];
 
-  constructor(source: string, ast: SelectorAst) {
+  constructor(source: string, ast: SelectorAst, acrossPasses: boolean) {
     this.source = source;
     this.#ast = ast;
     this.#compiled = compileSelector(ast);
+    this.#selections = acrossPasses ? new WeakMap() : undefined;
   }
 
   select(trace: Trace): readonly Span[] {
-    let spans = this.#selections.get(trace);
+    // Judging goes trace by trace, so the last trace answers most repeats without a hash lookup.
+    if (trace === this.#lastTrace) return this.#lastSpans;
+    let spans = this.#selections?.get(trace);
     if (spans === undefined) {
       spans = this.#compiled.select(trace);
-      this.#selections.set(trace, spans);
+      this.#selections?.set(trace, spans);
     }
+    this.#lastTrace = trace;
+    this.#lastSpans = spans;
     return spans;
   }
 
@@ -58,13 +66,22 @@ class CachedSelector implements SelectorHandle {
  */
 export class SelectorCache {
   readonly #entries = new Map<string, Result<SelectorHandle, string>>();
+  readonly #acrossPasses: boolean;
+
+  /**
+   * @param options.acrossPasses remember each selection per trace object for later passes (a live evaluation
+   *   re-judges unchanged traces each time spans arrive); a single pass keeps only the last trace's. Default true.
+   */
+  constructor(options: { readonly acrossPasses?: boolean } = {}) {
+    this.#acrossPasses = options.acrossPasses ?? true;
+  }
 
   get(source: string): Result<SelectorHandle, string> {
     let entry = this.#entries.get(source);
     if (entry === undefined) {
       const parsed = parseSelector(source);
       if (parsed.ok) {
-        entry = ok(new CachedSelector(source, parsed.value));
+        entry = ok(new CachedSelector(source, parsed.value, this.#acrossPasses));
       } else {
         const e = parsed.error;
         const pointer = `${source}\n${' '.repeat(e.offset)}${'^'.repeat(Math.max(1, e.length))}`;
