@@ -177,9 +177,18 @@ function regexCheck(pattern: string, negate: boolean): Result<Check, string> {
   } catch (cause) {
     return err(`invalid regular expression /${pattern}/: ${(cause as Error).message}`);
   }
+  // Attributes a regex checks are mostly few-valued (methods, routes, hosts), so the last answer is kept: a
+  // repeat costs a string compare instead of a match.
+  let lastSubject: string | undefined;
+  let lastMatched = false;
   return ok((value) => {
     if (value === undefined) return negate ? undefined : `expected to match /${pattern}/, got absent`;
-    const matched = regex.test(stringFormOf(value));
+    const subject = stringFormOf(value);
+    if (subject !== lastSubject) {
+      lastMatched = regex.test(subject);
+      lastSubject = subject;
+    }
+    const matched = lastMatched;
     if (matched === !negate) return undefined;
     return `expected ${negate ? 'not ' : ''}to match /${pattern}/, got ${showValue(value)}`;
   });

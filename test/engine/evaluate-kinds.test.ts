@@ -80,6 +80,10 @@ describe('budget', () => {
   it('percentiles over all matched spans, with the slowest spans', () => {
     // Durations of the 9 checkout spans: 1 11 13 30 412 420 480 500 600 (ms); nearest-rank p50 is the 5th.
     expect(judge({ budget: { over: 'spans', p50: '412ms' } }).passed).toBe(true);
+    expect(judge({ budget: { over: 'spans', p50: '411ms' } }).passed).toBe(false);
+    // p95 of 9 is the 9th (ceil(8.55)): the slowest.
+    expect(judge({ budget: { over: 'spans', p95: '600ms', max: '600ms' } }).passed).toBe(true);
+    expect(judge({ budget: { over: 'spans', p95: '599ms' } }).passed).toBe(false);
     const r = judge({ budget: { over: 'spans', p50: '20ms', p95: '1s' } });
     expect(r.passed).toBe(false);
     expect(r.actual).toBe('p50 = 412ms');
