@@ -19,14 +19,32 @@ export interface CompiledSelector {
   matchesSpan(span: Span, trace: Trace): boolean;
 }
 
-/** Evaluates a set expression over a whole trace into a membership mask (1 = selected) by span position. */
+/**
+ * Evaluates a set expression over a whole trace into a membership mask (1 = selected) by span position. The mask
+ * is a buffer of the evaluator's, valid until its next call: masks are consumed as soon as they are made.
+ */
 type MaskEvaluator = (index: TraceIndex) => Uint8Array;
 
+/**
+ * A zeroed mask of `n` positions in a buffer reused across calls. Masks of most traces are over 64 bytes, which V8
+ * keeps outside the heap: a fresh one per trace and node would cost an allocation and a finalisation each.
+ */
+function maskBuffer(): (n: number) => Uint8Array {
+  let buffer = new Uint8Array(128);
+  let view = buffer.subarray(0, 0);
+  return (n) => {
+    if (buffer.length < n) buffer = new Uint8Array(Math.max(n, buffer.length * 2));
+    if (view.length !== n || view.buffer !== buffer.buffer) view = buffer.subarray(0, n);
+    return view.fill(0);
+  };
+}
+
 function compileMask(ast: SelectorAst): MaskEvaluator {
-  if (ast.type === 'all') return (index) => new Uint8Array(index.spans.length).fill(1);
+  const buffer = maskBuffer();
+  if (ast.type === 'all') return (index) => buffer(index.spans.length).fill(1);
   if (!isStructural(ast)) {
     const filter = compileTieredFilter(ast);
-    return (index) => filter.mask(index.spans);
+    return (index) => filter.mask(index.spans, buffer(index.spans.length));
   }
   switch (ast.type) {
     case 'group':
@@ -58,7 +76,7 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
       const right = compileMask(ast.right);
       const { relation, negated } = ast;
       return (index) => {
-        const related = relatedToSet(relation, left(index), index);
+        const related = relatedToSet(relation, left(index), index, buffer(index.spans.length));
         const mask = right(index);
         const want = negated ? 0 : 1;
         for (let i = 0; i < mask.length; i += 1) if (mask[i] === 1 && related[i] !== want) mask[i] = 0;
@@ -97,8 +115,8 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
     };
   }
   const evaluate = compileMask(ast);
-  // The mask of the last trace asked about is kept, so that asking span by span costs one evaluation per trace
-  // (judging goes trace by trace; selections are remembered across traces by the selector cache).
+  // The mask of the last trace asked about is kept (in the evaluator's buffers, until its next evaluation), so that
+  // asking span by span costs one evaluation per trace: judging goes trace by trace.
   let lastTrace: Trace | undefined;
   let last: { index: TraceIndex; mask: Uint8Array } | undefined;
   const maskOf = (trace: Trace): { index: TraceIndex; mask: Uint8Array } => {
@@ -131,6 +149,8 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
       const { index, mask } = maskOf(trace);
       const position = index.positionBySpanId.get(span.spanId);
       if (position !== undefined && span.traceId === trace.traceId) return mask[position] === 1;
+      // The lone span's evaluation reuses the mask buffers: the kept mask is gone.
+      lastTrace = undefined;
       return evaluate(loneSpanIndex(span))[0] === 1;
     },
   };

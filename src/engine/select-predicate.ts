@@ -577,8 +577,8 @@ export interface SpanFilter {
    * `spans` itself), else an array of exactly the matches: the loop collects them in a buffer it keeps.
    */
   select(spans: readonly Span[]): readonly Span[];
-  /** A membership mask (1 = matches) by position. */
-  mask(spans: readonly Span[]): Uint8Array;
+  /** A membership mask (1 = matches) by position; written into `into` when given (zeroed, as long as `spans`). */
+  mask(spans: readonly Span[], into?: Uint8Array): Uint8Array;
 }
 
 /** Compiles a condition (no structural operators) into a {@link SpanFilter}; see {@link compilePredicate} for semantics. */
@@ -597,9 +597,9 @@ export function compileSpanFilter(ast: SelectorAst, overrides?: LeafOverrides): 
       for (let i = 0; i < spans.length; i++) { const span = spans[i]; if (${body}) picked[n++] = span; }
       return n === spans.length ? spans : n === 0 ? none : picked.slice(0, n);
     }
-    function mask(spans) {
+    function mask(spans, into) {
       ${locals}
-      const out = new Uint8Array(spans.length);
+      const out = into === undefined ? new Uint8Array(spans.length) : into;
       for (let i = 0; i < spans.length; i++) { const span = spans[i]; if (${body}) out[i] = 1; }
       return out;
     }
@@ -645,10 +645,10 @@ export function compileTieredFilter(ast: SelectorAst, generateAfterSpans = GENER
       for (const span of spans) if (closure(span)) out.push(span);
       return out;
     },
-    mask(spans) {
+    mask(spans, into) {
       const fast = tier(spans.length);
-      if (fast !== undefined) return fast.mask(spans);
-      const out = new Uint8Array(spans.length);
+      if (fast !== undefined) return fast.mask(spans, into);
+      const out = into ?? new Uint8Array(spans.length);
       for (let i = 0; i < spans.length; i++) if (closure(spans[i] as Span)) out[i] = 1;
       return out;
     },

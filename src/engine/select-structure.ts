@@ -6,11 +6,13 @@ import type { TraceIndex } from './trace-index.ts';
  * `>` its parent is in left, `>>` an ancestor is, `<` a child is, `<<` a descendant is, `~` a sibling is
  * (another span with the same parent node; roots and orphans have no siblings).
  * Every relation is one or two linear passes; ancestors and descendants follow the trace's top-down order.
+ * Writes into `into` when given (zeroed, as long as the trace).
  */
-export function relatedToSet(relation: StructuralRelation, left: Uint8Array, index: TraceIndex): Uint8Array {
+export function relatedToSet(relation: StructuralRelation, left: Uint8Array, index: TraceIndex, into?: Uint8Array): Uint8Array {
   const parent = index.parent;
   const n = parent.length;
-  const out = new Uint8Array(n);
+  // `into`, when given, is zeroed and of the trace's length (a buffer the caller reuses across traces).
+  const out = into ?? new Uint8Array(n);
   switch (relation) {
     case '>':
       for (let i = 0; i < n; i += 1) {

@@ -443,6 +443,26 @@ describe('matchesSpan', () => {
     expect(selector.matchesSpan(other as Span, trace)).toBe(true);
     expect(compileSelector(parse('{ } > { kind = server }')).matchesSpan(other as Span, trace)).toBe(false);
   });
+
+  it('stays right when asked about traces and lone spans in turn (masks reuse their buffers)', async () => {
+    const [other] = await makeTrace([{ name: 'elsewhere', kind: 'server' }]);
+    const lone = assemble([other as Span]);
+    // Picks the lone span (no client parent) but nothing of the trace, so a mask overwritten by the lone span's
+    // evaluation would show.
+    const selector = compileSelector(parse('{ kind = client } !> { name = "elsewhere" || kind = internal }'));
+    const expected = trace.spans.map((span) => selector.matchesSpan(span, trace));
+    expect(expected.filter(Boolean).length).toBeGreaterThan(0);
+    expect(expected.every(Boolean)).toBe(false);
+    const selected = selector.select(trace);
+    for (const [i, span] of trace.spans.entries()) {
+      expect(selector.matchesSpan(other as Span, trace)).toBe(true);
+      expect(selector.matchesSpan(span, trace)).toBe(expected[i]);
+      expect(selector.select(lone)).toEqual([other]);
+    }
+    // A selection handed out earlier is not overwritten by later evaluations.
+    expect(selector.select(trace)).toEqual(selected);
+    expect(selected.length).toBe(expected.filter(Boolean).length);
+  });
 });
 
 describe('explainMiss', () => {
