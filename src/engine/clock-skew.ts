@@ -1,8 +1,11 @@
 import { SpanKind, serviceNameOf, type Span } from '../model/span.ts';
 import type { SpanNode, Trace } from '../model/trace.ts';
 
-/** Shift applied to each adjusted span (the adjusted copy), in nanoseconds; read by the trace drawing. */
-const adjustments = new WeakMap<Span, bigint>();
+/**
+ * The shifts of each adjusted trace's moved spans (span id → nanoseconds), read by the trace drawing: one map per
+ * adjusted trace, where a weak map entry per moved span cost more than moving it.
+ */
+const shiftsOfTrace = new WeakMap<Trace, ReadonlyMap<string, bigint>>();
 /** Adjusted trace per original trace: built traces are cached by the store until they change. */
 const adjustedTraces = new WeakMap<Trace, Trace>();
 
@@ -24,11 +27,17 @@ interface AdjustedHop {
 const hopsOfTrace = new WeakMap<Trace, readonly AdjustedHop[]>();
 
 /**
- * The clock-skew shift applied to a span of an adjusted trace, in nanoseconds (positive: moved later), or
- * undefined when the span was not moved.
+ * The clock-skew shift applied to a span of an adjusted trace (one {@link adjustClockSkew} returned), in
+ * nanoseconds (positive: moved later), or undefined when the span was not moved or the trace is not an adjusted one.
+ *
+ * @example
+ * ```ts
+ * const adjusted = adjustClockSkew(trace);
+ * for (const span of adjusted.spans) console.log(span.name, skewAdjustmentOf(span, adjusted) ?? 0n);
+ * ```
  */
-export function skewAdjustmentOf(span: Span): bigint | undefined {
-  return adjustments.get(span);
+export function skewAdjustmentOf(span: Span, trace: Trace): bigint | undefined {
+  return shiftsOfTrace.get(trace)?.get(span.spanId);
 }
 
 /**
@@ -48,7 +57,7 @@ export function skewAdjustmentOf(span: Span): bigint | undefined {
  * @example
  * ```ts
  * const adjusted = adjustClockSkew(trace);
- * for (const span of adjusted.spans) console.log(span.name, skewAdjustmentOf(span) ?? 0n);
+ * for (const span of adjusted.spans) console.log(span.name, skewAdjustmentOf(span, adjusted) ?? 0n);
  * ```
  */
 export function adjustClockSkew(trace: Trace): Trace {
@@ -96,7 +105,6 @@ function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
     let span = node.span;
     if (shift !== undefined) {
       span = { ...span, startTimeUnixNano: span.startTimeUnixNano + shift, endTimeUnixNano: span.endTimeUnixNano + shift };
-      adjustments.set(span, shift);
       if (parent !== undefined && parentShift !== shift) {
         const callee = serviceNameOf(span) ?? '?';
         const caller = serviceNameOf(parent.span) ?? '?';
@@ -132,6 +140,7 @@ function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
     endTimeUnixNano,
   };
   hopsOfTrace.set(adjusted, hops);
+  shiftsOfTrace.set(adjusted, shifts);
   return adjusted;
 }
 

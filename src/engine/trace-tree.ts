@@ -12,7 +12,7 @@ import { summarizeSpan } from './span-summary.ts';
 export function buildTraceTree(trace: Trace, marks: ReadonlyMap<string, string>): TraceTree {
   const toNode = (node: SpanNode): TraceTreeNode => {
     const note = marks.get(node.span.spanId);
-    const skew = skewAdjustmentOf(node.span);
+    const skew = skewAdjustmentOf(node.span, trace);
     const base = {
       span: summarizeSpan(node.span),
       marked: note !== undefined,

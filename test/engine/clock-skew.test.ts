@@ -30,15 +30,16 @@ describe('clock skew', () => {
     // Client span 50..150 ms, server 60 ms long: centred means 70..130 ms.
     expect(server.startTimeUnixNano).toBe(BigInt(t(70)) * 1_000_000n);
     expect(server.endTimeUnixNano).toBe(BigInt(t(130)) * 1_000_000n);
-    expect(skewAdjustmentOf(server)).toBe(5_010_000_000n);
-    expect(skewAdjustmentOf(select)).toBe(5_010_000_000n);
+    expect(skewAdjustmentOf(server, adjusted)).toBe(5_010_000_000n);
+    expect(skewAdjustmentOf(select, adjusted)).toBe(5_010_000_000n);
     expect(select.startTimeUnixNano).toBe(BigInt(t(80)) * 1_000_000n);
-    expect(skewAdjustmentOf(byName('POST /orders', 'gateway'))).toBeUndefined();
+    expect(skewAdjustmentOf(byName('POST /orders', 'gateway'), adjusted)).toBeUndefined();
     expect(adjusted.endTimeUnixNano).toBe(BigInt(t(200)) * 1_000_000n);
     expect(skewNotes([adjusted])).toEqual([expect.stringContaining(`clock skew: orders's span "POST /orders" and its subtree were shifted +5010.000ms`)]);
     // The original trace is untouched, and adjusting is cached per trace.
     expect(trace.spans.find((s) => s.spanId === server.spanId)?.startTimeUnixNano).toBe(BigInt(t(-4940)) * 1_000_000n);
     expect(adjustClockSkew(trace)).toBe(adjusted);
+    expect(skewAdjustmentOf(server, trace)).toBeUndefined();
   });
 
   it('reports a hop adjusted in several traces once, with the range of shifts', async () => {
