@@ -208,15 +208,28 @@ function containsCheck(needle: SpecScalar): Check {
 
 const TYPE_NAMES = new Set(['string', 'bool', 'int', 'double', 'bytes', 'array', 'kvlist']);
 
+type JsonDocument = { ok: true; doc: unknown } | { ok: false; why: string };
+
+/**
+ * The last JSON string parsed, and what it gave. Several paths into one attribute, and one attribute judged by
+ * several expectations (which go trace by trace), then parse it once. Documents are only read, never changed.
+ */
+let lastJsonText: string | undefined;
+let lastJsonDocument: JsonDocument = { ok: false, why: '' };
+
 /** JSONPath reads plain data: kvlists and arrays as they are (bigint kept), strings parsed as JSON. */
-function jsonDocumentOf(value: MatchedValue): { ok: true; doc: unknown } | { ok: false; why: string } {
+function jsonDocumentOf(value: MatchedValue): JsonDocument {
   if (value === undefined) return { ok: false, why: 'the attribute is absent' };
   if (typeof value === 'string') {
-    try {
-      return { ok: true, doc: JSON.parse(value) as unknown };
-    } catch {
-      return { ok: false, why: `the string ${showBare(value)} is not JSON` };
+    if (value !== lastJsonText) {
+      try {
+        lastJsonDocument = { ok: true, doc: JSON.parse(value) as unknown };
+      } catch {
+        lastJsonDocument = { ok: false, why: `the string ${showBare(value)} is not JSON` };
+      }
+      lastJsonText = value;
     }
+    return lastJsonDocument;
   }
   if (Array.isArray(value) || (typeof value === 'object' && value !== null && !(value instanceof Uint8Array))) {
     return { ok: true, doc: value };

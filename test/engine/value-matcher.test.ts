@@ -18,3 +18,18 @@ describe('regex matchers', () => {
     expect(['GET', 'POST', 'GET'].map((value) => negated(value) === undefined)).toEqual([false, true, false]);
   });
 });
+
+describe('jsonpath matchers', () => {
+  it('judge each string on its own when strings alternate, valid or not (the last parse is remembered)', () => {
+    const total = tester({ jsonpath: '$.total', value: { lte: 100 } });
+    const first = tester({ jsonpath: '$.items[0].sku', value: 'A1' });
+    const cheap = '{"items":[{"sku":"A1"}],"total":5}';
+    const dear = '{"items":[{"sku":"B2"}],"total":500}';
+    expect([cheap, cheap, dear, cheap, dear].map((json) => total(json) === undefined)).toEqual([true, true, false, true, false]);
+    expect(first(cheap)).toBeUndefined();
+    expect(first(dear)).toContain('"B2"');
+    expect(total('{broken')).toContain('is not JSON');
+    expect(total(cheap)).toBeUndefined();
+    expect(total('{broken')).toContain('is not JSON');
+  });
+});
