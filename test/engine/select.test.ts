@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/span.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { compileSelector, explainMiss } from '../../src/engine/select.ts';
+import { compilePredicate } from '../../src/engine/select-predicate.ts';
 import { parseSelector } from '../../src/spec/selector-parser.ts';
 import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import { TraceAssembly } from '../../src/store/index.ts';
@@ -425,6 +426,27 @@ describe('structural selection agrees with a naive reading', () => {
     }
     // The comparison means something only if many selectors pick some spans but not all.
     expect(nonEmpty).toBeGreaterThan(100);
+  });
+});
+
+describe('selectors that require root', () => {
+  it('pick what a scan of every span picks, from traces with several roots and an orphan', () => {
+    // The checkout trace with a second root (an internal span cut loose) and an orphan (a parent never received).
+    const internal = trace.spans.find((span) => span.kind === 1);
+    const client = trace.spans.find((span) => span.kind === 3 && span.parentSpanId !== undefined);
+    if (internal === undefined || client === undefined) throw new Error('checkout trace lacks an internal or client span');
+    const loose = assemble(trace.spans.map((span) => (span === internal ? { ...span, parentSpanId: undefined } : span === client ? { ...span, parentSpanId: 'ffffffffffffffff' } : span)));
+    expect(loose.roots.length).toBe(2);
+    expect(loose.orphans.length).toBe(1);
+    const sources = ['root', 'root = true', 'root && kind = server', 'kind = internal && root', '(root && name =~ "o")', 'root && kind = client', 'root || kind = client', '!root', 'root = false'];
+    for (const source of sources) {
+      const ast = parse(source);
+      const predicate = compilePredicate(ast);
+      for (const inTrace of [trace, loose]) {
+        expect(compileSelector(ast).select(inTrace), source).toEqual(inTrace.spans.filter((span) => predicate(span)));
+      }
+    }
+    expect(compileSelector(parse('root')).select(loose).length).toBe(2);
   });
 });
 
