@@ -90,6 +90,16 @@ describe('budget', () => {
     expect(r.message).toContain('p50 of 9 span durations is 412ms, budget 20ms; slowest: frontend: POST /checkout 600ms');
   });
 
+  it('over every span of the run, with the percentiles in the passing message', () => {
+    // The checkout's 9 spans and the worker's 20 ms span: 1 11 13 20 30 412 420 480 500 600 (ms); p50 is the 5th.
+    const r = evaluateSpecsNow([{ name: 'run', expect: [{ budget: { over: 'spans', p50: '30ms', max: '600ms' } }] }], traces).specs[0]?.expectations[1];
+    expect(r?.passed).toBe(true);
+    expect(r?.actual).toBe('max = 600ms, p50 = 30ms');
+    expect(r?.message).toBe('10 spans within budget: max = 600ms, p50 = 30ms');
+    const over = evaluateSpecsNow([{ name: 'run', expect: [{ budget: { over: 'spans', p50: '29ms' } }] }], traces).specs[0]?.expectations[1];
+    expect(over?.passed).toBe(false);
+  });
+
   it('per trace, root start to last span end, over the run', () => {
     const run = evaluateSpecsNow([{ name: 't', expect: [{ budget: { over: 'traces', max: '1s' } }] }], traces);
     expect(run.passed).toBe(true);
