@@ -65,6 +65,25 @@ describe('condition scans', () => {
     }
   });
 
+  it('remembers resource verdicts per resource object, right across more resources than it keeps', () => {
+    // Twelve spans, each with a resource of its own (as twelve exports would give), visited in shifting orders.
+    const first = spans[0] as Span;
+    const many = Array.from({ length: 12 }, (_, i): Span => ({
+      ...first,
+      spanId: (0x100 + i).toString(16).padStart(16, '0'),
+      resource: { ...first.resource, attributes: { ...first.resource.attributes, 'service.name': `s${i}` } },
+    }));
+    const conditions = value(compileAttributeConditions({ 'resource.service.name': { matches: '^s([0-4]|1[01])$' } }));
+    const scan = compileConditionScan(conditions, 1);
+    for (const order of [many, [...many].reverse(), many.filter((_, i) => i % 3 === 0), many, [...many, ...many]]) {
+      const expected = order.map((span) => (conditions[0]?.check(span, trace, context) === undefined ? -1 : 0));
+      expect(expected).toContain(-1);
+      expect(expected).toContain(0);
+      expect(order.map((span) => scan.failing(span, trace, context))).toEqual(expected);
+      expect(order.map((_, from) => scan.firstFailingSpan(order, from, trace, context))).toEqual(order.map((_, from) => expected.findIndex((k, i) => i >= from && k >= 0)));
+    }
+  });
+
   it('the condition sets above pass some span and fail another, so the agreement means something', () => {
     const trivial = conditionSets().filter((conditions) => {
       const failing = spans.filter((span) => conditions.some((c) => c.check(span, trace, context) !== undefined)).length;

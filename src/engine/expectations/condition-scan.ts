@@ -15,6 +15,9 @@ export interface ConditionScan {
   firstFailingSpan(spans: readonly Span[], from: number, trace: Trace, context: JudgeContext): number;
 }
 
+/** How many resource (scope) objects a condition's verdicts are remembered for: more than a trace's services. */
+const MEMO_SLOTS = 8;
+
 /** Property path of the attribute map a condition reads, in generated code. */
 const MAP_OF_SCOPE = { span: 'span.attributes', resource: 'span.resource.attributes', scope: 'span.scope.attributes' } as const;
 
@@ -29,6 +32,10 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
     constants.push(value);
     return `c[${constants.length - 1}]`;
   };
+  // Verdicts on resource and scope attributes are remembered per holder object (one per service and export, shared
+  // by its spans): the last MEMO_SLOTS of them, in variables of the generated scope, tested by pointer.
+  const memos: string[] = [];
+  const memoSlots = Array.from({ length: MEMO_SLOTS }, (_, i) => i);
   // `fail(k)` is the statement run when condition k fails: a return in `failing`, a jump in the loop.
   const body = (fail: (k: number) => string): string =>
     conditions
@@ -41,13 +48,35 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
         if (attribute.name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
         // A simple matcher's inline accept decides most spans; its test runs only when that says no.
         const accept = attribute.fastAccept === undefined ? '' : `!(${attribute.fastAccept('v')}) && `;
-        lines.push(`if (${accept}${constant(attribute.test)}(v) !== undefined) ${fail(k)}`);
-        return lines.join('\n');
+        const fails = `${accept}${constant(attribute.test)}(v) !== undefined`;
+        if (attribute.scope === 'span') {
+          lines.push(`if (${fails}) ${fail(k)}`);
+          return lines.join('\n');
+        }
+        const m = `m${k}`;
+        const holder = attribute.scope === 'resource' ? 'span.resource' : 'span.scope';
+        if (!memos.some((line) => line.startsWith(`let ${m}o0`))) {
+          memos.push(`let ${memoSlots.map((i) => `${m}o${i} = null, ${m}f${i} = false`).join(', ')}, ${m}next = 0;`);
+        }
+        const hits = memoSlots.map((i) => `if (o === ${m}o${i}) failed = ${m}f${i}; else `).join('');
+        const store = memoSlots.map((i) => `case ${i}: ${m}o${i} = o; ${m}f${i} = failed; break;`).join(' ');
+        return `{
+          const o = ${holder};
+          let failed;
+          ${hits}{
+            ${lines.join('\n')}
+            failed = ${fails};
+            switch (${m}next) { ${store} }
+            ${m}next = (${m}next + 1) % ${MEMO_SLOTS};
+          }
+          if (failed) ${fail(k)}
+        }`;
       })
       .join('\n');
   const failingBody = body((k) => `return ${k};`);
   const loopBody = body(() => 'return i;');
   const code = `
+    ${memos.join('\n')}
     function failing(span, trace, context) { let v; ${failingBody} return -1; }
     function firstFailingSpan(spans, from, trace, context) {
       let v;
