@@ -23,7 +23,7 @@ export function percentileOfSorted(sorted: ArrayLike<bigint>, percent: number): 
   return sorted[rank - 1] as bigint;
 }
 
-/** Writes the spans' durations into `into` (as long as `spans`). */
+/** Writes the spans' durations into the first `spans.length` places of `into`. */
 function spanDurations(spans: readonly Span[], into: BigInt64Array): BigInt64Array {
   for (let i = 0; i < spans.length; i++) {
     const span = spans[i] as Span;
@@ -38,9 +38,9 @@ function spanDurations(spans: readonly Span[], into: BigInt64Array): BigInt64Arr
 /**
  * Whether every limit holds, without sorting: the nearest-rank percentile p of n durations is within a bound
  * exactly when at least ceil(p% of n) of them are (see {@link percentileOfSorted}), so each limit is one count.
+ * Reads the first `n` durations (of a scratch array longer than that: no view is made per judgement).
  */
-function withinLimits(durations: BigInt64Array, limits: readonly { readonly limit: Limit; readonly nanos: bigint }[]): boolean {
-  const n = durations.length;
+function withinLimits(durations: BigInt64Array, n: number, limits: readonly { readonly limit: Limit; readonly nanos: bigint }[]): boolean {
   for (const { limit, nanos } of limits) {
     const rank = Math.max(1, Math.ceil((PERCENT[limit] / 100) * n));
     let within = 0;
@@ -111,12 +111,11 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
         const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : unit.traces.length === 1 ? handle.select(unit.traces[0] as Trace) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
         if (spans.length > 0) {
           if (scratch.length < spans.length) scratch = new BigInt64Array(Math.max(spans.length, scratch.length * 2));
-          const durations = spanDurations(spans, scratch.subarray(0, spans.length));
-          if (withinLimits(durations, limits)) {
+          if (withinLimits(spanDurations(spans, scratch), spans.length, limits)) {
             // Over a whole run (one judgement, whose texts are read) the texts are written now from these
             // durations; per trace they wait to be read, and measure again then, the scratch being reused.
             if (unit.traces.length > 1) {
-              const texts = passText(durations.sort());
+              const texts = passText(scratch.subarray(0, spans.length).sort());
               return passedLazily(expected, () => texts);
             }
             return passedLazily(expected, () => passText(spanDurations(spans, new BigInt64Array(spans.length)).sort()));
