@@ -338,16 +338,21 @@ function judgeTraceMajor(states: readonly SpecInProgress[], runTraces: readonly 
       const tallies = state.perTrace;
       let vars = shared[k] as Map<string, SpecScalar>;
       let unit: JudgeUnit = { traces: [trace], vars, traceById: context.traceById };
+      // The same unit for expectations that already failed in an earlier trace: a failure here is counted, not
+      // explained (see JudgeUnit.brief). Made when first needed.
+      let briefUnit: JudgeUnit | undefined;
       for (let e = 0; e < expectations.length; e++) {
         const tally = tallies[e];
         if (tally === undefined) continue;
         const expectation = expectations[e] as CompiledExpectation;
         const judge = expectation.judgeFor(vars);
-        const verdict = judge.ok ? judge.value.judge(unit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
+        const judgedUnit = tally.firstFailure === undefined ? unit : (briefUnit ??= { ...unit, brief: true });
+        const verdict = judge.ok ? judge.value.judge(judgedUnit, context) : failure(`cannot be judged in trace ${shortId(trace.traceId)}: ${judge.error}`, expectation.name);
         if (verdict.captures !== undefined && verdict.captures.size > 0) {
           if (vars === shared[k]) {
             vars = new Map(vars);
             unit = { traces: unit.traces, vars, traceById: context.traceById };
+            briefUnit = undefined;
           }
           for (const [name, value] of verdict.captures) vars.set(name, value);
         }

@@ -15,7 +15,16 @@ export interface JudgeUnit {
   readonly vars: Map<string, SpecScalar>;
   /** Traces by id, covering at least the unit's traces (the run's, in practice). */
   readonly traceById: ReadonlyMap<string, Trace>;
+  /**
+   * Set when only whether the expectation holds matters: it already failed in an earlier trace, whose failure is
+   * the one reported, so a failure here is counted but never explained. A judge may then answer
+   * {@link BRIEF_FAILURE} instead of writing messages, drawing near misses and naming spans.
+   */
+  readonly brief?: boolean;
 }
+
+/** The failure a judge may answer to a {@link JudgeUnit} marked `brief`: counted, never shown. */
+export const BRIEF_FAILURE: Verdict = Object.freeze({ passed: false, message: 'failed (explained in an earlier trace)', expected: '', actual: 'failed', spans: Object.freeze([]) });
 
 /** Things an evaluation pass shares between expectations. */
 export interface JudgeContext {

@@ -152,6 +152,33 @@ describe('connected and propagates', () => {
   });
 });
 
+describe('an expectation failing in several traces', () => {
+  it('is explained from the first of them and counted in all, whatever its kind', async () => {
+    // Two checkouts: every expectation below fails in both.
+    const again = await checkoutTraces();
+    const run = [...traces, again.checkout];
+    const failing: [Expectation, string][] = [
+      [{ spans: 'kind = consumer' }, 'no span matched kind = consumer'],
+      [{ spans: 'service = "orders" && kind = server', attributes: { 'order.id': 'nope' } }, 'attribute order.id'],
+      [{ spans: 'service = "orders" && kind = server', attributes: { 'order.id': 'nope' }, quantifier: 'any' }, 'none of 1 span'],
+      [{ order: { first: 'name = "charge"', then: 'name = "reserve stock"' } }, 'charge'],
+      [{ budget: { spans: 'service = "inventory"', max: '100ms' } }, 'took 412ms, budget 100ms'],
+      [{ noErrors: 'service = "payments"' }, 'status error'],
+      [{ propagates: { from: 'name = "POST /checkout"', to: 'kind = consumer' } }, 'has no descendant matching kind = consumer'],
+    ];
+    const result = evaluateSpecsNow([{ name: 'twice', traces: { root: 'name = "POST /checkout"' }, expect: failing.map(([e]) => e) }], run);
+    expect(result.specs[0]?.matchedTraceCount).toBe(2);
+    failing.forEach(([expectation, explanation], i) => {
+      const r = result.specs[0]?.expectations[i + 1];
+      const label = JSON.stringify(expectation);
+      expect(r?.passed, label).toBe(false);
+      expect(r?.message, label).toContain(explanation);
+      expect(r?.message, label).toContain('(failed in 2 of 2 traces)');
+      expect(r?.message, label).not.toContain('explained in an earlier trace');
+    });
+  });
+});
+
 describe('scope', () => {
   it('scope run judges over all selected traces together, scope trace in each', () => {
     const perTrace = evaluateSpecsNow([{ name: 's', expect: [{ spans: 'kind = consumer', scope: 'trace' }] }], traces);

@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../result.ts';
 import type { BudgetExpectation } from '../../spec/types.ts';
 import { formatDurationNanos, parseDuration } from '../../spec/values.ts';
 import { nearMissesIn, shortId, whereText } from '../explain.ts';
-import { passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type PassTexts, type Verdict } from '../judge.ts';
+import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type PassTexts, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
 
@@ -122,6 +122,7 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
           }
         }
       }
+      if (unit.brief === true && !overTraces) return BRIEF_FAILURE;
       // Durations go into a typed array: its native numeric sort is far cheaper than sorting objects, and
       // the measured spans or traces are only turned into objects when a failure has to be explained.
       let durations: BigInt64Array;

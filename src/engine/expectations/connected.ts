@@ -2,7 +2,7 @@ import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import { ok, type Result } from '../../result.ts';
 import { shortId } from '../explain.ts';
-import type { Judge, JudgeContext, JudgeUnit, Verdict } from '../judge.ts';
+import { BRIEF_FAILURE, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import { describeSpan } from '../span-description.ts';
 
 /**
@@ -18,6 +18,7 @@ export function compileConnectedExpectation(): Result<Judge, string> {
       for (const trace of unit.traces) {
         const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind !== 'baggage-dropped' && d.anchorSpan.traceId === trace.traceId);
         if (trace.roots.length === 1 && trace.orphans.length === 0 && broken.length === 0) continue;
+        if (unit.brief === true) return BRIEF_FAILURE;
         const problems: string[] = [];
         const marks = new Map<string, string>();
         const offending: Span[] = [];

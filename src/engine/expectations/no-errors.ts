@@ -2,7 +2,7 @@ import { StatusCode, type Span } from '../../model/span.ts';
 import { ok, type Result } from '../../result.ts';
 import type { NoErrorsExpectation } from '../../spec/types.ts';
 import { listSpans } from '../explain.ts';
-import { selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
+import { BRIEF_FAILURE, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 
 /** The OpenTelemetry semantic conventions record exceptions as span events named `exception`. */
@@ -41,7 +41,9 @@ export function compileNoErrorsExpectation(expectation: NoErrorsExpectation, sel
       const bad: { span: Span; why: string }[] = [];
       for (const span of spans) {
         const why = problemOf(span, exceptions);
-        if (why !== undefined) bad.push({ span, why });
+        if (why === undefined) continue;
+        if (unit.brief === true) return BRIEF_FAILURE;
+        bad.push({ span, why });
       }
       if (bad.length === 0) {
         return { passed: true, expected, message: `${spans.length} ${subject} checked, none failed`, actual: 'no errors', spans: [] };

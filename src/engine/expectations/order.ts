@@ -4,7 +4,7 @@ import { err, ok, type Result } from '../../result.ts';
 import type { OrderExpectation, SequenceExpectation } from '../../spec/types.ts';
 import { formatDurationNanos } from '../../spec/values.ts';
 import { nearMissesIn, whereText } from '../explain.ts';
-import { passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
+import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan, offsetMillisText } from '../span-description.ts';
 
@@ -36,6 +36,7 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
     }
     if (latestEdge <= earliestStart) return thens.length;
   }
+  if (unit.brief === true) return BRIEF_FAILURE;
   const expected = `${step}every ${first.source} ${endsFirst ? 'ends before' : 'starts before'} every ${then.source} starts`;
   for (const [spans, handle] of [[firsts, first], [thens, then]] as const) {
     if (spans.length > 0) continue;

@@ -4,7 +4,7 @@ import type { PropagatesExpectation } from '../../spec/types.ts';
 import { listSpans, nearMissesIn, whereText } from '../explain.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
-import type { Judge, JudgeContext, JudgeUnit, Verdict } from '../judge.ts';
+import { BRIEF_FAILURE, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
 
@@ -39,6 +39,7 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
         missing.push(...stuckHere);
         firstMissingTrace ??= trace;
       }
+      if (unit.brief === true && (fromCount === 0 || missing.length > 0)) return BRIEF_FAILURE;
       if (fromCount === 0) {
         const nearMisses = nearMissesIn(fromHandle, unit);
         return {

@@ -5,7 +5,7 @@ import type { SpansExpectation, SpecScalar } from '../../spec/types.ts';
 import { countInRange, describeCount, parseCount, type CountRange } from '../../spec/values.ts';
 import { captureReader, type FieldReader } from '../capture.ts';
 import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
-import { passedLazily, selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
+import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
 import { compileConditionScan, type ConditionScan } from './condition-scan.ts';
@@ -117,6 +117,7 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
       const spans = unit.traces.length === 1 ? handle.select(unit.traces[0] as Trace) : selectIn(unit, (trace) => handle.select(trace));
       const n = spans.length;
       if (!countInRange(n, range.value)) {
+        if (unit.brief === true) return BRIEF_FAILURE;
         if (n === 0) {
           const nearMisses = nearMissesIn(handle, unit);
           return {
@@ -151,6 +152,10 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
         const picked = handle.select(trace);
         if (quantifier === 'all') {
           // Conforming spans are skipped inside the scan's own loop; only failures come back here.
+          if (unit.brief === true) {
+            if (scan.firstFailingSpan(picked, 0, trace, context) >= 0) return BRIEF_FAILURE;
+            continue;
+          }
           for (let s = scan.firstFailingSpan(picked, 0, trace, context); s >= 0; s = scan.firstFailingSpan(picked, s + 1, trace, context)) {
             const span = picked[s] as Span;
             const failing = scan.failing(span, trace, context);
@@ -166,6 +171,7 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
             passing++;
             break traces;
           }
+          if (unit.brief === true) continue;
           (failures ??= []).push({ span, why: (conditions[failing] as SpanCondition).check(span, trace, context) ?? 'fails' });
         }
       }
@@ -182,6 +188,7 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
         );
       }
       // Not passed: every span judged so far failed, and there was at least one.
+      if (unit.brief === true) return BRIEF_FAILURE;
       const failed = failures ?? [];
       const first = failed[0] as { span: Span; why: string };
       const firstName = describeSpan(first.span, traceOf(first.span, unit));
