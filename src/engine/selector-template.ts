@@ -10,13 +10,6 @@ import type { NearMiss } from './results.ts';
 import { compileClosure, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';
 import type { SelectorHandle } from './selector-cache.ts';
 
-/** A condition whose literals hold `${var:..}`, and its predicate for the values bound last. */
-interface TemplatedLeaf {
-  readonly node: Extract<SelectorAst, { type: 'comparison' | 'membership' }>;
-  /** Index of the leaf's predicate in the template's slots. */
-  readonly slot: number;
-}
-
 /** Whether a literal is a string holding a reference (what the template substitutes). */
 function isTemplated(literal: Literal): boolean {
   return literal.type === 'string' && literal.value.includes('${') && findReferences(literal.value).references.length > 0;

@@ -84,6 +84,24 @@ describe('selector templates', () => {
     expect(orders.value.source).toBe('service = "orders"');
   });
 
+  it('agree with substitution in generated code too, bindings alternating', () => {
+    // Enough spans for the template's filter to switch from closures to generated code (after 4096 judged).
+    const sources = ['service = "${var:svc}" && kind = server', 'service != "${var:svc}"', 'service in ["${var:svc}", "payments"]', '!(name = "${var:name}")'];
+    const bindings = [{ svc: 'orders', name: 'charge' }, { svc: 'payments', name: 'reserve stock' }, { svc: 'nowhere', name: 'nothing' }];
+    for (const source of sources) {
+      const compiled = template(source);
+      const expected = bindings.map((vars) => substitutedNames(source, vars));
+      expect(new Set(expected.map((names) => names.join())).size, source).toBeGreaterThan(1);
+      for (let round = 0; round < 700; round++) {
+        const k = round % bindings.length;
+        const bound = compiled.bind(new Map(Object.entries(bindings[k] as Record<string, string>)));
+        if (!bound.ok) throw new Error(bound.error);
+        const names = bound.value.select(checkout).map((span) => `${span.name}@${String(span.resource.attributes['service.name'])}`);
+        if (names.join() !== (expected[k] as string[]).join()) expect(names, `${source} round ${round}`).toEqual(expected[k]);
+      }
+    }
+  });
+
   it('reports a missing value, and explains a miss with the bound value', () => {
     const compiled = template('service = "inventory" && span.order.id = "${var:orderId}"');
     const missing = compiled.bind(new Map());
