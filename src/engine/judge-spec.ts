@@ -140,11 +140,6 @@ export function judgeSpecs(specs: readonly CompiledSpec[], runTraces: readonly T
   return states.map((state) => finishSpec(state, context));
 }
 
-/** Judges one compiled spec against a run's traces; see {@link judgeSpecs}. */
-export function judgeSpec(spec: CompiledSpec, runTraces: readonly Trace[], context: JudgeContext, phase: JudgePhase): SpecJudgement {
-  return judgeSpecs([spec], runTraces, context, [phase])[0] as SpecJudgement;
-}
-
 /** Selects a spec's traces and judges how many there are: the spec's first result. */
 function beginSpec(spec: CompiledSpec, runTraces: readonly Trace[], context: JudgeContext, phase: JudgePhase): SpecInProgress {
   const started = performance.now();
