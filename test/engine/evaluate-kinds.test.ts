@@ -5,7 +5,7 @@ import type { Trace } from '../../src/model/trace.ts';
 import { loadSpecText } from '../../src/spec/loader.ts';
 import type { Expectation } from '../../src/spec/types.ts';
 import { assemble, checkoutSpecs, checkoutTraces } from './checkout-trace.ts';
-import { makeTrace } from '../support/sdk-traces.ts';
+import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
 
 let traces: readonly Trace[];
 beforeAll(async () => {
@@ -88,6 +88,16 @@ describe('budget', () => {
     expect(r.passed).toBe(false);
     expect(r.actual).toBe('p50 = 412ms');
     expect(r.message).toContain('p50 of 9 span durations is 412ms, budget 20ms; slowest: frontend: POST /checkout 600ms');
+  });
+
+  it('judges durations beyond 2^53 ns exactly (they do not fit a number)', async () => {
+    // 105 days: 9,072,000,000,000,000 ns, over Number.MAX_SAFE_INTEGER, where 9,071,999,999,999,999 is no number.
+    const day = 86_400_000;
+    const long = assemble(await makeTrace([{ name: 'long', kind: 'server', start: BASE_TIME_MILLIS, end: BASE_TIME_MILLIS + 105 * day }]));
+    const budget = (max: string): boolean | undefined =>
+      evaluateSpecsNow([{ name: 'long', traces: { root: 'name = "long"' }, expect: [{ budget: { spans: 'name = "long"', max } }] }], long).specs[0]?.expectations[1]?.passed;
+    expect(budget('9072000000000000ns')).toBe(true);
+    expect(budget('9071999999999999ns')).toBe(false);
   });
 
   it('over every span of the run, with the percentiles in the passing message', () => {
