@@ -91,7 +91,8 @@ function isFilled(entry: TemplatedLiteral | Literal): entry is TemplatedLiteral 
  * selector per trace. The value goes into the string as it is: quotes or backslashes in it need no escaping.
  *
  * Structural selectors are not templated (their per-trace masks assume one meaning per selector); nor is a
- * selector with a reference outside a string. {@link SelectorTemplate.of} answers `undefined` for those, and the
+ * selector with a reference outside a string, or one that does not parse with its references in (a reference in
+ * a regex or an id, which the parser checks). {@link SelectorTemplate.of} answers `undefined` for those, and the
  * caller substitutes the text instead.
  */
 export class SelectorTemplate {
