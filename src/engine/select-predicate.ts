@@ -372,6 +372,27 @@ function fieldSource(field: FieldRef): { read: string; always: boolean; type?: '
 /** How many resource verdicts generated code keeps in variables: more than the services of a typical trace. */
 const RESOURCE_MEMO_SLOTS = 8;
 
+/**
+ * Source that remembers a verdict per object in generated code (a span's resource or scope, shared by many spans):
+ * the last {@link RESOURCE_MEMO_SLOTS} objects and their verdicts in variables of the generated scope, tested by
+ * pointer (no hashing), refilled round-robin by a miss function. `judge` is statements that set `const verdict`
+ * (a boolean) for the object `o`. Used by selectors and by the condition scans of expectations.
+ */
+export function objectMemoSource(name: string, judge: string): { readonly declarations: string; lookup(object: string): string } {
+  const slots = Array.from({ length: RESOURCE_MEMO_SLOTS }, (_, i) => i);
+  const declarations = `let ${slots.map((i) => `${name}o${i} = null, ${name}v${i} = false`).join(', ')}, ${name}next = 0;
+    function ${name}miss(o) {
+      ${judge}
+      switch (${name}next) { ${slots.map((i) => `case ${i}: ${name}o${i} = o; ${name}v${i} = verdict; break;`).join(' ')} }
+      ${name}next = (${name}next + 1) % ${RESOURCE_MEMO_SLOTS};
+      return verdict;
+    }`;
+  return {
+    declarations,
+    lookup: (object) => `(${slots.map((i) => `${object} === ${name}o${i} ? ${name}v${i} : `).join('')}${name}miss(${object}))`,
+  };
+}
+
 /** Whether a condition reads nothing but the span's resource. */
 function readsOnlyResource(ast: SelectorAst): boolean {
   if (ast.type !== 'comparison' && ast.type !== 'membership' && ast.type !== 'exists') return false;
@@ -451,8 +472,8 @@ class PredicateSource {
   /**
    * A condition that reads only the resource (`service`, `resource.x`) is judged once per resource object: the
    * model shares one object per `ResourceSpans`, so a trace's spans carry a handful of resources, one per
-   * service and export. The generated code keeps the last {@link RESOURCE_MEMO_SLOTS} verdicts in variables
-   * (pointer compares, no hashing); a WeakMap behind them holds the rest without keeping resources alive.
+   * service and export (see {@link objectMemoSource}); a WeakMap behind the generated memo holds the verdicts of
+   * every resource seen, without keeping resources alive.
    */
   private resourceMemo(ast: SelectorAst): string {
     const reference = compileClosure(ast);
@@ -466,19 +487,9 @@ class PredicateSource {
       return verdict;
     };
     this.memos += 1;
-    const m = `m${this.memos}`;
-    const slots = Array.from({ length: RESOURCE_MEMO_SLOTS }, (_, i) => i);
-    this.preamble.push(
-      `let ${slots.map((i) => `${m}r${i} = null, ${m}b${i} = false`).join(', ')}, ${m}next = 0;`,
-      `function ${m}miss(resource) {
-        const verdict = ${this.constant(judge)}(resource);
-        switch (${m}next) { ${slots.map((i) => `case ${i}: ${m}r${i} = resource; ${m}b${i} = verdict; break;`).join(' ')} }
-        ${m}next = (${m}next + 1) % ${RESOURCE_MEMO_SLOTS};
-        return verdict;
-      }`,
-    );
-    const checks = slots.map((i) => `span.resource === ${m}r${i} ? ${m}b${i} : `).join('');
-    return `(${checks}${m}miss(span.resource))`;
+    const memo = objectMemoSource(`m${this.memos}`, `const verdict = ${this.constant(judge)}(o);`);
+    this.preamble.push(memo.declarations);
+    return memo.lookup('span.resource');
   }
 
   expression(ast: SelectorAst): string {

@@ -1,7 +1,7 @@
 import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { JudgeContext } from '../judge.ts';
-import { GENERATE_CODE_AFTER_SPANS, generateAfter } from '../select-predicate.ts';
+import { GENERATE_CODE_AFTER_SPANS, generateAfter, objectMemoSource } from '../select-predicate.ts';
 import type { SpanCondition } from './span-conditions.ts';
 
 /**
@@ -14,9 +14,6 @@ export interface ConditionScan {
   /** The position in `spans` of the first span from `from` on that fails some condition, or -1 when none does. */
   firstFailingSpan(spans: readonly Span[], from: number, trace: Trace, context: JudgeContext): number;
 }
-
-/** How many resource (scope) objects a condition's verdicts are remembered for: more than a trace's services. */
-const MEMO_SLOTS = 8;
 
 /** Property path of the attribute map a condition reads, in generated code. */
 const MAP_OF_SCOPE = { span: 'span.attributes', resource: 'span.resource.attributes', scope: 'span.scope.attributes' } as const;
@@ -33,50 +30,41 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
     return `c[${constants.length - 1}]`;
   };
   // Verdicts on resource and scope attributes are remembered per holder object (one per service and export, shared
-  // by its spans): the last MEMO_SLOTS of them, in variables of the generated scope, tested by pointer.
-  const memos: string[] = [];
-  const memoSlots = Array.from({ length: MEMO_SLOTS }, (_, i) => i);
+  // by its spans), as selectors remember theirs; the memos are declared once for both generated functions.
+  const read = (map: string, name: string): string[] => {
+    const lines = [`v = ${map}[${JSON.stringify(name)}];`];
+    // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
+    // Only keys naming such a member can find one, so only they pay for the test.
+    if (name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
+    return lines;
+  };
+  const fails = conditions.map((condition) => {
+    const attribute = condition.attribute;
+    if (attribute === undefined) return '';
+    // A simple matcher's inline accept decides most spans; its test runs only when that says no.
+    const accept = attribute.fastAccept === undefined ? '' : `!(${attribute.fastAccept('v')}) && `;
+    return `${accept}${constant(attribute.test)}(v) !== undefined`;
+  });
+  const memos = conditions.map((condition, k) => {
+    const attribute = condition.attribute;
+    if (attribute === undefined || attribute.scope === 'span') return undefined;
+    return objectMemoSource(`m${k}`, `let v; ${read('o.attributes', attribute.name).join(' ')} const verdict = ${fails[k] as string};`);
+  });
   // `fail(k)` is the statement run when condition k fails: a return in `failing`, a jump in the loop.
   const body = (fail: (k: number) => string): string =>
     conditions
       .map((condition, k) => {
         const attribute = condition.attribute;
         if (attribute === undefined) return `if (${constant(condition)}.check(span, trace, context) !== undefined) ${fail(k)}`;
-        const lines = [`v = ${MAP_OF_SCOPE[attribute.scope]}[${JSON.stringify(attribute.name)}];`];
-        // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
-        // Only keys naming such a member can find one, so only they pay for the test.
-        if (attribute.name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
-        // A simple matcher's inline accept decides most spans; its test runs only when that says no.
-        const accept = attribute.fastAccept === undefined ? '' : `!(${attribute.fastAccept('v')}) && `;
-        const fails = `${accept}${constant(attribute.test)}(v) !== undefined`;
-        if (attribute.scope === 'span') {
-          lines.push(`if (${fails}) ${fail(k)}`);
-          return lines.join('\n');
-        }
-        const m = `m${k}`;
-        const holder = attribute.scope === 'resource' ? 'span.resource' : 'span.scope';
-        if (!memos.some((line) => line.startsWith(`let ${m}o0`))) {
-          memos.push(`let ${memoSlots.map((i) => `${m}o${i} = null, ${m}f${i} = false`).join(', ')}, ${m}next = 0;`);
-        }
-        const hits = memoSlots.map((i) => `if (o === ${m}o${i}) failed = ${m}f${i}; else `).join('');
-        const store = memoSlots.map((i) => `case ${i}: ${m}o${i} = o; ${m}f${i} = failed; break;`).join(' ');
-        return `{
-          const o = ${holder};
-          let failed;
-          ${hits}{
-            ${lines.join('\n')}
-            failed = ${fails};
-            switch (${m}next) { ${store} }
-            ${m}next = (${m}next + 1) % ${MEMO_SLOTS};
-          }
-          if (failed) ${fail(k)}
-        }`;
+        const memo = memos[k];
+        if (memo !== undefined) return `if (${memo.lookup(attribute.scope === 'resource' ? 'span.resource' : 'span.scope')}) ${fail(k)}`;
+        return [...read(MAP_OF_SCOPE[attribute.scope], attribute.name), `if (${fails[k] as string}) ${fail(k)}`].join('\n');
       })
       .join('\n');
   const failingBody = body((k) => `return ${k};`);
   const loopBody = body(() => 'return i;');
   const code = `
-    ${memos.join('\n')}
+    ${memos.flatMap((memo) => (memo === undefined ? [] : [memo.declarations])).join('\n')}
     function failing(span, trace, context) { let v; ${failingBody} return -1; }
     function firstFailingSpan(spans, from, trace, context) {
       let v;
