@@ -111,8 +111,9 @@ interface SpecInProgress {
   readonly spec: CompiledSpec;
   readonly phase: JudgePhase;
   readonly results: ExpectationResult[];
-  positivesHold: boolean;
-  needsSettledAny: boolean;
+  /** As judged so far (the `traces` result); the finish takes them on. */
+  readonly positivesHold: boolean;
+  readonly needsSettledAny: boolean;
   readonly selected: readonly Trace[];
   readonly selectionText: string;
   readonly problems: readonly string[];
@@ -120,7 +121,7 @@ interface SpecInProgress {
   /** A tally per expectation judged trace by trace; `undefined` for run-scoped ones (and for all when not judgeable). */
   readonly perTrace: readonly (PerTraceTally | undefined)[];
   /** Time spent on the spec outside the trace-by-trace pass (that is summed in its tallies). */
-  ownMillis: number;
+  readonly ownMillis: number;
 }
 
 /**
