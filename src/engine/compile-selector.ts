@@ -4,6 +4,7 @@ import type { SelectorAst } from '../spec/selector-ast.ts';
 import { formatSelector } from '../spec/selector-format.ts';
 import { compileTieredFilter, isStructural } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
+import { candidatesOf, partitionKeysOf } from './span-partitions.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
 
 /** A selector ready to run against traces. Compile once, use on every trace. */
@@ -106,11 +107,11 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
   const text = formatSelector(ast);
   if (!isStructural(ast)) {
     const filter = compileTieredFilter(ast);
-    // A selector that requires `root` can only pick roots: it looks at those (one or two of a trace's spans) and
-    // not at every span. Roots are in trace order, as the selection must be.
-    const select = requiresRoot(ast)
-      ? (trace: Trace): readonly Span[] => (trace.roots.length === 0 ? [] : filter.select(rootSpans(trace)))
-      : (trace: Trace): readonly Span[] => filter.select(trace.spans);
+    // A selector that requires `root`, a service, a name, a kind or a status looks only at the spans of that group
+    // (for `root`, one or two of a trace's spans) and not at every span. Groups are in trace order, as the
+    // selection must be.
+    const keys = partitionKeysOf(ast);
+    const select = (trace: Trace): readonly Span[] => filter.select(candidatesOf(trace, keys));
     return { ast, text, structural: false, select, matchesSpan: (span) => filter.matches(span) };
   }
   const evaluate = compileMask(ast);
@@ -153,39 +154,6 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
       return evaluate(loneSpanIndex(span))[0] === 1;
     },
   };
-}
-
-/** Whether every span a (non-structural) selector picks is a root: it is `root` (or `root = true`), or requires it in an `&&`. */
-function requiresRoot(ast: SelectorAst): boolean {
-  switch (ast.type) {
-    case 'group':
-      return requiresRoot(ast.inner);
-    case 'flag':
-      return ast.field.type === 'intrinsic' && ast.field.name === 'root';
-    case 'comparison':
-      return ast.field.type === 'intrinsic' && ast.field.name === 'root' && ast.op === '=' && ast.value.type === 'bool' && ast.value.value;
-    case 'and':
-      return ast.operands.some(requiresRoot);
-    default:
-      return false;
-  }
-}
-
-/** The root spans of a trace, kept per trace object (selectors requiring `root` ask for them in turn). */
-const rootSpansOf = new WeakMap<Trace, readonly Span[]>();
-let lastRootTrace: Trace | undefined;
-let lastRootSpans: readonly Span[] = [];
-
-function rootSpans(trace: Trace): readonly Span[] {
-  if (trace === lastRootTrace) return lastRootSpans;
-  let spans = rootSpansOf.get(trace);
-  if (spans === undefined) {
-    spans = trace.roots.map((node) => node.span);
-    rootSpansOf.set(trace, spans);
-  }
-  lastRootTrace = trace;
-  lastRootSpans = spans;
-  return spans;
 }
 
 /** A one-span tree, for judging a span that is not part of the trace it was asked about. */

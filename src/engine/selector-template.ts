@@ -9,6 +9,7 @@ import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
 import { compileClosure, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';
 import type { SelectorHandle } from './selector-cache.ts';
+import { candidatesOf, partitionKeysOf, type PartitionKey } from './span-partitions.ts';
 
 /** Whether a literal is a string holding a reference (what the template substitutes). */
 function isTemplated(literal: Literal): boolean {
@@ -104,6 +105,8 @@ export class SelectorTemplate {
   /** The predicates of the templated leaves for the binding being judged: set by a bound handle before it selects. */
   #slots: SpanPredicate[];
   readonly #filter: SpanFilter;
+  /** What every binding requires of a span, whatever its values: the groups it looks at (see candidatesOf). */
+  readonly #keys: readonly PartitionKey[];
   /** The last binding, reused while the values stay the same (the usual case across a spec's run scope). */
   #last: { readonly values: readonly string[]; readonly handle: Result<SelectorHandle, string> } | undefined;
 
@@ -115,6 +118,7 @@ export class SelectorTemplate {
     this.#slots = leaves.map(() => () => false);
     const overrides = new Map<SelectorAst, SpanPredicate>(leaves.map((leaf) => [leaf.node, (span: Span) => (this.#slots[leaf.slot] as SpanPredicate)(span)]));
     this.#filter = compileTieredFilter(ast, undefined, overrides);
+    this.#keys = partitionKeysOf(ast, new Set(leaves.map((leaf) => leaf.node)));
   }
 
   /** The template of `source`, or `undefined` when it cannot be one (see the class). */
@@ -193,6 +197,11 @@ export class SelectorTemplate {
     return handle;
   }
 
+  /** The spans of `trace` a binding needs to look at, in trace order. */
+  candidates(trace: Trace): readonly Span[] {
+    return candidatesOf(trace, this.#keys);
+  }
+
   /** The template's filter, its templated leaves now judging by `predicates` (until the next call). */
   using(predicates: SpanPredicate[]): SpanFilter {
     this.#slots = predicates;
@@ -254,7 +263,7 @@ class BoundSelector implements SelectorHandle {
 
   select(trace: Trace): readonly Span[] {
     if (this.#lastTrace !== trace) {
-      this.#lastSpans = this.#template.using(this.#predicates).select(trace.spans);
+      this.#lastSpans = this.#template.using(this.#predicates).select(this.#template.candidates(trace));
       this.#lastTrace = trace;
     }
     return this.#lastSpans;

@@ -3,6 +3,7 @@ import type { Span } from '../../src/model/span.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { compileSelector, explainMiss } from '../../src/engine/select.ts';
 import { compilePredicate } from '../../src/engine/select-predicate.ts';
+import { partitionKeysOf } from '../../src/engine/span-partitions.ts';
 import { parseSelector } from '../../src/spec/selector-parser.ts';
 import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import { TraceAssembly } from '../../src/store/index.ts';
@@ -429,16 +430,41 @@ describe('structural selection agrees with a naive reading', () => {
   });
 });
 
-describe('selectors that require root', () => {
-  it('pick what a scan of every span picks, from traces with several roots and an orphan', () => {
-    // The checkout trace with a second root (an internal span cut loose) and an orphan (a parent never received).
+describe('selectors that look at one group of spans', () => {
+  /**
+   * The checkout trace with a second root (an internal span cut loose), an orphan (a parent never received), a
+   * span whose `service.name` is not a string, and one of a kind number no keyword names.
+   */
+  function irregularTrace(): Trace {
     const internal = trace.spans.find((span) => span.kind === 1);
     const client = trace.spans.find((span) => span.kind === 3 && span.parentSpanId !== undefined);
-    if (internal === undefined || client === undefined) throw new Error('checkout trace lacks an internal or client span');
-    const loose = assemble(trace.spans.map((span) => (span === internal ? { ...span, parentSpanId: undefined } : span === client ? { ...span, parentSpanId: 'ffffffffffffffff' } : span)));
+    const producer = trace.spans.find((span) => span.kind === 4);
+    const inventory = trace.spans.find((span) => span.resource.attributes['service.name'] === 'inventory');
+    if (internal === undefined || client === undefined || producer === undefined || inventory === undefined) throw new Error('checkout trace lacks a span this test changes');
+    const numbered = { ...inventory.resource, attributes: { ...inventory.resource.attributes, 'service.name': 7n } };
+    return assemble(
+      trace.spans.map((span) => {
+        if (span === internal) return { ...span, parentSpanId: undefined };
+        if (span === client) return { ...span, parentSpanId: 'ffffffffffffffff' };
+        if (span === producer) return { ...span, kind: 40 };
+        if (span === inventory) return { ...span, resource: numbered };
+        return span;
+      }),
+    );
+  }
+
+  it('pick what a scan of every span picks', () => {
+    const loose = irregularTrace();
     expect(loose.roots.length).toBe(2);
     expect(loose.orphans.length).toBe(1);
-    const sources = ['root', 'root = true', 'root && kind = server', 'kind = internal && root', '(root && name =~ "o")', 'root && kind = client', 'root || kind = client', '!root', 'root = false'];
+    const sources = [
+      'root', 'root = true', 'root && kind = server', 'kind = internal && root', '(root && name =~ "o")', 'root && kind = client', 'root || kind = client', '!root', 'root = false',
+      'service = "orders"', 'service = "inventory"', 'service = "nowhere"', 'resource.service.name = "orders"', 'service = "orders" && kind = client',
+      'kind = client && service = "frontend" && name = "POST /orders"', 'name = "POST /orders"', 'name = "POST /orders" && kind = server', 'name = "nothing"',
+      'kind = server', 'kind = producer', 'kind = consumer', 'status = error', 'status = unset && kind = server', 'status = ok && root',
+      'service != "orders"', 'kind != server', '!(kind = server)', 'kind = server || service = "orders"', '(service = "orders" || name = "GET /checkout") && kind = server',
+      'span.order.items = 3 && service = "orders"', 'kind in [server, client]', '.service.name = "orders"',
+    ];
     for (const source of sources) {
       const ast = parse(source);
       const predicate = compilePredicate(ast);
@@ -446,7 +472,25 @@ describe('selectors that require root', () => {
         expect(compileSelector(ast).select(inTrace), source).toEqual(inTrace.spans.filter((span) => predicate(span)));
       }
     }
+    // The groups matter: these pick some spans but not all, and the irregular spans land in none of them.
     expect(compileSelector(parse('root')).select(loose).length).toBe(2);
+    expect(compileSelector(parse('service = "orders"')).select(loose).length).toBe(4);
+    expect(compileSelector(parse('service = "inventory"')).select(loose)).toEqual([]);
+    expect(compileSelector(parse('kind = producer')).select(loose)).toEqual([]);
+  });
+
+  it('take the groups from the top-level `&&` only, and not from a template\'s changing values', () => {
+    const keys = (source: string, except?: ReadonlySet<SelectorAst>): string[] => partitionKeysOf(parse(source), except).map((key) => ('value' in key ? `${key.by}=${String(key.value)}` : key.by));
+    expect(keys('service = "a" && (kind = server && name = "n") && status = error && root')).toEqual(['service=a', 'kind=2', 'name=n', 'status=2', 'root']);
+    expect(keys('resource.service.name = "a" && span.service.name = "b"')).toEqual(['service=a']);
+    expect(keys('root = true && root = false')).toEqual(['root']);
+    for (const none of ['service != "a"', 'service =~ "a"', 'kind = server || kind = client', '!(kind = server)', 'kind in [server]', 'span.x = 1', '{ kind = server } > { kind = client }', 'duration > 1ms', '.service.name = "a"']) {
+      expect(keys(none), none).toEqual([]);
+    }
+    expect(keys('span.order.id = "${var:id}" && service = "a"')).toEqual(['service=a']);
+    const templated = parse('service = "${var:svc}" && kind = server');
+    if (templated.type !== 'and') throw new Error('expected an and');
+    expect(partitionKeysOf(templated, new Set([templated.operands[0] as SelectorAst])).map((key) => key.by)).toEqual(['kind']);
   });
 });
 

@@ -1,0 +1,162 @@
+import type { Span } from '../model/span.ts';
+import type { Trace } from '../model/trace.ts';
+import type { SelectorAst } from '../spec/selector-ast.ts';
+
+/**
+ * A condition every span a selector picks must meet, that a trace's spans can be grouped by: `root`,
+ * `service = "x"`, `name = "x"`, `kind = k` or `status = s` in the selector's top-level `&&`. The selector then
+ * looks only at the spans of that group (see {@link candidatesOf}) instead of at every span of the trace.
+ */
+export type PartitionKey =
+  | { readonly by: 'root' }
+  | { readonly by: 'service' | 'name'; readonly value: string }
+  | { readonly by: 'kind' | 'status'; readonly value: number };
+
+/**
+ * The partition keys a (non-structural) selector requires: `root`, and the equality conditions of its top-level
+ * `&&` on `service` (or `resource.service.name`), `name`, `kind` and `status`. Empty when it requires none of
+ * them (an `||`, a negation, an attribute condition): such a selector looks at every span. Conditions in
+ * `except` are left out (a template's conditions whose value changes per binding).
+ */
+export function partitionKeysOf(ast: SelectorAst, except?: ReadonlySet<SelectorAst>): PartitionKey[] {
+  if (except?.has(ast) === true) return [];
+  switch (ast.type) {
+    case 'group':
+      return partitionKeysOf(ast.inner, except);
+    case 'and':
+      return ast.operands.flatMap((operand) => partitionKeysOf(operand, except));
+    case 'flag':
+      return ast.field.type === 'intrinsic' && ast.field.name === 'root' ? [{ by: 'root' }] : [];
+    case 'comparison': {
+      if (ast.op !== '=') return [];
+      if (ast.field.type === 'intrinsic' && ast.field.name === 'root') return ast.value.type === 'bool' && ast.value.value ? [{ by: 'root' }] : [];
+      const { field, value } = ast;
+      if (field.type === 'attribute') {
+        return field.scope === 'resource' && field.key === 'service.name' && value.type === 'string' ? [{ by: 'service', value: value.value }] : [];
+      }
+      if ((field.name === 'service' || field.name === 'name') && value.type === 'string') return [{ by: field.name, value: value.value }];
+      if (field.name === 'kind' && value.type === 'kind') return [{ by: 'kind', value: value.value }];
+      if (field.name === 'status' && value.type === 'status') return [{ by: 'status', value: value.value }];
+      return [];
+    }
+    default:
+      return [];
+  }
+}
+
+/** Kind and status numbers below this are grouped (keywords name 0-5). */
+const MAX_GROUPED_NUMBER = 8;
+
+/** The shared selection of nothing. */
+const NONE: readonly Span[] = Object.freeze([]);
+
+/**
+ * A trace's spans grouped five ways, each grouping made on first use: every selector that requires `root`, or
+ * names a service, a span name, a kind or a status in its `&&`, then looks at that group only. Groups keep trace
+ * order.
+ */
+class TracePartitions {
+  readonly #trace: Trace;
+  readonly #spans: readonly Span[];
+  #roots: readonly Span[] | undefined;
+  #byService: Map<string, Span[]> | undefined;
+  #byName: Map<string, Span[]> | undefined;
+  #byKind: Span[][] | undefined;
+  #byStatus: Span[][] | undefined;
+
+  constructor(trace: Trace) {
+    this.#trace = trace;
+    this.#spans = trace.spans;
+  }
+
+  /** The spans of the group `key` names, in trace order. */
+  of(key: PartitionKey): readonly Span[] {
+    switch (key.by) {
+      case 'root':
+        // Roots are in trace order (the store sorts them as it sorts spans).
+        return (this.#roots ??= this.#trace.roots.map((node) => node.span));
+      case 'service':
+        return (this.#byService ??= this.#groupByService()).get(key.value) ?? NONE;
+      case 'name':
+        return (this.#byName ??= this.#groupByName()).get(key.value) ?? NONE;
+      case 'kind':
+        return (this.#byKind ??= this.#groupByNumber((span) => span.kind))[key.value] ?? NONE;
+      case 'status':
+        return (this.#byStatus ??= this.#groupByNumber((span) => span.status.code))[key.value] ?? NONE;
+    }
+  }
+
+  #groupByService(): Map<string, Span[]> {
+    const groups = new Map<string, Span[]>();
+    // Spans of one export share their resource object, and a trace holds a handful: the last resource's group
+    // answers most spans without reading the attribute.
+    let lastResource: Span['resource'] | undefined;
+    let lastGroup: Span[] | undefined;
+    for (const span of this.#spans) {
+      if (span.resource !== lastResource) {
+        lastResource = span.resource;
+        const service = span.resource.attributes['service.name'];
+        if (typeof service === 'string') {
+          lastGroup = groups.get(service);
+          if (lastGroup === undefined) groups.set(service, (lastGroup = []));
+        } else lastGroup = undefined;
+      }
+      lastGroup?.push(span);
+    }
+    return groups;
+  }
+
+  #groupByName(): Map<string, Span[]> {
+    const groups = new Map<string, Span[]>();
+    for (const span of this.#spans) {
+      const group = groups.get(span.name);
+      if (group === undefined) groups.set(span.name, [span]);
+      else group.push(span);
+    }
+    return groups;
+  }
+
+  #groupByNumber(read: (span: Span) => number): Span[][] {
+    const groups: Span[][] = [];
+    for (const span of this.#spans) {
+      const value = read(span);
+      // Kinds are 0-5 and statuses 0-2; a value the wire carried beyond those is no keyword a selector can name.
+      if (!(value >= 0 && value < MAX_GROUPED_NUMBER)) continue;
+      const group = groups[value];
+      if (group === undefined) groups[value] = [span];
+      else group.push(span);
+    }
+    return groups;
+  }
+}
+
+// Groups are derived from the trace alone, and traces are immutable snapshots (the store builds a new object when
+// spans arrive), so they are kept per trace object, as the tree index and the clock-skew correction are: a later
+// evaluation of an unchanged trace reuses them. Judging goes trace by trace, so the last trace answers most asks
+// without a hash lookup.
+const partitionsByTrace = new WeakMap<Trace, TracePartitions>();
+let lastTrace: Trace | undefined;
+let lastPartitions: TracePartitions | undefined;
+
+/**
+ * The spans of `trace` a selector requiring `keys` needs to look at, in trace order: the smallest of the groups
+ * the keys name (every span the selector can pick is in each), or all of the trace's spans when there are no keys.
+ */
+export function candidatesOf(trace: Trace, keys: readonly PartitionKey[]): readonly Span[] {
+  if (keys.length === 0) return trace.spans;
+  if (trace !== lastTrace || lastPartitions === undefined) {
+    let partitions = partitionsByTrace.get(trace);
+    if (partitions === undefined) {
+      partitions = new TracePartitions(trace);
+      partitionsByTrace.set(trace, partitions);
+    }
+    lastPartitions = partitions;
+    lastTrace = trace;
+  }
+  let smallest = trace.spans;
+  for (const key of keys) {
+    const group = lastPartitions.of(key);
+    if (group.length < smallest.length) smallest = group;
+  }
+  return smallest;
+}
