@@ -2,7 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { ExpectationResult } from '../../src/engine/index.ts';
 import type { Trace } from '../../src/model/trace.ts';
+import { compileSelector } from '../../src/engine/select.ts';
 import { loadSpecText } from '../../src/spec/loader.ts';
+import { parseSelector } from '../../src/spec/selector-parser.ts';
+import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import type { Expectation } from '../../src/spec/types.ts';
 import { assemble, checkoutSpecs, checkoutTraces } from './checkout-trace.ts';
 import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
@@ -15,6 +18,12 @@ beforeAll(async () => {
 function judge(expectation: Expectation, over: readonly Trace[] = traces): ExpectationResult {
   const result = evaluateSpecsNow([{ name: 'checkout', traces: { root: 'name = "POST /checkout"' }, expect: [expectation] }], over);
   return result.specs[0]?.expectations[1] as ExpectationResult;
+}
+
+function parse(source: string): SelectorAst {
+  const parsed = parseSelector(source);
+  if (!parsed.ok) throw new Error(`${source}: ${parsed.error.message}`);
+  return parsed.value;
 }
 
 function marked(result: ExpectationResult): string[] {
@@ -159,6 +168,35 @@ describe('connected and propagates', () => {
     expect(r.passed).toBe(false);
     expect(r.message).toContain('orders: POST /charge has no descendant matching service = "inventory"');
     expect(r.actual).toBe('2 of 3 propagate');
+  });
+
+  it('propagates agrees with the structural reading `to !<< from` for any two sets, orphans included', async () => {
+    const spans = await makeTrace(checkoutSpecs());
+    // The inventory client span never arrived: its server span is an orphan, cut off from the orders spans above.
+    const cut = assemble(spans.filter((s) => s.name !== 'GET /inventory/:sku' || s.kind !== 3)).find((t) => t.traceId === spans[0]?.traceId) as Trace;
+    expect(cut.orphans.length).toBe(1);
+    const sets = ['kind = client', 'kind = server', 'root', 'service = "orders"', 'service = "inventory"', 'kind = consumer', '{ }', 'status = error', 'name =~ "o"', 'kind = server && !root'];
+    let failing = 0;
+    for (const over of [traces, [cut]]) {
+      const trace = over[0] as Trace;
+      for (const from of sets) {
+        for (const to of sets) {
+          const froms = compileSelector(parse(from)).select(trace);
+          const stuck = compileSelector(parse(`(${to}) !<< (${from})`)).select(trace);
+          const r = judge({ propagates: { from, to } }, [trace]);
+          const label = `${from} -> ${to}`;
+          expect(r.passed, label).toBe(froms.length > 0 && stuck.length === 0);
+          if (froms.length > 0) expect(r.actual, label).toBe(`${froms.length - stuck.length} of ${froms.length} propagate`);
+          if (stuck.length > 0) {
+            failing += 1;
+            expect(r.spans.map((s) => s.spanId), label).toEqual(stuck.map((s) => s.spanId));
+          }
+        }
+      }
+    }
+    // Enough of both outcomes for the comparison to mean something.
+    expect(failing).toBeGreaterThan(40);
+    expect(failing).toBeLessThan(190);
   });
 });
 
