@@ -74,24 +74,32 @@ export function compilePropagatesExpectation(expectation: PropagatesExpectation,
  * marks its ancestors, walking up the tree index until it meets a span already marked (whose ancestors are then
  * marked too), so a trace costs one step per span at most: `from` is usually a root or a few client spans, and
  * `to` one service's spans, where evaluating `to !<< from` as a structural selector judged every span twice.
+ * Selections hold the trace's own span objects in trace order, so their positions come from one walk along the
+ * trace's spans.
  */
 function stuckSpanFinder(): (froms: readonly Span[], tos: readonly Span[], trace: Trace) => readonly Span[] {
   let marked = new Uint8Array(128);
   return (froms, tos, trace) => {
     if (tos.length === 0) return froms;
-    const { parent, positionBySpanId } = indexTrace(trace);
+    const { spans, parent } = indexTrace(trace);
     const n = parent.length;
     if (marked.length < n) marked = new Uint8Array(Math.max(n, marked.length * 2));
     marked.fill(0, 0, n);
-    for (const to of tos) {
-      const position = positionBySpanId.get(to.spanId);
-      if (position === undefined) continue;
+    const markAncestors = (position: number): void => {
       for (let p = parent[position] as number; p >= 0 && marked[p] === 0; p = parent[p] as number) marked[p] = 1;
+    };
+    let t = 0;
+    for (let i = 0; i < n && t < tos.length; i++) {
+      if (spans[i] !== tos[t]) continue;
+      markAncestors(i);
+      t++;
     }
     let stuck: Span[] | undefined;
-    for (const from of froms) {
-      const position = positionBySpanId.get(from.spanId);
-      if (position === undefined || marked[position] === 0) (stuck ??= []).push(from);
+    let f = 0;
+    for (let i = 0; i < n && f < froms.length; i++) {
+      if (spans[i] !== froms[f]) continue;
+      if (marked[i] === 0) (stuck ??= []).push(froms[f] as Span);
+      f++;
     }
     return stuck ?? NO_SPANS;
   };
