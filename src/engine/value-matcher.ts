@@ -170,6 +170,9 @@ function orderingCheck(op: 'lt' | 'lte' | 'gt' | 'gte', bound: number | string):
   });
 }
 
+/** How many answers a regex matcher keeps, by subject string. */
+const REGEX_ANSWERS_KEPT = 64;
+
 function regexCheck(pattern: string, negate: boolean): Result<Check, string> {
   let regex: RegExp;
   try {
@@ -177,15 +180,23 @@ function regexCheck(pattern: string, negate: boolean): Result<Check, string> {
   } catch (cause) {
     return err(`invalid regular expression /${pattern}/: ${(cause as Error).message}`);
   }
-  // Attributes a regex checks are mostly few-valued (methods, routes, hosts), so the last answer is kept: a
-  // repeat costs a string compare instead of a match.
+  // Attributes a regex checks are mostly few-valued (methods, routes, hosts), so answers are kept: the last one
+  // costs a string compare to reuse, the others a hash lookup instead of a match. The kept answers are bounded,
+  // for attributes of many values (ids, full URLs).
+  const answers = new Map<string, boolean>();
   let lastSubject: string | undefined;
   let lastMatched = false;
   return ok((value) => {
     if (value === undefined) return negate ? undefined : `expected to match /${pattern}/, got absent`;
     const subject = stringFormOf(value);
     if (subject !== lastSubject) {
-      lastMatched = regex.test(subject);
+      let matched = answers.get(subject);
+      if (matched === undefined) {
+        matched = regex.test(subject);
+        if (answers.size >= REGEX_ANSWERS_KEPT) answers.clear();
+        answers.set(subject, matched);
+      }
+      lastMatched = matched;
       lastSubject = subject;
     }
     const matched = lastMatched;

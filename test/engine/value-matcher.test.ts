@@ -17,6 +17,15 @@ describe('regex matchers', () => {
     const negated = tester({ notMatches: '^GET$' });
     expect(['GET', 'POST', 'GET'].map((value) => negated(value) === undefined)).toEqual([false, true, false]);
   });
+
+  it('stay right past the number of answers they keep', () => {
+    const test = tester({ matches: '^id-[0-9]*[05]$' });
+    // More distinct subjects than are kept, twice over, interleaved with repeats of early ones.
+    const subjects = Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 'id-5' : i % 11 === 0 ? 'id-3' : `id-${i}`));
+    for (let round = 0; round < 2; round++) {
+      expect(subjects.map((s) => test(s) === undefined)).toEqual(subjects.map((s) => /^id-[0-9]*[05]$/u.test(s)));
+    }
+  });
 });
 
 describe('jsonpath matchers', () => {
