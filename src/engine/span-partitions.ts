@@ -51,9 +51,9 @@ const MAX_GROUPED_NUMBER = 8;
 const NONE: readonly Span[] = Object.freeze([]);
 
 /**
- * A trace's spans grouped five ways, each grouping made on first use: every selector that requires `root`, or
- * names a service, a span name, a kind or a status in its `&&`, then looks at that group only. Groups keep trace
- * order.
+ * A trace's spans grouped five ways, each grouping made on first use (names one at a time): every selector that
+ * requires `root`, or names a service, a span name, a kind or a status in its `&&`, then looks at that group only.
+ * Groups keep trace order.
  */
 class TracePartitions {
   readonly #trace: Trace;
@@ -78,7 +78,7 @@ class TracePartitions {
       case 'service':
         return (this.#byService ??= this.#groupByService()).get(key.value) ?? NONE;
       case 'name':
-        return (this.#byName ??= this.#groupByName()).get(key.value) ?? NONE;
+        return this.#named(key.value);
       case 'kind':
         return (this.#byKind ??= this.#groupByNumber((span) => span.kind))[key.value] ?? NONE;
       case 'status':
@@ -106,14 +106,19 @@ class TracePartitions {
     return groups;
   }
 
-  #groupByName(): Map<string, Span[]> {
-    const groups = new Map<string, Span[]>();
-    for (const span of this.#spans) {
-      const group = groups.get(span.name);
-      if (group === undefined) groups.set(span.name, [span]);
-      else group.push(span);
+  /**
+   * The spans of one name, collected when that name is first asked for. A trace has many names and selectors ask
+   * for few of them, so grouping every span by name (a hash of each span's name) would cost more than it saves.
+   */
+  #named(name: string): readonly Span[] {
+    const byName = (this.#byName ??= new Map());
+    let group = byName.get(name);
+    if (group === undefined) {
+      group = [];
+      for (const span of this.#spans) if (span.name === name) group.push(span);
+      byName.set(name, group);
     }
-    return groups;
+    return group;
   }
 
   #groupByNumber(read: (span: Span) => number): Span[][] {
