@@ -100,11 +100,16 @@ interface MutableNode {
 function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
   const nodesBySpanId = new Map<string, MutableNode>();
   const hops: AdjustedHop[] = [];
+  // The moved spans and their copies, in pairs: a few of a trace's spans.
+  const moved: Span[] = [];
+  const copies: Span[] = [];
   const copy = (node: SpanNode, parent: MutableNode | undefined, parentShift: bigint): MutableNode => {
     const shift = shifts.get(node.span.spanId);
     let span = node.span;
     if (shift !== undefined) {
       span = { ...span, startTimeUnixNano: span.startTimeUnixNano + shift, endTimeUnixNano: span.endTimeUnixNano + shift };
+      moved.push(node.span);
+      copies.push(span);
       if (parent !== undefined && parentShift !== shift) {
         const callee = serviceNameOf(span) ?? '?';
         const caller = serviceNameOf(parent.span) ?? '?';
@@ -120,9 +125,16 @@ function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
   };
   const roots = trace.roots.map((root) => copy(root, undefined, 0n));
   const orphans = trace.orphans.map((orphan) => copy(orphan, undefined, 0n));
-  const spans: Span[] = [];
-  for (const node of nodesBySpanId.values()) spans.push(node.span);
-  spans.sort(compareSpans);
+  // The trace's order with the copies in place of the moved spans, sorted again only if a move broke it: the
+  // other neighbours are as they were, in order, so only the copies' neighbours need comparing.
+  const spans = trace.spans.slice();
+  const places = moved.map((span, i) => {
+    const place = spans.indexOf(span);
+    spans[place] = copies[i] as Span;
+    return place;
+  });
+  const outOfOrder = (i: number): boolean => i > 0 && i < spans.length && compareSpans(spans[i - 1] as Span, spans[i] as Span) > 0;
+  if (places.some((place) => outOfOrder(place) || outOfOrder(place + 1))) spans.sort(compareSpans);
   let startTimeUnixNano = trace.startTimeUnixNano;
   let endTimeUnixNano = trace.endTimeUnixNano;
   if (spans.length > 0) {

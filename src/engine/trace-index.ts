@@ -24,11 +24,17 @@ export function indexTrace(trace: Trace): TraceIndex {
   const spans = trace.spans;
   const positionBySpanId = new Map<string, number>();
   for (let i = 0; i < spans.length; i += 1) positionBySpanId.set((spans[i] as Span).spanId, i);
-  const parent = new Int32Array(spans.length).fill(-1);
+  const parent = new Int32Array(spans.length);
   for (let i = 0; i < spans.length; i += 1) {
-    // The node's parent, not the span's parentSpanId: an orphan names a parent that never arrived.
-    const parentSpan = trace.nodesBySpanId.get((spans[i] as Span).spanId)?.parent?.span;
-    if (parentSpan !== undefined) parent[i] = positionBySpanId.get(parentSpan.spanId) ?? -1;
+    const parentSpanId = (spans[i] as Span).parentSpanId;
+    parent[i] = parentSpanId === undefined ? -1 : (positionBySpanId.get(parentSpanId) ?? -1);
+  }
+  // The tree's parent, not the span's parentSpanId: an orphan has none, whatever its id names (a parent that never
+  // arrived, itself, or a span of a cycle the assembly broke there). Every other span's parent node is the span
+  // its parentSpanId names.
+  for (const orphan of trace.orphans) {
+    const position = positionBySpanId.get(orphan.span.spanId);
+    if (position !== undefined) parent[position] = -1;
   }
   const index: TraceIndex = { spans, parent, positionBySpanId, topDown: topDownOrder(parent) };
   indexes.set(trace, index);

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { adjustClockSkew, skewAdjustmentOf, skewNotes } from '../../src/engine/clock-skew.ts';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
-import type { Trace } from '../../src/model/index.ts';
-import { SpanStore, diagnosePropagation } from '../../src/store/index.ts';
+import type { Span, Trace } from '../../src/model/index.ts';
+import { SpanStore, TraceAssembly, diagnosePropagation } from '../../src/store/index.ts';
+import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts';
 import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
 
 async function traceOf(specs: readonly SdkSpanSpec[]): Promise<Trace> {
@@ -13,6 +14,7 @@ async function traceOf(specs: readonly SdkSpanSpec[]): Promise<Trace> {
 }
 
 const t = (ms: number) => BASE_TIME_MILLIS + ms;
+const at = (ms: number): bigint => BigInt(BASE_TIME_MILLIS + ms) * 1_000_000n;
 
 describe('clock skew', () => {
   it('centres a callee span that starts before its caller\'s client span, moving its subtree with it', async () => {
@@ -35,6 +37,10 @@ describe('clock skew', () => {
     expect(select.startTimeUnixNano).toBe(BigInt(t(80)) * 1_000_000n);
     expect(skewAdjustmentOf(byName('POST /orders', 'gateway'), adjusted)).toBeUndefined();
     expect(adjusted.endTimeUnixNano).toBe(BigInt(t(200)) * 1_000_000n);
+    // The adjusted trace keeps spans in start order: the moved ones now come after the caller's client span.
+    expect(trace.spans.map((s) => s.name)).toEqual(['POST /orders', 'SELECT', 'POST /checkout', 'POST /orders']);
+    expect(adjusted.spans.map((s) => `${String(s.resource.attributes['service.name'])} ${s.name}`)).toEqual(['gateway POST /checkout', 'gateway POST /orders', 'orders POST /orders', 'orders SELECT']);
+    expect(adjusted.spans.filter((s) => s === server || s === select)).toHaveLength(2);
     expect(skewNotes([adjusted])).toEqual([expect.stringContaining(`clock skew: orders's span "POST /orders" and its subtree were shifted +5010.000ms`)]);
     // The original trace is untouched, and adjusting is cached per trace.
     expect(trace.spans.find((s) => s.spanId === server.spanId)?.startTimeUnixNano).toBe(BigInt(t(-4940)) * 1_000_000n);
@@ -100,5 +106,59 @@ describe('propagation diagnosis matching', () => {
     const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
     expect(diagnostics.map((d) => [d.serverSpan?.name, d.cause])).toEqual([['the callee', 'no-propagator']]);
     expect(store.diagnose('r')).toHaveLength(1);
+  });
+});
+
+describe('clock skew over many shapes of trace', () => {
+  it('keeps the adjusted spans in start order, each span once, whatever the skews', () => {
+    let seed = 11;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let reordered = 0;
+    for (let round = 0; round < 60; round++) {
+      const T = traceId(round + 1);
+      // Four services, each with a clock off by up to ±40 ms; a random tree of client → server hops and local work.
+      const skewMillis = [0, random(81) - 40, random(81) - 40, random(81) - 40];
+      const spans: Span[] = [];
+      const add = (parent: Span | undefined, service: number, kind: number, startMillis: number, lengthMillis: number): Span => {
+        const start = at(startMillis + (skewMillis[service] as number));
+        const span = { ...modelSpan({ traceId: T, spanId: spanId(spans.length + 1), ...(parent === undefined ? {} : { parentSpanId: parent.spanId }), start, resource: resourceOf(`s${service}`) }), kind, endTimeUnixNano: start + BigInt(lengthMillis) * 1_000_000n };
+        spans.push(span);
+        return span;
+      };
+      const grow = (parent: Span, service: number, startMillis: number, lengthMillis: number, depth: number): void => {
+        for (let c = 0; c < 3 && depth < 4; c++) {
+          const childStart = startMillis + random(Math.max(1, lengthMillis - 10));
+          const childLength = 1 + random(Math.max(1, startMillis + lengthMillis - childStart));
+          if (random(2) === 0) {
+            const client = add(parent, service, 3, childStart, childLength);
+            const callee = 1 + random(3);
+            const server = add(client, callee, 2, childStart + 1, Math.max(1, childLength - 2));
+            grow(server, callee, childStart + 1, Math.max(1, childLength - 2), depth + 1);
+          } else add(parent, service, 1, childStart, childLength);
+        }
+      };
+      const root = add(undefined, 0, 2, 0, 1000);
+      grow(root, 0, 0, 1000, 0);
+      const assembly = new TraceAssembly(T);
+      for (const span of spans) assembly.add(span);
+      const trace = assembly.build();
+      const adjusted = adjustClockSkew(trace);
+      const ids = adjusted.spans.map((span) => span.spanId);
+      expect(new Set(ids).size).toBe(spans.length);
+      expect([...ids].sort()).toEqual(trace.spans.map((span) => span.spanId).sort());
+      for (let i = 1; i < adjusted.spans.length; i++) {
+        const a = adjusted.spans[i - 1] as Span;
+        const b = adjusted.spans[i] as Span;
+        expect(a.startTimeUnixNano < b.startTimeUnixNano || (a.startTimeUnixNano === b.startTimeUnixNano && a.spanId < b.spanId), `round ${round}, position ${i}`).toBe(true);
+      }
+      // Every span is the adjusted tree's own: the one its node holds.
+      for (const span of adjusted.spans) expect(adjusted.nodesBySpanId.get(span.spanId)?.span).toBe(span);
+      if (adjusted !== trace && ids.join() !== trace.spans.map((span) => span.spanId).join()) reordered += 1;
+    }
+    // Enough traces whose adjustment changed the order for the check to mean something.
+    expect(reordered).toBeGreaterThan(10);
   });
 });
