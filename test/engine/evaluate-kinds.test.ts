@@ -120,8 +120,14 @@ describe('budget', () => {
   });
 
   it('per trace, root start to last span end, over the run', () => {
-    const run = evaluateSpecsNow([{ name: 't', expect: [{ budget: { over: 'traces', max: '1s' } }] }], traces);
+    const run = evaluateSpecsNow([{ name: 't', expect: [{ budget: { over: 'traces', max: '1s', p50: '20ms' } }] }], traces);
     expect(run.passed).toBe(true);
+    // The checkout trace takes 600 ms and the worker's 20 ms.
+    expect(run.specs[0]?.expectations[1]?.message).toBe('2 traces within budget: max = 600ms, p50 = 20ms');
+    const each = judge({ budget: { over: 'traces', max: '600ms' } });
+    expect(each.passed).toBe(true);
+    expect(each.message).toBe('1 trace within budget: max = 600ms');
+    expect(judge({ budget: { over: 'traces', max: '599ms' } }).message).toContain('took 600ms, budget 599ms');
     const r = evaluateSpecsNow([{ name: 't', expect: [{ budget: { over: 'traces', p99: '100ms' } }] }], traces).specs[0]?.expectations[1];
     expect(r?.passed).toBe(false);
     expect(r?.message).toContain('p99 of 2 trace durations is 600ms, budget 100ms');

@@ -63,11 +63,19 @@ interface Measured {
 }
 
 /** A trace's duration: its root's start to the end of its last span (earliest start when it has no root). */
+function traceDurationNanos(trace: Trace): bigint {
+  const d = trace.endTimeUnixNano - (trace.roots[0]?.span.startTimeUnixNano ?? trace.startTimeUnixNano);
+  return d > 0n ? d : 0n;
+}
+
 function traceDuration(trace: Trace): Measured {
-  const root = trace.roots[0]?.span;
-  const start = root?.startTimeUnixNano ?? trace.startTimeUnixNano;
-  const d = trace.endTimeUnixNano - start;
-  return { nanos: d > 0n ? d : 0n, span: root, trace };
+  return { nanos: traceDurationNanos(trace), span: trace.roots[0]?.span, trace };
+}
+
+/** Writes the traces' durations into the first `traces.length` places of `into`. */
+function traceDurations(traces: readonly Trace[], into: BigInt64Array): BigInt64Array {
+  for (let i = 0; i < traces.length; i++) into[i] = traceDurationNanos(traces[i] as Trace);
+  return into;
 }
 
 /**
@@ -106,20 +114,20 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
 
   return ok({
     judge(unit: JudgeUnit): Verdict {
-      if (!overTraces) {
-        // The common outcome first: within budget, judged on the scratch array, with texts written only if read.
-        const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : unit.traces.length === 1 ? handle.select(unit.traces[0] as Trace) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
-        if (spans.length > 0) {
-          if (scratch.length < spans.length) scratch = new BigInt64Array(Math.max(spans.length, scratch.length * 2));
-          if (withinLimits(spanDurations(spans, scratch), spans.length, limits)) {
-            // Over a whole run (one judgement, whose texts are read) the texts are written now from these
-            // durations; per trace they wait to be read, and measure again then, the scratch being reused.
-            if (unit.traces.length > 1) {
-              const texts = passText(scratch.subarray(0, spans.length).sort());
-              return passedLazily(expected, () => texts);
-            }
-            return passedLazily(expected, () => passText(spanDurations(spans, new BigInt64Array(spans.length)).sort()));
+      // The common outcome first: within budget, judged on the scratch array, with texts written only if read.
+      const spans = overTraces ? undefined : handle === undefined ? selectIn(unit, (t) => t.spans) : unit.traces.length === 1 ? handle.select(unit.traces[0] as Trace) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
+      const n = spans === undefined ? unit.traces.length : spans.length;
+      const measure = (into: BigInt64Array): BigInt64Array => (spans === undefined ? traceDurations(unit.traces, into) : spanDurations(spans, into));
+      if (n > 0) {
+        if (scratch.length < n) scratch = new BigInt64Array(Math.max(n, scratch.length * 2));
+        if (withinLimits(measure(scratch), n, limits)) {
+          // Over a whole run (one judgement, whose texts are read) the texts are written now from these
+          // durations; per trace they wait to be read, and measure again then, the scratch being reused.
+          if (unit.traces.length > 1) {
+            const texts = passText(scratch.subarray(0, n).sort());
+            return passedLazily(expected, () => texts);
           }
+          return passedLazily(expected, () => passText(measure(new BigInt64Array(n)).sort()));
         }
       }
       if (unit.brief === true && !overTraces) return BRIEF_FAILURE;
@@ -132,10 +140,10 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
         durations = BigInt64Array.from(measuredTraces, (m) => m.nanos);
         measuredAt = (i) => measuredTraces[i] as Measured;
       } else {
-        const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
-        durations = spanDurations(spans, new BigInt64Array(spans.length));
+        const picked = spans as readonly Span[];
+        durations = spanDurations(picked, new BigInt64Array(picked.length));
         measuredAt = (i) => {
-          const span = spans[i] as Span;
+          const span = picked[i] as Span;
           return { nanos: durations[i] as bigint, span, trace: traceOf(span, unit) as Trace };
         };
       }
