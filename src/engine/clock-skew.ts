@@ -177,16 +177,23 @@ function compareSpans(a: Span, b: Span): number {
  * shifts, so a run of many requests between two slightly skewed hosts reads as one finding, not one per request.
  */
 export function skewNotes(traces: readonly Trace[]): string[] {
-  const hops = new Map<string, { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[] }>();
+  type Hop = { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[] };
+  const hops = new Map<string, Hop>();
+  // The same hop mostly repeats trace after trace (one skewed host): its note is found without a hash lookup.
+  let lastKey: string | undefined;
+  let lastHop: Hop | undefined;
   for (const trace of traces) {
     // Only traces rebuilt by adjustClockSkew have hops; any other trace has no adjusted span.
     for (const { span, parent, shift, caller, callee, key } of hopsOfTrace.get(trace) ?? []) {
-      const hop = hops.get(key);
+      let hop = key === lastKey ? lastHop : hops.get(key);
       if (hop === undefined) {
-        hops.set(key, { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift] });
+        hop = { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift] };
+        hops.set(key, hop);
       } else {
         hop.shifts.push(shift);
       }
+      lastKey = key;
+      lastHop = hop;
     }
   }
   const notes: string[] = [];
