@@ -234,6 +234,26 @@ function presentAnd(access: FieldAccess, test: ValueTest): SpanPredicate {
 const always: ValueTest = () => true;
 
 /**
+ * For a selector template's condition `field = "${var:..}"` or `field != "${var:..}"` on a field with one value: a
+ * predicate that compares the field with the string `value()` answers at each call, as {@link compileClosure}
+ * would with that string written in. One closure then serves every binding of the template. `undefined` for any
+ * other condition, and for ids (a spec may write them in either case).
+ */
+export function compileParametricComparison(node: ComparisonNode, value: () => string): SpanPredicate | undefined {
+  if ((node.op !== '=' && node.op !== '!=') || node.value.type !== 'string') return undefined;
+  if (node.field.type === 'intrinsic' && ID_FIELDS.has(node.field.name)) return undefined;
+  const access = fieldAccess(node.field);
+  if (access.kind !== 'single') return undefined;
+  const read = access.read;
+  const equal = node.op === '=';
+  return (span) => {
+    const actual = read(span);
+    return actual !== undefined && (actual === value()) === equal;
+  };
+}
+
+
+/**
  * Conditions judged by a predicate of the caller's instead of being compiled from the tree: a selector template
  * (see selector-template.ts) swaps the predicates of its `${var:..}` conditions per set of values while the rest
  * stays compiled once. Keys are nodes of the tree being compiled.

@@ -7,7 +7,7 @@ import type { SpecScalar } from '../spec/types.ts';
 import { findReferences } from '../spec/values.ts';
 import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
-import { compileClosure, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';
+import { compileClosure, compileParametricComparison, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';
 import type { SelectorHandle } from './selector-cache.ts';
 import { candidatesOf, partitionKeysOf, type PartitionKey } from './span-partitions.ts';
 
@@ -104,6 +104,10 @@ export class SelectorTemplate {
   readonly #filled: readonly TemplatedLiteral[];
   /** The predicates of the templated leaves for the binding being judged: set by a bound handle before it selects. */
   #slots: SpanPredicate[];
+  /** The values of the binding being judged, one per templated literal (what parametric leaves read). */
+  readonly #current: { values: readonly string[] } = { values: [] };
+  /** Whether every templated leaf reads its value from {@link #current}: a binding then compiles nothing. */
+  readonly #allParametric: boolean;
   readonly #filter: SpanFilter;
   /** What every binding requires of a span, whatever its values: the groups it looks at (see candidatesOf). */
   readonly #keys: readonly PartitionKey[];
@@ -116,7 +120,17 @@ export class SelectorTemplate {
     this.#leaves = leaves;
     this.#filled = leaves.flatMap((leaf) => leaf.literals.filter(isFilled)).sort((a, b) => a.literal.offset - b.literal.offset);
     this.#slots = leaves.map(() => () => false);
-    const overrides = new Map<SelectorAst, SpanPredicate>(leaves.map((leaf) => [leaf.node, (span: Span) => (this.#slots[leaf.slot] as SpanPredicate)(span)]));
+    // A leaf `field = "${var:..}"` (or `!=`) is judged by one predicate reading the binding's value, so a binding
+    // makes no closure (a fresh closure per trace would also run unoptimised); other leaves get a predicate per
+    // binding, in their slot.
+    const parametric = leaves.map((leaf) => {
+      const literal = leaf.node.type === 'comparison' ? leaf.literals[0] : undefined;
+      if (literal === undefined || !isFilled(literal) || leaf.node.type !== 'comparison') return undefined;
+      const index = this.#filled.indexOf(literal);
+      return compileParametricComparison(leaf.node, () => this.#current.values[index] as string);
+    });
+    this.#allParametric = parametric.every((predicate) => predicate !== undefined);
+    const overrides = new Map<SelectorAst, SpanPredicate>(leaves.map((leaf, i) => [leaf.node, parametric[i] ?? ((span: Span) => (this.#slots[leaf.slot] as SpanPredicate)(span))]));
     this.#filter = compileTieredFilter(ast, undefined, overrides);
     this.#keys = partitionKeysOf(ast, new Set(leaves.map((leaf) => leaf.node)));
   }
@@ -178,9 +192,19 @@ export class SelectorTemplate {
     }
     const last = this.#last;
     if (last !== undefined && last.values.length === values.length && last.values.every((v, i) => v === values[i])) return last.handle;
+    const predicates: SpanPredicate[] = [];
+    if (!this.#allParametric) {
+      for (const [node, substituted] of this.boundTree(values)) predicates[(this.#leaves.find((leaf) => leaf.node === node) as TemplatedLeaf).slot] = compileClosure(substituted);
+    }
+    const handle = ok(new BoundSelector(this, predicates, values));
+    this.#last = { values, handle };
+    return handle;
+  }
+
+  /** Each templated leaf with these values in place (one per templated literal, in source order). */
+  boundTree(values: readonly string[]): Map<SelectorAst, SelectorAst> {
     const byLiteral = new Map<Literal, string>(this.#filled.map((entry, i) => [entry.literal, values[i] as string]));
     const bound = new Map<SelectorAst, SelectorAst>();
-    const predicates: SpanPredicate[] = [];
     for (const leaf of this.#leaves) {
       const literals = leaf.literals.map((entry): Literal => {
         if (!isFilled(entry)) return entry;
@@ -188,13 +212,9 @@ export class SelectorTemplate {
         return { ...entry.literal, value, raw: JSON.stringify(value) };
       });
       const node = leaf.node;
-      const substituted: SelectorAst = node.type === 'comparison' ? { ...node, value: literals[0] as Literal } : { ...node, values: literals };
-      bound.set(node, substituted);
-      predicates[leaf.slot] = compileClosure(substituted);
+      bound.set(node, node.type === 'comparison' ? { ...node, value: literals[0] as Literal } : { ...node, values: literals });
     }
-    const handle = ok(new BoundSelector(this, predicates, bound, values));
-    this.#last = { values, handle };
-    return handle;
+    return bound;
   }
 
   /** The spans of `trace` a binding needs to look at, in trace order. */
@@ -202,9 +222,10 @@ export class SelectorTemplate {
     return candidatesOf(trace, this.#keys);
   }
 
-  /** The template's filter, its templated leaves now judging by `predicates` (until the next call). */
-  using(predicates: SpanPredicate[]): SpanFilter {
+  /** The template's filter, its templated leaves now judging by `predicates` and `values` (until the next call). */
+  using(predicates: SpanPredicate[], values: readonly string[]): SpanFilter {
     this.#slots = predicates;
+    this.#current.values = values;
     return this.#filter;
   }
 
@@ -244,16 +265,14 @@ export class SelectorTemplate {
 class BoundSelector implements SelectorHandle {
   readonly #template: SelectorTemplate;
   readonly #predicates: SpanPredicate[];
-  readonly #bound: ReadonlyMap<SelectorAst, SelectorAst>;
   readonly #values: readonly string[];
   #source: string | undefined;
   #lastTrace: Trace | undefined;
   #lastSpans: readonly Span[] = [];
 
-  constructor(template: SelectorTemplate, predicates: SpanPredicate[], bound: ReadonlyMap<SelectorAst, SelectorAst>, values: readonly string[]) {
+  constructor(template: SelectorTemplate, predicates: SpanPredicate[], values: readonly string[]) {
     this.#template = template;
     this.#predicates = predicates;
-    this.#bound = bound;
     this.#values = values;
   }
 
@@ -263,17 +282,17 @@ class BoundSelector implements SelectorHandle {
 
   select(trace: Trace): readonly Span[] {
     if (this.#lastTrace !== trace) {
-      this.#lastSpans = this.#template.using(this.#predicates).select(this.#template.candidates(trace));
+      this.#lastSpans = this.#template.using(this.#predicates, this.#values).select(this.#template.candidates(trace));
       this.#lastTrace = trace;
     }
     return this.#lastSpans;
   }
 
   has(_trace: Trace, span: Span): boolean {
-    return this.#template.using(this.#predicates).matches(span);
+    return this.#template.using(this.#predicates, this.#values).matches(span);
   }
 
   explain(spans: readonly Span[], trace: Trace, limit: number): NearMiss[] {
-    return explainMiss(this.#template.astWith(this.#bound), spans, trace, limit);
+    return explainMiss(this.#template.astWith(this.#template.boundTree(this.#values)), spans, trace, limit);
   }
 }

@@ -86,7 +86,15 @@ describe('selector templates', () => {
 
   it('agree with substitution in generated code too, bindings alternating', () => {
     // Enough spans for the template's filter to switch from closures to generated code (after 512 judged).
-    const sources = ['service = "${var:svc}" && kind = server', 'service != "${var:svc}"', 'service in ["${var:svc}", "payments"]', '!(name = "${var:name}")'];
+    // Conditions that read the binding's value (`=`, `!=`), ones compiled per binding (`in`, `<`), and both mixed.
+    const sources = [
+      'service = "${var:svc}" && kind = server',
+      'service != "${var:svc}"',
+      'service in ["${var:svc}", "payments"]',
+      '!(name = "${var:name}")',
+      'name = "${var:svc}-${var:name}" || service = "${var:svc}"',
+      'name in ["${var:name}"] || (service = "${var:svc}" && name < "${var:name}")',
+    ];
     const bindings = [{ svc: 'orders', name: 'charge' }, { svc: 'payments', name: 'reserve stock' }, { svc: 'nowhere', name: 'nothing' }];
     for (const source of sources) {
       const compiled = template(source);
