@@ -4,7 +4,7 @@ import type { SelectorAst } from '../spec/selector-ast.ts';
 import { formatSelector } from '../spec/selector-format.ts';
 import { compileTieredFilter, isStructural } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
-import { candidatesOf, partitionKeysOf } from './span-partitions.ts';
+import { candidatesOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
 
 /** A selector ready to run against traces. Compile once, use on every trace. */
@@ -110,8 +110,9 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
     // A selector that requires `root`, a service, a name, a kind or a status looks only at the spans of that group
     // (for `root`, one or two of a trace's spans) and not at every span. Groups are in trace order, as the
     // selection must be.
+    // A selector that is only its group (`kind = client`) has nothing left to judge in it.
     const keys = partitionKeysOf(ast);
-    const select = (trace: Trace): readonly Span[] => filter.select(candidatesOf(trace, keys));
+    const select = isOnlyPartitionKey(ast) ? (trace: Trace): readonly Span[] => candidatesOf(trace, keys) : (trace: Trace): readonly Span[] => filter.select(candidatesOf(trace, keys));
     return { ast, text, structural: false, select, matchesSpan: (span) => filter.matches(span) };
   }
   const evaluate = compileMask(ast);

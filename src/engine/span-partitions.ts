@@ -44,6 +44,15 @@ export function partitionKeysOf(ast: SelectorAst, except?: ReadonlySet<SelectorA
   }
 }
 
+/**
+ * Whether a selector is nothing but its one partition key (`root`, `service = "x"`, `kind = client`, ...): its
+ * selection is then the group itself, with no condition left to judge.
+ */
+export function isOnlyPartitionKey(ast: SelectorAst): boolean {
+  while (ast.type === 'group') ast = ast.inner;
+  return ast.type !== 'and' && partitionKeysOf(ast).length === 1;
+}
+
 /** Kind and status numbers below this are grouped (keywords name 0-5). */
 const MAX_GROUPED_NUMBER = 8;
 

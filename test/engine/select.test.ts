@@ -3,7 +3,7 @@ import type { Span } from '../../src/model/span.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { compileSelector, explainMiss } from '../../src/engine/select.ts';
 import { compilePredicate } from '../../src/engine/select-predicate.ts';
-import { partitionKeysOf } from '../../src/engine/span-partitions.ts';
+import { isOnlyPartitionKey, partitionKeysOf } from '../../src/engine/span-partitions.ts';
 import { parseSelector } from '../../src/spec/selector-parser.ts';
 import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import { TraceAssembly } from '../../src/store/index.ts';
@@ -488,6 +488,9 @@ describe('selectors that look at one group of spans', () => {
       expect(keys(none), none).toEqual([]);
     }
     expect(keys('span.order.id = "${var:id}" && service = "a"')).toEqual(['service=a']);
+    // A selector that is only its key selects the group as it is.
+    for (const only of ['root', '(kind = client)', 'service = "a"', 'resource.service.name = "a"', 'name = "n"', 'status = error', 'root = true']) expect(isOnlyPartitionKey(parse(only)), only).toBe(true);
+    for (const more of ['root && kind = client', 'kind = client && kind = client', 'service != "a"', 'span.x = 1', 'kind = server || root']) expect(isOnlyPartitionKey(parse(more)), more).toBe(false);
     const templated = parse('service = "${var:svc}" && kind = server');
     if (templated.type !== 'and') throw new Error('expected an and');
     expect(partitionKeysOf(templated, new Set([templated.operands[0] as SelectorAst])).map((key) => key.by)).toEqual(['kind']);
