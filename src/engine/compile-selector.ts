@@ -4,7 +4,7 @@ import type { SelectorAst } from '../spec/selector-ast.ts';
 import { formatSelector } from '../spec/selector-format.ts';
 import { compileTieredFilter, isStructural } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
-import { candidatesOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';
+import { candidatesOf, groupOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
 
 /** A selector ready to run against traces. Compile once, use on every trace. */
@@ -116,6 +116,8 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
     return { ast, text, structural: false, select, matchesSpan: (span) => filter.matches(span) };
   }
   const evaluate = compileMask(ast);
+  const direct = directRelationOf(ast);
+  const selectDirectly = direct === undefined ? undefined : compileDirectRelation(direct);
   // The mask of the last trace asked about is kept (in the evaluator's buffers, until its next evaluation), so that
   // asking span by span costs one evaluation per trace: judging goes trace by trace.
   let lastTrace: Trace | undefined;
@@ -133,6 +135,7 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
     text,
     structural: true,
     select(trace) {
+      if (selectDirectly !== undefined) return selectDirectly(trace);
       const { index, mask } = maskOf(trace);
       let n = 0;
       for (let i = 0; i < mask.length; i += 1) n += mask[i] as number;
@@ -155,6 +158,88 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
       return evaluate(loneSpanIndex(span))[0] === 1;
     },
   };
+}
+
+/** `{ A } > { B }` or `{ A } >> { B }`, negated or not, with plain conditions on both sides: the usual structural selector. */
+interface DirectRelation {
+  readonly left: SelectorAst;
+  readonly right: SelectorAst;
+  readonly relation: '>' | '>>';
+  readonly negated: boolean;
+}
+
+function directRelationOf(ast: SelectorAst): DirectRelation | undefined {
+  while (ast.type === 'group') ast = ast.inner;
+  if (ast.type !== 'structural' || (ast.relation !== '>' && ast.relation !== '>>') || isStructural(ast.left) || isStructural(ast.right)) return undefined;
+  return { left: ast.left, right: ast.right, relation: ast.relation, negated: ast.negated };
+}
+
+/** The shared selection of nothing. */
+const NONE: readonly Span[] = Object.freeze([]);
+
+/**
+ * Selection for a {@link DirectRelation}, span by span instead of mask by mask: the left side marks its spans
+ * (from its span group) in a buffer, then each span of the right side's group that meets its condition looks at
+ * its parent (`>`) or up its ancestors (`>>`, remembering the answer for every ancestor walked past, so a trace
+ * costs one step per span at most). Only the two groups are looked at, where the mask path judges every span of
+ * the trace for each side and combines whole masks. `matchesSpan` keeps the mask path; tests hold the two equal.
+ */
+function compileDirectRelation(relation: DirectRelation): (trace: Trace) => readonly Span[] {
+  const side = (ast: SelectorAst) => ({ filter: compileTieredFilter(ast), keys: partitionKeysOf(ast), only: isOnlyPartitionKey(ast) });
+  const left = side(relation.left);
+  const right = side(relation.right);
+  const marksBuffer = maskBuffer();
+  const answersBuffer = maskBuffer();
+  const ancestors = relation.relation === '>>';
+  return (trace) => {
+    const { parent } = indexTrace(trace);
+    const n = parent.length;
+    const marks = marksBuffer(n);
+    const lefts = groupOf(trace, left.keys);
+    for (let j = 0; j < lefts.spans.length; j++) {
+      if (left.only || left.filter.matches(lefts.spans[j] as Span)) marks[lefts.positions[j] as number] = 1;
+    }
+    const answers = ancestors ? answersBuffer(n) : marks;
+    const rights = groupOf(trace, right.keys);
+    let selected: Span[] | undefined;
+    for (let j = 0; j < rights.spans.length; j++) {
+      const span = rights.spans[j] as Span;
+      if (!right.only && !right.filter.matches(span)) continue;
+      const position = rights.positions[j] as number;
+      let related: boolean;
+      if (ancestors) related = hasMarkedAncestor(position, parent, marks, answers);
+      else {
+        const p = parent[position] as number;
+        related = p >= 0 && marks[p] === 1;
+      }
+      if (related !== relation.negated) (selected ??= []).push(span);
+    }
+    return selected ?? NONE;
+  };
+}
+
+/**
+ * Whether some ancestor of `position` is marked. `answers` remembers it per span (0 not known yet, 1 yes, 2 no):
+ * the walk up stops at a marked span, a span whose answer is known, or the top, and every span walked past gets
+ * the same answer (its ancestors above are the ones the walk saw).
+ */
+function hasMarkedAncestor(position: number, parent: Int32Array, marks: Uint8Array, answers: Uint8Array): boolean {
+  let answer = 2;
+  let stop = parent[position] as number;
+  while (stop >= 0) {
+    if (marks[stop] === 1) {
+      answer = 1;
+      break;
+    }
+    const known = answers[stop] as number;
+    if (known !== 0) {
+      answer = known;
+      break;
+    }
+    stop = parent[stop] as number;
+  }
+  for (let p = parent[position] as number; p !== stop; p = parent[p] as number) answers[p] = answer;
+  return answer === 1;
 }
 
 /** A one-span tree, for judging a span that is not part of the trace it was asked about. */

@@ -7,6 +7,8 @@ import { isOnlyPartitionKey, partitionKeysOf } from '../../src/engine/span-parti
 import { parseSelector } from '../../src/spec/selector-parser.ts';
 import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import { TraceAssembly } from '../../src/store/index.ts';
+import { emptyAttributes } from '../../src/model/attribute-value.ts';
+import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts';
 import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
 
 /** Assembles model spans into a `Trace` with the store's own assembly, as the engine receives them. */
@@ -427,6 +429,49 @@ describe('structural selection agrees with a naive reading', () => {
     }
     // The comparison means something only if many selectors pick some spans but not all.
     expect(nonEmpty).toBeGreaterThan(100);
+  });
+});
+
+describe('parent and ancestor selectors, judged span by span', () => {
+  it('pick what the mask path picks, over random deep trees with orphans', () => {
+    let seed = 17;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const sides = ['{ }', '{ kind = client }', '{ kind = server }', '{ service = "b" }', '{ root }', '{ kind = internal && service = "a" }', '{ status = error }', '{ name = "n3" || kind = producer }', '{ span.x >= 2 }'];
+    const relations = ['>', '>>', '!>', '!>>'];
+    let compared = 0;
+    let picked = 0;
+    for (let round = 0; round < 40; round++) {
+      const T = traceId(1000 + round);
+      const spans: Span[] = [];
+      const count = 20 + random(180);
+      for (let i = 0; i < count; i++) {
+        // Mostly deep chains (a parent among the last few spans), some wide fans, a few orphans.
+        const parentIndex = i === 0 ? undefined : random(10) === 0 ? -1 : Math.max(0, i - 1 - random(random(3) === 0 ? i : 4));
+        const parentSpanId = parentIndex === undefined ? undefined : parentIndex < 0 ? spanId(999_999) : spanId(parentIndex + 1);
+        const base = modelSpan({ traceId: T, spanId: spanId(i + 1), ...(parentSpanId === undefined ? {} : { parentSpanId }), name: `n${random(5)}`, start: BigInt(i), resource: resourceOf(random(2) === 0 ? 'a' : 'b') });
+        const attributes = emptyAttributes();
+        attributes['x'] = BigInt(random(4));
+        spans.push({ ...base, kind: 1 + random(5), status: { code: random(4) === 0 ? 2 : 0, message: '' }, attributes });
+      }
+      const inTrace = assemble(spans);
+      for (const left of sides) {
+        for (const right of sides) {
+          const source = `${left} ${relations[random(relations.length)] as string} ${right}`;
+          const selector = compileSelector(parse(source));
+          const byMask = inTrace.spans.filter((span) => selector.matchesSpan(span, inTrace));
+          const selected = selector.select(inTrace);
+          if (selected.map((span) => span.spanId).join() !== byMask.map((span) => span.spanId).join()) expect(selected.map((span) => span.spanId), `round ${round}: ${source}`).toEqual(byMask.map((span) => span.spanId));
+          compared += 1;
+          if (selected.length > 0 && selected.length < inTrace.spans.length) picked += 1;
+        }
+      }
+    }
+    expect(compared).toBe(40 * sides.length * sides.length);
+    // The comparison means something only when many selections pick some spans but not all.
+    expect(picked).toBeGreaterThan(compared / 3);
   });
 });
 
