@@ -6,6 +6,7 @@ import type { Span, Trace } from '../../src/model/index.ts';
 import { SpanStore, TraceAssembly, diagnosePropagation } from '../../src/store/index.ts';
 import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts';
 import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 async function traceOf(specs: readonly SdkSpanSpec[]): Promise<Trace> {
   const store = new SpanStore();
@@ -111,11 +112,7 @@ describe('propagation diagnosis matching', () => {
 
 describe('clock skew over many shapes of trace', () => {
   it('keeps the adjusted spans in start order, each span once, whatever the skews', () => {
-    let seed = 11;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const random = seededRandom(11);
     let reordered = 0;
     for (let round = 0; round < 60; round++) {
       const T = traceId(round + 1);

@@ -5,6 +5,7 @@ import { parseSelector } from '../../src/spec/selector-parser.ts';
 import type { SelectorAst } from '../../src/spec/selector-ast.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
 import { makeTrace } from '../support/sdk-traces.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 function parse(source: string): SelectorAst {
   const parsed = parseSelector(source);
@@ -133,11 +134,7 @@ describe('generated predicates', () => {
       '.deployment.environment != "test"', 'resource.host.cores in [8, 9]', 'event.name = "exception"', 'exists(span.flag)',
       'span.flag = nil', 'duration >= 10ms', 'scope.version =~ "^1"', 'span."__proto__" != nil', '{ }',
     ];
-    let seed = 11;
-    const pick = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const pick = seededRandom(11);
     const build = (depth: number): string => {
       const choice = depth > 2 ? 0 : pick(5);
       if (choice === 0) return conditions[pick(conditions.length)] as string;

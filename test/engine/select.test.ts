@@ -10,6 +10,7 @@ import { TraceAssembly } from '../../src/store/index.ts';
 import { emptyAttributes } from '../../src/model/attribute-value.ts';
 import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts';
 import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 /** Assembles model spans into a `Trace` with the store's own assembly, as the engine receives them. */
 function assemble(spans: readonly Span[]): Trace {
@@ -406,11 +407,7 @@ describe('structural selection agrees with a naive reading', () => {
   it('on random structural selectors over the checkout trace', () => {
     const sets = ['{ }', '{ kind = server }', '{ kind = client }', '{ service = "orders" }', '{ status = error }', '{ root }', '{ name =~ "POST" }', '{ kind = internal || kind = producer }'];
     const relations = ['>', '>>', '<', '<<', '~', '!>', '!>>', '!<', '!<<', '!~'];
-    let seed = 5;
-    const pick = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const pick = seededRandom(5);
     const build = (depth: number): string => {
       const choice = depth > 2 ? 0 : pick(4);
       if (choice === 0) return sets[pick(sets.length)] as string;
@@ -434,11 +431,7 @@ describe('structural selection agrees with a naive reading', () => {
 
 describe('parent and ancestor selectors, judged span by span', () => {
   it('pick what the mask path picks, over random deep trees with orphans', () => {
-    let seed = 17;
-    const random = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const random = seededRandom(17);
     const sides = ['{ }', '{ kind = client }', '{ kind = server }', '{ service = "b" }', '{ root }', '{ kind = internal && service = "a" }', '{ status = error }', '{ name = "n3" || kind = producer }', '{ span.x >= 2 }'];
     const relations = ['>', '>>', '!>', '!>>'];
     let compared = 0;
