@@ -414,7 +414,7 @@ export function objectMemoSource(name: string, judge: string): { readonly declar
 }
 
 /** Whether a condition reads nothing but the span's resource. */
-function readsOnlyResource(ast: SelectorAst): boolean {
+export function readsOnlyResource(ast: SelectorAst): boolean {
   if (ast.type !== 'comparison' && ast.type !== 'membership' && ast.type !== 'exists') return false;
   const field = ast.field;
   return field.type === 'intrinsic' ? field.name === 'service' : field.scope === 'resource';

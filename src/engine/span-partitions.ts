@@ -1,56 +1,88 @@
-import type { Span } from '../model/span.ts';
+import type { Resource, Span } from '../model/span.ts';
 import type { SpanNode, Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../spec/selector-ast.ts';
+import { compileClosure, readsOnlyResource } from './select-predicate.ts';
 
 /**
  * A condition every span a selector picks must meet, that a trace's spans can be grouped by: `root`,
- * `service = "x"`, `name = "x"`, `kind = k` or `status = s` in the selector's top-level `&&`. The selector then
- * looks only at the spans of that group (see {@link candidatesOf}) instead of at every span of the trace.
+ * `service = "x"`, `name = "x"`, `kind = k` or `status = s` in the selector's top-level `&&`, or its conditions
+ * on the resource alone (`resource.deployment.environment = "prod"`), judged once per resource object. The
+ * selector then looks only at the spans of that group (see {@link candidatesOf}) instead of at every span.
  */
 export type PartitionKey =
   | { readonly by: 'root' }
   | { readonly by: 'service' | 'name'; readonly value: string }
-  | { readonly by: 'kind' | 'status'; readonly value: number };
+  | { readonly by: 'kind' | 'status'; readonly value: number }
+  | { readonly by: 'resource'; readonly accepts: (resource: Resource) => boolean };
 
-/**
- * The partition keys a (non-structural) selector requires: `root`, and the equality conditions of its top-level
- * `&&` on `service` (or `resource.service.name`), `name`, `kind` and `status`. Empty when it requires none of
- * them (an `||`, a negation, an attribute condition): such a selector looks at every span. Conditions in
- * `except` are left out (a template's conditions whose value changes per binding).
- */
-export function partitionKeysOf(ast: SelectorAst, except?: ReadonlySet<SelectorAst>): PartitionKey[] {
-  if (except?.has(ast) === true) return [];
-  switch (ast.type) {
-    case 'group':
-      return partitionKeysOf(ast.inner, except);
-    case 'and':
-      return ast.operands.flatMap((operand) => partitionKeysOf(operand, except));
-    case 'flag':
-      return ast.field.type === 'intrinsic' && ast.field.name === 'root' ? [{ by: 'root' }] : [];
-    case 'comparison': {
-      if (ast.op !== '=') return [];
-      if (ast.field.type === 'intrinsic' && ast.field.name === 'root') return ast.value.type === 'bool' && ast.value.value ? [{ by: 'root' }] : [];
-      const { field, value } = ast;
-      if (field.type === 'attribute') {
-        return field.scope === 'resource' && field.key === 'service.name' && value.type === 'string' ? [{ by: 'service', value: value.value }] : [];
+/** The operands of a selector's top-level `&&` (the selector itself when it is no `&&`), braces removed. */
+function conjuncts(ast: SelectorAst): SelectorAst[] {
+  while (ast.type === 'group') ast = ast.inner;
+  return ast.type === 'and' ? ast.operands.flatMap(conjuncts) : [ast];
+}
+
+/** The group a single condition names, if it names one (see {@link PartitionKey}). */
+function simpleKeyOf(ast: SelectorAst): PartitionKey | undefined {
+  if (ast.type === 'flag') return ast.field.type === 'intrinsic' && ast.field.name === 'root' ? { by: 'root' } : undefined;
+  if (ast.type !== 'comparison' || ast.op !== '=') return undefined;
+  const { field, value } = ast;
+  if (field.type === 'attribute') return field.scope === 'resource' && field.key === 'service.name' && value.type === 'string' ? { by: 'service', value: value.value } : undefined;
+  if (field.name === 'root') return value.type === 'bool' && value.value ? { by: 'root' } : undefined;
+  if ((field.name === 'service' || field.name === 'name') && value.type === 'string') return { by: field.name, value: value.value };
+  if (field.name === 'kind' && value.type === 'kind') return { by: 'kind', value: value.value };
+  if (field.name === 'status' && value.type === 'status') return { by: 'status', value: value.value };
+  return undefined;
+}
+
+/** The conditions on the resource alone, as one key judging each resource object once. */
+function resourceKey(conditions: readonly SelectorAst[]): PartitionKey {
+  const first = conditions[0] as SelectorAst;
+  const all: SelectorAst = conditions.length === 1 ? first : { type: 'and', operands: conditions, offset: first.offset, length: first.length };
+  const judge = compileClosure(all);
+  const verdicts = new WeakMap<Resource, boolean>();
+  return {
+    by: 'resource',
+    accepts(resource) {
+      let verdict = verdicts.get(resource);
+      if (verdict === undefined) {
+        verdict = judge({ resource } as Span);
+        verdicts.set(resource, verdict);
       }
-      if ((field.name === 'service' || field.name === 'name') && value.type === 'string') return [{ by: field.name, value: value.value }];
-      if (field.name === 'kind' && value.type === 'kind') return [{ by: 'kind', value: value.value }];
-      if (field.name === 'status' && value.type === 'status') return [{ by: 'status', value: value.value }];
-      return [];
-    }
-    default:
-      return [];
-  }
+      return verdict;
+    },
+  };
 }
 
 /**
- * Whether a selector is nothing but its one partition key (`root`, `service = "x"`, `kind = client`, ...): its
- * selection is then the group itself, with no condition left to judge.
+ * The partition keys a (non-structural) selector requires: `root`, and the equality conditions of its top-level
+ * `&&` on `service` (or `resource.service.name`), `name`, `kind` and `status`, and one key for its other
+ * conditions on the resource alone. Empty when it requires none of them (an `||`, a negation, a span attribute
+ * condition): such a selector looks at every span. Conditions in `except` are left out (a template's conditions
+ * whose value changes per binding).
+ */
+export function partitionKeysOf(ast: SelectorAst, except?: ReadonlySet<SelectorAst>): PartitionKey[] {
+  const keys: PartitionKey[] = [];
+  const onResource: SelectorAst[] = [];
+  for (const condition of conjuncts(ast)) {
+    if (except?.has(condition) === true) continue;
+    const key = simpleKeyOf(condition);
+    if (key !== undefined) keys.push(key);
+    else if (readsOnlyResource(condition)) onResource.push(condition);
+  }
+  if (onResource.length > 0) keys.push(resourceKey(onResource));
+  return keys;
+}
+
+/**
+ * Whether a selector is nothing but its one partition key (`root`, `service = "x"`, `kind = client`,
+ * `resource.x = "y" && resource.z = "w"`, ...): its selection is then the group itself, with no condition left to
+ * judge.
  */
 export function isOnlyPartitionKey(ast: SelectorAst): boolean {
-  while (ast.type === 'group') ast = ast.inner;
-  return ast.type !== 'and' && partitionKeysOf(ast).length === 1;
+  const all = conjuncts(ast);
+  const simple = all.filter((condition) => simpleKeyOf(condition) !== undefined).length;
+  const onResource = all.filter((condition) => simpleKeyOf(condition) === undefined && readsOnlyResource(condition)).length;
+  return simple + onResource === all.length && simple + (onResource > 0 ? 1 : 0) === 1;
 }
 
 /** Kind and status numbers below this are grouped (keywords name 0-5). */
@@ -75,6 +107,9 @@ function identityPositions(n: number): Int32Array {
   if (identity.length < n) identity = Int32Array.from({ length: Math.max(n, identity.length * 2) }, (_, i) => i);
   return identity;
 }
+
+/** Which resources of a trace a resource key takes, scratch for {@link TracePartitions}. */
+let taken = new Uint8Array(16);
 
 /** A group being collected: spans and positions pushed together. */
 class GroupBuilder implements SpanGroup {
@@ -101,6 +136,7 @@ class TracePartitions {
   #byName: Map<string, SpanGroup> | undefined;
   #byKind: SpanGroup[] | undefined;
   #byStatus: SpanGroup[] | undefined;
+  #byResource: { readonly resources: Resource[]; readonly groups: GroupBuilder[] } | undefined;
 
   constructor(trace: Trace) {
     this.#trace = trace;
@@ -110,6 +146,11 @@ class TracePartitions {
   /** Every span of the trace, as a group. */
   all(): SpanGroup {
     return (this.#all ??= { spans: this.#spans, positions: identityPositions(this.#spans.length) });
+  }
+
+  /** The spans of the resources `accepts` takes, when fewer than `limit`. */
+  smallerOfResources(accepts: (resource: Resource) => boolean, limit: number): SpanGroup | undefined {
+    return this.#ofResources(accepts, limit);
   }
 
   /** The group `key` names. */
@@ -125,7 +166,61 @@ class TracePartitions {
         return (this.#byKind ??= this.#groupByNumber((span) => span.kind))[key.value] ?? EMPTY_GROUP;
       case 'status':
         return (this.#byStatus ??= this.#groupByNumber((span) => span.status.code))[key.value] ?? EMPTY_GROUP;
+      case 'resource':
+        return this.#ofResources(key.accepts, Infinity) as SpanGroup;
     }
+  }
+
+  /**
+   * The spans of the resources `accepts` takes: a trace has a handful of resource objects, each judged once. When
+   * they hold `limit` spans or more, `undefined`: a smaller group is already at hand, and merging several
+   * resources' spans into trace order would cost more than it saves.
+   */
+  #ofResources(accepts: (resource: Resource) => boolean, limit: number): SpanGroup | undefined {
+    const { resources, groups } = (this.#byResource ??= this.#groupByResource());
+    if (taken.length < resources.length) taken = new Uint8Array(Math.max(resources.length, taken.length * 2));
+    let count = 0;
+    let spanCount = 0;
+    let only: SpanGroup = EMPTY_GROUP;
+    for (let r = 0; r < resources.length; r++) {
+      const take = accepts(resources[r] as Resource);
+      taken[r] = take ? 1 : 0;
+      if (!take) continue;
+      count++;
+      only = groups[r] as SpanGroup;
+      spanCount += only.spans.length;
+    }
+    if (count === resources.length) return spanCount < limit ? this.all() : undefined;
+    if (spanCount >= limit) return undefined;
+    if (count <= 1) return only;
+    // Several resources, but not all: their spans in trace order, by marking their positions.
+    const marked = new Uint8Array(this.#spans.length);
+    for (let r = 0; r < resources.length; r++) {
+      if (taken[r] !== 1) continue;
+      for (const position of (groups[r] as GroupBuilder).positions) marked[position] = 1;
+    }
+    const union = new GroupBuilder();
+    for (let i = 0; i < marked.length; i++) if (marked[i] === 1) union.add(this.#spans[i] as Span, i);
+    return union;
+  }
+
+  #groupByResource(): { resources: Resource[]; groups: GroupBuilder[] } {
+    const resources: Resource[] = [];
+    const groups: GroupBuilder[] = [];
+    let last = -1;
+    for (let i = 0; i < this.#spans.length; i++) {
+      const span = this.#spans[i] as Span;
+      if (last < 0 || resources[last] !== span.resource) {
+        last = resources.indexOf(span.resource);
+        if (last < 0) {
+          last = resources.length;
+          resources.push(span.resource);
+          groups.push(new GroupBuilder());
+        }
+      }
+      (groups[last] as GroupBuilder).add(span, i);
+    }
+    return { resources, groups };
   }
 
   #groupRoots(): SpanGroup {
@@ -213,13 +308,12 @@ export function groupOf(trace: Trace, keys: readonly PartitionKey[]): SpanGroup 
     lastPartitions = partitions;
     lastTrace = trace;
   }
-  if (keys.length === 0) return lastPartitions.all();
-  let smallest: SpanGroup | undefined;
+  let smallest = lastPartitions.all();
   for (const key of keys) {
-    const group = lastPartitions.of(key);
-    if (smallest === undefined || group.spans.length < smallest.spans.length) smallest = group;
+    const group = key.by === 'resource' ? lastPartitions.smallerOfResources(key.accepts, smallest.spans.length) : lastPartitions.of(key);
+    if (group !== undefined && group.spans.length < smallest.spans.length) smallest = group;
   }
-  return smallest as SpanGroup;
+  return smallest;
 }
 
 /** The spans of {@link groupOf}, in trace order. */

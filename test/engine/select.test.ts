@@ -502,6 +502,8 @@ describe('selectors that look at one group of spans', () => {
       'kind = server', 'kind = producer', 'kind = consumer', 'status = error', 'status = unset && kind = server', 'status = ok && root',
       'service != "orders"', 'kind != server', '!(kind = server)', 'kind = server || service = "orders"', '(service = "orders" || name = "GET /checkout") && kind = server',
       'span.order.items = 3 && service = "orders"', 'kind in [server, client]', '.service.name = "orders"',
+      'service != "orders"', 'service != "orders" && kind = server', 'resource.deployment.environment = "test"', 'resource.deployment.environment = "nowhere"',
+      'service in ["orders", "inventory"]', 'exists(resource.service.name) && kind = client', 'resource.service.name = nil', 'resource.host.cores > 4 && service =~ "^(fr|or)"',
     ];
     for (const source of sources) {
       const ast = parse(source);
@@ -515,6 +517,11 @@ describe('selectors that look at one group of spans', () => {
     expect(compileSelector(parse('service = "orders"')).select(loose).length).toBe(4);
     expect(compileSelector(parse('service = "inventory"')).select(loose)).toEqual([]);
     expect(compileSelector(parse('kind = producer')).select(loose)).toEqual([]);
+    // Resource conditions: all resources, some (in trace order across them), none, and the numbered service.
+    expect(compileSelector(parse('resource.deployment.environment = "test"')).select(loose)).toBe(loose.spans);
+    expect(compileSelector(parse('service in ["orders", "frontend"]')).select(loose).map((span) => span.name)).toEqual(loose.spans.filter((span) => span.resource.attributes['service.name'] !== 7n).map((span) => span.name));
+    expect(compileSelector(parse('resource.service.name = nil')).select(loose)).toEqual([]);
+    expect(compileSelector(parse('exists(resource.service.name) && kind = server')).select(loose).length).toBe(3);
   });
 
   it('take the groups from the top-level `&&` only, and not from a template\'s changing values', () => {
@@ -522,13 +529,20 @@ describe('selectors that look at one group of spans', () => {
     expect(keys('service = "a" && (kind = server && name = "n") && status = error && root')).toEqual(['service=a', 'kind=2', 'name=n', 'status=2', 'root']);
     expect(keys('resource.service.name = "a" && span.service.name = "b"')).toEqual(['service=a']);
     expect(keys('root = true && root = false')).toEqual(['root']);
-    for (const none of ['service != "a"', 'service =~ "a"', 'kind = server || kind = client', '!(kind = server)', 'kind in [server]', 'span.x = 1', '{ kind = server } > { kind = client }', 'duration > 1ms', '.service.name = "a"']) {
+    // Other conditions on the resource alone make one key, judged per resource object.
+    expect(keys('service != "a" && kind = server && resource.x =~ "b" && exists(resource.y) && span.z = 1')).toEqual(['kind=2', 'resource']);
+    expect(keys('resource.service.name in ["a", "b"]')).toEqual(['resource']);
+    for (const none of ['kind = server || kind = client', '!(kind = server)', 'kind in [server]', 'span.x = 1', '{ kind = server } > { kind = client }', 'duration > 1ms', '.service.name = "a"', 'service = "a" || resource.x = "b"', '!(service = "a")']) {
       expect(keys(none), none).toEqual([]);
     }
     expect(keys('span.order.id = "${var:id}" && service = "a"')).toEqual(['service=a']);
     // A selector that is only its key selects the group as it is.
-    for (const only of ['root', '(kind = client)', 'service = "a"', 'resource.service.name = "a"', 'name = "n"', 'status = error', 'root = true']) expect(isOnlyPartitionKey(parse(only)), only).toBe(true);
-    for (const more of ['root && kind = client', 'kind = client && kind = client', 'service != "a"', 'span.x = 1', 'kind = server || root']) expect(isOnlyPartitionKey(parse(more)), more).toBe(false);
+    for (const only of ['root', '(kind = client)', 'service = "a"', 'resource.service.name = "a"', 'name = "n"', 'status = error', 'root = true', 'service != "a"', 'resource.x = "y" && resource.z != "w"']) {
+      expect(isOnlyPartitionKey(parse(only)), only).toBe(true);
+    }
+    for (const more of ['root && kind = client', 'kind = client && kind = client', 'service = "a" && resource.x = "y"', 'span.x = 1', 'kind = server || root', 'resource.x = "y" && span.z = 1']) {
+      expect(isOnlyPartitionKey(parse(more)), more).toBe(false);
+    }
     const templated = parse('service = "${var:svc}" && kind = server');
     if (templated.type !== 'and') throw new Error('expected an and');
     expect(partitionKeysOf(templated, new Set([templated.operands[0] as SelectorAst])).map((key) => key.by)).toEqual(['kind']);
