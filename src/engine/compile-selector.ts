@@ -2,7 +2,7 @@ import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../spec/selector-ast.ts';
 import { formatSelector } from '../spec/selector-format.ts';
-import { compileTieredFilter, isStructural } from './select-predicate.ts';
+import { compileTieredFilter, isStructural, NO_SPANS } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
 import { candidatesOf, groupOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
@@ -107,10 +107,9 @@ export function compileSelector(ast: SelectorAst): CompiledSelector {
   const text = formatSelector(ast);
   if (!isStructural(ast)) {
     const filter = compileTieredFilter(ast);
-    // A selector that requires `root`, a service, a name, a kind or a status looks only at the spans of that group
-    // (for `root`, one or two of a trace's spans) and not at every span. Groups are in trace order, as the
-    // selection must be.
-    // A selector that is only its group (`kind = client`) has nothing left to judge in it.
+    // A selector that requires `root`, a service, a name, a kind, a status or something of the resource looks only
+    // at the spans of that group (see span-partitions.ts), in trace order as the selection must be; one that is
+    // nothing but its group (`kind = client`) has nothing left to judge in it.
     const keys = partitionKeysOf(ast);
     const select = isOnlyPartitionKey(ast) ? (trace: Trace): readonly Span[] => candidatesOf(trace, keys) : (trace: Trace): readonly Span[] => filter.select(candidatesOf(trace, keys));
     return { ast, text, structural: false, select, matchesSpan: (span) => filter.matches(span) };
@@ -174,9 +173,6 @@ function directRelationOf(ast: SelectorAst): DirectRelation | undefined {
   return { left: ast.left, right: ast.right, relation: ast.relation, negated: ast.negated };
 }
 
-/** The shared selection of nothing. */
-const NONE: readonly Span[] = Object.freeze([]);
-
 /**
  * Selection for a {@link DirectRelation}, span by span instead of mask by mask: the left side marks its spans
  * (from its span group) in a buffer, then each span of the right side's group that meets its condition looks at
@@ -214,7 +210,7 @@ function compileDirectRelation(relation: DirectRelation): (trace: Trace) => read
       }
       if (related !== relation.negated) (selected ??= []).push(span);
     }
-    return selected ?? NONE;
+    return selected ?? NO_SPANS;
   };
 }
 

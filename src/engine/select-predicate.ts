@@ -598,7 +598,7 @@ export function compilePredicate(ast: SelectorAst): SpanPredicate {
 }
 
 /** The selection of nothing, shared: selections are read, never written. */
-const NONE: readonly Span[] = Object.freeze([]);
+export const NO_SPANS: readonly Span[] = Object.freeze([]);
 
 /** A condition compiled three ways, each a generated loop so the condition is inlined rather than called per span. */
 export interface SpanFilter {
@@ -635,7 +635,7 @@ export function compileSpanFilter(ast: SelectorAst, overrides?: LeafOverrides): 
       return out;
     }
     return { matches, select, mask };`;
-  return new Function('c', 'none', code)(source.constants, NONE) as SpanFilter;
+  return new Function('c', 'none', code)(source.constants, NO_SPANS) as SpanFilter;
 }
 
 /**

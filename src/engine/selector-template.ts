@@ -106,8 +106,8 @@ export class SelectorTemplate {
   #slots: SpanPredicate[];
   /** The values of the binding being judged, one per templated literal (what parametric leaves read). */
   readonly #current: { values: readonly string[] } = { values: [] };
-  /** Whether every templated leaf reads its value from {@link #current}: a binding then compiles nothing. */
-  readonly #allParametric: boolean;
+  /** The leaves that read their value from {@link #current}, by slot: a binding compiles a predicate for the others only. */
+  readonly #parametric: readonly boolean[];
   readonly #filter: SpanFilter;
   /** What every binding requires of a span, whatever its values: the groups it looks at (see candidatesOf). */
   readonly #keys: readonly PartitionKey[];
@@ -129,7 +129,7 @@ export class SelectorTemplate {
       const index = this.#filled.indexOf(literal);
       return compileParametricComparison(leaf.node, () => this.#current.values[index] as string);
     });
-    this.#allParametric = parametric.every((predicate) => predicate !== undefined);
+    this.#parametric = parametric.map((predicate) => predicate !== undefined);
     const overrides = new Map<SelectorAst, SpanPredicate>(leaves.map((leaf, i) => [leaf.node, parametric[i] ?? ((span: Span) => (this.#slots[leaf.slot] as SpanPredicate)(span))]));
     this.#filter = compileTieredFilter(ast, undefined, overrides);
     this.#keys = partitionKeysOf(ast, new Set(leaves.map((leaf) => leaf.node)));
@@ -193,8 +193,9 @@ export class SelectorTemplate {
     const last = this.#last;
     if (last !== undefined && last.values.length === values.length && last.values.every((v, i) => v === values[i])) return last.handle;
     const predicates: SpanPredicate[] = [];
-    if (!this.#allParametric) {
-      for (const [node, substituted] of this.boundTree(values)) predicates[(this.#leaves.find((leaf) => leaf.node === node) as TemplatedLeaf).slot] = compileClosure(substituted);
+    if (this.#parametric.includes(false)) {
+      const bound = this.boundTree(values);
+      for (const leaf of this.#leaves) if (this.#parametric[leaf.slot] !== true) predicates[leaf.slot] = compileClosure(bound.get(leaf.node) as SelectorAst);
     }
     const handle = ok(new BoundSelector(this, predicates, values));
     this.#last = { values, handle };

@@ -1,7 +1,7 @@
 import type { Resource, Span } from '../model/span.ts';
 import type { SpanNode, Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../spec/selector-ast.ts';
-import { compileClosure, readsOnlyResource } from './select-predicate.ts';
+import { compileClosure, NO_SPANS, readsOnlyResource } from './select-predicate.ts';
 
 /**
  * A condition every span a selector picks must meet, that a trace's spans can be grouped by: `root`,
@@ -88,9 +88,6 @@ export function isOnlyPartitionKey(ast: SelectorAst): boolean {
 /** Kind and status numbers below this are grouped (keywords name 0-5). */
 const MAX_GROUPED_NUMBER = 8;
 
-/** The shared selection of nothing. */
-const NONE: readonly Span[] = Object.freeze([]);
-
 /** Spans of one trace, in trace order, with the position of each in the trace's `spans`. */
 export interface SpanGroup {
   readonly spans: readonly Span[];
@@ -98,7 +95,7 @@ export interface SpanGroup {
   readonly positions: ArrayLike<number>;
 }
 
-const EMPTY_GROUP: SpanGroup = { spans: NONE, positions: [] };
+const EMPTY_GROUP: SpanGroup = { spans: NO_SPANS, positions: [] };
 
 /** 0, 1, 2, ...: the positions of a trace's own spans, shared by every trace and grown as needed. */
 let identity = new Int32Array(0);
@@ -123,9 +120,10 @@ class GroupBuilder implements SpanGroup {
 }
 
 /**
- * A trace's spans grouped five ways, each grouping made on first use (names one at a time): every selector that
- * requires `root`, or names a service, a span name, a kind or a status in its `&&`, then looks at that group only.
- * Groups keep trace order, and know where each of their spans sits in the trace (for structural selectors).
+ * A trace's spans grouped six ways, each grouping made on first use (names one at a time): every selector that
+ * requires `root`, or names a service, a span name, a kind, a status or conditions on the resource in its `&&`,
+ * then looks at that group only. Groups keep trace order, and know where each of their spans sits in the trace
+ * (for structural selectors).
  */
 class TracePartitions {
   readonly #trace: Trace;
@@ -148,13 +146,8 @@ class TracePartitions {
     return (this.#all ??= { spans: this.#spans, positions: identityPositions(this.#spans.length) });
   }
 
-  /** The spans of the resources `accepts` takes, when fewer than `limit`. */
-  smallerOfResources(accepts: (resource: Resource) => boolean, limit: number): SpanGroup | undefined {
-    return this.#ofResources(accepts, limit);
-  }
-
-  /** The group `key` names. */
-  of(key: PartitionKey): SpanGroup {
+  /** The group a key other than a resource key names. */
+  of(key: Exclude<PartitionKey, { readonly by: 'resource' }>): SpanGroup {
     switch (key.by) {
       case 'root':
         return (this.#roots ??= this.#groupRoots());
@@ -166,8 +159,6 @@ class TracePartitions {
         return (this.#byKind ??= this.#groupByNumber((span) => span.kind))[key.value] ?? EMPTY_GROUP;
       case 'status':
         return (this.#byStatus ??= this.#groupByNumber((span) => span.status.code))[key.value] ?? EMPTY_GROUP;
-      case 'resource':
-        return this.#ofResources(key.accepts, Infinity) as SpanGroup;
     }
   }
 
@@ -176,7 +167,7 @@ class TracePartitions {
    * they hold `limit` spans or more, `undefined`: a smaller group is already at hand, and merging several
    * resources' spans into trace order would cost more than it saves.
    */
-  #ofResources(accepts: (resource: Resource) => boolean, limit: number): SpanGroup | undefined {
+  ofResources(accepts: (resource: Resource) => boolean, limit: number): SpanGroup | undefined {
     const { resources, groups } = (this.#byResource ??= this.#groupByResource());
     if (taken.length < resources.length) taken = new Uint8Array(Math.max(resources.length, taken.length * 2));
     let count = 0;
@@ -310,7 +301,7 @@ export function groupOf(trace: Trace, keys: readonly PartitionKey[]): SpanGroup 
   }
   let smallest = lastPartitions.all();
   for (const key of keys) {
-    const group = key.by === 'resource' ? lastPartitions.smallerOfResources(key.accepts, smallest.spans.length) : lastPartitions.of(key);
+    const group = key.by === 'resource' ? lastPartitions.ofResources(key.accepts, smallest.spans.length) : lastPartitions.of(key);
     if (group !== undefined && group.spans.length < smallest.spans.length) smallest = group;
   }
   return smallest;

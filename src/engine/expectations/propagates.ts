@@ -4,6 +4,7 @@ import type { PropagatesExpectation } from '../../spec/types.ts';
 import { listSpans, nearMissesIn, whereText } from '../explain.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
+import { NO_SPANS } from '../select-predicate.ts';
 import { indexTrace } from '../trace-index.ts';
 import { BRIEF_FAILURE, passedLazily, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache } from '../selector-cache.ts';
@@ -104,8 +105,6 @@ function stuckSpanFinder(): (froms: readonly Span[], tos: readonly Span[], trace
     return stuck ?? NO_SPANS;
   };
 }
-
-const NO_SPANS: readonly Span[] = Object.freeze([]);
 
 /** The first broken hop (a callee or the caller itself starting a new trace) at or below `span`, if the diagnostics know one. */
 function hopBelow(span: Span, trace: Trace, diagnostics: readonly PropagationDiagnostic[]): PropagationDiagnostic | undefined {
