@@ -252,7 +252,6 @@ export function compileParametricComparison(node: ComparisonNode, value: () => s
   };
 }
 
-
 /**
  * Conditions judged by a predicate of the caller's instead of being compiled from the tree: a selector template
  * (see selector-template.ts) swaps the predicates of its `${var:..}` conditions per set of values while the rest
