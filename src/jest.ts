@@ -21,10 +21,10 @@ import type { TracecheckMatchers } from './testing/matchers.ts';
 import { connectSuiteCollector } from './testing/suite-collector.ts';
 
 declare module 'expect' {
-  interface Matchers<R extends void | Promise<void>, T = unknown> extends TracecheckMatchers<R> {
-    /** Type-only: keeps `T` used so this declaration merges with jest's. */
-    readonly __tracecheckReceived?: T;
-  }
+  // The augmentation adds the matchers and nothing else: a member that is not a matcher function would show up
+  // on every `expect(...)`. `T` is unused but must be declared: merged declarations need identical type parameters.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends TracecheckMatchers<R> {}
 }
 
 interface JestGlobals {

@@ -24,10 +24,11 @@ import type { SuiteConnection } from './testing/suite-collector.ts';
 expect.extend(tracecheckMatchers);
 
 declare module 'vitest' {
-  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends TracecheckMatchers<R> {
-    /** Type-only: keeps `T` used so this declaration merges with vitest's. */
-    readonly __tracecheckReceived?: T;
-  }
+  // Every member of vitest's `Matchers` must be a matcher function (its `MatchersObject` takes `Parameters<>` of
+  // each), so the augmentation adds the matchers and nothing else. `T` is unused but must be declared: merged
+  // declarations need identical type parameters.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unused-vars
+  interface Matchers<R extends void | Promise<void> = void | Promise<void>, T = unknown> extends TracecheckMatchers<R> {}
   interface ProvidedContext {
     /** How workers reach the suite collector: `provide('tracecheck', suite.connection)` in globalSetup. */
     tracecheck: SuiteConnection;
