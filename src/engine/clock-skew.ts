@@ -1,5 +1,7 @@
 import { SpanKind, serviceNameOf, type Span } from '../model/span.ts';
 import type { SpanNode, Trace } from '../model/trace.ts';
+import { formatDurationNanos } from '../spec/values.ts';
+import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
 
 /**
  * The shifts of each adjusted trace's moved spans (span id → nanoseconds), read by the trace drawing: one map per
@@ -9,8 +11,16 @@ const shiftsOfTrace = new WeakMap<Trace, ReadonlyMap<string, bigint>>();
 /** Adjusted trace per original trace: built traces are cached by the store until they change. */
 const adjustedTraces = new WeakMap<Trace, Trace>();
 
+/** Why a server span was moved: how far it lay outside its client span, against what the timestamps can tell. */
+interface SkewEvidence {
+  /** How far the server span started before, or ended after, its client span (the larger), in nanoseconds. */
+  readonly violationNanos: bigint;
+  /** The coarser start-time precision of the two spans' clocks: a smaller violation is rounding, not skew. */
+  readonly precisionNanos: bigint;
+}
+
 /** One adjusted hop of a trace: a span shifted by another amount than its parent (the root of a moved subtree). */
-interface AdjustedHop {
+interface AdjustedHop extends SkewEvidence {
   readonly span: Span;
   readonly parent: Span;
   readonly shift: bigint;
@@ -18,6 +28,7 @@ interface AdjustedHop {
   readonly callee: string;
   /** caller and callee services together: the hop's note is one per key. */
   readonly key: string;
+  readonly clocks: ClockRelation;
 }
 
 /**
@@ -51,6 +62,13 @@ export function skewAdjustmentOf(span: Span, trace: Trace): bigint | undefined {
  * Only cross-service CLIENT → SERVER hops are adjusted: spans within one service share one clock, so their
  * relative times are evidence, not skew. Durations never change.
  *
+ * Nothing moves for a violation smaller than the timestamps can resolve: the coarser start-time precision of the
+ * two spans' clocks (see {@link startPrecisionNanosOf}). The OpenTelemetry JS SDK stamps starts in whole
+ * milliseconds and ends as start plus a precise duration, so on one clock a server span may seem to end up to
+ * 1 ms after its client span; moving the callee's subtree for that made orderings between the two services flaky.
+ * Spans of one host or process are held to the same rule: only a violation beyond the precision moves them, and
+ * the note says that the clocks should have agreed.
+ *
  * Returns the trace itself when nothing needed adjusting, else a new trace of copied spans (the originals are
  * untouched); {@link skewAdjustmentOf} tells the shift of each copied span.
  *
@@ -64,6 +82,7 @@ export function adjustClockSkew(trace: Trace): Trace {
   const cached = adjustedTraces.get(trace);
   if (cached !== undefined) return cached;
   const shifts = new Map<string, bigint>();
+  const evidence = new Map<string, SkewEvidence>();
   const visit = (node: SpanNode, inherited: bigint): void => {
     let shift = inherited;
     const parent = node.parent;
@@ -74,10 +93,20 @@ export function adjustClockSkew(trace: Trace): Trace {
       const start = node.span.startTimeUnixNano + shift;
       const end = node.span.endTimeUnixNano + shift;
       if (start < parentStart || end > parentEnd) {
-        const parentDuration = parentEnd - parentStart;
-        const duration = end - start;
-        const target = duration <= parentDuration ? parentStart + (parentDuration - duration) / 2n : parentStart;
-        shift += target - start;
+        const early = parentStart - start;
+        const late = end - parentEnd;
+        const violationNanos = early > late ? early : late;
+        // Only now, on a violation, is the trace's precision per clock worked out (once per trace).
+        const calleePrecision = startPrecisionNanosOf(node.span, trace);
+        const callerPrecision = startPrecisionNanosOf(parent.span, trace);
+        const precisionNanos = calleePrecision > callerPrecision ? calleePrecision : callerPrecision;
+        if (violationNanos >= precisionNanos) {
+          const parentDuration = parentEnd - parentStart;
+          const duration = end - start;
+          const target = duration <= parentDuration ? parentStart + (parentDuration - duration) / 2n : parentStart;
+          shift += target - start;
+          evidence.set(node.span.spanId, { violationNanos, precisionNanos });
+        }
       }
     }
     if (shift !== 0n) shifts.set(node.span.spanId, shift);
@@ -85,7 +114,7 @@ export function adjustClockSkew(trace: Trace): Trace {
   };
   for (const root of trace.roots) visit(root, 0n);
   for (const orphan of trace.orphans) visit(orphan, 0n);
-  const adjusted = shifts.size === 0 ? trace : rebuild(trace, shifts);
+  const adjusted = shifts.size === 0 ? trace : rebuild(trace, shifts, evidence);
   adjustedTraces.set(trace, adjusted);
   return adjusted;
 }
@@ -97,7 +126,7 @@ interface MutableNode {
   depth: number;
 }
 
-function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
+function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>, evidence: ReadonlyMap<string, SkewEvidence>): Trace {
   const nodesBySpanId = new Map<string, MutableNode>();
   const hops: AdjustedHop[] = [];
   // The moved spans and their copies, in pairs: a few of a trace's spans.
@@ -110,10 +139,12 @@ function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
       span = { ...span, startTimeUnixNano: span.startTimeUnixNano + shift, endTimeUnixNano: span.endTimeUnixNano + shift };
       moved.push(node.span);
       copies.push(span);
-      if (parent !== undefined && parentShift !== shift) {
+      const found = evidence.get(span.spanId);
+      if (parent !== undefined && parentShift !== shift && found !== undefined) {
         const callee = serviceNameOf(span) ?? '?';
         const caller = serviceNameOf(parent.span) ?? '?';
-        hops.push({ span, parent: parent.span, shift, caller, callee, key: `${caller}\u0000${callee}` });
+        const clocks = clockRelationOf(parent.span.resource, span.resource);
+        hops.push({ span, parent: parent.span, shift, caller, callee, key: `${caller}\u0000${callee}`, clocks, ...found });
       }
     }
     const out: MutableNode = { span, parent, children: [], depth: node.depth };
@@ -153,6 +184,7 @@ function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>): Trace {
   };
   hopsOfTrace.set(adjusted, hops);
   shiftsOfTrace.set(adjusted, shifts);
+  deriveClockPrecisions(adjusted, trace);
   return adjusted;
 }
 
@@ -173,24 +205,29 @@ function compareSpans(a: Span, b: Span): number {
 
 /**
  * One note per adjusted hop (caller service → callee service): which service's spans were shifted, by how much,
- * to fit inside which caller's client spans. Hops adjusted in several traces share one note, with the range of
- * shifts, so a run of many requests between two slightly skewed hosts reads as one finding, not one per request.
+ * to fit inside which caller's client spans, and the evidence for it: how far the spans lay outside their client
+ * spans against the precision of their start times, and whether the hosts differ. Hops adjusted in several
+ * traces share one note, with the range of shifts, so a run of many requests between two slightly skewed hosts
+ * reads as one finding, not one per request.
  */
 export function skewNotes(traces: readonly Trace[]): string[] {
-  type Hop = { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[] };
+  type Hop = { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[]; worst: AdjustedHop; precisions: bigint[] };
   const hops = new Map<string, Hop>();
   // The same hop mostly repeats trace after trace (one skewed host): its note is found without a hash lookup.
   let lastKey: string | undefined;
   let lastHop: Hop | undefined;
   for (const trace of traces) {
     // Only traces rebuilt by adjustClockSkew have hops; any other trace has no adjusted span.
-    for (const { span, parent, shift, caller, callee, key } of hopsOfTrace.get(trace) ?? []) {
+    for (const adjusted of hopsOfTrace.get(trace) ?? []) {
+      const { span, parent, shift, caller, callee, key } = adjusted;
       let hop = key === lastKey ? lastHop : hops.get(key);
       if (hop === undefined) {
-        hop = { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift] };
+        hop = { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift], worst: adjusted, precisions: [adjusted.precisionNanos] };
         hops.set(key, hop);
       } else {
         hop.shifts.push(shift);
+        hop.precisions.push(adjusted.precisionNanos);
+        if (adjusted.violationNanos > hop.worst.violationNanos) hop.worst = adjusted;
       }
       lastKey = key;
       lastHop = hop;
@@ -198,25 +235,52 @@ export function skewNotes(traces: readonly Trace[]): string[] {
   }
   const notes: string[] = [];
   for (const hop of hops.values()) {
+    const name = `hop ${hop.caller} → ${hop.callee}`;
     if (hop.shifts.length === 1) {
       notes.push(
         `clock skew: ${hop.callee}'s span "${hop.spanName}" and its subtree were shifted ${formatShift(hop.shifts[0] as bigint)} ` +
-          `to fit inside ${hop.caller}'s client span "${hop.clientName}" (trace ${hop.traceId.slice(0, 8)}); ordering and latency checks used the adjusted times`,
+          `to fit inside ${hop.caller}'s client span "${hop.clientName}" (${name}, trace ${hop.traceId.slice(0, 8)}); ` +
+          `evidence: it lay ${formatDurationNanos(hop.worst.violationNanos)} outside the client span, beyond the ` +
+          `${formatDurationNanos(hop.worst.precisionNanos)} precision of the two spans' start times, and ${clocksText(hop.worst.clocks)}; ` +
+          'ordering and latency checks used the adjusted times',
       );
       continue;
     }
-    let least = hop.shifts[0] as bigint;
-    let most = least;
-    for (const shift of hop.shifts) {
-      if (shift < least) least = shift;
-      if (shift > most) most = shift;
-    }
+    const [least, most] = rangeOf(hop.shifts);
+    const [finest, coarsest] = rangeOf(hop.precisions);
+    const precision = finest === coarsest ? formatDurationNanos(finest) : `${formatDurationNanos(finest)} to ${formatDurationNanos(coarsest)}`;
     notes.push(
       `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(least)} to ${formatShift(most)}, ` +
-        `to fit inside ${hop.caller}'s client spans; ordering and latency checks used the adjusted times`,
+        `to fit inside ${hop.caller}'s client spans (${name}); evidence: they lay up to ${formatDurationNanos(hop.worst.violationNanos)} ` +
+        `outside the client spans, each beyond the precision of its spans' start times (${precision}), and ${clocksText(hop.worst.clocks)}; ` +
+        'ordering and latency checks used the adjusted times',
     );
   }
   return notes;
+}
+
+/** What the resources say of the two clocks, as the second half of a note's evidence. */
+function clocksText(clocks: ClockRelation): string {
+  switch (clocks.kind) {
+    case 'different-hosts':
+      return `the two run on different hosts (${clocks.callerHost}, ${clocks.calleeHost})`;
+    case 'same-host':
+      return `this although both run on one host (${clocks.host}), whose clock they should share`;
+    case 'same-process':
+      return `this although both come from one process (process.pid ${clocks.pid} on ${clocks.host}), which has one clock`;
+    case 'unknown':
+      return 'the resources name no host (host.id or host.name) to compare';
+  }
+}
+
+function rangeOf(values: readonly bigint[]): [bigint, bigint] {
+  let least = values[0] as bigint;
+  let most = least;
+  for (const value of values) {
+    if (value < least) least = value;
+    if (value > most) most = value;
+  }
+  return [least, most];
 }
 
 function formatShift(shiftNanos: bigint): string {

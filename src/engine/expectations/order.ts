@@ -6,22 +6,27 @@ import { formatDurationNanos } from '../../spec/values.ts';
 import { nearMissesIn, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
+import { startPrecisionNanosOf } from '../span-clock.ts';
 import { describeSpan, offsetMillisText } from '../span-description.ts';
 
 type Relation = 'ends-before-start' | 'starts-before';
 
 /**
  * Judges one step of an order: every `first` span ends before (or, `starts-before`, starts before) every
- * `then` span starts. Spans may come from different services; their clocks are taken as they are.
- * Both allow equality: a synchronous child may start in the nanosecond its caller's work ended, and spans of
- * different processes are often stamped with millisecond precision, so two starts that tie say nothing about their
- * order. A failure is a `then` span that demonstrably began first.
+ * `then` span starts. Spans may come from different services; their clocks are taken as they are (after
+ * clock-skew correction), to within the precision they stamp starts with.
+ * Both allow equality: a synchronous child may start in the nanosecond its caller's work ended. And a pair is
+ * out of order only when the `first` edge lies after the `then` start by at least the coarser start-time
+ * precision of the two spans' clocks (see {@link startPrecisionNanosOf}): the OpenTelemetry JS SDK stamps starts
+ * in whole milliseconds, so a gap under 1 ms between its spans says nothing about their order. A failure is a
+ * `then` span that demonstrably began first.
  */
 function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relation, unit: JudgeUnit, step: string): Verdict | number {
   const firsts = unit.traces.length === 1 ? first.select(unit.traces[0] as Trace) : selectIn(unit, (t) => first.select(t));
   const thens = unit.traces.length === 1 ? then.select(unit.traces[0] as Trace) : selectIn(unit, (t) => then.select(t));
   // The common outcome, a step that holds, builds no text and no object: it answers the count of `then` spans.
   const endsFirst = relation === 'ends-before-start';
+  let deciding: DecidingPair | undefined;
   if (firsts.length > 0 && thens.length > 0) {
     let latestEdge = endsFirst ? (firsts[0] as Span).endTimeUnixNano : (firsts[0] as Span).startTimeUnixNano;
     for (let i = 1; i < firsts.length; i++) {
@@ -35,6 +40,9 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
       if (start < earliestStart) earliestStart = start;
     }
     if (latestEdge <= earliestStart) return thens.length;
+    // Past the exact comparison, each pair gets the precision of its clocks; the step fails only on a pair beyond it.
+    deciding = pairBeyondPrecision(firsts, thens, relation, unit);
+    if (deciding === undefined) return thens.length;
   }
   if (unit.brief === true) return BRIEF_FAILURE;
   const expected = `${step}every ${first.source} ${endsFirst ? 'ends before' : 'starts before'} every ${then.source} starts`;
@@ -51,12 +59,8 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
       marks: new Map(nearMisses.map((m) => [m.span.spanId, `near miss: ${m.missedClauses.join(', ')}`])),
     };
   }
-  // The pair that decides it: the latest first-span edge against the earliest then-span start.
-  let late = firsts[0] as Span;
+  const { late, early, precisionNanos } = deciding as DecidingPair;
   const edge = (s: Span): bigint => (relation === 'ends-before-start' ? s.endTimeUnixNano : s.startTimeUnixNano);
-  for (const s of firsts) if (edge(s) > edge(late)) late = s;
-  let early = thens[0] as Span;
-  for (const s of thens) if (s.startTimeUnixNano < early.startTimeUnixNano) early = s;
   const lateTrace = traceOf(late, unit);
   const earlyTrace = traceOf(early, unit);
   const gap = edge(late) - early.startTimeUnixNano;
@@ -66,7 +70,8 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
     `${step}${describeSpan(late, lateTrace)} ${edgeWord} at ${at(edge(late), lateTrace)}, ${formatDurationNanos(gap)} after ` +
     `${describeSpan(early, earlyTrace)} started at ${at(early.startTimeUnixNano, earlyTrace)}` +
     ` (${describeSpan(late, lateTrace)}: ${at(late.startTimeUnixNano, lateTrace)} to ${at(late.endTimeUnixNano, lateTrace)}; ` +
-    `${describeSpan(early, earlyTrace)}: ${at(early.startTimeUnixNano, earlyTrace)} to ${at(early.endTimeUnixNano, earlyTrace)})`;
+    `${describeSpan(early, earlyTrace)}: ${at(early.startTimeUnixNano, earlyTrace)} to ${at(early.endTimeUnixNano, earlyTrace)})` +
+    (precisionNanos > 1n ? `, more than the ${formatDurationNanos(precisionNanos)} precision of their start times` : '');
   const marks = new Map<string, string>([
     [late.spanId, `${edgeWord} ${formatDurationNanos(gap)} after the next step started`],
     [early.spanId, `started ${formatDurationNanos(gap)} too early`],
@@ -80,6 +85,47 @@ function judgeStep(first: SelectorHandle, then: SelectorHandle, relation: Relati
     marks,
     ...(lateTrace === undefined ? {} : { trace: lateTrace }),
   };
+}
+
+/** The pair of spans that puts a step out of order: a first edge after a then start by at least their precision. */
+interface DecidingPair {
+  readonly late: Span;
+  readonly early: Span;
+  /** The coarser start-time precision of the two spans' clocks. */
+  readonly precisionNanos: bigint;
+}
+
+/**
+ * The pair of a `first` and a `then` span that lies out of order by the most beyond its precision, or undefined
+ * when every pair is in order to within the precision of its clocks. Spans are grouped by precision (a run has a
+ * few), so it compares the latest edge of each group of firsts with the earliest start of each group of thens.
+ */
+function pairBeyondPrecision(firsts: readonly Span[], thens: readonly Span[], relation: Relation, unit: JudgeUnit): DecidingPair | undefined {
+  const edge = (s: Span): bigint => (relation === 'ends-before-start' ? s.endTimeUnixNano : s.startTimeUnixNano);
+  const latest = new Map<bigint, Span>();
+  for (const s of firsts) {
+    const precision = startPrecisionNanosOf(s, traceOf(s, unit));
+    const held = latest.get(precision);
+    if (held === undefined || edge(s) > edge(held)) latest.set(precision, s);
+  }
+  const earliest = new Map<bigint, Span>();
+  for (const s of thens) {
+    const precision = startPrecisionNanosOf(s, traceOf(s, unit));
+    const held = earliest.get(precision);
+    if (held === undefined || s.startTimeUnixNano < held.startTimeUnixNano) earliest.set(precision, s);
+  }
+  let deciding: DecidingPair | undefined;
+  let decidingExcess = 0n;
+  for (const [firstPrecision, late] of latest) {
+    for (const [thenPrecision, early] of earliest) {
+      const precisionNanos = firstPrecision > thenPrecision ? firstPrecision : thenPrecision;
+      const excess = edge(late) - early.startTimeUnixNano - precisionNanos;
+      if (excess < 0n || (deciding !== undefined && excess <= decidingExcess)) continue;
+      deciding = { late, early, precisionNanos };
+      decidingExcess = excess;
+    }
+  }
+  return deciding;
 }
 
 function relationOf(value: unknown): Result<Relation, string> {
