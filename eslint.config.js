@@ -21,4 +21,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // CommonJS fixtures: a service the OpenTelemetry http instrumentation patches through require().
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
