@@ -23,7 +23,7 @@
 /** A selector in the selector language. */
 export type SelectorSource = string;
 
-/** A duration: a number of milliseconds, or a string with a unit: `ns`, `us`, `ms`, `s`, `m` (e.g. `"300ms"`). */
+/** A duration: a number of milliseconds, or a string with a unit: `ns`, `us`, `ms`, `s`, `m`, `h` (e.g. `"300ms"`). */
 export type DurationSource = number | string;
 
 /** How many: a number means exactly; `'none'` means zero. */

@@ -38,7 +38,7 @@ function scaleDecimal(numeral: string, scale: bigint): bigint | undefined {
  * Parses a duration as spec files write it into nanoseconds.
  *
  * A number is milliseconds (`250` = 250ms, `0.5` = 500us). A string is a non-negative decimal with a unit:
- * `ns`, `us` (or `µs`), `ms`, `s`, `m` (minutes); a space between number and unit is allowed (`"300 ms"`).
+ * `ns`, `us` (or `µs`), `ms`, `s`, `m` (minutes), `h` (hours); a space between number and unit is allowed (`"300 ms"`).
  * A string without a unit is refused rather than guessed.
  *
  * @example

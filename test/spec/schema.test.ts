@@ -58,6 +58,13 @@ describe('the JSON Schema of spec files', () => {
     ['every without a jsonpath', 'name: x\nexpect: [{ spans: "{ kind = server }", attributes: { a: { every: 1 } } }]'],
   ];
 
+  it.each(['1h', '1.5h', '2m', '300 ms', '85µs'])('accepts the duration %s, as the validator does', (duration) => {
+    const text = `name: x\nexpect: [{ budget: { max: ${duration} } }]`;
+    const [value] = documents(text);
+    expect(validate(value), ajv.errorsText(validate.errors)).toBe(true);
+    expect(loadSpecText(text, 'x.yaml', { env: {} }).ok).toBe(true);
+  });
+
   it.each(invalid)('rejects %s, as the validator does', (_what, text) => {
     const [value] = documents(text);
     expect(validate(value)).toBe(false);
