@@ -44,5 +44,7 @@ export {
 } from './values.ts';
 export type { CountRange, InterpolationError, InterpolationScope, MalformedReference, Reference } from './values.ts';
 export { parseSelector } from './selector-parser.ts';
+export { regexProblem, specRegex } from './spec-regex.ts';
+export type { RegexProblem } from './spec-regex.ts';
 export { formatSelector } from './selector-format.ts';
 export type { SelectorAst, SelectorSyntaxError } from './selector-ast.ts';

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { SourcePosition, SpecProblem } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { Locate, LocateDetail, SpecPath } from './problem-collector.ts';
@@ -98,6 +98,7 @@ export function loadSpecText(text: string, file: string, options: LoadOptions = 
     }
   }
   if (problems.length > 0) return err(problems);
+  const tags = unresolvedTags(docs, text, lines, file);
   // A trailing `---` (or a document of only comments) holds nothing; that is not a mistake.
   const used = docs.filter((doc) => !(doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '')));
   if (used.length === 0) {
@@ -105,8 +106,13 @@ export function loadSpecText(text: string, file: string, options: LoadOptions = 
   }
   const locators = used.map((doc) => documentLocator(doc, text, lines, file));
   const documents: SpecDocument[] = used.map((doc, i) => ({ value: doc.toJS({ maxAliasCount: 1000 }), locate: locators[i] }));
+  const commas = extname(file).toLowerCase() === '.json' ? trailingCommas(text, lines, file) : [];
   const validated = validateSpecDocuments(documents, file, options);
-  if (!validated.ok) return validated;
+  if (!validated.ok || commas.length > 0 || tags.length > 0) {
+    // What the validator says about the rest of a tagged value ("unexpected =") would only confuse.
+    const others = (validated.ok ? [] : validated.error).filter((p) => !tags.some((t) => within(p, t.from, t.to)));
+    return err([...tags.map((t) => t.problem), ...commas, ...others]);
+  }
   return ok(
     validated.value.map(({ definition, document, path }) => {
       const locate = locators[document] as Locate;
@@ -118,6 +124,79 @@ export function loadSpecText(text: string, file: string, options: LoadOptions = 
       };
     }),
   );
+}
+
+/** A 1-based line and column, as the YAML line counter gives them. */
+interface LinePos {
+  readonly line: number;
+  readonly col: number;
+}
+
+/**
+ * A YAML value starting with `!` is a tag: `spans: !(status = error)` is the tag `!(status` on the string
+ * `= error)`. No spec value has a tag, so each one the parser could not resolve is a value that needed quotes.
+ */
+function unresolvedTags(docs: readonly Document[], text: string, lines: LineCounter, file: string): { problem: SpecProblem; from: LinePos; to: LinePos }[] {
+  const found: { problem: SpecProblem; from: LinePos; to: LinePos }[] = [];
+  for (const doc of docs) {
+    for (const warning of doc.warnings) {
+      if (warning.code !== 'TAG_RESOLVE_FAILED') continue;
+      const [start, tagEnd] = warning.pos;
+      let end = tagEnd;
+      visit(doc, (_key, node) => {
+        if (!isNode(node) || node.range === undefined || node.range === null || node.range[0] < tagEnd) return undefined;
+        end = node.range[1];
+        return visit.BREAK;
+      });
+      const from = lines.linePos(start);
+      const left = text.slice(tagEnd, end).trim();
+      found.push({
+        problem: {
+          file,
+          ...from,
+          message: `the value starts with "!", which YAML reads as a tag ("${text.slice(start, tagEnd)}")${left === '' ? '' : `, leaving "${left}"`}`,
+          hint: `quote it: '${text.slice(start, end).trimEnd().replaceAll("'", "''")}'`,
+        },
+        from,
+        to: lines.linePos(end),
+      });
+    }
+  }
+  return found;
+}
+
+function within(p: LinePos, from: LinePos, to: LinePos): boolean {
+  const after = p.line > from.line || (p.line === from.line && p.col >= from.col);
+  const before = p.line < to.line || (p.line === to.line && p.col <= to.col);
+  return after && before;
+}
+
+/**
+ * JSON allows no comma after the last entry of an object or array, but YAML, which reads JSON files here, does; an
+ * editor, `JSON.parse` and every other JSON tool reject such a file, so it is refused here too, at the comma.
+ */
+function trailingCommas(text: string, lines: LineCounter, file: string): SpecProblem[] {
+  try {
+    JSON.parse(text);
+    return [];
+  } catch {
+    // Not JSON; trailing commas are looked for below (other mistakes are the YAML parser's to report).
+  }
+  const problems: SpecProblem[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i += 1; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i += 1;
+      continue;
+    }
+    if (c !== ',') continue;
+    const close = /^\s*([\]}])/u.exec(text.slice(i + 1));
+    if (close === null) continue;
+    const { line, col } = lines.linePos(i);
+    const what = close[1] === ']' ? 'array' : 'object';
+    problems.push({ file, line, col, message: `trailing comma before "${close[1] ?? ''}": JSON allows no comma after the last entry of an ${what}`, hint: 'remove this ","' });
+  }
+  return problems;
 }
 
 function yamlHint(code: string): string | undefined {

@@ -35,6 +35,8 @@ export function formatSpecPath(path: SpecPath): string {
 /** Collects every problem found while validating, each with the best position the locator can give. */
 export class ProblemCollector {
   readonly problems: LocatedSpecProblem[] = [];
+  /** What is worth saying but does not make the spec invalid (an unset `${env:...}` when validating only). */
+  readonly warnings: LocatedSpecProblem[] = [];
   readonly #locate: Locate | undefined;
   readonly #file: string;
 
@@ -48,18 +50,27 @@ export class ProblemCollector {
    * the nearest enclosing value that has one is used; without any position the message names the path.
    */
   report(path: SpecPath, message: string, hint?: string, detail?: LocateDetail): void {
+    this.problems.push(this.#located(path, message, hint, detail));
+  }
+
+  /** Records a warning about the value at `path`, placed as {@link report} places problems. */
+  warn(path: SpecPath, message: string, hint?: string, detail?: LocateDetail): void {
+    this.warnings.push(this.#located(path, message, hint, detail));
+  }
+
+  #located(path: SpecPath, message: string, hint: string | undefined, detail: LocateDetail | undefined): LocatedSpecProblem {
     let position = this.#locate?.(path, detail);
     for (let depth = path.length - 1; position === undefined && this.#locate !== undefined && depth >= 0; depth--) {
       position = this.#locate(path.slice(0, depth));
     }
     const text = position === undefined ? `at ${formatSpecPath(path)}: ${message}` : message;
-    this.problems.push({
+    return {
       file: position?.file ?? this.#file,
       line: position?.line ?? 0,
       col: position?.col ?? 0,
       message: text,
       ...(hint === undefined ? {} : { hint }),
       path,
-    });
+    };
   }
 }

@@ -17,6 +17,7 @@ import {
   closestName,
 } from './selector-fields.ts';
 import { tokenizeSelector, type SelectorToken } from './selector-lexer.ts';
+import { regexProblem } from './spec-regex.ts';
 import { NANOS_PER_UNIT } from './values.ts';
 
 /** Thrown only inside this module to unwind the recursive descent; {@link parseSelector} turns it into a result. */
@@ -81,10 +82,12 @@ function cover(first: { offset: number }, last: { offset: number; length: number
 
 class Parser {
   private readonly tokens: readonly SelectorToken[];
+  private readonly source: string;
   private index = 0;
 
-  constructor(tokens: readonly SelectorToken[]) {
+  constructor(tokens: readonly SelectorToken[], source: string) {
     this.tokens = tokens;
+    this.source = source;
   }
 
   private peek(ahead = 0): SelectorToken {
@@ -265,6 +268,7 @@ class Parser {
     const token = this.peek();
     if (token.type === 'op' && COMPARISON_OPERATORS.has(token.value)) {
       this.next();
+      if (token.value === '=' || token.value === '!=') this.refuseDoubledEquals(token);
       const value = this.parseValue(field, token.value);
       return this.checkComparison({ type: 'comparison', field, op: token.value as ComparisonOperator, value, ...cover(field, value) });
     }
@@ -308,6 +312,18 @@ class Parser {
       fail(`unknown operator "${token.value}"`, token, `did you mean "${closestName(token.value, ['contains', 'in']) ?? ''}"?`);
     }
     fail(`expected an operator after ${field.type === 'intrinsic' ? `"${fieldText}"` : 'the attribute'}, found ${describe(token)}`, token, 'use = != < <= > >= =~ !~ contains in, or exists(...)');
+  }
+
+  /**
+   * `==` (and `!==`, `===`) are the equality of most programming languages, and TraceQL has none of them: the lexer
+   * reads `==` as `=` followed by a stray `=`. Name the habit and give the selector rewritten.
+   */
+  private refuseDoubledEquals(op: SelectorToken & { type: 'op' }): void {
+    const extra = this.peek();
+    if (extra.type !== 'op' || extra.value !== '=' || extra.offset !== op.offset + op.length) return;
+    const doubled = findDoubledEquals(this.source.slice(op.offset));
+    const length = doubled?.length ?? op.length + extra.length;
+    fail(doubledEqualsMessage(this.source.slice(op.offset, op.offset + length), op.value), { offset: op.offset, length }, `write ${findDoubledEquals(this.source)?.rewritten ?? this.source}`);
   }
 
   /** Reads one value and checks that it suits the field. `op` is only for messages and the nil/regex rules. */
@@ -362,10 +378,10 @@ class Parser {
     if (op === '=~' || op === '!~') {
       if (value.type !== 'string') fail(`"${op}" needs a regular expression in a string`, value, 'e.g. name =~ "^GET /"');
       if (intrinsic !== undefined && intrinsic !== 'string' && intrinsic !== 'id') fail(`${name} cannot be matched with a regular expression`, node);
-      try {
-        new RegExp(value.value, 'u');
-      } catch (error) {
-        fail(`invalid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /u, '')}`, value, 'regular expressions use JavaScript syntax; a backtick string needs no escaping');
+      const problem = regexProblem(value.value);
+      if (problem !== undefined) {
+        const hint = problem.offset === undefined ? 'regular expressions use JavaScript syntax; a backtick string needs no escaping' : problem.hint;
+        fail(`invalid regular expression: ${problem.reason}`, value, hint);
       }
       return node;
     }
@@ -398,6 +414,48 @@ class Parser {
       fail(`${field.name} is hex: "${value.value}" is not`, value, field.name.endsWith('traceId') ? '32 hex digits' : '16 hex digits');
     }
   }
+}
+
+/** The message for `==` and its kin; the hint gives the selector rewritten. */
+export function doubledEqualsMessage(written: string, meant: string): string {
+  return `"${written}" is not an operator: use ${meant} for ${meant === '=' ? 'equality' : 'inequality'}`;
+}
+
+/** A run of `=` after `=` or `!=` outside strings: the `==` / `===` / `!==` of other languages. */
+export interface DoubledEquals {
+  /** Offset and length of the whole operator as written, e.g. the `==` of `status == error`. */
+  readonly offset: number;
+  readonly length: number;
+  /** The operator meant: `=` or `!=`. */
+  readonly meant: '=' | '!=';
+  /** The whole selector with every such operator written as the one meant. */
+  readonly rewritten: string;
+}
+
+/**
+ * Finds the first `==`, `===` or `!==` outside quoted strings, and rewrites every one of them. Works on the text as
+ * written, `${...}` references included, so a hint can show the selector the user should write.
+ */
+export function findDoubledEquals(source: string): DoubledEquals | undefined {
+  let first: Omit<DoubledEquals, 'rewritten'> | undefined;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '"' || c === '`') {
+      for (i += 1; i < source.length && source[i] !== c; i++) if (c === '"' && source[i] === '\\') i += 1;
+      continue;
+    }
+    const meant = source.startsWith('!=', i) ? '!=' : c === '=' && source[i - 1] !== '<' && source[i - 1] !== '>' ? '=' : undefined;
+    if (meant === undefined || source[i + meant.length] !== '=') continue;
+    let end = i + meant.length;
+    while (source[end] === '=') end += 1;
+    first ??= { offset: i, length: end - i, meant };
+    out += source.slice(last, i) + meant;
+    last = end;
+    i = end - 1;
+  }
+  return first === undefined ? undefined : { ...first, rewritten: out + source.slice(last) };
 }
 
 function valueHint(field: FieldRef): string {
@@ -467,7 +525,7 @@ export function parseSelector(source: string): Result<SelectorAst, SelectorSynta
   const tokens = tokenizeSelector(source);
   if (!tokens.ok) return tokens;
   try {
-    return ok(new Parser(tokens.value).parseSelector());
+    return ok(new Parser(tokens.value, source).parseSelector());
   } catch (error) {
     if (error instanceof SyntaxFailure) return err(error.error);
     // A bug here must not take the caller down; say so in terms the user can report.

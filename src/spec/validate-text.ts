@@ -1,13 +1,16 @@
 import { JSONPath } from 'jsonpath-plus';
 import { didYouMean } from './did-you-mean.ts';
 import type { ProblemCollector, SpecPath } from './problem-collector.ts';
-import { parseSelector } from './selector-parser.ts';
+import { regexProblem } from './spec-regex.ts';
+import { doubledEqualsMessage, findDoubledEquals, parseSelector } from './selector-parser.ts';
 import type { SpecScalar } from './types.ts';
 import { describeValueType, findReferences } from './values.ts';
 
 /** The variables a string may refer to at one place of a spec. */
 export interface VariableScope {
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether an unset `${env:NAME}` is an error (the default) or, for `tracecheck validate`, a warning. */
+  readonly unsetEnv?: 'error' | 'warning';
   /** `vars:` of the spec, with their values. */
   readonly vars: ReadonlyMap<string, SpecScalar>;
   /** Names captured by earlier expectations; their values exist only while a trace is judged. */
@@ -71,7 +74,11 @@ export function checkReferences(c: ProblemCollector, text: string, path: SpecPat
         append(ref.offset, ref.length, value, false);
         continue;
       }
-      c.report(path, `environment variable "${ref.name}" is not set`, 'set it in the environment that runs tracecheck (an unset variable is an error, so a spec never silently checks an empty value)', { offset: ref.offset });
+      if (scope.unsetEnv === 'warning') {
+        c.warn(path, `environment variable "${ref.name}" is not set`, 'checking the spec does not need its value, but judging does: set it where the tests run', { offset: ref.offset });
+      } else {
+        c.report(path, `environment variable "${ref.name}" is not set`, 'set it in the environment that runs tracecheck (an unset variable is an error, so a spec never silently checks an empty value)', { offset: ref.offset });
+      }
     } else if (scope.vars.has(ref.name)) {
       append(ref.offset, ref.length, String(scope.vars.get(ref.name)), false);
       continue;
@@ -124,6 +131,12 @@ export function checkSelector(c: ProblemCollector, value: unknown, path: SpecPat
   const substituted = checkReferences(c, value, path, scope);
   const parsed = parseSelector(substituted.text);
   if (parsed.ok) return;
+  // The parser's hint would show variables' values (or their stand-ins); the rewrite of the written text shows the selector to write.
+  const doubled = findDoubledEquals(value);
+  if (doubled !== undefined) {
+    c.report(path, doubledEqualsMessage(value.slice(doubled.offset, doubled.offset + doubled.length), doubled.meant), `write ${doubled.rewritten}`, { offset: doubled.offset });
+    return;
+  }
   const offset = substituted.toWritten(parsed.error.offset);
   if (offset === undefined || substituted.touchesCaptured(parsed.error.offset, parsed.error.length)) return;
   c.report(path, parsed.error.message, parsed.error.hint, { offset });
@@ -136,13 +149,10 @@ export function checkRegex(c: ProblemCollector, value: unknown, path: SpecPath, 
     return;
   }
   const substituted = checkReferences(c, value, path, scope);
-  try {
-    // The engine compiles with the `u` flag (code-point semantics, strict escapes), so check the same way.
-    new RegExp(substituted.text, 'u');
-  } catch (error) {
-    const reason = (error as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /su, '');
-    c.report(path, `invalid regular expression "${value}": ${reason}`, 'JavaScript regex syntax; escape special characters such as ( [ . with a backslash');
-  }
+  const problem = regexProblem(substituted.text);
+  if (problem === undefined) return;
+  const offset = problem.offset === undefined ? undefined : substituted.toWritten(problem.offset);
+  c.report(path, `invalid regular expression "${value}": ${problem.reason}`, problem.hint, offset === undefined ? undefined : { offset });
 }
 
 /** Brackets and parentheses must balance outside quoted names; jsonpath-plus itself accepts almost anything. */

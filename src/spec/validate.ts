@@ -1,15 +1,23 @@
 import type { SpecProblem } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
+import { captureFieldProblem } from './capture-fields.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { ProblemCollector, type Locate, type SpecPath } from './problem-collector.ts';
 import type { SpecDefinition, SpecScalar } from './types.ts';
 import { checkJsonPath, checkReferences, checkRegex, checkSelector, type VariableScope } from './validate-text.ts';
-import { describeValueType, parseCount, parseDuration } from './values.ts';
+import { describeValueType, findReferences, parseCount, parseDuration } from './values.ts';
 
 /** Options of {@link validateSpecObject}. */
 export interface ValidateOptions {
-  /** Where `${env:NAME}` is looked up; default `process.env`. An unset variable is an error. */
+  /** Where `${env:NAME}` is looked up; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * What an unset `${env:NAME}` is: `error` (the default: a spec must never silently check an empty value), or
+   * `warning`, for checking specs where the tests' variables are not set (a pre-commit hook, an editor).
+   */
+  readonly unsetEnv?: 'error' | 'warning';
+  /** Receives each warning (with file:line:col), whether or not the file has problems. */
+  readonly onWarning?: (warning: SpecProblem) => void;
 }
 
 type Obj = Readonly<Record<string, unknown>>;
@@ -78,10 +86,12 @@ function quoteList(words: readonly string[]): string {
 class SpecValidator {
   readonly c: ProblemCollector;
   readonly env: Readonly<Record<string, string | undefined>>;
+  readonly unsetEnv: 'error' | 'warning';
 
-  constructor(c: ProblemCollector, env: Readonly<Record<string, string | undefined>>) {
+  constructor(c: ProblemCollector, env: Readonly<Record<string, string | undefined>>, unsetEnv: 'error' | 'warning') {
     this.c = c;
     this.env = env;
+    this.unsetEnv = unsetEnv;
   }
 
   /** Reports keys not in `allowed`, with a did-you-mean; `elsewhere` explains keys valid in another kind. */
@@ -192,7 +202,9 @@ class SpecValidator {
     if (name === undefined) this.c.report(path, 'the spec has no "name"', 'add "name: <what this spec checks>"; names identify results');
     else if (typeof name !== 'string' || name.trim() === '') this.c.report([...path, 'name'], `the spec name must be a non-empty string, got ${describeValueType(name)}`);
     const vars = new Map<string, SpecScalar>();
-    const staticScope: VariableScope = { env: this.env, vars, captured: new Set() };
+    // Variables whose value needs an unset environment variable (only when that is a warning): unknown like captures.
+    const unknownVars = new Set<string>();
+    const staticScope: VariableScope = { env: this.env, unsetEnv: this.unsetEnv, vars, captured: unknownVars };
     if (value['description'] !== undefined) this.text(value['description'], [...path, 'description'], '"description"', staticScope);
     if (value['vars'] !== undefined && this.mapping(value['vars'], [...path, 'vars'], '"vars"', 'e.g. "vars: { sku: ABC-1 }"')) {
       for (const [key, v] of Object.entries(value['vars'])) {
@@ -201,7 +213,13 @@ class SpecValidator {
           this.c.report(at, `variable "${key}" must be a string, number, boolean or null, got ${describeValueType(v)}`);
           continue;
         }
-        if (typeof v === 'string') checkReferences(this.c, v, at, { env: this.env, vars: new Map(), captured: new Set() });
+        if (typeof v === 'string') {
+          checkReferences(this.c, v, at, { env: this.env, unsetEnv: this.unsetEnv, vars: new Map(), captured: new Set() });
+          if (findReferences(v).references.some((r) => r.kind === 'env' && this.env[r.name] === undefined)) {
+            unknownVars.add(key);
+            continue;
+          }
+        }
         vars.set(key, v);
       }
     }
@@ -222,7 +240,7 @@ class SpecValidator {
       if (expectations.length === 0) this.c.report(expectPath, '"expect" is empty: the spec would check nothing', 'add at least one expectation');
       const captured = new Set<string>();
       expectations.forEach((item, i) => {
-        this.expectation(item, [...expectPath, i], { env: this.env, vars, captured: new Set(captured) }, captured);
+        this.expectation(item, [...expectPath, i], { env: this.env, unsetEnv: this.unsetEnv, vars, captured: new Set([...unknownVars, ...captured]) }, captured);
       });
     }
     if (this.c.problems.length > before) return undefined;
@@ -344,6 +362,10 @@ class SpecValidator {
         const p = [...at('capture'), name];
         if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/u.test(name)) this.c.report(p, `capture name "${name}" cannot be used as \${var:${name}}`, 'use letters, digits, "_", "." and "-", starting with a letter', { key: true });
         if (typeof field !== 'string' || field.trim() === '') this.c.report(p, `capture "${name}" must name a field, got ${describeValueType(field)}`, 'e.g. "span.order.id", "traceId", "name" or "service"');
+        else {
+          const problem = captureFieldProblem(field);
+          if (problem !== undefined) this.c.report(p, problem.message, problem.hint);
+        }
         captured.add(name);
       }
     }
@@ -454,7 +476,7 @@ export function validateSpecDocuments(
   const firstByName = new Map<string, { line: number }>();
   documents.forEach((document, index) => {
     const c = new ProblemCollector(document.locate, file);
-    const v = new SpecValidator(c, options.env ?? process.env);
+    const v = new SpecValidator(c, options.env ?? process.env, options.unsetEnv ?? 'error');
     for (const item of v.document(document.value, [])) {
       const definition = v.spec(item.value, item.path);
       const name = isObj(item.value) ? item.value['name'] : undefined;
@@ -466,6 +488,7 @@ export function validateSpecDocuments(
       if (definition !== undefined) specs.push({ definition, document: index, path: item.path });
     }
     problems.push(...c.problems);
+    for (const warning of c.warnings) options.onWarning?.(warning);
   });
   return problems.length > 0 ? err(problems) : ok(specs);
 }

@@ -171,7 +171,16 @@ describe('parseSelector: errors teach', () => {
   it('explains words borrowed from other languages', () => {
     expect(failure('kind = server and name = "x"')).toMatchObject({ message: 'unexpected "and"', hint: 'write &&' });
     expect(failure('span.x cotains "a"')).toMatchObject({ message: 'unknown operator "cotains"', hint: 'did you mean "contains"?' });
-    expect(failure('name == "x"')).toMatchObject({ message: 'expected a value after "="' });
+    expect(failure('name == "x"')).toMatchObject({ message: '"==" is not an operator: use = for equality', hint: 'write name = "x"', offset: 5, length: 2 });
+    expect(failure('kind === server && name !== "a==b"')).toMatchObject({ message: '"===" is not an operator: use = for equality', hint: 'write kind = server && name != "a==b"', offset: 5, length: 3 });
+    expect(failure('span.x !== 1')).toMatchObject({ message: '"!==" is not an operator: use != for inequality', hint: 'write span.x != 1' });
+    expect(parsed('span.x >= 1')).toMatchObject({ op: '>=' });
+  });
+
+  it('reads a leading (?i), TraceQL\'s inline flag, and explains the flags it does not read', () => {
+    expect(parsed('name =~ "(?i)^get /"')).toMatchObject({ op: '=~', value: { value: '(?i)^get /' } });
+    expect(failure('name =~ "(?U)get"')).toMatchObject({ message: 'invalid regular expression: the inline flag "U" of "(?U)" is not supported', offset: 8 });
+    expect(failure('name =~ "get(?i)x"')).toMatchObject({ message: expect.stringContaining('read only at the very start'), hint: expect.stringContaining('"(?i)getx"') });
   });
 
   it('never throws, whatever the input', () => {
