@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatSpecProblem } from '../../src/errors.ts';
 import { loadSpecText } from '../../src/spec/loader.ts';
+import { NANOS_PER_UNIT } from '../../src/spec/values.ts';
 
 /**
  * The examples in docs/spec-language.md must stay valid: every YAML block that is a whole spec file is loaded
@@ -27,5 +28,15 @@ describe('docs/spec-language.md examples', () => {
     const wrapped = `name: doc\nexpect:\n${text.replace(/^/gmu, '  ')}`;
     const result = loadSpecText(wrapped, 'doc.yaml', { env: {} });
     expect(result.ok ? [] : result.error.map(formatSpecProblem)).toEqual([]);
+  });
+});
+
+describe('the duration units the docs list', () => {
+  const durations = /\*\*Durations\*\*:([\s\S]*?)\n\n/u.exec(doc)?.[1] ?? '';
+  const selectorValues = /^\| duration \|.*$/mu.exec(readFileSync('docs/selectors.md', 'utf8'))?.[0] ?? '';
+
+  it.each(Object.keys(NANOS_PER_UNIT))('include "%s", which durations accept', (unit) => {
+    expect(durations).toContain(`\`${unit}\``);
+    expect(selectorValues).toMatch(new RegExp(`[\\d\`]${unit}\``, 'u'));
   });
 });
