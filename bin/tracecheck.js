@@ -5,5 +5,5 @@ import { existsSync } from 'node:fs';
 
 const source = new URL('../src/cli/main.ts', import.meta.url);
 const entry = existsSync(source) ? source : new URL('../dist/cli/main.js', import.meta.url);
-const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+const { main, executableIo } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2), executableIo());

@@ -18,7 +18,8 @@ import { AssertionError } from 'node:assert';
 import { after } from 'node:test';
 import type { ExpectOptions, ExpectResult, SpecObject } from './testing/expect-specs.ts';
 import { describeFailure } from './testing/failure-message.ts';
-import type { HaveSpanOptions } from './testing/matchers.ts';
+import { judgeHaveSpan } from './testing/have-span.ts';
+import type { HaveSpanOptions } from './testing/have-span.ts';
 import type { RemoteCollector } from './testing/remote-collector.ts';
 import { connectSuiteCollector } from './testing/suite-collector.ts';
 import type { SuiteConnection } from './testing/suite-collector.ts';
@@ -29,22 +30,24 @@ import type { TestRun } from './testing/test-run.ts';
  * the plain `pretty` report as the message. Resolves with the result when it passes.
  */
 export async function assertSpec(run: TestRun, spec: SpecObject, options?: ExpectOptions): Promise<ExpectResult> {
-  const result = await run.expect(spec, options);
+  return asserted(await run.expect(spec, options), 'assertSpec');
+}
+
+function asserted(result: ExpectResult, operator: string): ExpectResult {
   if (!result.passed) {
-    throw new AssertionError({ message: describeFailure(result), actual: false, expected: true, operator: 'assertSpec' });
+    throw new AssertionError({ message: describeFailure(result), actual: false, expected: true, operator });
   }
   return result;
 }
 
 /** Throws `assert.AssertionError` unless some span of the run matches the selector (and options). */
 export async function assertSpan(run: TestRun, selector: string, options: HaveSpanOptions = {}): Promise<ExpectResult> {
-  const { timeoutMillis, quietMillis, env, ...expectation } = options;
-  return assertSpec(run, { name: `has span ${selector}`, expect: [{ ...expectation, spans: selector, scope: 'run' }] }, { timeoutMillis, quietMillis, env });
+  return asserted(await judgeHaveSpan(run, selector, options, { absent: false }), 'assertSpan');
 }
 
 /** Throws `assert.AssertionError` if any span of the settled run matches the selector. */
 export async function assertNoSpan(run: TestRun, selector: string, options: ExpectOptions = {}): Promise<ExpectResult> {
-  return assertSpec(run, { name: `no span ${selector}`, expect: [{ spans: selector, count: 'none', scope: 'run' }] }, options);
+  return asserted(await judgeHaveSpan(run, selector, options, { absent: true }), 'assertNoSpan');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { didYouMean } from '../spec/did-you-mean.ts';
 import { processIo, type CliIo } from './cli-io.ts';
+export { executableIo } from './cli-io.ts';
 import { checkCommand } from './check-command.ts';
 import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -23,19 +24,19 @@ export const commands: readonly CliCommand[] = [runCommand, checkCommand, valida
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined || first === '--help' || first === '-h') {
     io.stdout.write(generalHelp());
     return first === undefined ? ExitCode.USAGE : ExitCode.OK;
   }
+  if (first === 'help') return help(rest, io);
   if (first === '--version' || first === '-v') {
     io.stdout.write(`${version()}\n`);
     return ExitCode.OK;
   }
   const command = commands.find((c) => c.name === first);
   if (command === undefined) {
-    const guess = didYouMean(first.replace(/^-+/, ''), commands.map((c) => c.name));
     const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"`;
-    io.stderr.write(`tracecheck: ${what}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; see tracecheck --help\n`);
+    io.stderr.write(`tracecheck: ${what}${commandGuess(first)}; see tracecheck --help\n`);
     return ExitCode.USAGE;
   }
   const parsed = parseOptions(rest, command.options);
@@ -50,6 +51,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   return command.run(parsed.value, io);
 }
 
+/** `tracecheck help [COMMAND]`: the general help, or one command's help as `tracecheck COMMAND --help` prints it. */
+function help(args: readonly string[], io: CliIo): number {
+  const [name, ...extra] = args;
+  if (name === undefined) {
+    io.stdout.write(generalHelp());
+    return ExitCode.OK;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined || extra.length > 0) {
+    const problem = command === undefined ? `unknown command "${name}"${commandGuess(name)}` : `unexpected argument ${JSON.stringify(extra[0])}`;
+    io.stderr.write(`tracecheck help: ${problem}\nusage: tracecheck help [${commands.map((c) => c.name).join('|')}]\n`);
+    return ExitCode.USAGE;
+  }
+  io.stdout.write(commandHelp(command));
+  return ExitCode.OK;
+}
+
+function commandGuess(word: string): string {
+  const guess = didYouMean(word.replace(/^-+/, ''), commands.map((c) => c.name));
+  return guess === undefined ? '' : ` (did you mean "${guess}"?)`;
+}
+
 function generalHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
@@ -60,7 +83,8 @@ function generalHelp(): string {
     'commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'tracecheck <command> --help shows a command\'s options. tracecheck --version prints the version.',
+    'tracecheck help <command> (or tracecheck <command> --help) shows a command\'s options.',
+    'tracecheck --version prints the version.',
     '',
   ].join('\n');
 }

@@ -8,19 +8,10 @@ import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { ParsedArgs } from './option-table.ts';
 import { valueOf } from './option-table.ts';
+import { portOption } from './port-option.ts';
 
 /** Signals that stop `tracecheck serve` gracefully (in-flight exports land, the save file is flushed). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/** A port option: 0-65535 (0 picks a free one), or `off` to disable the transport. */
-function portOption(args: ParsedArgs, name: string, fallback: number): Result<number | null, string> {
-  const text = valueOf(args, name);
-  if (text === undefined) return ok(fallback);
-  if (text === 'off') return ok(null);
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65_535) return err(`--${name} must be a port 0-65535 (0 picks a free one) or "off", got ${JSON.stringify(text)}`);
-  return ok(port);
-}
 
 function positiveIntegerOption(args: ParsedArgs, name: string): Result<number | undefined, string> {
   const text = valueOf(args, name);
@@ -72,7 +63,8 @@ export const serveCommand: CliCommand = {
     'Query API on the HTTP port: GET /api/runs, /api/runs/{id}/traces, /api/runs/{id}/settled?quietMillis=&timeoutMillis=, /healthz.',
     'With --auth-token, OTLP and query requests need "authorization: Bearer T".',
     '--save FILE appends every accepted export as one OTLP/JSON line (tracecheck check --traces FILE reads it).',
-    'SIGINT/SIGTERM stop it after in-flight exports land. A port of 0 picks a free one; "off" disables a transport.',
+    'SIGINT/SIGTERM, or its stdout/stderr pipe closing, stop it after in-flight exports land.',
+    'A port of 0 picks a free one; "off" disables a transport.',
     '',
     'Example: tracecheck serve --host 0.0.0.0 --auth-token "$TOKEN" --save traces.jsonl',
   ].join('\n'),
@@ -90,9 +82,9 @@ export const serveCommand: CliCommand = {
       return ExitCode.USAGE;
     };
     if (args.positionals.length > 0 || args.rest !== undefined) return usage(`unexpected argument ${JSON.stringify(args.positionals[0] ?? '--')}; serve takes options only`);
-    const httpPort = portOption(args, 'http-port', 4318);
+    const httpPort = portOption(args, 'http-port', 4318, true);
     if (!httpPort.ok) return usage(httpPort.error);
-    const grpcPort = portOption(args, 'grpc-port', 4317);
+    const grpcPort = portOption(args, 'grpc-port', 4317, true);
     if (!grpcPort.ok) return usage(grpcPort.error);
     if (httpPort.value === null && grpcPort.value === null) return usage('both transports are off: nothing to serve');
     const maxSpans = positiveIntegerOption(args, 'max-spans');
@@ -134,7 +126,8 @@ export const serveCommand: CliCommand = {
     if (collector.grpcPort !== undefined) io.stdout.write(`tracecheck serve: listening on ${collector.grpcUrl} (OTLP/gRPC)\n`);
     if (saveStream !== undefined) io.stdout.write(`tracecheck serve: saving exports to ${savePath}\n`);
 
-    const signal = await stopped;
+    // A closed output pipe stops the sidecar as SIGTERM would: its reader (`| head`, a log shipper) has gone.
+    const signal = await Promise.race([stopped, ...(io.outputClosed === undefined ? [] : [io.outputClosed.then((name) => `${name} closed`)])]);
     io.stdout.write(`tracecheck serve: ${signal}, draining in-flight exports\n`);
     await collector.close();
     if (saveStream !== undefined) await new Promise<void>((done) => saveStream.end(done));

@@ -1,10 +1,11 @@
 import { evaluateSpecs } from '../engine/evaluate.ts';
-import type { EvaluateOptions } from '../engine/evaluate.ts';
 import type { RunResult } from '../engine/results.ts';
 import type { SpecProblem } from '../errors.ts';
 import type { SpecDefinition } from '../spec/types.ts';
 import { validateSpecObject } from '../spec/validate.ts';
 import type { RunSource } from '../store/run-source.ts';
+import { normaliseExpectOptions } from './expect-options.ts';
+import type { ExpectOptions } from './expect-options.ts';
 
 /**
  * What `run.expect()` takes: one spec, a list of specs, or `{ specs: [...] }`, exactly as a spec file would
@@ -12,8 +13,7 @@ import type { RunSource } from '../store/run-source.ts';
  */
 export type SpecObject = SpecDefinition | readonly SpecDefinition[] | { readonly specs: readonly SpecDefinition[] };
 
-/** Options of `run.expect()`: the engine's (deadline, quiet period, `${env:...}` values). */
-export type ExpectOptions = EvaluateOptions;
+export type { ExpectOptions };
 
 /**
  * The result of `run.expect()`: the {@link RunResult} the CLI gets for the same specs, plus the problems of an
@@ -21,8 +21,9 @@ export type ExpectOptions = EvaluateOptions;
  */
 export interface ExpectResult extends RunResult {
   /**
-   * What is wrong with the spec object, as the file validator says it; objects have no file positions, so each
-   * message names the path instead (`at expect[2].spans: ...`), and `line`/`col` are 0.
+   * What is wrong with the spec object, as the file validator says it, or with the options; objects have no file
+   * positions, so each message names the path instead (`at expect[2].spans: ...`, `at options.timout: ...`), and
+   * `line`/`col` are 0.
    */
   readonly problems: readonly SpecProblem[];
 }
@@ -43,9 +44,13 @@ export const SPEC_OBJECT_FILE = '<spec object>';
  */
 export async function expectSpecs(source: RunSource, specs: SpecObject, options: ExpectOptions = {}): Promise<ExpectResult> {
   const started = performance.now();
-  const validated = validateSpecObject(specs, undefined, SPEC_OBJECT_FILE, options.env === undefined ? {} : { env: options.env });
-  if (!validated.ok) {
+  const engineOptions = normaliseExpectOptions(options);
+  const env = engineOptions.ok ? engineOptions.value.env : undefined;
+  const validated = validateSpecObject(specs, undefined, SPEC_OBJECT_FILE, env === undefined ? {} : { env });
+  const problems = [...(engineOptions.ok ? [] : engineOptions.error), ...(validated.ok ? [] : validated.error)];
+  if (!validated.ok || !engineOptions.ok) {
     const traces = source.traces();
+    const what = validated.ok ? 'the options are' : engineOptions.ok ? 'the spec object is' : 'the spec object and the options are';
     return {
       runId: source.id,
       passed: false,
@@ -53,12 +58,12 @@ export async function expectSpecs(source: RunSource, specs: SpecObject, options:
       spanCount: traces.reduce((n, t) => n + t.spans.length, 0),
       traceCount: traces.length,
       settled: false,
-      notes: [`the spec object is invalid (${validated.error.length} problem${validated.error.length === 1 ? '' : 's'}); nothing was judged`],
+      notes: [`${what} invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was judged`],
       durationMillis: performance.now() - started,
-      problems: validated.error,
+      problems,
     };
   }
-  const result = await evaluateSpecs(validated.value, source, options);
+  const result = await evaluateSpecs(validated.value, source, engineOptions.value);
   return { ...result, problems: [] };
 }
 

@@ -1,13 +1,25 @@
 import { createPrettyReporter } from '../report/pretty.ts';
+import type { SpecProblem } from '../errors.ts';
 import type { ExpectResult } from './expect-specs.ts';
 import { formatSpecObjectProblem } from './expect-specs.ts';
 
 const plainPretty = createPrettyReporter({ color: false });
 
+/** What the problems are about: the spec object, the options, or the matcher's selector (by the first path segment). */
+function invalidSubject(problems: readonly SpecProblem[]): string {
+  const subjects = new Set<string>();
+  for (const problem of problems) {
+    const head = 'path' in problem && Array.isArray(problem.path) ? problem.path[0] : undefined;
+    subjects.add(head === 'options' ? 'the options' : head === 'selector' ? 'the selector' : 'the spec object');
+  }
+  const names = [...subjects];
+  return `${names.join(' and ')} ${names.length === 1 && names[0] !== 'the options' ? 'is' : 'are'}`;
+}
+
 /**
  * The text a failed in-suite assertion shows: the `pretty` report of the result without colour codes (each
  * failed expectation's explanation and the trace drawn with the offending spans marked), preceded by the spec
- * object's problems when it was invalid.
+ * object's (or the options') problems when it was invalid.
  *
  * @example
  * ```ts
@@ -18,7 +30,7 @@ const plainPretty = createPrettyReporter({ color: false });
 export function describeFailure(result: ExpectResult): string {
   const lines: string[] = [];
   if (result.problems.length > 0) {
-    lines.push(`tracecheck: the spec object is invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}):`);
+    lines.push(`tracecheck: ${invalidSubject(result.problems)} invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}):`);
     for (const problem of result.problems) lines.push(`  ${formatSpecObjectProblem(problem)}`);
     return `${lines.join('\n')}\n`;
   }

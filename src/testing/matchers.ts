@@ -1,6 +1,12 @@
-import type { SpansExpectation } from '../spec/types.ts';
-import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
+import { withDefaultTimeout } from './expect-options.ts';
+import type { ExpectOptions } from './expect-options.ts';
+import type { ExpectResult, SpecObject } from './expect-specs.ts';
 import { describeFailure } from './failure-message.ts';
+import { judgeHaveSpan } from './have-span.ts';
+import type { HaveSpanOptions } from './have-span.ts';
+import { matcherDeadline } from './test-deadline.ts';
+import type { MatcherDeadline } from './test-deadline.ts';
+import type { RunnerTask } from './test-deadline.ts';
 import type { TestRun } from './test-run.ts';
 
 /** What a matcher returns to vitest's and jest's `expect`: both take this shape. */
@@ -13,10 +19,11 @@ export interface MatcherOutcome {
 export interface MatcherContext {
   /** True under `.not`. */
   readonly isNot?: boolean;
+  /** vitest's current test: its timeout bounds the matcher's default deadline (jest's is read from jest-circus). */
+  readonly task?: RunnerTask;
 }
 
-/** Options of `toHaveSpan`: the rest of a `spans` expectation (count, attributes, status, ...), and the engine's. */
-export type HaveSpanOptions = Omit<SpansExpectation, 'spans'> & ExpectOptions;
+export type { HaveSpanOptions };
 
 function isTestRun(value: unknown): value is TestRun {
   return typeof value === 'object' && value !== null && typeof (value as { expect?: unknown }).expect === 'function';
@@ -30,10 +37,24 @@ function notARun(received: unknown): MatcherOutcome {
   };
 }
 
-function outcomeOf(result: ExpectResult, isNot: boolean, negatedText: () => string): MatcherOutcome {
+/** The deadline the matcher applies itself: `undefined` when the options set one (`timeout`, `timeoutMillis`). */
+function defaultDeadline(context: MatcherContext, options: unknown): MatcherDeadline | undefined {
+  const written = (options ?? {}) as { readonly timeout?: unknown; readonly timeoutMillis?: unknown };
+  if (typeof written !== 'object' || written.timeout !== undefined || written.timeoutMillis !== undefined) return undefined;
+  return matcherDeadline(context.task);
+}
+
+/** The failure text, and how long the matcher waited when it chose the deadline, so a user knows how to wait longer. */
+function failureText(result: ExpectResult, deadline: MatcherDeadline | undefined): string {
+  const text = describeFailure(result);
+  if (deadline === undefined || result.problems.length > 0) return text;
+  return `${text}\n(tracecheck waited at most ${deadline.timeoutMillis} ms, ${deadline.reason}: give the matcher { timeout: '...' }, or the test a longer timeout, to wait longer)`;
+}
+
+function outcomeOf(result: ExpectResult, isNot: boolean, negatedText: () => string, deadline: MatcherDeadline | undefined): MatcherOutcome {
   // An invalid spec fails the assertion whether or not it is negated: nothing was judged.
   if (result.problems.length > 0) return { pass: isNot, message: () => describeFailure(result) };
-  return { pass: result.passed, message: () => (result.passed ? negatedText() : describeFailure(result)) };
+  return { pass: result.passed, message: () => (result.passed ? negatedText() : failureText(result, deadline)) };
 }
 
 /**
@@ -42,8 +63,9 @@ function outcomeOf(result: ExpectResult, isNot: boolean, negatedText: () => stri
  */
 async function toSatisfySpec(this: MatcherContext, received: unknown, spec: SpecObject, options?: ExpectOptions): Promise<MatcherOutcome> {
   if (!isTestRun(received)) return notARun(received);
-  const result = await received.expect(spec, options);
-  return outcomeOf(result, this.isNot === true, () => `tracecheck: expected run ${result.runId} not to satisfy the spec, but every expectation held`);
+  const deadline = defaultDeadline(this, options);
+  const result = await received.expect(spec, deadline === undefined ? options : withDefaultTimeout(options, deadline.timeoutMillis));
+  return outcomeOf(result, this.isNot === true, () => `tracecheck: expected run ${result.runId} not to satisfy the spec, but every expectation held`, deadline);
 }
 
 /**
@@ -52,17 +74,17 @@ async function toSatisfySpec(this: MatcherContext, received: unknown, spec: Spec
  */
 async function toHaveSpan(this: MatcherContext, received: unknown, selector: string, options: HaveSpanOptions = {}): Promise<MatcherOutcome> {
   if (!isTestRun(received)) return notARun(received);
-  const { timeoutMillis, quietMillis, env, ...expectation } = options;
   const isNot = this.isNot === true;
-  const engineOptions: ExpectOptions = { timeoutMillis, quietMillis, env };
+  const deadline = defaultDeadline(this, options);
+  const mode = deadline === undefined ? {} : { defaultTimeoutMillis: deadline.timeoutMillis };
   if (isNot) {
     // Absence is judged on the settled run, so the assertion does not pass merely because spans are late.
-    const result = await received.expect({ name: `no span ${selector}`, expect: [{ ...expectation, spans: selector, count: 'none', scope: 'run' }] }, engineOptions);
+    const result = await judgeHaveSpan(received, selector, options, { ...mode, absent: true });
     // The runner inverts `pass` under `.not`: spans present (or an invalid spec) must fail the assertion.
-    return { pass: !result.passed, message: () => describeFailure(result) };
+    return { pass: !result.passed, message: () => failureText(result, deadline) };
   }
-  const result = await received.expect({ name: `has span ${selector}`, expect: [{ ...expectation, spans: selector, scope: 'run' }] }, engineOptions);
-  return outcomeOf(result, false, () => `tracecheck: expected run ${result.runId} to have no span ${selector}`);
+  const result = await judgeHaveSpan(received, selector, options, { ...mode, absent: false });
+  return outcomeOf(result, false, () => `tracecheck: expected run ${result.runId} to have no span ${selector}`, deadline);
 }
 
 /**

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,28 +5,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/report/index.ts';
 import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
-
-const BIN = new URL('../../bin/tracecheck.js', import.meta.url).pathname;
-const FIXTURE = new URL('./fixtures/http-roundtrip.ts', import.meta.url).pathname;
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the real CLI as a child process (the same Node as the tests) and resolves when it exits. */
-function tracecheck(args: readonly string[], cwd: string): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { ROUNDTRIP as FIXTURE, tracecheck } from './tracecheck-process.ts';
 
 const PASSING = `name: round trip reaches the server
 expect:
@@ -75,6 +53,25 @@ describe('tracecheck help and usage', () => {
     expect(runHelp.stdout).toContain('--reporter NAME');
     const version = await tracecheck(['--version'], dir);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('tracecheck help COMMAND prints that command\'s help, as COMMAND --help does', async () => {
+    const help = await tracecheck(['help', 'run'], dir);
+    const runHelp = await tracecheck(['run', '--help'], dir);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^usage: tracecheck run /);
+    expect(help.stdout).toBe(runHelp.stdout);
+    const general = await tracecheck(['help'], dir);
+    expect(general.code).toBe(0);
+    expect(general.stdout).toMatch(/run\s+run a command/);
+  });
+
+  it('tracecheck help with an unknown command is a usage error with a did-you-mean', async () => {
+    const out = await tracecheck(['help', 'chek'], dir);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('unknown command "chek" (did you mean "check"?)');
+    expect(out.stderr).toContain('usage: tracecheck help');
   });
 
   it('exits 2 with a did-you-mean for unknown options, values and commands', async () => {
