@@ -11,12 +11,22 @@ const shiftsOfTrace = new WeakMap<Trace, ReadonlyMap<string, bigint>>();
 /** Adjusted trace per original trace: built traces are cached by the store until they change. */
 const adjustedTraces = new WeakMap<Trace, Trace>();
 
+/**
+ * How a server span lay outside its client span. On one clock a server span starts within its client span
+ * (`started-before` and `started-after-end` break causality), but may end after it: the server's end is stamped
+ * when its event loop gets to it, after the response bytes left, and the client may have read them first (runs of
+ * the three-service example on one machine show server spans ending 0.2 to 19 ms after their client spans).
+ */
+type Violation = 'started-before' | 'started-after-end' | 'ended-after';
+
 /** Why a server span was moved: how far it lay outside its client span, against what the timestamps can tell. */
 interface SkewEvidence {
-  /** How far the server span started before, or ended after, its client span (the larger), in nanoseconds. */
+  readonly violation: Violation;
+  /** How far the server span lay outside its client span that way, in nanoseconds. */
   readonly violationNanos: bigint;
   /** The coarser start-time precision of the two spans' clocks: a smaller violation is rounding, not skew. */
   readonly precisionNanos: bigint;
+  readonly clocks: ClockRelation;
 }
 
 /** One adjusted hop of a trace: a span shifted by another amount than its parent (the root of a moved subtree). */
@@ -28,7 +38,6 @@ interface AdjustedHop extends SkewEvidence {
   readonly callee: string;
   /** caller and callee services together: the hop's note is one per key. */
   readonly key: string;
-  readonly clocks: ClockRelation;
 }
 
 /**
@@ -62,12 +71,15 @@ export function skewAdjustmentOf(span: Span, trace: Trace): bigint | undefined {
  * Only cross-service CLIENT → SERVER hops are adjusted: spans within one service share one clock, so their
  * relative times are evidence, not skew. Durations never change.
  *
- * Nothing moves for a violation smaller than the timestamps can resolve: the coarser start-time precision of the
- * two spans' clocks (see {@link startPrecisionNanosOf}). The OpenTelemetry JS SDK stamps starts in whole
- * milliseconds and ends as start plus a precise duration, so on one clock a server span may seem to end up to
- * 1 ms after its client span; moving the callee's subtree for that made orderings between the two services flaky.
- * Spans of one host or process are held to the same rule: only a violation beyond the precision moves them, and
- * the note says that the clocks should have agreed.
+ * What counts as evidence of skew (see {@link skewEvidenceOf}):
+ * - nothing smaller than the timestamps can resolve: the coarser start-time precision of the two spans' clocks
+ *   (see {@link startPrecisionNanosOf}). The OpenTelemetry JS SDK stamps starts in whole milliseconds and ends as
+ *   start plus a precise duration, so on one clock a server span may seem to end up to 1 ms after its client span;
+ *   moving the callee's subtree for that made orderings between the two services flaky;
+ * - a server span that starts before its client span, or after it ended, by at least that precision: impossible
+ *   on one clock, so it is corrected whatever the hosts (the note says when they are one host or process);
+ * - a server span that only ends after its client span, by at least that precision, and only when the two run on
+ *   different hosts (or the resources do not say): on one host that is a late-stamped end, not skew.
  *
  * Returns the trace itself when nothing needed adjusting, else a new trace of copied spans (the originals are
  * untouched); {@link skewAdjustmentOf} tells the shift of each copied span.
@@ -93,19 +105,13 @@ export function adjustClockSkew(trace: Trace): Trace {
       const start = node.span.startTimeUnixNano + shift;
       const end = node.span.endTimeUnixNano + shift;
       if (start < parentStart || end > parentEnd) {
-        const early = parentStart - start;
-        const late = end - parentEnd;
-        const violationNanos = early > late ? early : late;
-        // Only now, on a violation, is the trace's precision per clock worked out (once per trace).
-        const calleePrecision = startPrecisionNanosOf(node.span, trace);
-        const callerPrecision = startPrecisionNanosOf(parent.span, trace);
-        const precisionNanos = calleePrecision > callerPrecision ? calleePrecision : callerPrecision;
-        if (violationNanos >= precisionNanos) {
+        const found = skewEvidenceOf(parent.span, node.span, trace, start - parentStart, end - parentEnd, start - parentEnd);
+        if (found !== undefined) {
           const parentDuration = parentEnd - parentStart;
           const duration = end - start;
           const target = duration <= parentDuration ? parentStart + (parentDuration - duration) / 2n : parentStart;
           shift += target - start;
-          evidence.set(node.span.spanId, { violationNanos, precisionNanos });
+          evidence.set(node.span.spanId, found);
         }
       }
     }
@@ -117,6 +123,23 @@ export function adjustClockSkew(trace: Trace): Trace {
   const adjusted = shifts.size === 0 ? trace : rebuild(trace, shifts, evidence);
   adjustedTraces.set(trace, adjusted);
   return adjusted;
+}
+
+/**
+ * The evidence that a server span lying outside its client span (by the offsets given, with any shifts of its
+ * ancestors applied) is skew, or undefined when it is not: the violation must reach the coarser start-time
+ * precision of the two spans' clocks, and a server span that only ends late counts only across hosts.
+ */
+function skewEvidenceOf(client: Span, server: Span, trace: Trace, startOffset: bigint, endOffset: bigint, startAfterEnd: bigint): SkewEvidence | undefined {
+  // Only now, on a violation, is the trace's precision per clock worked out (once per trace).
+  const serverPrecision = startPrecisionNanosOf(server, trace);
+  const clientPrecision = startPrecisionNanosOf(client, trace);
+  const precisionNanos = serverPrecision > clientPrecision ? serverPrecision : clientPrecision;
+  const clocks = clockRelationOf(client.resource, server.resource);
+  if (-startOffset >= precisionNanos) return { violation: 'started-before', violationNanos: -startOffset, precisionNanos, clocks };
+  if (startAfterEnd >= precisionNanos) return { violation: 'started-after-end', violationNanos: startAfterEnd, precisionNanos, clocks };
+  if (endOffset < precisionNanos || clocks.kind === 'same-host' || clocks.kind === 'same-process') return undefined;
+  return { violation: 'ended-after', violationNanos: endOffset, precisionNanos, clocks };
 }
 
 interface MutableNode {
@@ -143,8 +166,7 @@ function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>, evidence: Re
       if (parent !== undefined && parentShift !== shift && found !== undefined) {
         const callee = serviceNameOf(span) ?? '?';
         const caller = serviceNameOf(parent.span) ?? '?';
-        const clocks = clockRelationOf(parent.span.resource, span.resource);
-        hops.push({ span, parent: parent.span, shift, caller, callee, key: `${caller}\u0000${callee}`, clocks, ...found });
+        hops.push({ span, parent: parent.span, shift, caller, callee, key: `${caller}\u0000${callee}`, ...found });
       }
     }
     const out: MutableNode = { span, parent, children: [], depth: node.depth };
@@ -236,13 +258,13 @@ export function skewNotes(traces: readonly Trace[]): string[] {
   const notes: string[] = [];
   for (const hop of hops.values()) {
     const name = `hop ${hop.caller} → ${hop.callee}`;
+    const { worst } = hop;
     if (hop.shifts.length === 1) {
       notes.push(
         `clock skew: ${hop.callee}'s span "${hop.spanName}" and its subtree were shifted ${formatShift(hop.shifts[0] as bigint)} ` +
           `to fit inside ${hop.caller}'s client span "${hop.clientName}" (${name}, trace ${hop.traceId.slice(0, 8)}); ` +
-          `evidence: it lay ${formatDurationNanos(hop.worst.violationNanos)} outside the client span, beyond the ` +
-          `${formatDurationNanos(hop.worst.precisionNanos)} precision of the two spans' start times, and ${clocksText(hop.worst.clocks)}; ` +
-          'ordering and latency checks used the adjusted times',
+          `evidence: it ${violationText(worst)}, beyond the ${formatDurationNanos(worst.precisionNanos)} precision of the two spans' start times, ` +
+          `and ${clocksText(worst.clocks)}; ordering and latency checks used the adjusted times`,
       );
       continue;
     }
@@ -251,12 +273,25 @@ export function skewNotes(traces: readonly Trace[]): string[] {
     const precision = finest === coarsest ? formatDurationNanos(finest) : `${formatDurationNanos(finest)} to ${formatDurationNanos(coarsest)}`;
     notes.push(
       `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(least)} to ${formatShift(most)}, ` +
-        `to fit inside ${hop.caller}'s client spans (${name}); evidence: they lay up to ${formatDurationNanos(hop.worst.violationNanos)} ` +
-        `outside the client spans, each beyond the precision of its spans' start times (${precision}), and ${clocksText(hop.worst.clocks)}; ` +
-        'ordering and latency checks used the adjusted times',
+        `to fit inside ${hop.caller}'s client spans (${name}); evidence: each lay outside its client span beyond the precision of the spans' start times ` +
+        `(${precision}), the most in trace ${worst.span.traceId.slice(0, 8)}, where ${hop.callee}'s span ${violationText(worst)}, ` +
+        `and ${clocksText(worst.clocks)}; ordering and latency checks used the adjusted times`,
     );
   }
   return notes;
+}
+
+/** How a moved server span lay outside its client span, as a note says it. */
+function violationText(evidence: SkewEvidence): string {
+  const by = formatDurationNanos(evidence.violationNanos);
+  switch (evidence.violation) {
+    case 'started-before':
+      return `started ${by} before the client span`;
+    case 'started-after-end':
+      return `started ${by} after the client span ended`;
+    case 'ended-after':
+      return `ended ${by} after the client span`;
+  }
 }
 
 /** What the resources say of the two clocks, as the second half of a note's evidence. */
