@@ -2,7 +2,8 @@ import { JSONPath } from 'jsonpath-plus';
 import { didYouMean } from './did-you-mean.ts';
 import type { ProblemCollector, SpecPath } from './problem-collector.ts';
 import { regexProblem } from './spec-regex.ts';
-import { doubledEqualsMessage, findDoubledEquals, parseSelector } from './selector-parser.ts';
+import { doubledEqualsMessage, findDoubledEquals } from './doubled-equals.ts';
+import { parseSelector } from './selector-parser.ts';
 import type { SpecScalar } from './types.ts';
 import { describeValueType, findReferences } from './values.ts';
 
