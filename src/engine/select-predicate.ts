@@ -1,6 +1,7 @@
 import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
 import type { Span } from '../model/span.ts';
 import type { ComparisonNode, FieldRef, Literal, MembershipNode, SelectorAst } from '../spec/selector-ast.ts';
+import { specRegex } from '../spec/spec-regex.ts';
 
 /** Whether one span satisfies a condition. Compiled once per selector; calls allocate nothing for plain values. */
 export type SpanPredicate = (span: Span) => boolean;
@@ -139,7 +140,7 @@ function comparisonTest(node: ComparisonNode): ValueTest {
     }
     case '=~':
     case '!~': {
-      const pattern = new RegExp(String(expected), 'u');
+      const pattern = specRegex(String(expected));
       const wanted = node.op === '=~';
       return (value) => {
         const subject = regexSubject(value);
@@ -575,7 +576,7 @@ class PredicateSource {
       case '=~':
       case '!~':
         if (field.type !== 'string') return undefined;
-        return guard(`${ast.op === '=~' ? '' : '!'}${this.constant(new RegExp(String(expected), 'u'))}.test(${v})`);
+        return guard(`${ast.op === '=~' ? '' : '!'}${this.constant(specRegex(String(expected)))}.test(${v})`);
       case 'contains':
         if (field.type !== 'string' || typeof expected !== 'string') return undefined;
         return guard(`${v}.includes(${literal})`);

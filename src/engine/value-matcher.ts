@@ -1,6 +1,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { AttributeValue } from '../model/attribute-value.ts';
 import { err, ok, type Result } from '../result.ts';
+import { specRegex } from '../spec/spec-regex.ts';
 import type { SpecScalar, ValueMatcher } from '../spec/types.ts';
 import { countInRange, describeCount, parseCount } from '../spec/values.ts';
 import { showBare, showValue, stringFormOf, typeNameOf, type MatchedValue } from './value-format.ts';
@@ -176,7 +177,7 @@ const REGEX_ANSWERS_KEPT = 64;
 function regexCheck(pattern: string, negate: boolean): Result<Check, string> {
   let regex: RegExp;
   try {
-    regex = new RegExp(pattern, 'u');
+    regex = specRegex(pattern);
   } catch (cause) {
     return err(`invalid regular expression /${pattern}/: ${(cause as Error).message}`);
   }
