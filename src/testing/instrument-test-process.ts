@@ -1,5 +1,7 @@
 import { TracecheckError } from '../errors.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
+import { traceFetch } from './fetch-spans.ts';
+import { SUITE_URL_ENV } from './suite-collector.ts';
 
 /** Options of {@link instrumentTestProcess}. */
 export interface InstrumentTestProcessOptions {
@@ -10,27 +12,47 @@ export interface InstrumentTestProcessOptions {
   readonly authToken?: string;
   /** `service.name` of the test process. Default `tracecheck-test`. */
   readonly serviceName?: string;
-  /** OpenTelemetry instrumentations to enable, e.g. `new HttpInstrumentation()`. Default none. */
+  /** OpenTelemetry instrumentations to enable, e.g. `new HttpInstrumentation()` for `node:http` requests. Default none. */
   readonly instrumentations?: readonly unknown[];
+  /**
+   * A client span for each request of the global `fetch`, its context sent with the request (`traceparent`), so
+   * the services' spans join the test's trace. Requests to the collector itself are not traced. Default true;
+   * false when an instrumentation passed above already traces fetch (`@opentelemetry/instrumentation-undici`).
+   */
+  readonly fetch?: boolean;
 }
 
 /** A started test-process SDK. */
 export interface TestProcessTelemetry {
-  /** Flushes every span to the collector and stops the SDK. */
+  /**
+   * Stops tracing fetch, flushes every span to the collector, stops the SDK and unregisters it from the
+   * OpenTelemetry API, so another run can be instrumented after it.
+   */
   shutdown(): Promise<void>;
+}
+
+/** The origin of a URL as undici reports a request's (`http://127.0.0.1:4318`), or undefined for none. */
+function originOf(url: string | undefined): string | undefined {
+  if (url === undefined || url === '') return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Starts `@opentelemetry/sdk-node` (an optional peer dependency) in the test process, exporting each span at
- * once over OTLP/HTTP to the collector, tagged with one run: spans the test makes (and requests its
- * instrumentations trace) then carry the run id, and W3C propagation takes the trace to the services.
- * One run per process: the tag is a resource attribute. For concurrent tests in one process use
- * `run.headers()` instead.
+ * once over OTLP/HTTP to the collector, tagged with one run: spans the test makes, a client span for each
+ * `fetch` (see `fetch`), and the requests its instrumentations trace then carry the run id, and W3C
+ * propagation takes the trace to the services. `node:http` requests are traced only with an
+ * `HttpInstrumentation` in `instrumentations`. One run per process: the tag is a resource attribute. For
+ * concurrent tests in one process use `run.headers()` instead.
  *
  * @example
  * ```ts
  * const telemetry = await instrumentTestProcess({ collectorUrl: collector.httpUrl, runId: run.id });
- * await trace.getTracer('test').startActiveSpan('checkout', async (span) => { await callGateway(); span.end(); });
+ * await fetch(`${gatewayUrl}/checkout`, { method: 'POST', body }); // a client span; the gateway continues its trace
  * await telemetry.shutdown();
  * ```
  */
@@ -41,7 +63,7 @@ export async function instrumentTestProcess(options: InstrumentTestProcessOption
   } catch (cause) {
     throw new TracecheckError('TC_USAGE', 'instrumentTestProcess needs @opentelemetry/sdk-node: npm install -D @opentelemetry/sdk-node (or use run.headers(), which needs no SDK)', { cause });
   }
-  // sdk-node depends on these three; they come with it.
+  // sdk-node depends on these three (and on @opentelemetry/api, a peer of it); they come with it.
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
   const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
@@ -56,5 +78,21 @@ export async function instrumentTestProcess(options: InstrumentTestProcessOption
     instrumentations: [...(options.instrumentations ?? [])] as never,
   });
   sdk.start();
-  return { shutdown: () => sdk.shutdown() };
+  const api = await import('@opentelemetry/api');
+  let stopFetch = (): void => {};
+  if (options.fetch !== false) {
+    const collectorOrigins = [originOf(options.collectorUrl), originOf(process.env[SUITE_URL_ENV])].filter((o) => o !== undefined);
+    stopFetch = traceFetch(api, { ignoreOrigins: collectorOrigins });
+  }
+  return {
+    async shutdown() {
+      stopFetch();
+      await sdk.shutdown();
+      // NodeSDK leaves its (now shut) providers registered, and the API refuses a second registration: release
+      // them so a later instrumentTestProcess() in this process records again.
+      api.trace.disable();
+      api.context.disable();
+      api.propagation.disable();
+    },
+  };
 }
