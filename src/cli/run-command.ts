@@ -1,8 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
 import { durationMillisOption } from './duration-option.ts';
 import { ExitCode } from './exit-codes.ts';
+import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
+import { valueOf } from './option-table.ts';
+import { portOption } from './port-option.ts';
 import { reportOptions, writeReport } from './report-output.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 
@@ -12,22 +16,49 @@ export const GRPC_ENDPOINT_VARIABLE = 'TRACECHECK_OTLP_GRPC_ENDPOINT';
 /** Signals a person or CI sends to stop the run; they go to the command, whose exit then ends the run. */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** What `--protocol` may hand CMD in OTEL_EXPORTER_OTLP_PROTOCOL (the protocols the collector receives). */
+const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
+type Protocol = (typeof PROTOCOLS)[number];
+
+/** Reporters whose output is a file format: without --out they own stdout, and CMD's stdout goes to stderr. */
+const MACHINE_REPORTERS = new Set(['json', 'junit']);
+
 /**
- * `tracecheck run [--specs PATH...] [--reporter NAME] [--out FILE] [--timeout D] [--quiet D] -- CMD...`:
- * starts a collector, runs CMD with the OTEL_* variables that make its services export to it tagged with a fresh
- * run id, then judges the specs against what arrived and reports.
+ * Traces-specific variables an SDK prefers over the general ones: inherited from a shell they would send CMD's
+ * spans elsewhere, so `run` sets them too and says which it replaced.
+ */
+const OVERRIDE_NOTICE_VARIABLES = ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'];
+
+/**
+ * `tracecheck run [--specs PATH...] [--reporter NAME] [--out FILE] [--timeout D] [--quiet D] [--host H]
+ * [--http-port P] [--grpc-port P] [--protocol P] -- CMD...`: starts a collector, runs CMD with the OTEL_* variables
+ * that make its services export to it tagged with a fresh run id, then judges the specs against what arrived and
+ * reports.
  */
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run a command with a collector, then judge the specs against its traces',
-  usage: 'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] -- CMD...',
+  usage:
+    'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
+    'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, _TRACES_PROTOCOL and _TRACES_HEADERS are set too: SDKs prefer them, so one',
+    'inherited from your shell would send the spans elsewhere. run replaces an inherited traces endpoint or protocol',
+    'and prints one line naming it with its old value. Headers and resource attributes you set are kept; the run\'s',
+    'are appended.',
+    '--protocol picks what CMD is handed (default http/protobuf to the OTLP/HTTP port; grpc to the OTLP/gRPC port).',
     'TRACECHECK_OTLP_GRPC_ENDPOINT is the OTLP/gRPC endpoint, for a service that must export over gRPC.',
+    '--host, --http-port and --grpc-port fix where the collector listens (default 127.0.0.1 and free ports), e.g.',
+    '--http-port 4318 for a service whose exporter is hard-wired to localhost:4318.',
+    'With --reporter json or junit and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
+    'so tracecheck run --reporter json -- npm test > report.json gives a file that parses.',
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
+    'When no span arrives, the report opens with the likely reasons: an OTEL_* variable that turns export off or',
+    'points it elsewhere, no export request reaching tracecheck at all, or exports not tagged with the run.',
     'Durations: 300ms, 1.5s, 2m, or a number of milliseconds.',
-    'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error,',
+    'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error (or a port in use),',
     "otherwise CMD's own non-zero exit code (the report is still printed).",
     '',
     'Example: tracecheck run --specs specs/ --reporter junit --out reports/traces.xml -- npm test',
@@ -37,49 +68,89 @@ export const runCommand: CliCommand = {
     ...reportOptions,
     { name: 'timeout', type: 'value', valueName: 'DURATION', description: 'longest wait for spans after CMD exits, default 10s' },
     { name: 'quiet', type: 'value', valueName: 'DURATION', description: 'how long without new spans means done, default 200ms' },
+    { name: 'host', type: 'value', valueName: 'HOST', description: 'interface the collector binds, default 127.0.0.1' },
+    { name: 'http-port', type: 'value', valueName: 'PORT', description: 'OTLP/HTTP port, default 0 (a free one)' },
+    { name: 'grpc-port', type: 'value', valueName: 'PORT', description: 'OTLP/gRPC port, default 0 (a free one)' },
+    { name: 'protocol', type: 'value', valueName: 'PROTOCOL', choices: PROTOCOLS, description: 'the OTLP protocol CMD is told to use, default http/protobuf' },
   ],
   async run(args, io) {
+    const usage = (message: string): number => {
+      io.stderr.write(`tracecheck run: ${message}\n`);
+      return ExitCode.USAGE;
+    };
     const command = args.rest ?? [];
     if (command.length === 0) {
       const stray = args.positionals.length > 0 ? ` (put it after --: tracecheck run -- ${args.positionals.join(' ')})` : '';
-      io.stderr.write(`tracecheck run: no command to run${stray}\n`);
-      return ExitCode.USAGE;
+      return usage(`no command to run${stray}`);
     }
-    if (args.positionals.length > 0) {
-      io.stderr.write(`tracecheck run: unexpected argument ${JSON.stringify(args.positionals[0])} before --\n`);
-      return ExitCode.USAGE;
-    }
+    if (args.positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(args.positionals[0])} before --`);
     const timeout = durationMillisOption(args, 'timeout');
+    if (!timeout.ok) return usage(timeout.error);
     const quiet = durationMillisOption(args, 'quiet');
-    for (const parsed of [timeout, quiet]) {
-      if (!parsed.ok) {
-        io.stderr.write(`tracecheck run: ${parsed.error}\n`);
-        return ExitCode.USAGE;
-      }
-    }
+    if (!quiet.ok) return usage(quiet.error);
+    const httpPort = portOption(args, 'http-port', 0);
+    if (!httpPort.ok) return usage(httpPort.error);
+    const grpcPort = portOption(args, 'grpc-port', 0);
+    if (!grpcPort.ok) return usage(grpcPort.error);
+    const host = valueOf(args, 'host') ?? '127.0.0.1';
+    const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as Protocol;
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;
 
     // Loaded on use: `--help` and `validate` should not pay for gRPC and the engine.
-    const [{ startCollector }, { evaluateSpecs }] = await Promise.all([import('../server/index.ts'), import('../engine/index.ts')]);
-    const collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: 0 });
+    const [{ startCollector }, { evaluateSpecs, DEFAULT_EVALUATE_TIMEOUT_MILLIS }, { runIdCarriedBy, DEFAULT_RUN_ID_ATTRIBUTE }] = await Promise.all([
+      import('../server/index.ts'),
+      import('../engine/index.ts'),
+      import('../store/index.ts'),
+    ]);
+    const exports: ExportTally = { requests: 0, spans: 0, untaggedSpans: 0, otherRunIds: new Set() };
+    let runId = '';
+    let collector: Collector;
+    try {
+      collector = await startCollector({
+        host,
+        httpPort: httpPort.value,
+        grpcPort: grpcPort.value,
+        log: (line) => io.stderr.write(`${line}\n`),
+        onExport(spans, context) {
+          exports.requests++;
+          exports.spans += spans.length;
+          for (const span of spans) {
+            const carried = runIdCarriedBy(span, context, DEFAULT_RUN_ID_ATTRIBUTE);
+            if (carried === undefined) exports.untaggedSpans++;
+            else if (carried !== runId) exports.otherRunIds.add(carried);
+          }
+        },
+      });
+    } catch (cause) {
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const hint = message.includes('EADDRINUSE') ? ' (another process holds it: pick another --http-port/--grpc-port, or 0 for a free one)' : '';
+      return usage(message + hint);
+    }
     try {
       const run = collector.run();
-      // The OTEL_* variables name one endpoint; a CMD whose services mix transports needs the gRPC one too.
-      const runEnv = { ...run.env, [GRPC_ENDPOINT_VARIABLE]: collector.grpcUrl };
-      const exit = await runChild(command, withRunEnv(io.env, runEnv), io.cwd);
-      if (exit.spawnError !== undefined) {
-        io.stderr.write(`tracecheck run: cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}\n`);
-        return ExitCode.USAGE;
-      }
+      runId = run.id;
+      const runEnv = exportEnv(run.envFor({ protocol }), protocol, collector.grpcUrl);
+      const overridden = overriddenVariables(io.env, runEnv);
+      if (overridden !== undefined) io.stderr.write(`tracecheck run: ${overridden}\n`);
+      const childEnv = withRunEnv(io.env, runEnv);
+      const machineReportOnStdout = valueOf(args, 'out') === undefined && MACHINE_REPORTERS.has(valueOf(args, 'reporter') ?? 'pretty');
+      const exit = await runChild(command, childEnv, io.cwd, machineReportOnStdout);
+      if (exit.spawnError !== undefined) return usage(`cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}`);
+      const timeoutMillis = timeout.value ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS;
       const result = await evaluateSpecs(specs, run, {
-        timeoutMillis: timeout.ok ? timeout.value : undefined,
-        quietMillis: quiet.ok ? quiet.value : undefined,
+        timeoutMillis,
+        quietMillis: quiet.value,
         env: io.env,
         // CMD has exited and its exporters have flushed: once the run is quiet, nothing more is coming.
         finalOnceSettled: true,
       });
+      if (result.spanCount === 0) {
+        const lines = diagnoseNoSpans({ command, childEnv, runEnv, runId, timeoutMillis, exports, cwd: io.cwd });
+        // The diagnosis opens the pretty report; a json or junit report on stdout must stay parseable.
+        (machineReportOnStdout ? io.stderr : io.stdout).write(lines.join('\n') + '\n');
+      }
       const failure = await writeReport(result, args, io);
       if (failure !== undefined) io.stderr.write(`tracecheck run: ${failure}\n`);
       if (exit.code !== 0) {
@@ -94,6 +165,32 @@ export const runCommand: CliCommand = {
   },
 };
 
+/**
+ * The run's OTEL_* variables plus their traces-specific twins (an HTTP traces endpoint is the full URL, with
+ * `/v1/traces`; a gRPC one is the server address), and the gRPC endpoint for services that mix transports.
+ */
+function exportEnv(env: Readonly<Record<string, string>>, protocol: Protocol, grpcUrl: string): Record<string, string> {
+  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'] as string;
+  const traces: Record<string, string> = {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: protocol === 'grpc' ? endpoint : `${endpoint}/v1/traces`,
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
+  };
+  const headers = env['OTEL_EXPORTER_OTLP_HEADERS'];
+  if (headers !== undefined) traces['OTEL_EXPORTER_OTLP_TRACES_HEADERS'] = headers;
+  return { ...env, ...traces, [GRPC_ENDPOINT_VARIABLE]: grpcUrl };
+}
+
+/** One line naming the inherited traces-specific variables the run replaces, or `undefined` when there are none. */
+function overriddenVariables(base: NodeJS.ProcessEnv, runEnv: Readonly<Record<string, string>>): string | undefined {
+  const replaced = OVERRIDE_NOTICE_VARIABLES.filter((name) => {
+    const theirs = base[name];
+    return theirs !== undefined && theirs.trim() !== '' && theirs !== runEnv[name];
+  });
+  if (replaced.length === 0) return undefined;
+  const list = replaced.map((name) => `${name}=${base[name]}`).join(', ');
+  return `overriding ${list} from the environment: CMD exports to tracecheck (${replaced.map((name) => runEnv[name]).join(', ')})`;
+}
+
 interface ChildExit {
   /** The code to exit with: the child's, or 128 + signal number when a signal ended it (as shells do). */
   readonly code: number;
@@ -101,9 +198,11 @@ interface ChildExit {
   readonly spawnError?: string;
 }
 
-function runChild(command: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ChildExit> {
+/** Runs CMD with our stdin and stderr; its stdout is ours too, or our stderr when a report must own stdout. */
+function runChild(command: readonly string[], env: NodeJS.ProcessEnv, cwd: string, stdoutToStderr: boolean): Promise<ChildExit> {
   return new Promise((resolveExit) => {
-    const child = spawn(command[0] as string, command.slice(1), { stdio: 'inherit', env, cwd });
+    const stdio: StdioOptions = stdoutToStderr ? ['inherit', 2, 'inherit'] : 'inherit';
+    const child = spawn(command[0] as string, command.slice(1), { stdio, env, cwd });
     const forward = (signal: NodeJS.Signals): void => {
       child.kill(signal);
     };
@@ -128,7 +227,7 @@ function runChild(command: readonly string[], env: NodeJS.ProcessEnv, cwd: strin
 }
 
 /** OTEL list variables the user already set are kept: the run's entries are appended (later entries win). */
-const LIST_VARIABLES = ['OTEL_RESOURCE_ATTRIBUTES', 'OTEL_EXPORTER_OTLP_HEADERS'];
+const LIST_VARIABLES = ['OTEL_RESOURCE_ATTRIBUTES', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'];
 
 function withRunEnv(base: NodeJS.ProcessEnv, runEnv: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...runEnv };

@@ -5,7 +5,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/report/index.ts';
 import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
-import { ROUNDTRIP as FIXTURE, tracecheck } from './tracecheck-process.ts';
+import { ROUNDTRIP as FIXTURE, ROUNDTRIP_STDOUT, tracecheck } from './tracecheck-process.ts';
 
 const PASSING = `name: round trip reaches the server
 expect:
@@ -142,13 +142,36 @@ describe('tracecheck run', () => {
 
   it('exits 0 when the command and every spec pass, judging the traces the command exported', async () => {
     const out = await tracecheck(['run', '--specs', 'pass.yaml', '--reporter', 'json', '--', node, FIXTURE, 'shop', '0'], dir);
-    expect(out.stderr).toBe('');
+    // The command's own stdout goes to stderr: stdout is the report alone.
+    expect(out.stderr).toBe(`${ROUNDTRIP_STDOUT}\n`);
     expect(out.code).toBe(0);
     const report = JSON.parse(out.stdout) as JsonReport;
     expect(report.passed).toBe(true);
     expect(report.spanCount).toBeGreaterThanOrEqual(2);
     // Spec files under the working directory are named relative to it, as editors and CI annotations expect.
     expect(report.specs.map((spec) => spec.file)).toEqual(report.specs.map(() => 'pass.yaml'));
+  });
+
+  it('with --reporter json or junit and no --out, stdout is the report alone: redirected, it parses', async () => {
+    const json = await tracecheck(['run', '--specs', 'pass.yaml', '--reporter', 'json', '--', node, FIXTURE, 'shop', '0'], dir);
+    expect(json.code).toBe(0);
+    expect((JSON.parse(json.stdout) as JsonReport).passed).toBe(true);
+    expect(json.stderr).toContain(ROUNDTRIP_STDOUT);
+    const junit = await tracecheck(['run', '--specs', 'pass.yaml', '--reporter', 'junit', '--', node, FIXTURE, 'shop', '0'], dir);
+    expect(junit.code).toBe(0);
+    expect(junit.stdout).toMatch(/^<\?xml/);
+    expect(XMLValidator.validate(junit.stdout)).toBe(true);
+    expect(junit.stderr).toContain(ROUNDTRIP_STDOUT);
+  });
+
+  it("keeps the command's stdout on stdout for the pretty report and when --out takes the file report", async () => {
+    const pretty = await tracecheck(['run', '--specs', 'pass.yaml', '--', node, FIXTURE, 'shop', '0'], dir);
+    expect(pretty.code).toBe(0);
+    expect(pretty.stdout).toMatch(new RegExp(`^${ROUNDTRIP_STDOUT}\n`));
+    const out = await tracecheck(['run', '--specs', 'pass.yaml', '--reporter', 'json', '--out', 'run.json', '--', node, FIXTURE, 'shop', '0'], dir);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(ROUNDTRIP_STDOUT);
+    expect((JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as JsonReport).passed).toBe(true);
   });
 
   it('exits 1 when a spec fails and shows near misses from the real trace, judged once the run settles', async () => {
