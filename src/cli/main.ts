@@ -54,7 +54,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 /** `tracecheck help [COMMAND]`: the general help, or one command's help as `tracecheck COMMAND --help` prints it. */
 function help(args: readonly string[], io: CliIo): number {
   const [name, ...extra] = args;
-  if (name === undefined) {
+  if (name === undefined || name === '--help' || name === '-h') {
     io.stdout.write(generalHelp());
     return ExitCode.OK;
   }

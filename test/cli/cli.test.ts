@@ -61,9 +61,11 @@ describe('tracecheck help and usage', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^usage: tracecheck run /);
     expect(help.stdout).toBe(runHelp.stdout);
-    const general = await tracecheck(['help'], dir);
-    expect(general.code).toBe(0);
-    expect(general.stdout).toMatch(/run\s+run a command/);
+    for (const args of [['help'], ['help', '--help']]) {
+      const general = await tracecheck(args, dir);
+      expect(general.code).toBe(0);
+      expect(general.stdout).toMatch(/run\s+run a command/);
+    }
   });
 
   it('tracecheck help with an unknown command is a usage error with a did-you-mean', async () => {
