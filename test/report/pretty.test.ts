@@ -52,6 +52,14 @@ describe('pretty reporter', () => {
     expect(out).toContain('! 2 traces matched no spec');
   });
 
+  it('does not tell a run that passed before it settled to raise --timeout', () => {
+    const result = sampleRunResult();
+    const passing = result.specs.filter((spec) => spec.passed);
+    const out = createPrettyReporter({ color: false }).render({ ...result, passed: true, settled: false, specs: passing });
+    expect(out).toContain('PASS');
+    expect(out).not.toContain('had not settled');
+  });
+
   it('lists offending spans with their ids when the failure carries no trace', () => {
     const result = sampleRunResult();
     const spec = result.specs[0]!;
