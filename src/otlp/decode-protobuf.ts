@@ -271,7 +271,7 @@ function decodeSpan(
         break;
       case 122: {
         const e = r.lengthEnd();
-        status = decodeStatus(r, e);
+        status = decodeStatus(r, e, status);
         r.expectEnd(e, 'Status');
         break;
       }
@@ -398,10 +398,11 @@ function decodeLink(r: WireReader, end: number): SpanLink {
   return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
 }
 
-function decodeStatus(r: WireReader, end: number): SpanStatus {
+/** Decodes a `Status` merged into `previous` (a second `status` field sets only the members it carries). */
+function decodeStatus(r: WireReader, end: number, previous: SpanStatus): SpanStatus {
   // Field 1 (deprecated_code) is reserved and skipped like any unknown field.
-  let message = '';
-  let code = 0;
+  let message = previous.message;
+  let code = previous.code;
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === 18) message = r.string();
@@ -422,7 +423,8 @@ function decodeKeyValue(r: WireReader, into: AttributeMap, depth: number): void 
       key = r.string();
     } else if (tag === 18) {
       const e = r.lengthEnd();
-      value = decodeAnyValue(r, e, depth);
+      // A second `value` merges into the first (protobuf's rule for a singular message field).
+      value = decodeAnyValue(r, e, depth, value);
       r.expectEnd(e, 'AnyValue');
     } else {
       r.skip(tag);
@@ -432,9 +434,13 @@ function decodeKeyValue(r: WireReader, into: AttributeMap, depth: number): void 
   into[key] = value;
 }
 
-function decodeAnyValue(r: WireReader, end: number, depth: number): AttributeValue {
-  // `value` is a oneof: when several members arrive, the last one wins.
-  let value: AttributeValue = null;
+/**
+ * Decodes an `AnyValue` merged into `previous` (`null` for a fresh one). `value` is a oneof: a later member
+ * replaces an earlier one, except that `array_value` or `kvlist_value` arriving while the same member is set
+ * merges into it (protobuf's rule for message fields; their `values` are repeated, so they append).
+ */
+function decodeAnyValue(r: WireReader, end: number, depth: number, previous: AttributeValue): AttributeValue {
+  let value = previous;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
@@ -452,13 +458,13 @@ function decodeAnyValue(r: WireReader, end: number, depth: number): AttributeVal
         break;
       case 42: {
         const e = r.lengthEnd();
-        value = decodeArrayValue(r, e, depth + 1);
+        value = decodeArrayValue(r, e, depth + 1, Array.isArray(value) ? value : []);
         r.expectEnd(e, 'ArrayValue');
         break;
       }
       case 50: {
         const e = r.lengthEnd();
-        value = decodeKeyValueList(r, e, depth + 1);
+        value = decodeKeyValueList(r, e, depth + 1, isKvlist(value) ? value : emptyAttributes());
         r.expectEnd(e, 'KeyValueList');
         break;
       }
@@ -476,14 +482,18 @@ function checkDepth(depth: number): void {
   if (depth > MAX_ANY_VALUE_DEPTH) throw new WireFormatError(`attribute values nest deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
 }
 
-function decodeArrayValue(r: WireReader, end: number, depth: number): AttributeValue[] {
+/** Whether `value` is a decoded `kvlist_value` (an attribute map). */
+function isKvlist(value: AttributeValue): value is AttributeMap {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+function decodeArrayValue(r: WireReader, end: number, depth: number, values: AttributeValue[]): AttributeValue[] {
   checkDepth(depth);
-  const values: AttributeValue[] = [];
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === 10) {
       const e = r.lengthEnd();
-      values.push(decodeAnyValue(r, e, depth));
+      values.push(decodeAnyValue(r, e, depth, null));
       r.expectEnd(e, 'AnyValue');
     } else {
       r.skip(tag);
@@ -492,9 +502,8 @@ function decodeArrayValue(r: WireReader, end: number, depth: number): AttributeV
   return values;
 }
 
-function decodeKeyValueList(r: WireReader, end: number, depth: number): AttributeMap {
+function decodeKeyValueList(r: WireReader, end: number, depth: number, map: AttributeMap): AttributeMap {
   checkDepth(depth);
-  const map = emptyAttributes();
   while (r.pos < end) {
     const tag = r.tag();
     if (tag === 10) decodeKeyValue(r, map, depth);

@@ -146,17 +146,49 @@ export class WireReader {
     return this.view.getFloat64(pos, true);
   }
 
-  /** Reads a LEN prefix and returns where the field's payload ends; the cursor is at its first byte. */
+  /**
+   * Reads a LEN prefix and returns where the field's payload ends; the cursor is at its first byte. The prefix is
+   * read whole, not truncated to 32 bits: a length of 2^32 + n is refused, never taken for n.
+   */
   lengthEnd(): number {
-    const length = this.uint32();
-    const end = this.pos + length;
-    if (end > this.len) {
+    const pos = this.pos;
+    let length: number;
+    if (pos < this.len && (this.buf[pos] as number) < 0x80) {
+      length = this.buf[pos] as number;
+      this.pos = pos + 1;
+    } else {
+      length = this.varintAsNumber();
+    }
+    if (length > this.len - this.pos) {
       throw new WireFormatError(`a length-delimited field of ${length} bytes at byte ${this.pos} runs past the end of the payload (${this.len} bytes)`);
     }
-    return end;
+    return this.pos + length;
   }
 
-  /** A LEN field decoded as UTF-8 (invalid sequences become U+FFFD, as protobufjs and Go's lenient mode do). */
+  /** A varint of up to 10 bytes as a double: exact up to 2^53, and past that too large for any length anyway. */
+  private varintAsNumber(): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let value = 0;
+    let multiplier = 1;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= this.len) throw this.truncated('varint');
+      const b = buf[pos++] as number;
+      value += (b & 0x7f) * multiplier;
+      multiplier *= 128;
+      if (b < 0x80) {
+        this.pos = pos;
+        return value;
+      }
+    }
+    throw new WireFormatError(`varint longer than 10 bytes at byte ${this.pos}`);
+  }
+
+  /**
+   * A LEN field decoded as UTF-8. Invalid sequences become U+FFFD, a deliberate leniency: proto3 declares strings
+   * UTF-8 and protobufjs 8 refuses the whole message over one bad byte, but for a test collector one exporter's
+   * mangled attribute should not cost the batch its spans, and the replacement character shows where it was.
+   */
   string(): string {
     const end = this.lengthEnd();
     const start = this.pos;
@@ -213,11 +245,40 @@ export class WireReader {
     }
   }
 
-  /** Reads a field tag, rejecting field number 0 and stray end-group markers. */
+  /**
+   * Reads a field tag, rejecting field number 0. A tag is a varint of at most 32 bits (field numbers stop at
+   * 2^29 - 1): a 5th byte with more than 4 bits, or a 6th byte, is refused rather than truncated into another
+   * field, as protobufjs and the reference parsers do.
+   */
   tag(): number {
-    const tag = this.uint32();
-    if (tag >>> 3 === 0) throw new WireFormatError(`invalid field number 0 at byte ${this.pos - 1}`);
+    const pos = this.pos;
+    let tag: number;
+    if (pos < this.len && (this.buf[pos] as number) < 0x80) {
+      tag = this.buf[pos] as number;
+      this.pos = pos + 1;
+    } else {
+      tag = this.tagSlow();
+    }
+    if (tag >>> 3 === 0) throw new WireFormatError(`invalid field number 0 at byte ${pos}`);
     return tag;
+  }
+
+  private tagSlow(): number {
+    const buf = this.buf;
+    const start = this.pos;
+    let pos = start;
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (pos >= this.len) throw this.truncated('tag');
+      const b = buf[pos++] as number;
+      if (shift === 28 && b > 0x0f) break;
+      result |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+    throw new WireFormatError(`a field tag at byte ${start} does not fit 32 bits`);
   }
 
   private advance(count: number, what: string): void {
