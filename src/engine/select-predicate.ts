@@ -122,8 +122,11 @@ function equalityTest(expected: string | number | bigint | boolean | null): Valu
   return (value) => value === expected;
 }
 
-/** The string form a regular expression is matched against; structured values have none. */
-function regexSubject(value: AttributeValue): string | undefined {
+/**
+ * The text regular expressions and `contains` read: strings as they are, ints, doubles and booleans as `String`
+ * writes them (`200`, `2.5`, `true`); structured values have none (docs/selectors.md, Values).
+ */
+function textOf(value: AttributeValue): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   return undefined;
@@ -143,14 +146,18 @@ function comparisonTest(node: ComparisonNode): ValueTest {
       const pattern = specRegex(String(expected));
       const wanted = node.op === '=~';
       return (value) => {
-        const subject = regexSubject(value);
+        const subject = textOf(value);
         return subject !== undefined && pattern.test(subject) === wanted;
       };
     }
     case 'contains': {
       const equal = equalityTest(expected);
       if (typeof expected === 'string') {
-        return (value) => (typeof value === 'string' ? value.includes(expected) : Array.isArray(value) && value.some(equal));
+        return (value) => {
+          if (Array.isArray(value)) return value.some(equal);
+          const text = textOf(value);
+          return text !== undefined && text.includes(expected);
+        };
       }
       // Only arrays hold elements; the callback is the precompiled test, so no closure is made per span.
       return (value) => Array.isArray(value) && value.some(equal);

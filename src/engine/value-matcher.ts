@@ -206,15 +206,15 @@ function regexCheck(pattern: string, negate: boolean): Result<Check, string> {
   });
 }
 
+/** An array has the element; any other value holds the text in its string form, the one `matches` reads. */
 function containsCheck(needle: SpecScalar): Check {
+  const text = String(needle);
   return (value) => {
     if (Array.isArray(value)) {
       return value.some((v) => valuesEqual(v, needle)) ? undefined : `expected a list containing ${showBare(needle)}, got ${showValue(value)}`;
     }
-    if (typeof value === 'string') {
-      return value.includes(String(needle)) ? undefined : `expected to contain ${showBare(String(needle))}, got ${showValue(value)}`;
-    }
-    return `expected a string or list containing ${showBare(needle)}, got ${showValue(value)}`;
+    if (value === undefined) return `expected a string or list containing ${showBare(needle)}, got ${showValue(value)}`;
+    return stringFormOf(value).includes(text) ? undefined : `expected to contain ${showBare(text)}, got ${showValue(value)}`;
   };
 }
 

@@ -66,6 +66,7 @@ const SELECTORS = [
   'span.code = 200', 'span.code != 200', 'span.code = "200"', 'span.code > 100', 'span.code < 200.5', 'span.code in [200, 201]',
   'span.code not in [200]', 'span.code in [1, 2, 3, 4, 5, 6, 7, 8, 200]', 'span.code =~ "^2"', 'span.code !~ "^2"',
   'span.ratio = 2', 'span.ratio >= 0.5', 'span.flag = true', 'span.flag != true', 'span.tags contains "x"', 'span.nums contains 2',
+  'span.code contains "20"', 'span.ratio contains ".5"', 'span.flag contains "ru"', 'resource.host.cores contains "8"', 'link.kind contains "fol"',
   'span.empty = ""', 'span.code = nil', 'span.code != nil', 'exists(span.code)', 'exists(span.none)', 'span.none != "x"',
   'span.constructor = "own"', 'span.constructor = nil', 'span.hasOwnProperty = nil', 'span."__proto__" = "own proto"', 'span.toString != nil',
   '.deployment.environment = "span-level"', '.deployment.environment = "test"', '.host.cores = 8', 'resource.host.cores > 7',
@@ -130,7 +131,7 @@ describe('generated predicates', () => {
   it('agree on generated random selectors too, and compile every one of them', () => {
     const conditions = [
       'kind = server', 'status != ok', 'name =~ "^GET"', 'name contains "o"', 'service = "other"', 'service != nil', 'root',
-      'span.code >= 200', 'span.code = "200"', 'span.code in [200, "200"]', 'span.ratio not in [2]', 'span.tags contains "y"',
+      'span.code >= 200', 'span.code = "200"', 'span.code in [200, "200"]', 'span.ratio not in [2]', 'span.tags contains "y"', 'span.code contains "0"',
       '.deployment.environment != "test"', 'resource.host.cores in [8, 9]', 'event.name = "exception"', 'exists(span.flag)',
       'span.flag = nil', 'duration >= 10ms', 'scope.version =~ "^1"', 'span."__proto__" != nil', '{ }',
     ];
