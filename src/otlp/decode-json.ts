@@ -357,10 +357,10 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
           kind = readEnum(c, spanKindByName);
           break;
         case K.startTimeUnixNano:
-          startTimeUnixNano = readInt64(c);
+          startTimeUnixNano = readFixed64(c);
           break;
         case K.endTimeUnixNano:
-          endTimeUnixNano = readInt64(c);
+          endTimeUnixNano = readFixed64(c);
           break;
         case K.attributes:
           decodeAttributes(c, attributes, 0);
@@ -452,7 +452,7 @@ function decodeEvent(c: JsonCursor): SpanEvent {
     try {
       switch (key) {
         case K.timeUnixNano:
-          timeUnixNano = readInt64(c);
+          timeUnixNano = readFixed64(c);
           break;
         case K.name:
           name = c.string();
@@ -585,7 +585,8 @@ function decodeKeyValue(c: JsonCursor, into: AttributeMap, depth: number): void 
 }
 
 function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
-  // A oneof: exactly one member is expected; when several come, the last one wins (as in protobuf).
+  // A oneof: exactly one member is expected; when several come, the last one wins (as in protobuf). A member
+  // set to null is not set (ProtoJSON), so it neither empties nor replaces a member before it.
   let value: AttributeValue = null;
   let first = true;
   c.peek();
@@ -593,21 +594,21 @@ function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
   if (c.literal(STRING_VALUE_MEMBER)) {
     first = false;
     try {
-      value = c.string();
+      if (!c.nullNext()) value = c.string();
     } catch (error) {
       throw within(error, 'stringValue');
     }
   } else if (c.literal(INT_VALUE_MEMBER)) {
     first = false;
     try {
-      value = readInt64(c);
+      if (!c.nullNext()) value = readInt64(c);
     } catch (error) {
       throw within(error, 'intValue');
     }
   } else if (c.literal(DOUBLE_VALUE_MEMBER)) {
     first = false;
     try {
-      value = readDouble(c);
+      if (!c.nullNext()) value = readDouble(c);
     } catch (error) {
       throw within(error, 'doubleValue');
     }
@@ -616,6 +617,7 @@ function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
   }
   if (!first && c.literal(CLOSE_OBJECT)) return value;
   for (let key = c.nextKeyCode(first, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
+    if (c.nullNext()) continue;
     try {
       switch (key) {
         case K.stringValue:
@@ -644,6 +646,7 @@ function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
           const text = c.stringIfNext();
           // Protobuf's JSON mapping accepts standard and URL-safe base64, padded or not.
           if (text === undefined || !/^[A-Za-z0-9+/\-_]*={0,2}$/.test(text)) throw c.shape('base64');
+          if (!isWholeBase64(text)) throw new JsonShapeError('', `expected base64, got ${JSON.stringify(text.slice(0, 40))}, whose length no base64 encoder writes`);
           value = new Uint8Array(Buffer.from(text, 'base64'));
           break;
         }
@@ -703,8 +706,42 @@ function decodeKvlistValue(c: JsonCursor, depth: number): AttributeMap {
 
 const INTEGER = /^-?\d+$/;
 
-/** int64 / fixed64: a decimal string or a number literal, read from its text so no digit is lost. */
+/**
+ * Whether base64 text (its alphabet already checked) has a length an encoder can write: a multiple of 4 when
+ * padded; unpadded, anything but 4n + 1 (one character carries 6 bits, less than a byte).
+ */
+function isWholeBase64(text: string): boolean {
+  const padded = text.endsWith('=');
+  return padded ? text.length % 4 === 0 : text.length % 4 !== 1;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const FIXED64_MAX = 2n ** 64n - 1n;
+const UINT32_MAX = 2 ** 32 - 1;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+function outOfRange(text: string, type: string, min: bigint | number, max: bigint | number): JsonShapeError {
+  return new JsonShapeError('', `${text} is out of range for ${type} (${min} to ${max})`);
+}
+
+/** `int64` (`intValue`): a decimal string or a number literal, read from its text so no digit is lost. */
 function readInt64(c: JsonCursor): bigint {
+  const value = readInteger64(c);
+  if (value < INT64_MIN || value > INT64_MAX) throw outOfRange(String(value), 'an int64', INT64_MIN, INT64_MAX);
+  return value;
+}
+
+/** `fixed64` (nanosecond times): as {@link readInt64}, but unsigned. */
+function readFixed64(c: JsonCursor): bigint {
+  const value = readInteger64(c);
+  if (value < 0n || value > FIXED64_MAX) throw outOfRange(String(value), 'a fixed64', 0, FIXED64_MAX);
+  return value;
+}
+
+/** A 64-bit integer field's value, not yet checked against its range. */
+function readInteger64(c: JsonCursor): bigint {
   const next = c.peek();
   const fast = c.integer();
   if (fast !== undefined) return fast;
@@ -725,22 +762,33 @@ function readInt64(c: JsonCursor): bigint {
   throw c.shape('a 64-bit integer as a decimal string or number');
 }
 
-/** uint32 / int32 / fixed32: a number or a decimal string. */
+/** uint32 / fixed32 (counts, flags): a number or a decimal string, from 0 to 2^32 - 1. */
 function readUint32(c: JsonCursor): number {
   const next = c.peek();
   const fast = c.smallInteger();
-  if (fast !== undefined) return fast >>> 0;
+  if (fast !== undefined) {
+    if (fast <= UINT32_MAX) return fast;
+    throw outOfRange(String(fast), 'a uint32', 0, UINT32_MAX);
+  }
+  const n = readInteger32(c, next, 'an integer');
+  if (n < 0 || n > UINT32_MAX) throw outOfRange(String(n), 'a uint32', 0, UINT32_MAX);
+  return n;
+}
+
+/** A 32-bit integer field's value written other than as a plain non-negative number, not yet range-checked. */
+function readInteger32(c: JsonCursor, next: number, expected: string): number {
   if (next === 0x22) {
     const text = c.string(false);
-    if (INTEGER.test(text)) return Number(text) >>> 0;
-    throw new JsonShapeError('', `expected an integer, got ${JSON.stringify(text)}`);
+    if (INTEGER.test(text)) return Number(text);
+    throw new JsonShapeError('', `expected ${expected}, got ${JSON.stringify(text)}`);
   }
   if (c.nullNext()) return 0;
   const text = c.numberText();
-  if (text !== undefined && Number.isInteger(Number(text))) return Number(text) >>> 0;
-  throw text === undefined ? c.shape('an integer') : new JsonShapeError('', `expected an integer, got ${text}`);
+  if (text !== undefined && Number.isInteger(Number(text))) return Number(text);
+  throw text === undefined ? c.shape(expected) : new JsonShapeError('', `expected ${expected}, got ${text}`);
 }
 
+/** `double`: a number, or a string holding one or `NaN`, `Infinity`, `-Infinity`. A finite literal too large is refused. */
 function readDouble(c: JsonCursor): number {
   const next = c.peek();
   if (next === 0x22) {
@@ -749,15 +797,21 @@ function readDouble(c: JsonCursor): number {
     if (text === 'NaN') return Number.NaN;
     if (text === 'Infinity') return Number.POSITIVE_INFINITY;
     if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
-    if (text.trim() !== '' && !Number.isNaN(Number(text))) return Number(text);
-    throw new JsonShapeError('', `expected a number, got ${JSON.stringify(text)}`);
+    if (text.trim() === '' || Number.isNaN(Number(text))) throw new JsonShapeError('', `expected a number, got ${JSON.stringify(text)}`);
+    return finiteDouble(Number(text), JSON.stringify(text));
   }
   if (c.nullNext()) return 0;
   const text = c.numberText();
   if (text === undefined) throw c.shape('a number');
   const n = Number(text);
   if (Number.isNaN(n)) throw new JsonShapeError('', `expected a number, got ${text}`);
-  return n;
+  return finiteDouble(n, text);
+}
+
+/** `n` unless a finite literal overflowed to ±Infinity (ProtoJSON spells infinities only as strings). */
+function finiteDouble(n: number, text: string): number {
+  if (Number.isFinite(n)) return n;
+  throw new JsonShapeError('', `${text} is out of range for a double (beyond ±1.7976931348623157e308; infinities are written "Infinity", "-Infinity")`);
 }
 
 const spanKindByName: Readonly<Record<string, number>> = {
@@ -775,19 +829,24 @@ const statusCodeByName: Readonly<Record<string, number>> = {
   STATUS_CODE_ERROR: 2,
 };
 
+/** An enum (`kind`, `status.code`): its name, or its number within int32 (unknown numbers are kept, as proto3 does). */
 function readEnum(c: JsonCursor, names: Readonly<Record<string, number>>): number {
   const next = c.peek();
   const fast = c.smallInteger();
-  if (fast !== undefined) return fast | 0;
+  if (fast !== undefined) {
+    if (fast <= INT32_MAX) return fast;
+    throw outOfRange(String(fast), 'an int32 enum', INT32_MIN, INT32_MAX);
+  }
+  let n: number;
   if (next === 0x22) {
     const text = c.string();
-    const n = Object.hasOwn(names, text) ? names[text] : undefined;
-    if (n !== undefined) return n;
-    if (INTEGER.test(text)) return Number(text) | 0;
-    throw new JsonShapeError('', `expected an integer or one of ${Object.keys(names).join(', ')}, got ${JSON.stringify(text)}`);
+    const named = Object.hasOwn(names, text) ? names[text] : undefined;
+    if (named !== undefined) return named;
+    if (!INTEGER.test(text)) throw new JsonShapeError('', `expected an integer or one of ${Object.keys(names).join(', ')}, got ${JSON.stringify(text)}`);
+    n = Number(text);
+  } else {
+    n = readInteger32(c, next, `an integer or one of ${Object.keys(names).join(', ')}`);
   }
-  if (c.nullNext()) return 0;
-  const text = c.numberText();
-  if (text !== undefined && Number.isInteger(Number(text))) return Number(text) | 0;
-  throw text === undefined ? c.shape(`an integer or one of ${Object.keys(names).join(', ')}`) : new JsonShapeError('', `expected an integer, got ${text}`);
+  if (n < INT32_MIN || n > INT32_MAX) throw outOfRange(String(n), 'an int32 enum', INT32_MIN, INT32_MAX);
+  return n;
 }
