@@ -1,12 +1,10 @@
 // A failing in-suite assertion under the runners' default 5 s test timeout must end with tracecheck's
 // explanation, not the runner's bare "Test timed out": the matcher's default deadline fits inside the test's own
 // timeout. Real vitest and jest runs of a fixture test whose span never comes, as child processes.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { ensureBuilt, repoRoot as root } from './built-package.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = 'test/testing/fixtures/runner-timeout';
 
 interface Outcome {
@@ -33,16 +31,7 @@ function run(args: readonly string[]): Promise<Outcome> {
   });
 }
 
-/** The jest fixture imports the built package by its name; build it when dist is missing or older than the sources it uses. */
-function ensureBuilt(): void {
-  const built = `${root}dist/jest.js`;
-  const sources = [...readdirSync(`${root}src/testing`).map((f) => `${root}src/testing/${f}`), `${root}src/jest.ts`];
-  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
-  if (existsSync(built) && statSync(built).mtimeMs >= newest) return;
-  const build = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
-}
-
+// The jest fixture imports the built package by its name.
 beforeAll(() => ensureBuilt(), 120_000);
 
 const runners = {

@@ -1,11 +1,14 @@
 // A user's project that type-checks declaration files too (skipLibCheck: false) must still typecheck after
 // `import 'tracecheck/vitest'` or `import 'tracecheck/jest'`: the matcher augmentations live inside the runners'
-// own types (vitest's `MatchersObject` takes `Parameters<>` of every member of `Matchers`).
+// own types (vitest's `MatchersObject` takes `Parameters<>` of every member of `Matchers`). The fixture resolves
+// 'tracecheck/vitest' through the package's exports to the built dist/*.d.ts, as an installed project does.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { expect, test } from 'vitest';
+import { beforeAll, expect, test } from 'vitest';
+import { ensureBuilt, repoRoot as root } from './built-package.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+beforeAll(() => ensureBuilt(), 120_000);
+
 const fixture = fileURLToPath(new URL('./fixtures/types-strict/', import.meta.url));
 
 test('a strict project using the vitest and jest matchers typechecks with skipLibCheck: false', { timeout: 120_000 }, () => {
