@@ -99,7 +99,7 @@ export function normaliseExpectOptions(options: unknown, path: SpecPath = ['opti
   return ok({
     ...(timeoutMillis === undefined ? {} : { timeoutMillis }),
     ...(quietMillis === undefined ? {} : { quietMillis }),
-    ...(env === undefined ? {} : { env: env as EvaluateOptions['env'] & object }),
+    ...(env === undefined ? {} : { env: env as EvaluateOptions['env'] }),
     ...(finalOnceSettled === undefined ? {} : { finalOnceSettled: finalOnceSettled as boolean }),
   });
 }

@@ -106,3 +106,21 @@ describe('option problems name the option as written', () => {
     expect(message).toMatch(/at selector: .*unknown field "sevice"/);
   });
 });
+
+describe('the default deadline follows the test\'s own timeout', () => {
+  test('in a test with a 2 s timeout, a failing matcher explains itself before the runner gives up', { timeout: 2000 }, async () => {
+    const run = runWithRoot();
+    const started = performance.now();
+    const message = await failureOf(expect(run).toHaveSpan('name = "never sent"'));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(message).toContain('has span name = "never sent"');
+    expect(message).toMatch(/tracecheck waited at most 1\d{3} ms, what was left of the test's 2000 ms timeout/);
+  });
+
+  test('a timeout the user gives wins, and the message does not blame the test\'s timeout', { timeout: 5000 }, async () => {
+    const run = runWithRoot();
+    const message = await failureOf(expect(run).toHaveSpan('name = "never sent"', { timeout: '200ms' }));
+    expect(message).toContain('timed out after 2');
+    expect(message).not.toContain('tracecheck waited at most');
+  });
+});
