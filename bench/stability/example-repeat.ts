@@ -4,9 +4,9 @@
  * Stops at the first failure and prints that run's whole output. Not part of `npm test` or `npm run bench`: 30
  * runs take a few minutes.
  *
- * Usage: `node bench/example-repeat.ts [--runs N]` (default 30). Exit code 0 when every run passed, 1 otherwise.
- *
- * Importing this module (as `bench/run.ts` does with every module in bench/) runs nothing.
+ * Usage: `npm run example:repeat` or `node bench/stability/example-repeat.ts [--runs N]` (default 30). Exit code 0
+ * when every run passed, 1 otherwise. It lives in a folder of its own so that `bench/run.ts`, which runs every
+ * module of bench/, does not pick it up.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -19,7 +19,7 @@ const RUN_TIMEOUT_MILLIS = 120_000;
 /** What a clock-skew note starts with in the pretty report (src/engine/clock-skew.ts, `skewNotes`). */
 const SKEW_NOTE = 'clock skew:';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** `npm run example`, with this process's node: the same command package.json's `example` script runs. */
 const exampleCommand: readonly string[] = [
@@ -105,7 +105,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     runs = parseRuns(process.argv.slice(2));
   } catch (error) {
-    console.error(`example-repeat: ${(error as Error).message}\nusage: node bench/example-repeat.ts [--runs N]`);
+    console.error(`example-repeat: ${(error as Error).message}\nusage: node bench/stability/example-repeat.ts [--runs N]`);
     process.exit(2);
   }
   process.exitCode = (await repeatExample(runs)) ? 0 : 1;
