@@ -11,6 +11,7 @@ import type {
   SpecDefinition,
   SpecScalar,
 } from '../spec/types.ts';
+import { interpolateSelector } from '../spec/selector-references.ts';
 import { findReferences, interpolate, parseCount, parseDuration, type CountRange } from '../spec/values.ts';
 import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
 import { compileConnectedExpectation } from './expectations/connected.ts';
@@ -144,30 +145,53 @@ function compileKind(kind: ExpectationKind, e: Expectation, selectors: SelectorC
   }
 }
 
+/** Whether the string at `path` of an expectation is a selector (the keys validate checks with checkSelector). */
+function isSelectorPath(path: readonly (string | number)[]): boolean {
+  const [key, inner, innermost] = path;
+  switch (key) {
+    case 'spans':
+    case 'noErrors':
+      return path.length === 1;
+    case 'sequence':
+      return path.length === 2;
+    case 'order':
+      return path.length === 2 && (inner === 'first' || inner === 'then');
+    case 'propagates':
+      return path.length === 2 && (inner === 'from' || inner === 'to');
+    case 'budget':
+      return path.length === 2 && inner === 'spans';
+    case 'links':
+      return path.length === 3 && innermost === 'to';
+    default:
+      return false;
+  }
+}
+
 /**
- * Substitutes `${env:..}` and `${var:..}` in every string of a value (keys stay as written).
+ * Substitutes `${env:..}` and `${var:..}` in every string of an expectation (keys stay as written); in its
+ * selectors, a reference inside a quoted string stands for its value (see interpolateSelector).
  * Fails listing the unknown names.
  */
 function interpolateDeep(value: unknown, env: EnvSource, vars: ReadonlyMap<string, SpecScalar>): Result<unknown, { message: string; onlyVars: boolean }> {
   const problems: string[] = [];
   let onlyVars = true;
-  const walk = (v: unknown): unknown => {
+  const walk = (v: unknown, path: readonly (string | number)[]): unknown => {
     if (typeof v === 'string') {
-      const r = interpolate(v, { env, vars });
+      const r = isSelectorPath(path) ? interpolateSelector(v, { env, vars }) : interpolate(v, { env, vars });
       if (r.ok) return r.value;
       problems.push(r.error.message);
       if (r.error.malformed.length > 0 || r.error.unknown.some((u) => u.kind === 'env')) onlyVars = false;
       return v;
     }
-    if (Array.isArray(v)) return v.map(walk);
+    if (Array.isArray(v)) return v.map((inner, i) => walk(inner, [...path, i]));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, inner] of Object.entries(v)) out[k] = walk(inner);
+      for (const [k, inner] of Object.entries(v)) out[k] = walk(inner, [...path, k]);
       return out;
     }
     return v;
   };
-  const out = walk(value);
+  const out = walk(value, []);
   return problems.length === 0 ? ok(out) : err({ message: [...new Set(problems)].join('; '), onlyVars });
 }
 
@@ -256,7 +280,7 @@ function variantCompiler(
         return { compile, remembers: true };
       }
       const compile = (vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string> => {
-        const filled = interpolate(selector, { env, vars });
+        const filled = interpolateSelector(selector, { env, vars });
         return filled.ok ? complete(filled.value) : err(`${filled.error.message} ${UNKNOWN_VAR_HINT}`);
       };
       return { compile, remembers: false };
@@ -306,7 +330,7 @@ export function compileSpec(input: SpecInput, env: EnvSource, selectors: Selecto
   }
   const fill = (text: string | undefined, what: string): string | undefined => {
     if (text === undefined) return undefined;
-    const filled = interpolate(text, { env, vars });
+    const filled = interpolateSelector(text, { env, vars });
     if (filled.ok) return filled.value;
     problems.push(`traces.${what}: ${filled.error.message}`);
     return text;

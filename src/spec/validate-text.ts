@@ -4,6 +4,7 @@ import type { ProblemCollector, SpecPath } from './problem-collector.ts';
 import { regexProblem } from './spec-regex.ts';
 import { doubledEqualsMessage, findDoubledEquals } from './doubled-equals.ts';
 import { parseSelector } from './selector-parser.ts';
+import { insideQuotedString, quotedStringText } from './selector-references.ts';
 import type { SpecScalar } from './types.ts';
 import { describeValueType, findReferences } from './values.ts';
 
@@ -41,15 +42,17 @@ interface Segment {
 /**
  * Checks the `${env:NAME}` / `${var:NAME}` references of a string, reporting each malformed reference, unset
  * environment variable and undefined variable at its own column, and returns the string as the engine would
- * see it. A captured variable (unknown until a trace is judged) becomes a stand-in: `x` inside a quoted
- * selector string, `0` outside.
+ * see it: in a `selector`, a value inside a quoted string is escaped (see interpolateSelector). A captured
+ * variable (unknown until a trace is judged) becomes a stand-in: `x` inside a quoted selector string, `0` outside.
  */
-export function checkReferences(c: ProblemCollector, text: string, path: SpecPath, scope: VariableScope): Substituted {
+export function checkReferences(c: ProblemCollector, text: string, path: SpecPath, scope: VariableScope, form: 'text' | 'selector' = 'text'): Substituted {
   const { references, malformed } = findReferences(text);
   for (const bad of malformed) {
     c.report(path, `malformed reference "${bad.text}"`, 'write ${env:NAME} or ${var:NAME}; write $${ for a literal ${', { offset: bad.offset });
   }
   if (references.length === 0 && !text.includes('$${')) return { text, toWritten: (offset) => offset, touchesCaptured: () => false };
+  const quoted = insideQuotedString(text);
+  const write = (value: string, offset: number): string => (form === 'selector' && quoted(offset) ? quotedStringText(value) : value);
   const segments: Segment[] = [];
   let out = '';
   let last = 0;
@@ -72,7 +75,7 @@ export function checkReferences(c: ProblemCollector, text: string, path: SpecPat
     if (ref.kind === 'env') {
       const value = scope.env[ref.name];
       if (value !== undefined) {
-        append(ref.offset, ref.length, value, false);
+        append(ref.offset, ref.length, write(value, ref.offset), false);
         continue;
       }
       if (scope.unsetEnv === 'warning') {
@@ -81,7 +84,7 @@ export function checkReferences(c: ProblemCollector, text: string, path: SpecPat
         c.report(path, `environment variable "${ref.name}" is not set`, 'set it in the environment that runs tracecheck (an unset variable is an error, so a spec never silently checks an empty value)', { offset: ref.offset });
       }
     } else if (scope.vars.has(ref.name)) {
-      append(ref.offset, ref.length, String(scope.vars.get(ref.name)), false);
+      append(ref.offset, ref.length, write(String(scope.vars.get(ref.name)), ref.offset), false);
       continue;
     } else if (!scope.captured.has(ref.name)) {
       const near = didYouMean(ref.name, [...scope.vars.keys(), ...scope.captured]);
@@ -95,8 +98,7 @@ export function checkReferences(c: ProblemCollector, text: string, path: SpecPat
       );
     }
     // Unknown until a trace is judged (or already reported): a stand-in that keeps the selector parseable.
-    const quotes = (out + text.slice(last, ref.offset)).split('"').length - 1;
-    append(ref.offset, ref.length, quotes % 2 === 1 ? 'x' : '0', true);
+    append(ref.offset, ref.length, quoted(ref.offset) ? 'x' : '0', true);
   }
   out += text.slice(last);
   return {
@@ -129,7 +131,7 @@ export function checkSelector(c: ProblemCollector, value: unknown, path: SpecPat
     c.report(path, 'the selector is empty', 'write a selector such as \'{ kind = server }\', or "{ }" for every span');
     return;
   }
-  const substituted = checkReferences(c, value, path, scope);
+  const substituted = checkReferences(c, value, path, scope, 'selector');
   const parsed = parseSelector(substituted.text);
   if (parsed.ok) return;
   // The parser's hint would show variables' values (or their stand-ins); the rewrite of the written text shows the selector to write.

@@ -225,7 +225,9 @@ function lookupVar(vars: InterpolationScope['vars'], name: string): SpecScalar |
 
 /**
  * Substitutes `${env:NAME}` and `${var:NAME}` in `text`. `$${` writes a literal `${`. A `null` variable
- * becomes `null`. Every unknown name is listed in the error, not just the first.
+ * becomes `null`. Every unknown name is listed in the error, not just the first. `write` turns a value's text
+ * into what is written at the reference's offset (a selector escapes it inside quoted strings, see
+ * selector-references.ts); by default the text itself.
  *
  * @example
  * ```ts
@@ -234,7 +236,7 @@ function lookupVar(vars: InterpolationScope['vars'], name: string): SpecScalar |
  * // { ok: true, value: 'service = "orders" && span.order.id = "o-17"' }
  * ```
  */
-export function interpolate(text: string, scope: InterpolationScope): Result<string, InterpolationError> {
+export function interpolate(text: string, scope: InterpolationScope, write?: (value: string, offset: number) => string): Result<string, InterpolationError> {
   if (!text.includes('${')) return ok(text);
   const unknown: Reference[] = [];
   const malformed: MalformedReference[] = [];
@@ -252,7 +254,7 @@ export function interpolate(text: string, scope: InterpolationScope): Result<str
       unknown.push({ kind, name, offset, length: whole.length });
       return whole;
     }
-    return String(value);
+    return write === undefined ? String(value) : write(String(value), offset);
   });
   if (unknown.length === 0 && malformed.length === 0) return ok(out);
   const parts: string[] = [];
