@@ -1,3 +1,5 @@
+import { RUN_ID_HEADER } from '../protocol/index.ts';
+
 /** Cross-origin settings for browser exporters. Off unless origins are given. */
 export interface CorsOptions {
   /**
@@ -10,7 +12,7 @@ export interface CorsOptions {
 }
 
 /** Request headers a browser OTLP exporter sends, allowed when the preflight does not list its own. */
-const defaultAllowedHeaders = 'content-type, content-encoding, authorization, x-test-run-id';
+const defaultAllowedHeaders = `content-type, content-encoding, authorization, ${RUN_ID_HEADER}`;
 
 /** Decides CORS answers for one configuration; built once per handler. */
 export interface CorsPolicy {

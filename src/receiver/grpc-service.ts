@@ -1,7 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
 import { TracecheckError } from '../errors.ts';
-import { decodeExportRequestProtobuf, encodeExportResponse } from '../otlp/index.ts';
+import { encodeExportResponse } from '../otlp/index.ts';
+import { runIdHeaderName } from '../protocol/index.ts';
 import type { SpanSink } from '../store/span-sink.ts';
+import { exportTraces } from './export-traces.ts';
+import type { ExportOutcome, ExportPolicy } from './export-traces.ts';
 import { defaultMaxBodyBytes } from './http-handler.ts';
 
 /** The full gRPC method path of OTLP trace export (package `opentelemetry.proto.collector.trace.v1`). */
@@ -32,12 +35,33 @@ export interface GrpcReceiverOptions {
   readonly runIdMetadataKey?: string;
   /** When set, calls need metadata `authorization: Bearer <authToken>`; UNAUTHENTICATED otherwise. */
   readonly authToken?: string;
+  /** Whether the sink takes exports now; when false, calls are answered UNAVAILABLE. Default: always. */
+  readonly acceptingExports?: () => boolean;
+}
+
+/** The gRPC answer to one outcome of the export core: a response message, or a status error. */
+function callbackArgs(outcome: ExportOutcome): [Partial<grpc.StatusObject> | null, Uint8Array?] {
+  switch (outcome.kind) {
+    case 'ok':
+      return [null, encodeExportResponse('protobuf', undefined)];
+    case 'partial':
+      return [null, encodeExportResponse('protobuf', { rejectedSpans: outcome.rejectedSpans, errorMessage: outcome.errorMessage })];
+    case 'unauthenticated':
+      return [{ code: grpc.status.UNAUTHENTICATED, details: `${outcome.message}: send metadata "authorization: Bearer <token>"` }];
+    case 'invalid':
+      return [{ code: grpc.status.INVALID_ARGUMENT, details: outcome.message }];
+    case 'tooLarge':
+      return [{ code: grpc.status.RESOURCE_EXHAUSTED, details: outcome.message }];
+    case 'unavailable':
+      return [{ code: grpc.status.UNAVAILABLE, details: outcome.message }];
+  }
 }
 
 /** The unary `Export` implementation, for mounting on a grpc-js server of your own. */
 export function createTraceServiceHandlers(options: GrpcReceiverOptions): grpc.UntypedServiceImplementation {
-  const runIdKey = (options.runIdMetadataKey ?? 'x-test-run-id').toLowerCase();
-  const expectedAuthorization = options.authToken === undefined ? undefined : `Bearer ${options.authToken}`;
+  const runIdKey = runIdHeaderName(options.runIdMetadataKey);
+  // grpc-js enforces the message size limit itself (RESOURCE_EXHAUSTED) and inflates gzip/deflate before this.
+  const policy: ExportPolicy = { authToken: options.authToken, acceptingExports: options.acceptingExports };
   const { sink } = options;
 
   const firstString = (metadata: grpc.Metadata, key: string): string | undefined => {
@@ -47,24 +71,19 @@ export function createTraceServiceHandlers(options: GrpcReceiverOptions): grpc.U
 
   const exportHandler: grpc.handleUnaryCall<Buffer, Uint8Array> = (call, callback) => {
     try {
-      if (expectedAuthorization !== undefined && firstString(call.metadata, 'authorization') !== expectedAuthorization) {
-        callback({ code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong bearer token: send metadata "authorization: Bearer <token>"' });
-        return;
-      }
-      const decoded = decodeExportRequestProtobuf(call.request);
-      if (!decoded.ok) {
-        callback({ code: grpc.status.INVALID_ARGUMENT, details: `undecodable OTLP protobuf export request: ${decoded.error.message}` });
-        return;
-      }
-      const { spans, rejectedSpans, rejectionMessage } = decoded.value;
-      if (spans.length > 0) {
-        const runId = firstString(call.metadata, runIdKey)?.trim();
-        sink.ingest(spans, { runId: runId === '' ? undefined : runId, transport: 'grpc' });
-      }
-      callback(
-        null,
-        encodeExportResponse('protobuf', rejectedSpans > 0 ? { rejectedSpans, errorMessage: rejectionMessage } : undefined),
+      const outcome = exportTraces(
+        {
+          bytes: call.request,
+          encoding: 'protobuf',
+          runId: firstString(call.metadata, runIdKey),
+          authorization: firstString(call.metadata, 'authorization'),
+          transport: 'grpc',
+        },
+        sink,
+        policy,
       );
+      const [error, response] = callbackArgs(outcome);
+      callback(error, response);
     } catch (cause) {
       callback({ code: grpc.status.INTERNAL, details: `internal error in the receiver: ${cause instanceof Error ? cause.message : String(cause)}` });
     }

@@ -1,14 +1,12 @@
-import type { DecodeResult, OtlpEncoding } from '../otlp/decoded-export.ts';
-import {
-  decodeExportRequestJson,
-  decodeExportRequestProtobuf,
-  encodeExportResponse,
-  encodeRpcStatus,
-} from '../otlp/index.ts';
+import type { OtlpEncoding } from '../otlp/index.ts';
+import { encodeExportResponse, encodeRpcStatus } from '../otlp/index.ts';
+import { runIdHeaderName } from '../protocol/index.ts';
 import type { SpanSink } from '../store/span-sink.ts';
 import { parseContentEncoding, decompressBody, supportedContentCodings } from './content-encoding.ts';
 import type { CorsOptions } from './cors.ts';
 import { createCorsPolicy } from './cors.ts';
+import { checkAuthorization, exportTraces } from './export-traces.ts';
+import type { ExportOutcome, ExportPolicy } from './export-traces.ts';
 import { contentTypeOfOtlpEncoding, otlpEncodingOfContentType } from './media-type.ts';
 import { readBody } from './read-body.ts';
 import { grpcStatusOfHttpStatus } from './status-codes.ts';
@@ -55,6 +53,8 @@ export interface OtlpHttpHandlerOptions {
   readonly cors?: CorsOptions;
   /** When set, OTLP requests need `Authorization: Bearer <authToken>`; 401 otherwise. */
   readonly authToken?: string;
+  /** Whether the sink takes exports now; when false, exports are answered 503 with `Retry-After`. Default: always. */
+  readonly acceptingExports?: () => boolean;
   /**
    * Answers requests whose path is not an OTLP traces path (`/v1/traces`, `/`), e.g. the sidecar's
    * `GET /api/...`; without it those get 404. The fallback sees the request untouched (body unread).
@@ -102,9 +102,9 @@ const utf8 = new TextEncoder();
  */
 export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttpHandler {
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
-  const runIdHeader = (options.runIdHeader ?? 'x-test-run-id').toLowerCase();
+  const runIdHeader = runIdHeaderName(options.runIdHeader);
   const cors = options.cors === undefined ? undefined : createCorsPolicy(options.cors);
-  const expectedAuthorization = options.authToken === undefined ? undefined : `Bearer ${options.authToken}`;
+  const policy: ExportPolicy = { authToken: options.authToken, maxBodyBytes, acceptingExports: options.acceptingExports };
   const allow = cors === undefined ? 'POST' : 'POST, OPTIONS';
   const { sink, fallback } = options;
 
@@ -145,11 +145,9 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
     if (request.method !== 'POST') {
       return answer(405, errorEncoding, `method ${request.method} is not allowed; OTLP/HTTP exports use POST`, origin, { allow });
     }
-    if (expectedAuthorization !== undefined && headers['authorization'] !== expectedAuthorization) {
-      return answer(401, errorEncoding, 'missing or wrong bearer token: send "Authorization: Bearer <token>"', origin, {
-        'www-authenticate': 'Bearer',
-      });
-    }
+    // The bearer check comes before the body is read: an unauthenticated client cannot make us buffer it.
+    const unauthenticated = checkAuthorization(headers['authorization'], policy);
+    if (unauthenticated !== undefined) return answerOutcome(unauthenticated, errorEncoding, origin);
     if (encoding === undefined) {
       const got = contentType === undefined ? 'no Content-Type' : `Content-Type "${contentType}"`;
       return answer(415, 'json', `unsupported media type: ${got}; use application/x-protobuf or application/json`, origin);
@@ -177,30 +175,37 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
       const status = inflated.error.kind === 'too-large' ? 413 : inflated.error.kind === 'unsupported' ? 415 : 400;
       return answer(status, encoding, inflated.error.message, origin);
     }
-    const bytes = inflated.value;
-    // A zero-length body is an empty request for both encodings (spec: an empty request gets 200).
-    const decoded: DecodeResult =
-      bytes.byteLength === 0
-        ? { ok: true, value: { spans: [], rejectedSpans: 0, rejectionMessage: '' } }
-        : encoding === 'protobuf'
-          ? decodeExportRequestProtobuf(bytes)
-          : decodeExportRequestJson(bytes);
-    if (!decoded.ok) {
-      return answer(400, encoding, `undecodable OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} export request: ${decoded.error.message}`, origin);
+    const outcome = exportTraces(
+      { bytes: inflated.value, encoding, runId: headers[runIdHeader], authorization: headers['authorization'], transport: 'http' },
+      sink,
+      policy,
+    );
+    return answerOutcome(outcome, encoding, origin);
+  };
+
+  /** OTLP/HTTP's answer to each outcome of the export core. */
+  const answerOutcome = (outcome: ExportOutcome, encoding: OtlpEncoding, origin: string | undefined): OtlpHttpResponse => {
+    switch (outcome.kind) {
+      case 'ok':
+      case 'partial':
+        return {
+          status: 200,
+          headers: { 'content-type': contentTypeOfOtlpEncoding(encoding), ...(cors?.responseHeaders(origin) ?? {}) },
+          body: encodeExportResponse(
+            encoding,
+            outcome.kind === 'partial' ? { rejectedSpans: outcome.rejectedSpans, errorMessage: outcome.errorMessage } : undefined,
+          ),
+        };
+      case 'unauthenticated':
+        return answer(401, encoding, `${outcome.message}: send "Authorization: Bearer <token>"`, origin, { 'www-authenticate': 'Bearer' });
+      case 'invalid':
+        return answer(400, encoding, outcome.message, origin);
+      case 'tooLarge':
+        return answer(413, encoding, outcome.message, origin);
+      case 'unavailable':
+        // 503 is retryable in OTLP/HTTP, and Retry-After tells the exporter when.
+        return answer(503, encoding, outcome.message, origin, { 'retry-after': String(outcome.retryAfterSeconds) });
     }
-    const { spans, rejectedSpans, rejectionMessage } = decoded.value;
-    if (spans.length > 0) {
-      const runId = headers[runIdHeader]?.trim();
-      sink.ingest(spans, { runId: runId === '' ? undefined : runId, transport: 'http' });
-    }
-    return {
-      status: 200,
-      headers: { 'content-type': contentTypeOfOtlpEncoding(encoding), ...(cors?.responseHeaders(origin) ?? {}) },
-      body: encodeExportResponse(
-        encoding,
-        rejectedSpans > 0 ? { rejectedSpans, errorMessage: rejectionMessage } : undefined,
-      ),
-    };
   };
 
   return async (request) => {

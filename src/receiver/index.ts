@@ -1,4 +1,18 @@
-// The receiver transports: they decode OTLP and hand spans to a SpanSink; they know nothing of runs or storage.
+// The receivers: one transport-neutral export core (decode, bearer check, run id, ingest, partial success) and the
+// OTLP/HTTP and OTLP/gRPC transports that map its outcomes to their status codes. They hand spans to a SpanSink
+// and know nothing of runs or storage.
+export { checkAuthorization, exportTraces, RETRY_AFTER_SECONDS } from './export-traces.ts';
+export type {
+  ExportInvalid,
+  ExportOk,
+  ExportOutcome,
+  ExportPartial,
+  ExportPolicy,
+  ExportRequest,
+  ExportTooLarge,
+  ExportUnauthenticated,
+  ExportUnavailable,
+} from './export-traces.ts';
 export { createOtlpHttpHandler, defaultMaxBodyBytes, isOtlpTracesPath } from './http-handler.ts';
 export type { OtlpHttpHandler, OtlpHttpHandlerOptions, OtlpHttpRequest, OtlpHttpResponse } from './http-handler.ts';
 export { listenHttp } from './node-http.ts';

@@ -1,0 +1,124 @@
+// The transport-neutral core of both receivers, in the manner of opentelemetry-js's
+// otlp-exporter-base/src/export-response.ts: one function takes an export request's bytes and answers with an
+// outcome union; OTLP/HTTP and OTLP/gRPC only read their transport and map each outcome to their status codes.
+import type { DecodeResult, OtlpEncoding } from '../otlp/index.ts';
+import { decodeExportRequestJson, decodeExportRequestProtobuf } from '../otlp/index.ts';
+import { runIdOfRequestValue } from '../protocol/index.ts';
+import type { IngestContext, SpanSink } from '../store/span-sink.ts';
+
+/** One export request as the transports hand it over: already read and decompressed. */
+export interface ExportRequest {
+  /** The `ExportTraceServiceRequest` message; zero bytes is an empty request in either encoding. */
+  readonly bytes: Uint8Array;
+  readonly encoding: OtlpEncoding;
+  /** The raw run id header (or gRPC metadata) value, if the request had one; blanks are trimmed here. */
+  readonly runId: string | undefined;
+  /** The raw `Authorization` header (or metadata) value, if any. */
+  readonly authorization: string | undefined;
+  /** Which transport received it, for the sink's {@link IngestContext}. */
+  readonly transport: IngestContext['transport'];
+}
+
+/** What the core enforces beyond decoding. */
+export interface ExportPolicy {
+  /** When set, requests need `Authorization: Bearer <authToken>`. */
+  readonly authToken?: string;
+  /** Largest accepted request, after decompression. Default: no limit here (the transports enforce theirs). */
+  readonly maxBodyBytes?: number;
+  /**
+   * Whether the sink takes exports now. When it answers false (the collector is closing), requests are answered
+   * `unavailable`, which OTLP clients retry, instead of being dropped. Default: always.
+   */
+  readonly acceptingExports?: () => boolean;
+}
+
+/** Every span was accepted (zero for an empty request). */
+export interface ExportOk {
+  readonly kind: 'ok';
+  readonly acceptedSpans: number;
+}
+
+/** Some spans were accepted and some rejected: still a success for OTLP, which the client must not retry. */
+export interface ExportPartial {
+  readonly kind: 'partial';
+  readonly acceptedSpans: number;
+  readonly rejectedSpans: number;
+  /** For `partial_success.error_message`. */
+  readonly errorMessage: string;
+}
+
+/** The bearer token is missing or wrong. */
+export interface ExportUnauthenticated {
+  readonly kind: 'unauthenticated';
+  readonly message: string;
+}
+
+/** The request does not decode as an `ExportTraceServiceRequest`; resending it cannot help. */
+export interface ExportInvalid {
+  readonly kind: 'invalid';
+  readonly message: string;
+}
+
+/** The request is larger than the limit. */
+export interface ExportTooLarge {
+  readonly kind: 'tooLarge';
+  readonly message: string;
+}
+
+/** The sink takes no exports now; the client may retry after `retryAfterSeconds`. */
+export interface ExportUnavailable {
+  readonly kind: 'unavailable';
+  readonly message: string;
+  readonly retryAfterSeconds: number;
+}
+
+/** The answer to one export request, independent of its transport. */
+export type ExportOutcome = ExportOk | ExportPartial | ExportUnauthenticated | ExportInvalid | ExportTooLarge | ExportUnavailable;
+
+/** How long a client should wait before retrying an `unavailable` answer. */
+export const RETRY_AFTER_SECONDS = 1;
+
+const emptyExport: DecodeResult = { ok: true, value: { spans: [], rejectedSpans: 0, rejectionMessage: '' } };
+
+/**
+ * The bearer check alone, for transports that can answer it before reading a body (OTLP/HTTP does, so an
+ * unauthenticated client cannot make it buffer up to the body limit). {@link exportTraces} makes it too.
+ */
+export function checkAuthorization(authorization: string | undefined, policy: ExportPolicy): ExportUnauthenticated | undefined {
+  if (policy.authToken === undefined || authorization === `Bearer ${policy.authToken}`) return undefined;
+  return { kind: 'unauthenticated', message: 'missing or wrong bearer token' };
+}
+
+/**
+ * Handles one OTLP trace export: checks the bearer token, the size and the sink's availability, decodes the
+ * request, hands the accepted spans to `sink` with the request's run id, and says how it went. Never throws for
+ * bad input; what a sink throws propagates (the transports answer it as an internal error).
+ *
+ * @example
+ * ```ts
+ * const outcome = exportTraces({ bytes, encoding: 'protobuf', runId: 'run-1', authorization: undefined, transport: 'http' }, store);
+ * if (outcome.kind === 'invalid') console.warn(outcome.message);
+ * ```
+ */
+export function exportTraces(request: ExportRequest, sink: SpanSink, policy: ExportPolicy = {}): ExportOutcome {
+  const unauthenticated = checkAuthorization(request.authorization, policy);
+  if (unauthenticated !== undefined) return unauthenticated;
+  const { bytes, encoding } = request;
+  if (policy.maxBodyBytes !== undefined && bytes.byteLength > policy.maxBodyBytes) {
+    return { kind: 'tooLarge', message: `request of ${bytes.byteLength} bytes is larger than the limit of ${policy.maxBodyBytes} bytes` };
+  }
+  if (policy.acceptingExports !== undefined && !policy.acceptingExports()) {
+    return { kind: 'unavailable', message: 'the collector is shutting down and takes no more exports', retryAfterSeconds: RETRY_AFTER_SECONDS };
+  }
+  // OTLP: an empty request is answered with success. A zero-length body is one in both encodings (although an
+  // empty string is not valid JSON): exporters flushing nothing should not see errors.
+  const decoded =
+    bytes.byteLength === 0 ? emptyExport : encoding === 'protobuf' ? decodeExportRequestProtobuf(bytes) : decodeExportRequestJson(bytes);
+  if (!decoded.ok) {
+    return { kind: 'invalid', message: `undecodable OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} export request: ${decoded.error.message}` };
+  }
+  const { spans, rejectedSpans, rejectionMessage } = decoded.value;
+  if (spans.length > 0) sink.ingest(spans, { runId: runIdOfRequestValue(request.runId), transport: request.transport });
+  if (rejectedSpans > 0) return { kind: 'partial', acceptedSpans: spans.length, rejectedSpans, errorMessage: rejectionMessage };
+  return { kind: 'ok', acceptedSpans: spans.length };
+}
