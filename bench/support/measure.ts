@@ -23,6 +23,12 @@ export interface CompareOptions {
 }
 
 /**
+ * The last batch's result: written where V8 must assume it is read, so that no contender's work (a baseline's
+ * `JSON.parse` or `decode` whose result nobody reads) can be dropped as dead.
+ */
+export let lastBatchResult: unknown;
+
+/**
  * Runs each contender (a batch that processes `itemsPerBatch` items) twice to warm up, then in `trials`
  * interleaved rounds; returns each contender's median items per CPU second.
  */
@@ -50,7 +56,7 @@ export async function compareRates<K extends string>(
       const wallStart = performance.now();
       const cpuStart = process.cpuUsage();
       while (performance.now() - wallStart < trialMillis) {
-        await batch();
+        lastBatchResult = await batch();
         items += itemsPerBatch;
       }
       const cpu = process.cpuUsage(cpuStart);

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTrace } from '../../bench/evaluate.ts';
+import { checksumSpans, measureWalks } from '../../bench/support/span-walk.ts';
+import type { Span } from '../../src/model/span.ts';
+import type { Trace } from '../../src/model/trace.ts';
+
+/** The engine benchmarks' baseline (bench/support/span-walk.ts) must do its work, or the ratios beside it mean nothing. */
+let traces: Trace[];
+
+beforeAll(() => {
+  traces = Array.from({ length: 600 }, (_, t) => makeTrace(t));
+});
+
+describe('the checksum walk the engine benchmarks compare with', () => {
+  it('depends on every field it reads of every span, so no read can be dropped', () => {
+    const whole = checksumSpans(traces);
+    const trace = traces[7] as Trace;
+    const span = trace.spans[42] as Span;
+    const changed: Partial<Span>[] = [
+      { kind: span.kind === 1 ? 2 : 1 },
+      { status: { code: span.status.code === 2 ? 0 : 2, message: '' } },
+      { name: `${span.name}x` },
+      { parentSpanId: span.parentSpanId === undefined ? '0000000000000001' : undefined },
+      { attributes: { ...span.attributes, 'http.route': `${String(span.attributes['http.route'])}/x` } },
+    ];
+    for (const change of changed) {
+      const spans = trace.spans.map((s) => (s === span ? { ...s, ...change } : s));
+      const other = traces.map((t) => (t === trace ? { ...t, spans } : t));
+      expect(checksumSpans(other), Object.keys(change).join()).not.toBe(whole);
+    }
+    // And on how many spans it walks.
+    expect(checksumSpans(traces, 30_000)).not.toBe(whole);
+    expect(checksumSpans(traces, Infinity)).toBe(whole);
+  });
+
+  it('takes longer over more spans: about four times as long over four times the spans', () => {
+    const [small, large] = measureWalks(traces, [15_000, 60_000], { rounds: 3, roundMillis: 60 });
+    if (small === undefined || large === undefined) throw new Error('no measurement');
+    expect(small.millisPerWalk).toBeGreaterThan(0);
+    // Generous bounds for a shared machine; a walk V8 had removed would not grow at all.
+    expect(large.millisPerWalk / small.millisPerWalk).toBeGreaterThan(2);
+    expect(large.millisPerWalk / small.millisPerWalk).toBeLessThan(8);
+  });
+});
