@@ -6,11 +6,11 @@ import type { DecodeResult } from './decoded-export.ts';
 import { isAllZeroHex, normaliseHexId } from './hex.ts';
 import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
 import { KeyTable } from './key-table.ts';
-import { MAX_ANY_VALUE_DEPTH, NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
+import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS } from './shared-values.ts';
 import { keepShapeWitness } from './shape-witness.ts';
+import { SpanDraft, newEvent, newLink, newResource, newScope, newStatus } from './span-factory.ts';
+import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
-
-type Mutable<T> = { -readonly [P in keyof T]: T[P] };
 
 /** Codes of every key the decoder reads; lowerCamelCase and snake_case spellings share a code. */
 const K = {
@@ -68,6 +68,9 @@ function keyName(code: number): string {
 }
 
 const utf8 = new TextEncoder();
+
+/** The span being read; one for the process (see {@link SpanDraft}). */
+const draft = new SpanDraft();
 
 /**
  * Decodes an OTLP/JSON `ExportTraceServiceRequest` into model spans.
@@ -133,7 +136,7 @@ function decodeResourceSpansList(c: JsonCursor, out: Span[], rejections: SpanRej
 }
 
 function decodeResourceSpans(c: JsonCursor, out: Span[], rejections: SpanRejections, index: number): void {
-  const resource: Mutable<Resource> = { attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
+  const resource = newResource();
   if (!c.beginObject()) return;
   for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
     try {
@@ -177,7 +180,7 @@ function decodeResource(c: JsonCursor, resource: Mutable<Resource>): void {
 }
 
 function decodeScopeSpans(c: JsonCursor, resource: Resource, out: Span[], rejections: SpanRejections, resourceIndex: number, scopeIndex: number): void {
-  const scope: Mutable<InstrumentationScope> = { name: '', version: '', attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
+  const scope = newScope();
   if (!c.beginObject()) return;
   for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = c.nextKeyCode(false, KEYS)) {
     try {
@@ -310,19 +313,8 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
   let traceIdLower = true;
   let spanIdLower = true;
   let parentIdLower = true;
-  let traceState = '';
-  let name = '';
-  let kind = 0;
-  let startTimeUnixNano = 0n;
-  let endTimeUnixNano = 0n;
-  const attributes = emptyAttributes();
-  let droppedAttributesCount = 0;
-  let events: SpanEvent[] | undefined;
-  let droppedEventsCount = 0;
-  let links: SpanLink[] | undefined;
-  let droppedLinksCount = 0;
-  let status: SpanStatus = UNSET_STATUS;
-  let flags = 0;
+  const d = draft;
+  d.reset();
   if (!c.beginObject()) throw c.shape('a span object');
   for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = nextSpanKey(c, key)) {
     try {
@@ -348,57 +340,57 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
           break;
         }
         case K.traceState:
-          traceState = c.string();
+          d.traceState = c.string();
           break;
         case K.name:
-          name = c.string();
+          d.name = c.string();
           break;
         case K.kind:
-          kind = readEnum(c, spanKindByName);
+          d.kind = readEnum(c, spanKindByName);
           break;
         case K.startTimeUnixNano:
-          startTimeUnixNano = readFixed64(c);
+          d.startTimeUnixNano = readFixed64(c);
           break;
         case K.endTimeUnixNano:
-          endTimeUnixNano = readFixed64(c);
+          d.endTimeUnixNano = readFixed64(c);
           break;
         case K.attributes:
-          decodeAttributes(c, attributes, 0);
+          decodeAttributes(c, d.attributes, 0);
           break;
         case K.droppedAttributesCount:
-          droppedAttributesCount = readUint32(c);
+          d.droppedAttributesCount = readUint32(c);
           break;
         case K.events:
           if (!c.beginArray()) break;
           for (let i = 0; c.nextElement(i === 0); i++) {
             try {
-              (events ??= []).push(decodeEvent(c));
+              (d.events ??= []).push(decodeEvent(c));
             } catch (error) {
               throw within(error, `[${i}]`);
             }
           }
           break;
         case K.droppedEventsCount:
-          droppedEventsCount = readUint32(c);
+          d.droppedEventsCount = readUint32(c);
           break;
         case K.links:
           if (!c.beginArray()) break;
           for (let i = 0; c.nextElement(i === 0); i++) {
             try {
-              (links ??= []).push(decodeLink(c));
+              (d.links ??= []).push(decodeLink(c));
             } catch (error) {
               throw within(error, `[${i}]`);
             }
           }
           break;
         case K.droppedLinksCount:
-          droppedLinksCount = readUint32(c);
+          d.droppedLinksCount = readUint32(c);
           break;
         case K.status:
-          status = decodeStatus(c);
+          d.status = decodeStatus(c);
           break;
         case K.flags:
-          flags = readUint32(c);
+          d.flags = readUint32(c);
           break;
         default:
           c.skipValue();
@@ -417,29 +409,11 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
     (spanHex === undefined || spanId.length % 2 !== 0 ? idTextProblem(spanId, 'span id') : spanIdProblem(spanId.length / 2, isAllZeroHex(spanId))) ??
     (parentHex === undefined || parentSpanId.length % 2 !== 0 ? idTextProblem(parentSpanId, 'parent span id') : parentSpanIdProblem(parentSpanId.length / 2));
   if (problem !== undefined) {
-    rejections.reject(`resourceSpans[${where.resource}].scopeSpans[${where.scope}].spans[${where.span}] "${name}"`, problem);
+    rejections.reject(`resourceSpans[${where.resource}].scopeSpans[${where.scope}].spans[${where.span}] "${d.name}"`, problem);
     return undefined;
   }
-  return {
-    traceId: traceHex as string,
-    spanId: spanHex as string,
-    parentSpanId: parentHex === undefined || parentHex === '' || isAllZeroHex(parentHex) ? undefined : parentHex,
-    traceState,
-    name,
-    kind,
-    startTimeUnixNano,
-    endTimeUnixNano,
-    attributes,
-    droppedAttributesCount,
-    events: events ?? NO_EVENTS,
-    droppedEventsCount,
-    links: links ?? NO_LINKS,
-    droppedLinksCount,
-    status,
-    flags,
-    resource,
-    scope,
-  };
+  const parent = parentHex === undefined || parentHex === '' || isAllZeroHex(parentHex) ? undefined : parentHex;
+  return d.toSpan(traceHex as string, spanHex as string, parent, resource, scope);
 }
 
 function decodeEvent(c: JsonCursor): SpanEvent {
@@ -470,11 +444,11 @@ function decodeEvent(c: JsonCursor): SpanEvent {
       throw within(error, keyName(key));
     }
   }
-  return { timeUnixNano, name, attributes, droppedAttributesCount };
+  return newEvent(timeUnixNano, name, attributes, droppedAttributesCount);
 }
 
 function decodeLink(c: JsonCursor): SpanLink {
-  // A link's ids are kept as sent (lower-cased when hex): a bad link does not invalidate its span.
+  // A link's ids are kept as sent (lower-cased when hex).
   let traceId = '';
   let spanId = '';
   let traceState = '';
@@ -510,7 +484,7 @@ function decodeLink(c: JsonCursor): SpanLink {
       throw within(error, keyName(key));
     }
   }
-  return { traceId: normaliseHexId(traceId) ?? traceId, spanId: normaliseHexId(spanId) ?? spanId, traceState, attributes, droppedAttributesCount, flags };
+  return newLink(normaliseHexId(traceId) ?? traceId, normaliseHexId(spanId) ?? spanId, traceState, attributes, droppedAttributesCount, flags);
 }
 
 function decodeStatus(c: JsonCursor): SpanStatus {
@@ -527,7 +501,7 @@ function decodeStatus(c: JsonCursor): SpanStatus {
       throw within(error, keyName(key));
     }
   }
-  return code === 0 && message === '' ? UNSET_STATUS : { code, message };
+  return newStatus(code, message);
 }
 
 function decodeAttributes(c: JsonCursor, into: AttributeMap, depth: number): void {

@@ -4,15 +4,19 @@ import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanSta
 import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
 import { bytesToHex, isAllZeroBytes } from './hex.ts';
-import { MAX_ANY_VALUE_DEPTH, NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
+import * as F from './proto-fields.ts';
+import { MAX_ANY_VALUE_DEPTH } from './shared-values.ts';
+import { SpanDraft, newEvent, newLink, newResource, newScope, newStatus } from './span-factory.ts';
+import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 import { WireFormatError, WireReader } from './wire-reader.ts';
 import { keepShapeWitness } from './shape-witness.ts';
 
-// Tags are (field_number << 3) | wire_type, per otlp-facts.md. A known field number arriving with another
-// wire type is skipped as unknown, which is what protobuf's reference parsers do.
+// Each message's decoder switches on the tags of proto-fields.ts; a tag not listed there (an unknown field, or a
+// known field number with another wire type) is skipped.
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/** The span being read; one for the process (see {@link SpanDraft}). */
+const draft = new SpanDraft();
 
 /**
  * Decodes an OTLP/protobuf `ExportTraceServiceRequest` straight into model spans, with no intermediate
@@ -42,7 +46,7 @@ export function decodeExportRequestProtobuf(bytes: Uint8Array): DecodeResult {
     let resourceIndex = 0;
     while (r.pos < r.len) {
       const tag = r.tag();
-      if (tag === 10) {
+      if (tag === F.REQUEST_RESOURCE_SPANS) {
         const end = r.lengthEnd();
         decodeResourceSpans(r, end, spans, rejections, resourceIndex++);
         r.expectEnd(end, 'ResourceSpans');
@@ -64,24 +68,24 @@ function describeFailure(error: unknown): string {
 }
 
 function decodeResourceSpans(r: WireReader, end: number, out: Span[], rejections: SpanRejections, resourceIndex: number): void {
-  const resource: Mutable<Resource> = { attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
+  const resource = newResource();
   let scopeIndex = 0;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 10: {
+      case F.RESOURCE_SPANS_RESOURCE: {
         const e = r.lengthEnd();
         decodeResource(r, e, resource);
         r.expectEnd(e, 'Resource');
         break;
       }
-      case 18: {
+      case F.RESOURCE_SPANS_SCOPE_SPANS: {
         const e = r.lengthEnd();
         decodeScopeSpans(r, e, resource, out, rejections, resourceIndex, scopeIndex++);
         r.expectEnd(e, 'ScopeSpans');
         break;
       }
-      case 26:
+      case F.RESOURCE_SPANS_SCHEMA_URL:
         resource.schemaUrl = r.string();
         break;
       default:
@@ -93,8 +97,8 @@ function decodeResourceSpans(r: WireReader, end: number, out: Span[], rejections
 function decodeResource(r: WireReader, end: number, resource: Mutable<Resource>): void {
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 10) decodeKeyValue(r, resource.attributes, 0);
-    else if (tag === 16) resource.droppedAttributesCount = r.uint32();
+    if (tag === F.RESOURCE_ATTRIBUTES) decodeKeyValue(r, resource.attributes, 0);
+    else if (tag === F.RESOURCE_DROPPED_ATTRIBUTES_COUNT) resource.droppedAttributesCount = r.uint32();
     else r.skip(tag);
   }
 }
@@ -108,26 +112,26 @@ function decodeScopeSpans(
   resourceIndex: number,
   scopeIndex: number,
 ): void {
-  const scope: Mutable<InstrumentationScope> = { name: '', version: '', attributes: emptyAttributes(), droppedAttributesCount: 0, schemaUrl: '' };
+  const scope = newScope();
   let spanIndex = 0;
   const lastIds: LastIds = { traceStart: 0, traceEnd: 0, traceHex: '', parentStart: 0, parentEnd: 0, parentHex: '' };
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 10: {
+      case F.SCOPE_SPANS_SCOPE: {
         const e = r.lengthEnd();
         decodeScope(r, e, scope);
         r.expectEnd(e, 'InstrumentationScope');
         break;
       }
-      case 18: {
+      case F.SCOPE_SPANS_SPANS: {
         const e = r.lengthEnd();
         const span = decodeSpan(r, e, resource, scope, rejections, resourceIndex, scopeIndex, spanIndex++, lastIds);
         r.expectEnd(e, 'Span');
         if (span !== undefined) out.push(span);
         break;
       }
-      case 26:
+      case F.SCOPE_SPANS_SCHEMA_URL:
         scope.schemaUrl = r.string();
         break;
       default:
@@ -140,16 +144,16 @@ function decodeScope(r: WireReader, end: number, scope: Mutable<InstrumentationS
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 10:
+      case F.SCOPE_NAME:
         scope.name = r.string();
         break;
-      case 18:
+      case F.SCOPE_VERSION:
         scope.version = r.string();
         break;
-      case 26:
+      case F.SCOPE_ATTRIBUTES:
         decodeKeyValue(r, scope.attributes, 0);
         break;
-      case 32:
+      case F.SCOPE_DROPPED_ATTRIBUTES_COUNT:
         scope.droppedAttributesCount = r.uint32();
         break;
       default:
@@ -192,91 +196,80 @@ function decodeSpan(
   lastIds: LastIds,
 ): Span | undefined {
   const buf = r.buf;
+  const d = draft;
+  d.reset();
   let traceIdStart = 0;
   let traceIdEnd = 0;
   let spanIdStart = 0;
   let spanIdEnd = 0;
   let parentStart = 0;
   let parentEnd = 0;
-  let traceState = '';
-  let name = '';
-  let kind = 0;
-  let startTimeUnixNano = 0n;
-  let endTimeUnixNano = 0n;
-  const attributes = emptyAttributes();
-  let droppedAttributesCount = 0;
-  let events: SpanEvent[] | undefined;
-  let droppedEventsCount = 0;
-  let links: SpanLink[] | undefined;
-  let droppedLinksCount = 0;
-  let status: SpanStatus = UNSET_STATUS;
-  let flags = 0;
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 10:
+      case F.SPAN_TRACE_ID:
         traceIdEnd = r.lengthEnd();
         traceIdStart = r.pos;
         r.pos = traceIdEnd;
         break;
-      case 18:
+      case F.SPAN_SPAN_ID:
         spanIdEnd = r.lengthEnd();
         spanIdStart = r.pos;
         r.pos = spanIdEnd;
         break;
-      case 26:
-        traceState = r.string();
+      case F.SPAN_TRACE_STATE:
+        d.traceState = r.string();
         break;
-      case 34:
+      case F.SPAN_PARENT_SPAN_ID:
         parentEnd = r.lengthEnd();
         parentStart = r.pos;
         r.pos = parentEnd;
         break;
-      case 42:
-        name = r.string();
+      case F.SPAN_NAME:
+        d.name = r.string();
         break;
-      case 48:
+      case F.SPAN_KIND:
         // Enums are int32 on the wire; `| 0` restores negative values sent as 10-byte varints.
-        kind = r.uint32() | 0;
+        d.kind = r.uint32() | 0;
         break;
-      case 57:
-        startTimeUnixNano = r.fixed64();
+      case F.SPAN_START_TIME:
+        d.startTimeUnixNano = r.fixed64();
         break;
-      case 65:
-        endTimeUnixNano = r.fixed64();
+      case F.SPAN_END_TIME:
+        d.endTimeUnixNano = r.fixed64();
         break;
-      case 74:
-        decodeKeyValue(r, attributes, 0);
+      case F.SPAN_ATTRIBUTES:
+        decodeKeyValue(r, d.attributes, 0);
         break;
-      case 80:
-        droppedAttributesCount = r.uint32();
+      case F.SPAN_DROPPED_ATTRIBUTES_COUNT:
+        d.droppedAttributesCount = r.uint32();
         break;
-      case 90: {
+      case F.SPAN_EVENTS: {
         const e = r.lengthEnd();
-        (events ??= []).push(decodeEvent(r, e));
+        (d.events ??= []).push(decodeEvent(r, e));
         r.expectEnd(e, 'Span.Event');
         break;
       }
-      case 96:
-        droppedEventsCount = r.uint32();
+      case F.SPAN_DROPPED_EVENTS_COUNT:
+        d.droppedEventsCount = r.uint32();
         break;
-      case 106: {
+      case F.SPAN_LINKS: {
         const e = r.lengthEnd();
-        (links ??= []).push(decodeLink(r, e));
+        (d.links ??= []).push(decodeLink(r, e));
         r.expectEnd(e, 'Span.Link');
         break;
       }
-      case 112:
-        droppedLinksCount = r.uint32();
+      case F.SPAN_DROPPED_LINKS_COUNT:
+        d.droppedLinksCount = r.uint32();
         break;
-      case 122: {
+      case F.SPAN_STATUS: {
         const e = r.lengthEnd();
-        status = decodeStatus(r, e, status);
+        d.status = decodeStatus(r, e, d.status);
         r.expectEnd(e, 'Status');
         break;
       }
-      case 133:
-        flags = r.fixed32();
+      case F.SPAN_FLAGS:
+        d.flags = r.fixed32();
         break;
       default:
         r.skip(tag);
@@ -287,7 +280,7 @@ function decodeSpan(
     spanIdProblem(spanIdEnd - spanIdStart, isAllZeroBytes(buf, spanIdStart, spanIdEnd)) ??
     parentSpanIdProblem(parentEnd - parentStart);
   if (problem !== undefined) {
-    rejections.reject(`resource_spans[${resourceIndex}].scope_spans[${scopeIndex}].spans[${spanIndex}] "${name}"`, problem);
+    rejections.reject(`resource_spans[${resourceIndex}].scope_spans[${scopeIndex}].spans[${spanIndex}] "${d.name}"`, problem);
     return undefined;
   }
   let traceId = lastIds.traceHex;
@@ -307,26 +300,7 @@ function decodeSpan(
       lastIds.parentHex = parentSpanId;
     }
   }
-  return {
-    traceId,
-    spanId: bytesToHex(buf, spanIdStart, spanIdEnd),
-    parentSpanId,
-    traceState,
-    name,
-    kind,
-    startTimeUnixNano,
-    endTimeUnixNano,
-    attributes,
-    droppedAttributesCount,
-    events: events ?? NO_EVENTS,
-    droppedEventsCount,
-    links: links ?? NO_LINKS,
-    droppedLinksCount,
-    status,
-    flags,
-    resource,
-    scope,
-  };
+  return d.toSpan(traceId, bytesToHex(buf, spanIdStart, spanIdEnd), parentSpanId, resource, scope);
 }
 
 function decodeEvent(r: WireReader, end: number): SpanEvent {
@@ -337,27 +311,27 @@ function decodeEvent(r: WireReader, end: number): SpanEvent {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 9:
+      case F.EVENT_TIME:
         timeUnixNano = r.fixed64();
         break;
-      case 18:
+      case F.EVENT_NAME:
         name = r.string();
         break;
-      case 26:
+      case F.EVENT_ATTRIBUTES:
         decodeKeyValue(r, attributes, 0);
         break;
-      case 32:
+      case F.EVENT_DROPPED_ATTRIBUTES_COUNT:
         droppedAttributesCount = r.uint32();
         break;
       default:
         r.skip(tag);
     }
   }
-  return { timeUnixNano, name, attributes, droppedAttributesCount };
+  return newEvent(timeUnixNano, name, attributes, droppedAttributesCount);
 }
 
 function decodeLink(r: WireReader, end: number): SpanLink {
-  // Link ids are kept as sent (hex of whatever length): a bad link does not invalidate its span.
+  // Link ids are kept as sent (hex of whatever length).
   let traceId = '';
   let spanId = '';
   let traceState = '';
@@ -367,35 +341,35 @@ function decodeLink(r: WireReader, end: number): SpanLink {
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 10: {
+      case F.LINK_TRACE_ID: {
         const e = r.lengthEnd();
         traceId = bytesToHex(r.buf, r.pos, e);
         r.pos = e;
         break;
       }
-      case 18: {
+      case F.LINK_SPAN_ID: {
         const e = r.lengthEnd();
         spanId = bytesToHex(r.buf, r.pos, e);
         r.pos = e;
         break;
       }
-      case 26:
+      case F.LINK_TRACE_STATE:
         traceState = r.string();
         break;
-      case 34:
+      case F.LINK_ATTRIBUTES:
         decodeKeyValue(r, attributes, 0);
         break;
-      case 40:
+      case F.LINK_DROPPED_ATTRIBUTES_COUNT:
         droppedAttributesCount = r.uint32();
         break;
-      case 53:
+      case F.LINK_FLAGS:
         flags = r.fixed32();
         break;
       default:
         r.skip(tag);
     }
   }
-  return { traceId, spanId, traceState, attributes, droppedAttributesCount, flags };
+  return newLink(traceId, spanId, traceState, attributes, droppedAttributesCount, flags);
 }
 
 /** Decodes a `Status` merged into `previous` (a second `status` field sets only the members it carries). */
@@ -405,11 +379,11 @@ function decodeStatus(r: WireReader, end: number, previous: SpanStatus): SpanSta
   let code = previous.code;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 18) message = r.string();
-    else if (tag === 24) code = r.uint32() | 0;
+    if (tag === F.STATUS_MESSAGE) message = r.string();
+    else if (tag === F.STATUS_CODE) code = r.uint32() | 0;
     else r.skip(tag);
   }
-  return code === 0 && message === '' ? UNSET_STATUS : { code, message };
+  return newStatus(code, message);
 }
 
 /** Decodes one `KeyValue` (the cursor is at its LEN prefix) into `into`; a later duplicate key wins. */
@@ -419,9 +393,9 @@ function decodeKeyValue(r: WireReader, into: AttributeMap, depth: number): void 
   let value: AttributeValue = null;
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 10) {
+    if (tag === F.KEY_VALUE_KEY) {
       key = r.string();
-    } else if (tag === 18) {
+    } else if (tag === F.KEY_VALUE_VALUE) {
       const e = r.lengthEnd();
       // A second `value` merges into the first (protobuf's rule for a singular message field).
       value = decodeAnyValue(r, e, depth, value);
@@ -444,31 +418,31 @@ function decodeAnyValue(r: WireReader, end: number, depth: number, previous: Att
   while (r.pos < end) {
     const tag = r.tag();
     switch (tag) {
-      case 10:
+      case F.ANY_VALUE_STRING:
         value = r.string();
         break;
-      case 16:
+      case F.ANY_VALUE_BOOL:
         value = r.bool();
         break;
-      case 24:
+      case F.ANY_VALUE_INT:
         value = r.int64();
         break;
-      case 33:
+      case F.ANY_VALUE_DOUBLE:
         value = r.double();
         break;
-      case 42: {
+      case F.ANY_VALUE_ARRAY: {
         const e = r.lengthEnd();
         value = decodeArrayValue(r, e, depth + 1, Array.isArray(value) ? value : []);
         r.expectEnd(e, 'ArrayValue');
         break;
       }
-      case 50: {
+      case F.ANY_VALUE_KVLIST: {
         const e = r.lengthEnd();
         value = decodeKeyValueList(r, e, depth + 1, isKvlist(value) ? value : emptyAttributes());
         r.expectEnd(e, 'KeyValueList');
         break;
       }
-      case 58:
+      case F.ANY_VALUE_BYTES:
         value = r.bytes();
         break;
       default:
@@ -491,7 +465,7 @@ function decodeArrayValue(r: WireReader, end: number, depth: number, values: Att
   checkDepth(depth);
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 10) {
+    if (tag === F.ARRAY_VALUE_VALUES) {
       const e = r.lengthEnd();
       values.push(decodeAnyValue(r, e, depth, null));
       r.expectEnd(e, 'AnyValue');
@@ -506,7 +480,7 @@ function decodeKeyValueList(r: WireReader, end: number, depth: number, map: Attr
   checkDepth(depth);
   while (r.pos < end) {
     const tag = r.tag();
-    if (tag === 10) decodeKeyValue(r, map, depth);
+    if (tag === F.KEY_VALUE_LIST_VALUES) decodeKeyValue(r, map, depth);
     else r.skip(tag);
   }
   return map;
