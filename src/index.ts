@@ -24,8 +24,9 @@
  */
 
 // Collector lifecycle and runs (wire → store).
-export { startCollector } from './server/collector.ts';
-export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions } from './server/collector.ts';
+export { startCollector } from './testing/index.ts';
+export type { Collector, CollectorRun } from './testing/index.ts';
+export type { CollectorOptions, ExportEnvOptions } from './server/index.ts';
 export type { RunSource, SettleOptions, SettleOutcome } from './store/run-source.ts';
 export { SpanStore } from './store/span-store.ts';
 export type { SpanStoreOptions, RunEviction } from './store/span-store.ts';

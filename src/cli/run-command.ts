@@ -1,5 +1,7 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
+import { EXPORT_PROTOCOLS } from '../protocol/index.ts';
+import type { ExportProtocol } from '../protocol/index.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
 import { durationMillisOption } from './duration-option.ts';
@@ -17,8 +19,7 @@ export const GRPC_ENDPOINT_VARIABLE = 'TRACECHECK_OTLP_GRPC_ENDPOINT';
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /** What `--protocol` may hand CMD in OTEL_EXPORTER_OTLP_PROTOCOL (the protocols the collector receives). */
-const PROTOCOLS = ['http/protobuf', 'http/json', 'grpc'] as const;
-type Protocol = (typeof PROTOCOLS)[number];
+const PROTOCOLS = EXPORT_PROTOCOLS;
 
 /** Reporters whose output is a file format: without --out they own stdout, and CMD's stdout goes to stderr. */
 const MACHINE_REPORTERS = new Set(['json', 'junit']);
@@ -93,7 +94,7 @@ export const runCommand: CliCommand = {
     const grpcPort = portOption(args, 'grpc-port', 0);
     if (!grpcPort.ok) return usage(grpcPort.error);
     const host = valueOf(args, 'host') ?? '127.0.0.1';
-    const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as Protocol;
+    const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as ExportProtocol;
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;
@@ -131,7 +132,9 @@ export const runCommand: CliCommand = {
     try {
       const run = collector.run();
       runId = run.id;
-      const runEnv = exportEnv(run.envFor({ protocol }), protocol, collector.grpcUrl);
+      // The run's OTEL_* variables (the traces-specific ones included), and the gRPC endpoint for services that
+      // mix transports.
+      const runEnv = { ...run.envFor({ protocol }), [GRPC_ENDPOINT_VARIABLE]: collector.grpcUrl };
       const overridden = overriddenVariables(io.env, runEnv);
       if (overridden !== undefined) io.stderr.write(`tracecheck run: ${overridden}\n`);
       const childEnv = withRunEnv(io.env, runEnv);
@@ -164,21 +167,6 @@ export const runCommand: CliCommand = {
     }
   },
 };
-
-/**
- * The run's OTEL_* variables plus their traces-specific twins (an HTTP traces endpoint is the full URL, with
- * `/v1/traces`; a gRPC one is the server address), and the gRPC endpoint for services that mix transports.
- */
-function exportEnv(env: Readonly<Record<string, string>>, protocol: Protocol, grpcUrl: string): Record<string, string> {
-  const endpoint = env['OTEL_EXPORTER_OTLP_ENDPOINT'] as string;
-  const traces: Record<string, string> = {
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: protocol === 'grpc' ? endpoint : `${endpoint}/v1/traces`,
-    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
-  };
-  const headers = env['OTEL_EXPORTER_OTLP_HEADERS'];
-  if (headers !== undefined) traces['OTEL_EXPORTER_OTLP_TRACES_HEADERS'] = headers;
-  return { ...env, ...traces, [GRPC_ENDPOINT_VARIABLE]: grpcUrl };
-}
 
 /** One line naming the inherited traces-specific variables the run replaces, or `undefined` when there are none. */
 function overriddenVariables(base: NodeJS.ProcessEnv, runEnv: Readonly<Record<string, string>>): string | undefined {

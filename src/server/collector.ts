@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { TracecheckError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
@@ -8,22 +7,19 @@ import { listenGrpc } from '../receiver/grpc-service.ts';
 import type { GrpcListener } from '../receiver/grpc-service.ts';
 import { listenHttp } from '../receiver/node-http.ts';
 import type { HttpListener } from '../receiver/node-http.ts';
+import { buildExportEnv, checkRunId, newRunId, runIdHeaderName } from '../protocol/index.ts';
+import type { ExportEnvOptions } from '../protocol/index.ts';
 import type { LiveRun, RunState } from '../store/live-run.ts';
+import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
 import type { SpanCorrelator } from '../store/run-correlation.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-source.ts';
 import type { IngestContext, SpanSink } from '../store/span-sink.ts';
 import { SpanStore } from '../store/span-store.ts';
 import type { RunEviction } from '../store/span-store.ts';
-import { expectSpecs } from '../testing/expect-specs.ts';
-import { createRootSpan } from '../testing/root-span.ts';
-import type { TestRun } from '../testing/test-run.ts';
 import { createQueryApi } from './query-api.ts';
 
-/** Default run id header (and gRPC metadata key). */
-export const DEFAULT_RUN_ID_HEADER = 'x-test-run-id';
-/** `OTEL_BSP_SCHEDULE_DELAY` in the env the collector hands out: short, so spans arrive while the test waits. */
-export const EXPORT_DELAY_MILLIS = 50;
+export type { ExportEnvOptions } from '../protocol/index.ts';
 
 /** Options of {@link startCollector}. */
 export interface CollectorOptions {
@@ -57,26 +53,20 @@ export interface CollectorOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Options of {@link CollectorRun.envFor}. */
-export interface ExportEnvOptions {
-  /** `OTEL_EXPORTER_OTLP_PROTOCOL`. Default `http/protobuf`. `grpc` points the endpoint at the gRPC port. */
-  readonly protocol?: 'http/protobuf' | 'http/json' | 'grpc';
-  /** `OTEL_EXPORTER_OTLP_COMPRESSION`; unset unless given. */
-  readonly compression?: 'gzip' | 'none';
-}
-
 /**
- * One test run, seen through the collector: its traces as they arrive, and the environment that makes a child
- * process export into it.
+ * One test run, seen through the collector: a read-only view of the store's run (its traces as they arrive), and
+ * the environment that makes a child process export into it. Test conveniences (`expect()`, `headers()`) are
+ * added by `testing/`, which wraps this view.
  */
-export interface CollectorRun extends RunSource, TestRun {
+export interface CollectorRun extends RunSource {
   readonly id: string;
   /** `live`, `evicted` (dropped by the span cap) or `closed`. */
   readonly state: RunState;
   /**
    * `OTEL_*` variables that make an OpenTelemetry SDK export here, tagged with this run: OTLP/HTTP protobuf to
-   * the HTTP port, `x-test-run-id` header, `test.run.id` resource attribute, a short batch delay, and metrics and
-   * logs exporters off (the collector takes traces only). Spread it into a child's env.
+   * the HTTP port (general and traces-specific variables), `x-test-run-id` header, `test.run.id` resource
+   * attribute, a short batch delay, and metrics and logs exporters off (the collector takes traces only). Spread
+   * it into a child's env.
    */
   readonly env: Readonly<Record<string, string>>;
   /** Like {@link env}, for another protocol or compression. */
@@ -86,6 +76,8 @@ export interface CollectorRun extends RunSource, TestRun {
   traces(): readonly Trace[];
   settled(options?: SettleOptions): Promise<SettleOutcome>;
   onChange(listener: () => void): () => void;
+  /** Propagation diagnostics of the run at this moment (see docs/diagnostics.md). */
+  diagnostics(): readonly PropagationDiagnostic[];
   /** The store's live view behind this run, for advanced use. */
   readonly live: LiveRun;
 }
@@ -103,19 +95,15 @@ export interface Collector {
   readonly env: Readonly<Record<string, string>>;
   /** The span store behind the collector. */
   readonly store: SpanStore;
+  /**
+   * Takes spans as an export would (the sink both transports feed; `onExport` sees them too), e.g. the root span
+   * a test creates for `run.headers()`.
+   */
+  ingest(spans: readonly Span[], context: IngestContext): void;
   /** A view of one test run; without an id, a fresh random one. Views of one id share their state. */
   run(id?: string): CollectorRun;
   /** Stops accepting, lets in-flight exports land, ends pending settle waits (reason `closed`), frees the ports. */
   close(): Promise<void>;
-}
-
-/** Run ids travel in headers and env lists: printable ASCII without spaces keeps every hop lossless. */
-const RUN_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
-
-function checkRunId(id: string): void {
-  if (!RUN_ID_PATTERN.test(id)) {
-    throw new TracecheckError('TC_USAGE', `run id ${JSON.stringify(id)} is not usable: use 1-256 printable ASCII characters without spaces (e.g. "run-42")`);
-  }
 }
 
 function portOption(value: number | null | false | undefined, name: string): number | undefined {
@@ -145,7 +133,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const host = options.host ?? '127.0.0.1';
   const httpPort = portOption(options.httpPort, 'httpPort');
   const grpcPort = portOption(options.grpcPort, 'grpcPort');
-  const runIdHeader = (options.runIdHeader ?? DEFAULT_RUN_ID_HEADER).toLowerCase();
+  const runIdHeader = runIdHeaderName(options.runIdHeader);
   const runIdAttribute = options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const maxSpansNote = options.maxSpans === undefined ? 'the default cap' : `maxSpans=${options.maxSpans}`;
@@ -205,29 +193,19 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     throw error;
   }
 
-  const authHeader = options.authToken === undefined ? '' : `authorization=${encodeURIComponent(`Bearer ${options.authToken}`)}`;
-  const baseEnv = (exportOptions: ExportEnvOptions, runId?: string): Record<string, string> => {
-    const protocol = exportOptions.protocol ?? 'http/protobuf';
-    const endpoint = protocol === 'grpc' ? grpc?.url : http?.url;
-    if (endpoint === undefined) {
-      throw new TracecheckError('TC_USAGE', `no ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} receiver to export to: it is disabled (${protocol === 'grpc' ? 'grpcPort' : 'httpPort'}: null)`);
-    }
-    const headers = [runId === undefined ? '' : `${runIdHeader}=${encodeURIComponent(runId)}`, authHeader].filter((h) => h !== '');
-    const env: Record<string, string> = {
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-      OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
-      OTEL_TRACES_EXPORTER: 'otlp',
-      // The collector takes traces only; other signals would be answered 404 and logged as export errors.
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      OTEL_BSP_SCHEDULE_DELAY: String(EXPORT_DELAY_MILLIS),
-    };
-    if (headers.length > 0) env['OTEL_EXPORTER_OTLP_HEADERS'] = headers.join(',');
-    // Values in OTEL_RESOURCE_ATTRIBUTES (and the headers list) are percent-decoded by the SDKs.
-    if (runId !== undefined) env['OTEL_RESOURCE_ATTRIBUTES'] = `${encodeURIComponent(runIdAttribute)}=${encodeURIComponent(runId)}`;
-    if (exportOptions.compression !== undefined) env['OTEL_EXPORTER_OTLP_COMPRESSION'] = exportOptions.compression;
-    return env;
-  };
+  const baseEnv = (exportOptions: ExportEnvOptions, runId?: string): Record<string, string> =>
+    buildExportEnv(
+      {
+        httpUrl: http?.url,
+        grpcUrl: grpc?.url,
+        runId,
+        runIdHeader,
+        runIdAttribute,
+        authToken: options.authToken,
+        missingEndpointHint: (protocol) => `it is disabled (${protocol === 'grpc' ? 'grpcPort' : 'httpPort'}: null)`,
+      },
+      exportOptions,
+    );
   const defaultProtocol: ExportEnvOptions = { protocol: http === undefined && grpc !== undefined ? 'grpc' : 'http/protobuf' };
 
   const runViews = new Map<string, CollectorRun>();
@@ -251,15 +229,6 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       onChange: (listener) => live.onChange(listener),
       diagnostics: () => live.diagnostics(),
       live,
-      expect(specs, expectOptions) {
-        return expectSpecs(this, specs, expectOptions);
-      },
-      headers() {
-        // The root span goes straight into the store, so the trace is connected before any service reports.
-        const root = createRootSpan(live.id, runIdAttribute);
-        sink.ingest([root.span], { transport: 'memory', runId: live.id });
-        return root.headers;
-      },
     };
   };
 
@@ -278,9 +247,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       return Object.freeze(baseEnv(defaultProtocol));
     },
     store,
+    ingest: (spans, context) => sink.ingest(spans, context),
     run(id) {
-      const runId = id ?? randomBytes(8).toString('hex');
-      checkRunId(runId);
+      const runId = checkRunId(id ?? newRunId());
       let view = runViews.get(runId);
       if (view === undefined) {
         view = viewOf(store.run(runId));

@@ -1,4 +1,4 @@
-export { startCollector, DEFAULT_RUN_ID_HEADER, EXPORT_DELAY_MILLIS } from './collector.ts';
+export { startCollector } from './collector.ts';
 export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions } from './collector.ts';
 export { createQueryApi, MAX_SETTLE_QUERY_MILLIS } from './query-api.ts';
 export type { QueryApiOptions, RunSummaryJson } from './query-api.ts';

@@ -7,6 +7,8 @@ export type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts'
 export type { TestRun } from './test-run.ts';
 export { createRootSpan, TEST_ROOT_SPAN_NAME, TEST_SERVICE_NAME } from './root-span.ts';
 export type { RootSpanAndHeaders, RunHeaders } from './root-span.ts';
+export { startCollector, withTestRuns } from './local-collector.ts';
+export type { Collector, CollectorRun } from './local-collector.ts';
 export { connectCollector } from './remote-collector.ts';
 export type { ConnectOptions, RemoteCollector, RemoteRun } from './remote-collector.ts';
 export { SseReader } from './sse-reader.ts';

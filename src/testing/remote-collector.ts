@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { ClientRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -7,14 +6,13 @@ import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import { decodeExportRequestJson } from '../otlp/decode-json.ts';
 import { encodeSpansAsOtlpJson } from '../otlp/encode-json.ts';
+import { buildExportEnv, checkRunId, createRootSpan, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
+import type { ExportEnvOptions, RunHeaders } from '../protocol/index.ts';
 import type { LiveRun } from '../store/live-run.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
 import type { SettleOptions, SettleOutcome } from '../store/run-source.ts';
 import { SpanStore } from '../store/span-store.ts';
 import { expectSpecs } from './expect-specs.ts';
 import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
-import { createRootSpan } from './root-span.ts';
-import type { RunHeaders } from './root-span.ts';
 import { SseReader } from './sse-reader.ts';
 import type { TestRun } from './test-run.ts';
 
@@ -26,6 +24,8 @@ export interface ConnectOptions {
   readonly runIdHeader?: string;
   /** The collector's run id attribute. Default `test.run.id`. */
   readonly runIdAttribute?: string;
+  /** The collector's OTLP/gRPC URL, when a run's `envFor({ protocol: 'grpc' })` should point there. */
+  readonly grpcUrl?: string;
 }
 
 /** A collector running in another process (a test runner's global setup, a sidecar), seen from a test worker. */
@@ -40,6 +40,8 @@ export interface RemoteCollector {
 
 /** A remote run: a {@link TestRun} whose spans are mirrored from the collector's run stream. */
 export interface RemoteRun extends TestRun {
+  /** Like `env`, for another protocol or compression (`grpc` needs the collector's `grpcUrl` in the options). */
+  envFor(options: ExportEnvOptions): Readonly<Record<string, string>>;
   /** Resolves once the mirror holds every span the collector had when the stream opened; never rejects. */
   readonly ready: Promise<void>;
   /** Why the mirror stopped (connection refused, 401, collector closed), once it has. */
@@ -47,9 +49,6 @@ export interface RemoteRun extends TestRun {
   /** Ends the stream; the run's waits resolve with reason `closed`. */
   close(): void;
 }
-
-/** Run ids travel in headers and URLs; the collector accepts printable ASCII without spaces. */
-const RUN_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
 
 /**
  * Connects to a collector in another process by its HTTP URL. Each `run()` opens the query API's run stream
@@ -81,10 +80,7 @@ export function connectCollector(httpUrl: string, options: ConnectOptions = {}):
   return {
     httpUrl: baseUrl,
     run(id) {
-      const runId = id ?? randomBytes(8).toString('hex');
-      if (!RUN_ID_PATTERN.test(runId)) {
-        throw new TracecheckError('TC_USAGE', `run id ${JSON.stringify(runId)} is not usable: use 1-256 printable ASCII characters without spaces (e.g. "run-42")`);
-      }
+      const runId = checkRunId(id ?? newRunId());
       let run = runs.get(runId);
       if (run === undefined || run.closed) {
         run = new RemoteRunMirror(baseUrl, runId, options);
@@ -120,11 +116,29 @@ class RemoteRunMirror implements RemoteRun {
     this.baseUrl = baseUrl;
     this.options = options;
     this.live = this.store.run(id);
-    this.env = Object.freeze(exportEnv(baseUrl, id, options));
+    this.env = this.envFor({});
     this.ready = new Promise((resolve) => {
       this.markReady = resolve;
     });
     this.request = this.openStream();
+  }
+
+  envFor(exportOptions: ExportEnvOptions): Readonly<Record<string, string>> {
+    const { authToken, runIdHeader, runIdAttribute, grpcUrl } = this.options;
+    return Object.freeze(
+      buildExportEnv(
+        {
+          httpUrl: this.baseUrl,
+          grpcUrl,
+          runId: this.id,
+          runIdHeader,
+          runIdAttribute,
+          authToken,
+          missingEndpointHint: () => "pass the collector's grpcUrl to connectCollector",
+        },
+        exportOptions,
+      ),
+    );
   }
 
   get failure(): string | undefined {
@@ -234,7 +248,7 @@ class RemoteRunMirror implements RemoteRun {
   }
 
   private async exportRootSpan(span: Span): Promise<void> {
-    const header = (this.options.runIdHeader ?? 'x-test-run-id').toLowerCase();
+    const header = runIdHeaderName(this.options.runIdHeader);
     try {
       const response = await fetch(`${this.baseUrl}/v1/traces`, {
         method: 'POST',
@@ -250,21 +264,4 @@ class RemoteRunMirror implements RemoteRun {
       this.exportFailures.push(`the root span of a headers() call could not be sent: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-}
-
-/** The OTEL_* variables that make an SDK export into a run of the collector at `baseUrl` (as `collector.run().env`). */
-function exportEnv(baseUrl: string, runId: string, options: ConnectOptions): Record<string, string> {
-  const header = (options.runIdHeader ?? 'x-test-run-id').toLowerCase();
-  const headers = [`${header}=${encodeURIComponent(runId)}`];
-  if (options.authToken !== undefined) headers.push(`authorization=${encodeURIComponent(`Bearer ${options.authToken}`)}`);
-  return {
-    OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
-    OTEL_METRICS_EXPORTER: 'none',
-    OTEL_LOGS_EXPORTER: 'none',
-    OTEL_BSP_SCHEDULE_DELAY: '50',
-    OTEL_EXPORTER_OTLP_HEADERS: headers.join(','),
-    OTEL_RESOURCE_ATTRIBUTES: `${encodeURIComponent(options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE)}=${encodeURIComponent(runId)}`,
-  };
 }

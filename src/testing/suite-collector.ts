@@ -1,6 +1,7 @@
 import { TracecheckError } from '../errors.ts';
-import { startCollector } from '../server/collector.ts';
-import type { Collector, CollectorOptions } from '../server/collector.ts';
+import type { CollectorOptions } from '../server/index.ts';
+import { startCollector } from './local-collector.ts';
+import type { Collector } from './local-collector.ts';
 import { connectCollector } from './remote-collector.ts';
 import type { RemoteCollector } from './remote-collector.ts';
 

@@ -2,8 +2,8 @@
 // exporting over its own OTLP transport): spec objects on local runs, remote runs mirrored over the run stream,
 // headers() isolation between concurrent runs, and the matchers' messages.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCollector } from '../../src/server/index.ts';
-import type { Collector } from '../../src/server/index.ts';
+import { startCollector } from '../../src/testing/index.ts';
+import type { Collector } from '../../src/testing/index.ts';
 import { validateSpecObject } from '../../src/spec/index.ts';
 import { connectCollector, describeFailure, TEST_ROOT_SPAN_NAME, TEST_SERVICE_NAME } from '../../src/testing/index.ts';
 import type { ExpectResult, TestRun } from '../../src/testing/index.ts';

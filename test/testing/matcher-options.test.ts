@@ -2,8 +2,8 @@
 // matcher and on run.expect; an unknown option is named as written, with a did-you-mean, never as a path of the
 // spec the matcher built (`expect[0].timeout`). Real collector, real root spans from run.headers().
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCollector } from '../../src/server/index.ts';
-import type { Collector } from '../../src/server/index.ts';
+import { startCollector } from '../../src/testing/index.ts';
+import type { Collector } from '../../src/testing/index.ts';
 import { describeFailure, TEST_SERVICE_NAME } from '../../src/testing/index.ts';
 import type { TestRun } from '../../src/testing/index.ts';
 import { assertNoSpan, assertSpan } from '../../src/node-test.ts';
