@@ -83,7 +83,7 @@ export class JsonCursor {
    * hidden class (map) as a weak reference; a class's final map (after its fields are added) is held only by
    * its instances, so when a full GC finds no live cursor the map dies and V8 throws away every function that
    * inlined a cursor method ("embedded weak objects cleared"): the whole decoder ran unoptimised again after
-   * each major GC. Keeping one instance pins the map.
+   * each major GC. Keeping one instance pins the map (measured in f3512ba, and again in shape-witness.ts).
    */
   private static readonly pinnedShape = new JsonCursor(new Uint8Array(0));
 

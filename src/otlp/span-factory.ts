@@ -1,3 +1,5 @@
+// The one place where the model objects the decoders produce are made, so that protobuf and OTLP/JSON give spans
+// of one shape with the same defaults (proto3's: '', 0, 0n, empty lists, an unset status) whatever the encoding.
 import { emptyAttributes } from '../model/attribute-value.ts';
 import type { AttributeMap } from '../model/attribute-value.ts';
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
@@ -5,12 +7,6 @@ import { NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
 
 /** A model type whose members a decoder fills in as they arrive. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/**
- * The one place where the model objects the decoders produce are made, so that protobuf and OTLP/JSON give spans
- * of one shape with the same defaults (proto3's: `''`, `0`, `0n`, empty lists, an unset status) whatever the
- * encoding.
- */
 
 /** A resource with no attributes; filled in place, since its fields may arrive after its spans. */
 export function newResource(): Mutable<Resource> {
@@ -42,9 +38,9 @@ export function newStatus(code: number, message: string): SpanStatus {
  * {@link SpanDraft.toSpan} makes the model span. Ids are not drafted: each encoding keeps them its own way
  * (byte ranges, hex text) until the span is judged.
  *
- * Each decoder keeps one draft for the life of the process, reset before each span: it costs nothing per span,
- * and a live instance keeps the class's map alive, which V8's optimised code holds only weakly (see
- * shape-witness.ts).
+ * Each decoder keeps one draft for the life of the process, reset before each span: nothing is allocated for it
+ * per span or per request, and the live instance keeps the class's map alive across full GCs, which V8's optimised
+ * code holds only weakly (see shape-witness.ts and JsonCursor.pinnedShape).
  */
 export class SpanDraft {
   traceState = '';
