@@ -78,9 +78,28 @@ export interface CollectorRun extends RunSource {
   onChange(listener: () => void): () => void;
   /** Propagation diagnostics of the run at this moment (see docs/diagnostics.md). */
   diagnostics(): readonly PropagationDiagnostic[];
-  /** The store's live view behind this run, for advanced use. */
-  readonly live: LiveRun;
+  /** The store's live view behind this run, for advanced use: its reading side only. */
+  readonly live: LiveRunView;
 }
+
+/** The reading side of the store's run: counts, traces, waits and diagnostics; never add, adopt, evict or close. */
+export type LiveRunView = Pick<
+  LiveRun,
+  | 'id'
+  | 'state'
+  | 'createdAtMillis'
+  | 'spanCount'
+  | 'traceCount'
+  | 'orphanCount'
+  | 'evictedSpanCount'
+  | 'traces'
+  | 'trace'
+  | 'spans'
+  | 'onChange'
+  | 'onEnd'
+  | 'settled'
+  | 'diagnostics'
+>;
 
 /** A running in-process OTLP collector. */
 export interface Collector {

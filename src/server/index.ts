@@ -1,5 +1,5 @@
 export { startCollector } from './collector.ts';
-export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions } from './collector.ts';
+export type { Collector, CollectorOptions, CollectorRun, ExportEnvOptions, LiveRunView } from './collector.ts';
 export { createQueryApi, MAX_SETTLE_QUERY_MILLIS } from './query-api.ts';
 export type { QueryApiOptions, RunSummaryJson } from './query-api.ts';
 export { traceToJson, spanToJson, attributesToJson } from './trace-json.ts';
