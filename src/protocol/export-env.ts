@@ -1,4 +1,5 @@
 import { TracecheckError } from '../errors.ts';
+// Named where run correlation reads it; imported from its file so the protocol does not load the whole store.
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
 import { runIdHeaderName } from './run-id.ts';
 

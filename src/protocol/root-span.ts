@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { emptyAttributes } from '../model/attribute-value.ts';
-import type { AttributeMap } from '../model/attribute-value.ts';
-import { SpanKind, StatusCode } from '../model/span.ts';
-import type { InstrumentationScope, Resource, Span } from '../model/span.ts';
+import { emptyAttributes, SpanKind, StatusCode } from '../model/index.ts';
+import type { AttributeMap, InstrumentationScope, Resource, Span } from '../model/index.ts';
+// The run id attribute is named where run correlation reads it; its own file, not the store's door, so that the
+// protocol (which the CLI loads before it needs a store) does not load the whole store.
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
 
 /** `service.name` of the root spans a test process creates with `run.headers()`. */

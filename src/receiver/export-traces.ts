@@ -4,7 +4,7 @@
 import type { DecodeResult, OtlpEncoding } from '../otlp/index.ts';
 import { decodeExportRequestJson, decodeExportRequestProtobuf } from '../otlp/index.ts';
 import { runIdOfRequestValue } from '../protocol/index.ts';
-import type { IngestContext, SpanSink } from '../store/span-sink.ts';
+import type { IngestContext, SpanSink } from '../store/index.ts';
 
 /** One export request as the transports hand it over: already read and decompressed. */
 export interface ExportRequest {

@@ -1,8 +1,8 @@
 import { createRootSpan, DEFAULT_RUN_ID_ATTRIBUTE } from '../protocol/index.ts';
 import { startCollector as startServerCollector } from '../server/index.ts';
 import type { CollectorOptions, Collector as ServerCollector, CollectorRun as ServerCollectorRun } from '../server/index.ts';
+import type { PropagationDiagnostic } from '../store/index.ts';
 import { expectSpecs } from './expect-specs.ts';
-import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
 import type { TestRun } from './test-run.ts';
 
 /**
