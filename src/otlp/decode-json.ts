@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one reader per OTLP message, in the order the request nests them (request, ResourceSpans,
+// ScopeSpans, Span, Event, Link, Status, KeyValue, AnyValue), with the key table and the fast paths for the layout
+// exporters write. Split up, the walk would no longer read top to bottom. Scalars are in json-scalars.ts.
 import { emptyAttributes } from '../model/attribute-value.ts';
 import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
@@ -6,9 +9,10 @@ import type { DecodeResult } from './decoded-export.ts';
 import { isAllZeroHex, normaliseHexId } from './hex.ts';
 import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
 import { KeyTable } from './key-table.ts';
+import { readBytes, readDouble, readEnum, readFixed64, readInt64, readUint32, spanKindByName, statusCodeByName } from './json-scalars.ts';
 import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS } from './shared-values.ts';
 import { keepShapeWitness } from './shape-witness.ts';
-import { SpanDraft, newEvent, newLink, newResource, newScope, newStatus } from './span-factory.ts';
+import { newEvent, newLink, newResource, newScope, newSpan, newStatus } from './span-factory.ts';
 import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 
@@ -68,9 +72,6 @@ function keyName(code: number): string {
 }
 
 const utf8 = new TextEncoder();
-
-/** The span being read; one for the process (see {@link SpanDraft}). */
-const draft = new SpanDraft();
 
 /**
  * Decodes an OTLP/JSON `ExportTraceServiceRequest` into model spans.
@@ -313,8 +314,19 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
   let traceIdLower = true;
   let spanIdLower = true;
   let parentIdLower = true;
-  const d = draft;
-  d.reset();
+  let traceState = '';
+  let name = '';
+  let kind = 0;
+  let startTimeUnixNano = 0n;
+  let endTimeUnixNano = 0n;
+  const attributes = emptyAttributes();
+  let droppedAttributesCount = 0;
+  let events: SpanEvent[] | undefined;
+  let droppedEventsCount = 0;
+  let links: SpanLink[] | undefined;
+  let droppedLinksCount = 0;
+  let status: SpanStatus = UNSET_STATUS;
+  let flags = 0;
   if (!c.beginObject()) throw c.shape('a span object');
   for (let key = c.nextKeyCode(true, KEYS); key !== -1; key = nextSpanKey(c, key)) {
     try {
@@ -340,57 +352,57 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
           break;
         }
         case K.traceState:
-          d.traceState = c.string();
+          traceState = c.string();
           break;
         case K.name:
-          d.name = c.string();
+          name = c.string();
           break;
         case K.kind:
-          d.kind = readEnum(c, spanKindByName);
+          kind = readEnum(c, spanKindByName);
           break;
         case K.startTimeUnixNano:
-          d.startTimeUnixNano = readFixed64(c);
+          startTimeUnixNano = readFixed64(c);
           break;
         case K.endTimeUnixNano:
-          d.endTimeUnixNano = readFixed64(c);
+          endTimeUnixNano = readFixed64(c);
           break;
         case K.attributes:
-          decodeAttributes(c, d.attributes, 0);
+          decodeAttributes(c, attributes, 0);
           break;
         case K.droppedAttributesCount:
-          d.droppedAttributesCount = readUint32(c);
+          droppedAttributesCount = readUint32(c);
           break;
         case K.events:
           if (!c.beginArray()) break;
           for (let i = 0; c.nextElement(i === 0); i++) {
             try {
-              (d.events ??= []).push(decodeEvent(c));
+              (events ??= []).push(decodeEvent(c));
             } catch (error) {
               throw within(error, `[${i}]`);
             }
           }
           break;
         case K.droppedEventsCount:
-          d.droppedEventsCount = readUint32(c);
+          droppedEventsCount = readUint32(c);
           break;
         case K.links:
           if (!c.beginArray()) break;
           for (let i = 0; c.nextElement(i === 0); i++) {
             try {
-              (d.links ??= []).push(decodeLink(c));
+              (links ??= []).push(decodeLink(c));
             } catch (error) {
               throw within(error, `[${i}]`);
             }
           }
           break;
         case K.droppedLinksCount:
-          d.droppedLinksCount = readUint32(c);
+          droppedLinksCount = readUint32(c);
           break;
         case K.status:
-          d.status = decodeStatus(c);
+          status = decodeStatus(c);
           break;
         case K.flags:
-          d.flags = readUint32(c);
+          flags = readUint32(c);
           break;
         default:
           c.skipValue();
@@ -409,11 +421,15 @@ function decodeSpan(c: JsonCursor, resource: Resource, scope: InstrumentationSco
     (spanHex === undefined || spanId.length % 2 !== 0 ? idTextProblem(spanId, 'span id') : spanIdProblem(spanId.length / 2, isAllZeroHex(spanId))) ??
     (parentHex === undefined || parentSpanId.length % 2 !== 0 ? idTextProblem(parentSpanId, 'parent span id') : parentSpanIdProblem(parentSpanId.length / 2));
   if (problem !== undefined) {
-    rejections.reject(`resourceSpans[${where.resource}].scopeSpans[${where.scope}].spans[${where.span}] "${d.name}"`, problem);
+    rejections.reject(`resourceSpans[${where.resource}].scopeSpans[${where.scope}].spans[${where.span}] "${name}"`, problem);
     return undefined;
   }
   const parent = parentHex === undefined || parentHex === '' || isAllZeroHex(parentHex) ? undefined : parentHex;
-  return d.toSpan(traceHex as string, spanHex as string, parent, resource, scope);
+  return newSpan(
+    traceHex as string, spanHex as string, parent, traceState, name, kind, startTimeUnixNano, endTimeUnixNano,
+    attributes, droppedAttributesCount, events, droppedEventsCount, links, droppedLinksCount, status, flags,
+    resource, scope,
+  );
 }
 
 function decodeEvent(c: JsonCursor): SpanEvent {
@@ -616,14 +632,9 @@ function decodeAnyValue(c: JsonCursor, depth: number): AttributeValue {
         case K.kvlistValue:
           value = decodeKvlistValue(c, depth + 1);
           break;
-        case K.bytesValue: {
-          const text = c.stringIfNext();
-          // Protobuf's JSON mapping accepts standard and URL-safe base64, padded or not.
-          if (text === undefined || !/^[A-Za-z0-9+/\-_]*={0,2}$/.test(text)) throw c.shape('base64');
-          if (!isWholeBase64(text)) throw new JsonShapeError('', `expected base64, got ${JSON.stringify(text.slice(0, 40))}, whose length no base64 encoder writes`);
-          value = new Uint8Array(Buffer.from(text, 'base64'));
+        case K.bytesValue:
+          value = readBytes(c);
           break;
-        }
         default:
           c.skipValue();
       }
@@ -676,151 +687,4 @@ function decodeKvlistValue(c: JsonCursor, depth: number): AttributeMap {
     }
   }
   return map;
-}
-
-const INTEGER = /^-?\d+$/;
-
-/**
- * Whether base64 text (its alphabet already checked) has a length an encoder can write: a multiple of 4 when
- * padded; unpadded, anything but 4n + 1 (one character carries 6 bits, less than a byte).
- */
-function isWholeBase64(text: string): boolean {
-  const padded = text.endsWith('=');
-  return padded ? text.length % 4 === 0 : text.length % 4 !== 1;
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-const FIXED64_MAX = 2n ** 64n - 1n;
-const UINT32_MAX = 2 ** 32 - 1;
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-
-function outOfRange(text: string, type: string, min: bigint | number, max: bigint | number): JsonShapeError {
-  return new JsonShapeError('', `${text} is out of range for ${type} (${min} to ${max})`);
-}
-
-/** `int64` (`intValue`): a decimal string or a number literal, read from its text so no digit is lost. */
-function readInt64(c: JsonCursor): bigint {
-  const value = readInteger64(c);
-  if (value < INT64_MIN || value > INT64_MAX) throw outOfRange(String(value), 'an int64', INT64_MIN, INT64_MAX);
-  return value;
-}
-
-/** `fixed64` (nanosecond times): as {@link readInt64}, but unsigned. */
-function readFixed64(c: JsonCursor): bigint {
-  const value = readInteger64(c);
-  if (value < 0n || value > FIXED64_MAX) throw outOfRange(String(value), 'a fixed64', 0, FIXED64_MAX);
-  return value;
-}
-
-/** A 64-bit integer field's value, not yet checked against its range. */
-function readInteger64(c: JsonCursor): bigint {
-  const next = c.peek();
-  const fast = c.integer();
-  if (fast !== undefined) return fast;
-  if (next === 0x22) {
-    const text = c.string(false);
-    if (INTEGER.test(text)) return BigInt(text);
-    throw new JsonShapeError('', `expected a 64-bit integer as a decimal string or number, got ${JSON.stringify(text)}`);
-  }
-  if (c.nullNext()) return 0n;
-  const text = c.numberText();
-  if (text !== undefined) {
-    if (INTEGER.test(text)) return BigInt(text);
-    // An integral value written with a fraction or exponent (1e3, 5.0) is still an integer.
-    const n = Number(text);
-    if (Number.isInteger(n)) return BigInt(n);
-    throw new JsonShapeError('', `expected a 64-bit integer as a decimal string or number, got ${text}`);
-  }
-  throw c.shape('a 64-bit integer as a decimal string or number');
-}
-
-/** uint32 / fixed32 (counts, flags): a number or a decimal string, from 0 to 2^32 - 1. */
-function readUint32(c: JsonCursor): number {
-  const next = c.peek();
-  const fast = c.smallInteger();
-  if (fast !== undefined) {
-    if (fast <= UINT32_MAX) return fast;
-    throw outOfRange(String(fast), 'a uint32', 0, UINT32_MAX);
-  }
-  const n = readInteger32(c, next, 'an integer');
-  if (n < 0 || n > UINT32_MAX) throw outOfRange(String(n), 'a uint32', 0, UINT32_MAX);
-  return n;
-}
-
-/** A 32-bit integer field's value written other than as a plain non-negative number, not yet range-checked. */
-function readInteger32(c: JsonCursor, next: number, expected: string): number {
-  if (next === 0x22) {
-    const text = c.string(false);
-    if (INTEGER.test(text)) return Number(text);
-    throw new JsonShapeError('', `expected ${expected}, got ${JSON.stringify(text)}`);
-  }
-  if (c.nullNext()) return 0;
-  const text = c.numberText();
-  if (text !== undefined && Number.isInteger(Number(text))) return Number(text);
-  throw text === undefined ? c.shape(expected) : new JsonShapeError('', `expected ${expected}, got ${text}`);
-}
-
-/** `double`: a number, or a string holding one or `NaN`, `Infinity`, `-Infinity`. A finite literal too large is refused. */
-function readDouble(c: JsonCursor): number {
-  const next = c.peek();
-  if (next === 0x22) {
-    // Protobuf's JSON mapping writes non-finite doubles (and may write any double) as strings.
-    const text = c.string(false);
-    if (text === 'NaN') return Number.NaN;
-    if (text === 'Infinity') return Number.POSITIVE_INFINITY;
-    if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
-    if (text.trim() === '' || Number.isNaN(Number(text))) throw new JsonShapeError('', `expected a number, got ${JSON.stringify(text)}`);
-    return finiteDouble(Number(text), JSON.stringify(text));
-  }
-  if (c.nullNext()) return 0;
-  const text = c.numberText();
-  if (text === undefined) throw c.shape('a number');
-  const n = Number(text);
-  if (Number.isNaN(n)) throw new JsonShapeError('', `expected a number, got ${text}`);
-  return finiteDouble(n, text);
-}
-
-/** `n` unless a finite literal overflowed to ±Infinity (ProtoJSON spells infinities only as strings). */
-function finiteDouble(n: number, text: string): number {
-  if (Number.isFinite(n)) return n;
-  throw new JsonShapeError('', `${text} is out of range for a double (beyond ±1.7976931348623157e308; infinities are written "Infinity", "-Infinity")`);
-}
-
-const spanKindByName: Readonly<Record<string, number>> = {
-  SPAN_KIND_UNSPECIFIED: 0,
-  SPAN_KIND_INTERNAL: 1,
-  SPAN_KIND_SERVER: 2,
-  SPAN_KIND_CLIENT: 3,
-  SPAN_KIND_PRODUCER: 4,
-  SPAN_KIND_CONSUMER: 5,
-};
-
-const statusCodeByName: Readonly<Record<string, number>> = {
-  STATUS_CODE_UNSET: 0,
-  STATUS_CODE_OK: 1,
-  STATUS_CODE_ERROR: 2,
-};
-
-/** An enum (`kind`, `status.code`): its name, or its number within int32 (unknown numbers are kept, as proto3 does). */
-function readEnum(c: JsonCursor, names: Readonly<Record<string, number>>): number {
-  const next = c.peek();
-  const fast = c.smallInteger();
-  if (fast !== undefined) {
-    if (fast <= INT32_MAX) return fast;
-    throw outOfRange(String(fast), 'an int32 enum', INT32_MIN, INT32_MAX);
-  }
-  let n: number;
-  if (next === 0x22) {
-    const text = c.string();
-    const named = Object.hasOwn(names, text) ? names[text] : undefined;
-    if (named !== undefined) return named;
-    if (!INTEGER.test(text)) throw new JsonShapeError('', `expected an integer or one of ${Object.keys(names).join(', ')}, got ${JSON.stringify(text)}`);
-    n = Number(text);
-  } else {
-    n = readInteger32(c, next, `an integer or one of ${Object.keys(names).join(', ')}`);
-  }
-  if (n < INT32_MIN || n > INT32_MAX) throw outOfRange(String(n), 'an int32 enum', INT32_MIN, INT32_MAX);
-  return n;
 }

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one decoder per OTLP message, in the order the request nests them, each switching
+// on its message's tags from proto-fields.ts. Split up, the walk would no longer read top to bottom.
 import { emptyAttributes } from '../model/attribute-value.ts';
 import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
 import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
@@ -5,8 +7,8 @@ import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
 import { bytesToHex, isAllZeroBytes } from './hex.ts';
 import * as F from './proto-fields.ts';
-import { MAX_ANY_VALUE_DEPTH } from './shared-values.ts';
-import { SpanDraft, newEvent, newLink, newResource, newScope, newStatus } from './span-factory.ts';
+import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS } from './shared-values.ts';
+import { newEvent, newLink, newResource, newScope, newSpan, newStatus } from './span-factory.ts';
 import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 import { WireFormatError, WireReader } from './wire-reader.ts';
@@ -14,9 +16,6 @@ import { keepShapeWitness } from './shape-witness.ts';
 
 // Each message's decoder switches on the tags of proto-fields.ts; a tag not listed there (an unknown field, or a
 // known field number with another wire type) is skipped.
-
-/** The span being read; one for the process (see {@link SpanDraft}). */
-const draft = new SpanDraft();
 
 /**
  * Decodes an OTLP/protobuf `ExportTraceServiceRequest` straight into model spans, with no intermediate
@@ -196,8 +195,19 @@ function decodeSpan(
   lastIds: LastIds,
 ): Span | undefined {
   const buf = r.buf;
-  const d = draft;
-  d.reset();
+  let traceState = '';
+  let name = '';
+  let kind = 0;
+  let startTimeUnixNano = 0n;
+  let endTimeUnixNano = 0n;
+  const attributes = emptyAttributes();
+  let droppedAttributesCount = 0;
+  let events: SpanEvent[] | undefined;
+  let droppedEventsCount = 0;
+  let links: SpanLink[] | undefined;
+  let droppedLinksCount = 0;
+  let status: SpanStatus = UNSET_STATUS;
+  let flags = 0;
   let traceIdStart = 0;
   let traceIdEnd = 0;
   let spanIdStart = 0;
@@ -218,7 +228,7 @@ function decodeSpan(
         r.pos = spanIdEnd;
         break;
       case F.SPAN_TRACE_STATE:
-        d.traceState = r.string();
+        traceState = r.string();
         break;
       case F.SPAN_PARENT_SPAN_ID:
         parentEnd = r.lengthEnd();
@@ -226,50 +236,50 @@ function decodeSpan(
         r.pos = parentEnd;
         break;
       case F.SPAN_NAME:
-        d.name = r.string();
+        name = r.string();
         break;
       case F.SPAN_KIND:
         // Enums are int32 on the wire; `| 0` restores negative values sent as 10-byte varints.
-        d.kind = r.uint32() | 0;
+        kind = r.uint32() | 0;
         break;
       case F.SPAN_START_TIME:
-        d.startTimeUnixNano = r.fixed64();
+        startTimeUnixNano = r.fixed64();
         break;
       case F.SPAN_END_TIME:
-        d.endTimeUnixNano = r.fixed64();
+        endTimeUnixNano = r.fixed64();
         break;
       case F.SPAN_ATTRIBUTES:
-        decodeKeyValue(r, d.attributes, 0);
+        decodeKeyValue(r, attributes, 0);
         break;
       case F.SPAN_DROPPED_ATTRIBUTES_COUNT:
-        d.droppedAttributesCount = r.uint32();
+        droppedAttributesCount = r.uint32();
         break;
       case F.SPAN_EVENTS: {
         const e = r.lengthEnd();
-        (d.events ??= []).push(decodeEvent(r, e));
+        (events ??= []).push(decodeEvent(r, e));
         r.expectEnd(e, 'Span.Event');
         break;
       }
       case F.SPAN_DROPPED_EVENTS_COUNT:
-        d.droppedEventsCount = r.uint32();
+        droppedEventsCount = r.uint32();
         break;
       case F.SPAN_LINKS: {
         const e = r.lengthEnd();
-        (d.links ??= []).push(decodeLink(r, e));
+        (links ??= []).push(decodeLink(r, e));
         r.expectEnd(e, 'Span.Link');
         break;
       }
       case F.SPAN_DROPPED_LINKS_COUNT:
-        d.droppedLinksCount = r.uint32();
+        droppedLinksCount = r.uint32();
         break;
       case F.SPAN_STATUS: {
         const e = r.lengthEnd();
-        d.status = decodeStatus(r, e, d.status);
+        status = decodeStatus(r, e, status);
         r.expectEnd(e, 'Status');
         break;
       }
       case F.SPAN_FLAGS:
-        d.flags = r.fixed32();
+        flags = r.fixed32();
         break;
       default:
         r.skip(tag);
@@ -280,7 +290,7 @@ function decodeSpan(
     spanIdProblem(spanIdEnd - spanIdStart, isAllZeroBytes(buf, spanIdStart, spanIdEnd)) ??
     parentSpanIdProblem(parentEnd - parentStart);
   if (problem !== undefined) {
-    rejections.reject(`resource_spans[${resourceIndex}].scope_spans[${scopeIndex}].spans[${spanIndex}] "${d.name}"`, problem);
+    rejections.reject(`resource_spans[${resourceIndex}].scope_spans[${scopeIndex}].spans[${spanIndex}] "${name}"`, problem);
     return undefined;
   }
   let traceId = lastIds.traceHex;
@@ -300,7 +310,12 @@ function decodeSpan(
       lastIds.parentHex = parentSpanId;
     }
   }
-  return d.toSpan(traceId, bytesToHex(buf, spanIdStart, spanIdEnd), parentSpanId, resource, scope);
+  const spanId = bytesToHex(buf, spanIdStart, spanIdEnd);
+  return newSpan(
+    traceId, spanId, parentSpanId, traceState, name, kind, startTimeUnixNano, endTimeUnixNano,
+    attributes, droppedAttributesCount, events, droppedEventsCount, links, droppedLinksCount, status, flags,
+    resource, scope,
+  );
 }
 
 function decodeEvent(r: WireReader, end: number): SpanEvent {
