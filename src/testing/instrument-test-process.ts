@@ -1,4 +1,5 @@
 import { TracecheckError } from '../errors.ts';
+import { RUN_ID_HEADER } from '../protocol/index.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
 import { traceFetch } from './fetch-spans.ts';
 import { SUITE_URL_ENV } from './suite-collector.ts';
@@ -67,7 +68,7 @@ export async function instrumentTestProcess(options: InstrumentTestProcessOption
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
   const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
-  const headers: Record<string, string> = { 'x-test-run-id': options.runId };
+  const headers: Record<string, string> = { [RUN_ID_HEADER]: options.runId };
   if (options.authToken !== undefined) headers['authorization'] = `Bearer ${options.authToken}`;
   const exporter = new OTLPTraceExporter({ url: `${options.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers });
   const sdk = new sdkNode.NodeSDK({
