@@ -4,19 +4,9 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../../src/report/index.ts';
-import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
-import { ROUNDTRIP as FIXTURE, ROUNDTRIP_STDOUT, tracecheck } from './tracecheck-process.ts';
+import { sdkExportRequestBytes } from '../support/sdk-traces.ts';
+import { ROUNDTRIP as FIXTURE, ROUNDTRIP_STDOUT, tracecheck, writeCliFixtures } from './tracecheck-process.ts';
 
-const PASSING = `name: round trip reaches the server
-expect:
-  - name: the server answers
-    spans: '{ kind = server }'
-`;
-const FAILING = `name: payments is called
-expect:
-  - name: payments serves a request
-    spans: '{ service = "payments" && kind = server }'
-`;
 const BROKEN = `name: broken
 expect:
   - name: misspelt
@@ -27,14 +17,8 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tracecheck-cli-'));
-  await writeFile(join(dir, 'pass.yaml'), PASSING);
-  await writeFile(join(dir, 'fail.yaml'), FAILING);
+  const spans = await writeCliFixtures(dir);
   await writeFile(join(dir, 'broken.yaml'), BROKEN);
-  const spans = await makeSdkSpans([
-    { name: 'GET /orders', ref: 'client', kind: 'client', service: 'shop' },
-    { name: 'GET /orders', parent: 'client', kind: 'server', service: 'orders' },
-  ]);
-  await writeFile(join(dir, 'saved.jsonl'), Buffer.from(sdkExportRequestBytes(spans, 'json')).toString('utf8') + '\n');
   await writeFile(join(dir, 'saved.pb'), sdkExportRequestBytes(spans, 'protobuf'));
   await writeFile(join(dir, 'corrupt.jsonl'), '{"resourceSpans": [\n');
 });

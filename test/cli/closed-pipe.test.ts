@@ -1,34 +1,17 @@
 // `tracecheck … | head -1`: the reader of a pipe exits early. Every command must then end quietly (no EPIPE stack
 // trace) and keep its own exit code. Each test closes our end of a real OS pipe before tracecheck writes to it.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
-import { tracecheck } from './tracecheck-process.ts';
+import { tracecheck, writeCliFixtures } from './tracecheck-process.ts';
 
-const PASSING = `name: round trip reaches the server
-expect:
-  - name: the server answers
-    spans: '{ kind = server }'
-`;
-const FAILING = `name: payments is called
-expect:
-  - name: payments serves a request
-    spans: '{ service = "payments" && kind = server }'
-`;
 
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tracecheck-closed-pipe-'));
-  await writeFile(join(dir, 'pass.yaml'), PASSING);
-  await writeFile(join(dir, 'fail.yaml'), FAILING);
-  const spans = await makeSdkSpans([
-    { name: 'GET /orders', ref: 'client', kind: 'client', service: 'shop' },
-    { name: 'GET /orders', parent: 'client', kind: 'server', service: 'orders' },
-  ]);
-  await writeFile(join(dir, 'saved.jsonl'), Buffer.from(sdkExportRequestBytes(spans, 'json')).toString('utf8') + '\n');
+  await writeCliFixtures(dir);
 });
 
 afterAll(async () => {

@@ -2,7 +2,10 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { environmentWithoutOtel } from '../support/child-process.ts';
+import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 
 export const BIN = new URL('../../bin/tracecheck.js', import.meta.url).pathname;
 /** An instrumented service: one HTTP round trip through the OpenTelemetry Node SDK; prints one line to stdout. */
@@ -68,4 +71,33 @@ export async function busyPort(): Promise<{ port: number; close: () => Promise<v
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A spec the round trip (and saved.jsonl) satisfies: some server span. */
+export const PASSING_SPEC = `name: round trip reaches the server
+expect:
+  - name: the server answers
+    spans: '{ kind = server }'
+`;
+
+/** A spec nothing the CLI tests send satisfies: no service called payments exists. */
+export const FAILING_SPEC = `name: payments is called
+expect:
+  - name: payments serves a request
+    spans: '{ service = "payments" && kind = server }'
+`;
+
+/**
+ * Writes the files the CLI tests judge into `dir`: pass.yaml, fail.yaml, and saved.jsonl (a shop → orders call as
+ * one OTLP/JSON export line). Returns that export's spans, for tests that save them in other forms too.
+ */
+export async function writeCliFixtures(dir: string): Promise<Awaited<ReturnType<typeof makeSdkSpans>>> {
+  await writeFile(join(dir, 'pass.yaml'), PASSING_SPEC);
+  await writeFile(join(dir, 'fail.yaml'), FAILING_SPEC);
+  const spans = await makeSdkSpans([
+    { name: 'GET /orders', ref: 'client', kind: 'client', service: 'shop' },
+    { name: 'GET /orders', parent: 'client', kind: 'server', service: 'orders' },
+  ]);
+  await writeFile(join(dir, 'saved.jsonl'), Buffer.from(sdkExportRequestBytes(spans, 'json')).toString('utf8') + '\n');
+  return spans;
 }
