@@ -8,7 +8,7 @@ import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts'
 import { startPrecisionNanosOf } from '../../src/engine/span-clock.ts';
 import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
 import { seededRandom } from '../support/seeded-random.ts';
-import { atNanos, exampleCheckoutTrace, spanOf } from './example-checkout-trace.ts';
+import { atNanos, exampleCheckoutTrace, mugBeforeTeaTinOrder, spanOf } from './example-checkout-trace.ts';
 
 async function traceOf(specs: readonly SdkSpanSpec[]): Promise<Trace> {
   const store = new SpanStore();
@@ -99,14 +99,7 @@ describe('clock skew', () => {
 const twoItemOrder = {
   name: 'two-item checkouts look their items up one after the other',
   expect: [
-    {
-      name: 'inventory answers for the mug before orders asks about the tea tin',
-      order: {
-        first: '{ service = "inventory" && name = "inventory.lookup" && span.inventory.sku = "SKU-RED-MUG" }',
-        then: '{ service = "orders" && kind = client && span.url.full =~ "/inventory/SKU-TEA-TIN$" }',
-        relation: 'ends-before-start' as const,
-      },
-    },
+    mugBeforeTeaTinOrder,
     {
       relation: 'starts-before' as const,
       sequence: [

@@ -120,3 +120,13 @@ export function spanOf(trace: Trace, service: string, name: string, attribute?: 
   if (span === undefined) throw new Error(`example-checkout-trace: no ${service} span ${name}`);
   return span;
 }
+
+/** specs/checkout-order.yaml's expectation that `npm run example` failed now and then, before skew needed evidence. */
+export const mugBeforeTeaTinOrder = {
+  name: 'inventory answers for the mug before orders asks about the tea tin',
+  order: {
+    first: '{ service = "inventory" && name = "inventory.lookup" && span.inventory.sku = "SKU-RED-MUG" }',
+    then: '{ service = "orders" && kind = client && span.url.full =~ "/inventory/SKU-TEA-TIN$" }',
+    relation: 'ends-before-start' as const,
+  },
+};

@@ -6,19 +6,12 @@ import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { Trace } from '../../src/model/index.ts';
 import { SpanStore } from '../../src/store/index.ts';
 import { makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
-import { exampleCheckoutTrace, type CheckoutTimes, type ServiceClock } from './example-checkout-trace.ts';
+import { exampleCheckoutTrace, mugBeforeTeaTinOrder, type CheckoutTimes, type ServiceClock } from './example-checkout-trace.ts';
 
 const mugBeforeTeaTin = {
   name: 'mug before tea tin',
   expect: [
-    {
-      name: 'inventory answers for the mug before orders asks about the tea tin',
-      order: {
-        first: '{ service = "inventory" && name = "inventory.lookup" && span.inventory.sku = "SKU-RED-MUG" }',
-        then: '{ service = "orders" && kind = client && span.url.full =~ "/inventory/SKU-TEA-TIN$" }',
-        relation: 'ends-before-start' as const,
-      },
-    },
+    mugBeforeTeaTinOrder,
   ],
 };
 
