@@ -12,7 +12,7 @@ import { evaluateSpecsNow } from '../src/engine/index.ts';
 import { emptyAttributes, type AttributeMap, type AttributeValue } from '../src/model/attribute-value.ts';
 import type { Resource, Span } from '../src/model/span.ts';
 import type { Trace } from '../src/model/trace.ts';
-import type { Expectation, SpecDefinition, ValueMatcher } from '../src/spec/types.ts';
+import type { Expectation, SpecDefinition, ValueMatcher } from '../src/language/types.ts';
 import { TraceAssembly } from '../src/store/index.ts';
 import type { BenchOutcome } from './run.ts';
 import { formatTiming, medianTiming, timeOnce } from './support/measure.ts';

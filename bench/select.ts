@@ -10,7 +10,7 @@ import { emptyAttributes, type AttributeMap } from '../src/model/attribute-value
 import type { Resource, Span } from '../src/model/span.ts';
 import type { Trace } from '../src/model/trace.ts';
 import { compileSelector, type CompiledSelector } from '../src/engine/select.ts';
-import { parseSelector } from '../src/spec/selector-parser.ts';
+import { parseSelector } from '../src/language/selector-parser.ts';
 import { TraceAssembly } from '../src/store/index.ts';
 import { formatTiming, medianTiming, timeOnce, type Timing } from './support/measure.ts';
 import { formatWalks, measureWalks, type WalkBaseline } from './support/span-walk.ts';

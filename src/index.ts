@@ -76,9 +76,9 @@ export type {
   StatusMatcher,
   TraceSelection,
   ValueMatcher,
-} from './spec/index.ts';
-export { loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './spec/index.ts';
-export type { LoadedSpec } from './spec/index.ts';
+} from './language/index.ts';
+export { loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './language/index.ts';
+export type { LoadedSpec } from './language/index.ts';
 
 // The engine and its read-only result model.
 export { evaluateSpecs, evaluateSpecsNow } from './engine/index.ts';

@@ -1,5 +1,5 @@
 import { formatSpecProblem } from '../errors.ts';
-import { loadSpecFiles, type LoadedSpec } from '../spec/loader.ts';
+import { loadSpecFiles, type LoadedSpec } from '../language/loader.ts';
 import type { CliIo } from './cli-io.ts';
 import type { ParsedArgs } from './option-table.ts';
 import { resolve } from 'node:path';

@@ -1,5 +1,5 @@
 import { durationNanosOf, serviceNameOf, spanKindNames, statusCodeNames, type Span } from '../model/span.ts';
-import type { SpecScalar } from '../spec/types.ts';
+import type { SpecScalar } from '../language/types.ts';
 import { attributeReader } from './attribute-lookup.ts';
 import { stringFormOf } from './value-format.ts';
 

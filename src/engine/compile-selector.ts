@@ -1,7 +1,7 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
-import type { SelectorAst } from '../spec/selector-ast.ts';
-import { formatSelector } from '../spec/selector-format.ts';
+import type { SelectorAst } from '../language/selector-ast.ts';
+import { formatSelector } from '../language/selector-format.ts';
 import { compileTieredFilter, isStructural, NO_SPANS } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
 import { candidatesOf, groupOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';

@@ -10,9 +10,9 @@ import type {
   SpansExpectation,
   SpecDefinition,
   SpecScalar,
-} from '../spec/types.ts';
-import { interpolateSelector } from '../spec/selector-references.ts';
-import { findReferences, interpolate, parseCount, parseDuration, type CountRange } from '../spec/values.ts';
+} from '../language/types.ts';
+import { interpolateSelector } from '../language/selector-references.ts';
+import { findReferences, interpolate, parseCount, parseDuration, type CountRange } from '../language/values.ts';
 import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
 import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';

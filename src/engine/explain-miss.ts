@@ -1,7 +1,7 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
-import type { SelectorAst, StructuralRelation } from '../spec/selector-ast.ts';
-import { formatSelector } from '../spec/selector-format.ts';
+import type { SelectorAst, StructuralRelation } from '../language/selector-ast.ts';
+import { formatSelector } from '../language/selector-format.ts';
 import type { NearMiss } from './results.ts';
 import { compileSelector, type CompiledSelector } from './compile-selector.ts';
 import { compilePredicate, isStructural } from './select-predicate.ts';

@@ -1,7 +1,7 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
-import type { SpecScalar } from '../spec/types.ts';
-import { countInRange, describeCount } from '../spec/values.ts';
+import type { SpecScalar } from '../language/types.ts';
+import { countInRange, describeCount } from '../language/values.ts';
 import type { CompiledExpectation, CompiledSpec } from './compile-spec.ts';
 import { shortId } from './explain.ts';
 import type { JudgeContext, JudgeUnit, Verdict } from './judge.ts';

@@ -1,7 +1,7 @@
 import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
 import type { Span } from '../model/span.ts';
-import type { ComparisonNode, FieldRef, Literal, MembershipNode, SelectorAst } from '../spec/selector-ast.ts';
-import { specRegex } from '../spec/spec-regex.ts';
+import type { ComparisonNode, FieldRef, Literal, MembershipNode, SelectorAst } from '../language/selector-ast.ts';
+import { specRegex } from '../language/spec-regex.ts';
 
 /** Whether one span satisfies a condition. Compiled once per selector; calls allocate nothing for plain values. */
 export type SpanPredicate = (span: Span) => boolean;

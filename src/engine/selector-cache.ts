@@ -1,8 +1,8 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { SelectorAst } from '../spec/selector-ast.ts';
-import { parseSelector } from '../spec/selector-parser.ts';
+import type { SelectorAst } from '../language/selector-ast.ts';
+import { parseSelector } from '../language/selector-parser.ts';
 import type { NearMiss } from './results.ts';
 import { compileSelector, explainMiss } from './select.ts';
 

@@ -1,10 +1,10 @@
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { Literal, SelectorAst } from '../spec/selector-ast.ts';
-import { parseSelector } from '../spec/selector-parser.ts';
-import type { SpecScalar } from '../spec/types.ts';
-import { findReferences } from '../spec/values.ts';
+import type { Literal, SelectorAst } from '../language/selector-ast.ts';
+import { parseSelector } from '../language/selector-parser.ts';
+import type { SpecScalar } from '../language/types.ts';
+import { findReferences } from '../language/values.ts';
 import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
 import { compileClosure, compileParametricComparison, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';

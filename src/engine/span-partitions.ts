@@ -1,6 +1,6 @@
 import type { Resource, Span } from '../model/span.ts';
 import type { SpanNode, Trace } from '../model/trace.ts';
-import type { SelectorAst } from '../spec/selector-ast.ts';
+import type { SelectorAst } from '../language/selector-ast.ts';
 import { compileClosure, NO_SPANS, readsOnlyResource } from './select-predicate.ts';
 
 /**

@@ -1,9 +1,9 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { AttributeValue } from '../model/attribute-value.ts';
 import { err, ok, type Result } from '../result.ts';
-import { specRegex } from '../spec/spec-regex.ts';
-import type { SpecScalar, ValueMatcher } from '../spec/types.ts';
-import { countInRange, describeCount, parseCount } from '../spec/values.ts';
+import { specRegex } from '../language/spec-regex.ts';
+import type { SpecScalar, ValueMatcher } from '../language/types.ts';
+import { countInRange, describeCount, parseCount } from '../language/values.ts';
 import { showBare, showValue, stringFormOf, typeNameOf, type MatchedValue } from './value-format.ts';
 
 /**

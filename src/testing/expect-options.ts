@@ -1,9 +1,9 @@
 import type { EvaluateOptions } from '../engine/index.ts';
 import type { SpecProblem } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
-import { didYouMean } from '../spec/did-you-mean.ts';
-import { formatSpecPath, parseDuration } from '../spec/index.ts';
-import type { DurationSource, LocatedSpecProblem, SpecPath } from '../spec/index.ts';
+import { didYouMean } from '../language/did-you-mean.ts';
+import { formatSpecPath, parseDuration } from '../language/index.ts';
+import type { DurationSource, LocatedSpecProblem, SpecPath } from '../language/index.ts';
 
 /**
  * Options of `run.expect()` and of the matchers: the engine's deadline and quiet period, written as a spec file

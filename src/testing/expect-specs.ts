@@ -1,8 +1,8 @@
 import { evaluateSpecs } from '../engine/evaluate.ts';
 import type { RunResult } from '../engine/results.ts';
 import type { SpecProblem } from '../errors.ts';
-import type { SpecDefinition } from '../spec/types.ts';
-import { validateSpecObject } from '../spec/validate.ts';
+import type { SpecDefinition } from '../language/types.ts';
+import { validateSpecObject } from '../language/validate.ts';
 import type { RunSource } from '../store/run-source.ts';
 import { normaliseExpectOptions } from './expect-options.ts';
 import type { ExpectOptions } from './expect-options.ts';

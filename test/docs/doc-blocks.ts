@@ -18,7 +18,7 @@
  * A project also gets the files under `test/docs/projects/NAME/` (services, a `package.json` with scripts), written
  * before the blocks, and its `doctest-setup.ts`, if there is one, runs first. Blocks of other languages (yaml,
  * json, text, plain fences) are run only as files of a project when annotated (a spec file the shell block next to
- * it judges); the spec examples among them are loaded by test/spec/docs.test.ts.
+ * it judges); the spec examples among them are loaded by test/language/docs.test.ts.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';

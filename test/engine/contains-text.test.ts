@@ -6,8 +6,8 @@ import { SelectorTemplate } from '../../src/engine/selector-template.ts';
 import { compileValueMatcher } from '../../src/engine/value-matcher.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
-import type { SelectorAst } from '../../src/spec/selector-ast.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
+import type { SelectorAst } from '../../src/language/selector-ast.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
 import { assemble } from './checkout-trace.ts';
 import { spanId, traceId } from '../store/model-spans.ts';
 

@@ -3,10 +3,10 @@ import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { ExpectationResult } from '../../src/engine/index.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { compileSelector } from '../../src/engine/select.ts';
-import { loadSpecText } from '../../src/spec/loader.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
-import type { SelectorAst } from '../../src/spec/selector-ast.ts';
-import type { Expectation } from '../../src/spec/types.ts';
+import { loadSpecText } from '../../src/language/loader.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
+import type { SelectorAst } from '../../src/language/selector-ast.ts';
+import type { Expectation } from '../../src/language/types.ts';
 import { assemble, checkoutSpecs, checkoutTraces } from './checkout-trace.ts';
 import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
 

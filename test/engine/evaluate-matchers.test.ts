@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { ExpectationResult } from '../../src/engine/index.ts';
 import type { Trace } from '../../src/model/trace.ts';
-import type { ValueMatcher } from '../../src/spec/types.ts';
+import type { ValueMatcher } from '../../src/language/types.ts';
 import { makeTrace } from '../support/sdk-traces.ts';
 import { assemble } from './checkout-trace.ts';
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { ExpectationResult, RunResult } from '../../src/engine/index.ts';
 import type { Trace } from '../../src/model/trace.ts';
-import type { Expectation, SpecDefinition } from '../../src/spec/types.ts';
+import type { Expectation, SpecDefinition } from '../../src/language/types.ts';
 import { checkoutTraces } from './checkout-trace.ts';
 
 let traces: readonly Trace[];

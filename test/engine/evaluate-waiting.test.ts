@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { evaluateSpecs } from '../../src/engine/index.ts';
 import type { RunResult } from '../../src/engine/index.ts';
 import { startCollector, type Collector } from '../../src/server/index.ts';
-import type { SpecDefinition } from '../../src/spec/types.ts';
+import type { SpecDefinition } from '../../src/language/types.ts';
 import { exportVia } from '../server/exporters.ts';
 import { BASE_TIME_MILLIS, makeSdkSpans } from '../support/sdk-traces.ts';
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/span.ts';
 import { compileClosure, compilePredicate, compileSpanFilter, compileTieredFilter } from '../../src/engine/select-predicate.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
-import type { SelectorAst } from '../../src/spec/selector-ast.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
+import type { SelectorAst } from '../../src/language/selector-ast.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
 import { makeTrace } from '../support/sdk-traces.ts';
 import { seededRandom } from '../support/seeded-random.ts';

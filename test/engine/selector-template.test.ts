@@ -3,9 +3,9 @@ import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import { compileSelector } from '../../src/engine/select.ts';
 import { SelectorTemplate } from '../../src/engine/selector-template.ts';
 import type { Trace } from '../../src/model/trace.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
-import type { SpecScalar } from '../../src/spec/types.ts';
-import { interpolateSelector } from '../../src/spec/selector-references.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
+import type { SpecScalar } from '../../src/language/types.ts';
+import { interpolateSelector } from '../../src/language/selector-references.ts';
 import { checkoutSpecs, checkoutTraces } from './checkout-trace.ts';
 
 let traces: readonly Trace[];

@@ -1,7 +1,7 @@
 // The inline accepts that generated condition scans use must never accept a value the full test rejects.
 import { describe, expect, it } from 'vitest';
 import { compileValueMatcher } from '../../src/engine/value-matcher.ts';
-import type { ValueMatcher } from '../../src/spec/types.ts';
+import type { ValueMatcher } from '../../src/language/types.ts';
 
 const MATCHERS: ValueMatcher[] = [
   '1.4.2', 'GET', '', 200, 0, -3, 1.5, true, false, null,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileValueMatcher } from '../../src/engine/value-matcher.ts';
-import type { ValueMatcher } from '../../src/spec/types.ts';
+import type { ValueMatcher } from '../../src/language/types.ts';
 
 function tester(source: ValueMatcher): (value: unknown) => string | undefined {
   const compiled = compileValueMatcher(source);

@@ -4,7 +4,7 @@ import type { RunResult } from '../../src/engine/index.ts';
 import { GENERATE_CODE_AFTER_SPANS } from '../../src/engine/select-predicate.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
-import type { SpecDefinition } from '../../src/spec/types.ts';
+import type { SpecDefinition } from '../../src/language/types.ts';
 import { assemble } from './checkout-trace.ts';
 import { spanId, traceId } from '../store/model-spans.ts';
 

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCollector } from '../../src/testing/index.ts';
 import type { Collector } from '../../src/testing/index.ts';
-import { validateSpecObject } from '../../src/spec/index.ts';
+import { validateSpecObject } from '../../src/language/index.ts';
 import { connectCollector, describeFailure, TEST_ROOT_SPAN_NAME, TEST_SERVICE_NAME } from '../../src/testing/index.ts';
 import type { ExpectResult, TestRun } from '../../src/testing/index.ts';
 import { createReporter } from '../../src/report/index.ts';

@@ -1,6 +1,6 @@
 import { StatusCode, type Span } from '../../model/span.ts';
 import { ok, type Result } from '../../result.ts';
-import type { NoErrorsExpectation } from '../../spec/types.ts';
+import type { NoErrorsExpectation } from '../../language/types.ts';
 import { listSpans } from '../explain.ts';
 import { BRIEF_FAILURE, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';

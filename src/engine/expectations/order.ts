@@ -1,8 +1,8 @@
 import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import { err, ok, type Result } from '../../result.ts';
-import type { OrderExpectation, SequenceExpectation } from '../../spec/types.ts';
-import { formatDurationNanos } from '../../spec/values.ts';
+import type { OrderExpectation, SequenceExpectation } from '../../language/types.ts';
+import { formatDurationNanos } from '../../language/values.ts';
 import { nearMissesIn, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';

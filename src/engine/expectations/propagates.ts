@@ -1,6 +1,6 @@
 import type { Span } from '../../model/span.ts';
 import { ok, type Result } from '../../result.ts';
-import type { PropagatesExpectation } from '../../spec/types.ts';
+import type { PropagatesExpectation } from '../../language/types.ts';
 import { listSpans, nearMissesIn, whereText } from '../explain.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';

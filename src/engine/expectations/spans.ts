@@ -1,8 +1,8 @@
 import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import { err, ok, type Result } from '../../result.ts';
-import type { SpansExpectation, SpecScalar } from '../../spec/types.ts';
-import { countInRange, describeCount, parseCount, type CountRange } from '../../spec/values.ts';
+import type { SpansExpectation, SpecScalar } from '../../language/types.ts';
+import { countInRange, describeCount, parseCount, type CountRange } from '../../language/values.ts';
 import { captureReader, type FieldReader } from '../capture.ts';
 import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';

@@ -1,6 +1,6 @@
 import { LineCounter, parseDocument, isMap, isScalar } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { mapScalarOffset, type ScalarStyle } from '../../src/spec/scalar-offsets.ts';
+import { mapScalarOffset, type ScalarStyle } from '../../src/language/scalar-offsets.ts';
 
 /** Parses `v: <scalar>` and returns, for the character `needle` of the value, its line:col in the text. */
 function columnOf(text: string, needle: string): string {

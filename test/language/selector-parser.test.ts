@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { SelectorAst, SelectorSyntaxError } from '../../src/spec/selector-ast.ts';
-import { formatSelector } from '../../src/spec/selector-format.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
+import type { SelectorAst, SelectorSyntaxError } from '../../src/language/selector-ast.ts';
+import { formatSelector } from '../../src/language/selector-format.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
 
 function parsed(source: string): SelectorAst {
   const result = parseSelector(source);

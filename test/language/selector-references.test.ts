@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatSpecProblem } from '../../src/errors.ts';
-import { loadSpecText } from '../../src/spec/loader.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
-import { interpolateSelector } from '../../src/spec/selector-references.ts';
+import { loadSpecText } from '../../src/language/loader.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
+import { interpolateSelector } from '../../src/language/selector-references.ts';
 
 /** A value with everything a double-quoted selector string must escape, and an escape the lexer does not know. */
 const AWKWARD = 'say "hi" \\ C:\\stuff';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatSpecProblem } from '../../src/errors.ts';
-import { loadSpecText } from '../../src/spec/loader.ts';
+import { loadSpecText } from '../../src/language/loader.ts';
 
 const FILE = 'specs/captured.yaml';
 

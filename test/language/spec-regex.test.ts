@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regexProblem, specRegex } from '../../src/spec/spec-regex.ts';
+import { regexProblem, specRegex } from '../../src/language/spec-regex.ts';
 
 describe('spec regexes: JavaScript syntax plus the leading inline flags of TraceQL', () => {
   it('a leading (?i), (?s), (?m) or a combination applies to the whole pattern', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSpecProblem, type SpecProblem } from '../../src/errors.ts';
-import { loadSpecText, type LoadOptions } from '../../src/spec/loader.ts';
+import { loadSpecText, type LoadOptions } from '../../src/language/loader.ts';
 
 /**
  * The traps a new user hit in `tracecheck validate` (issue 9, item 7): each mistake gets its own message at its

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatSpecProblem, type SpecProblem } from '../../src/errors.ts';
-import { loadSpecText } from '../../src/spec/loader.ts';
-import { validateSpecObject } from '../../src/spec/validate.ts';
+import { loadSpecText } from '../../src/language/loader.ts';
+import { validateSpecObject } from '../../src/language/validate.ts';
 
 const FILE = 'specs/case.yaml';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatSpecProblem } from '../../src/errors.ts';
-import { loadSpecFiles, loadSpecText } from '../../src/spec/loader.ts';
+import { loadSpecFiles, loadSpecText } from '../../src/language/loader.ts';
 
-const FIXTURES = 'test/spec/fixtures';
+const FIXTURES = 'test/language/fixtures';
 const VALID = `${FIXTURES}/valid`;
 
 describe('loadSpecFiles', () => {

@@ -6,8 +6,8 @@ import {
   interpolate,
   parseCount,
   parseDuration,
-} from '../../src/spec/values.ts';
-import { parseSelector } from '../../src/spec/selector-parser.ts';
+} from '../../src/language/values.ts';
+import { parseSelector } from '../../src/language/selector-parser.ts';
 
 describe('parseDuration', () => {
   it.each([

@@ -3,7 +3,7 @@ import { extname, join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadSpecText } from '../../src/spec/loader.ts';
+import { loadSpecText } from '../../src/language/loader.ts';
 
 const schema = JSON.parse(readFileSync('schema/tracecheck-spec.schema.json', 'utf8')) as object;
 const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
@@ -27,7 +27,7 @@ function documents(text: string): unknown[] {
 const shipped = [
   ...specFiles('specs'),
   ...specFiles('examples').filter((f) => f.split('/').includes('specs')),
-  ...specFiles('test/spec/fixtures/valid'),
+  ...specFiles('test/language/fixtures/valid'),
 ];
 
 describe('the JSON Schema of spec files', () => {

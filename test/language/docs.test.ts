@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatSpecProblem } from '../../src/errors.ts';
-import { loadSpecText } from '../../src/spec/loader.ts';
-import { NANOS_PER_UNIT } from '../../src/spec/values.ts';
+import { loadSpecText } from '../../src/language/loader.ts';
+import { NANOS_PER_UNIT } from '../../src/language/values.ts';
 
 /**
  * The examples in docs/spec-language.md must stay valid: every YAML block that is a whole spec file is loaded
