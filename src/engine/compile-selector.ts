@@ -2,23 +2,15 @@ import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../language/selector-ast.ts';
 import { formatSelector } from '../language/selector-format.ts';
-import { compileTieredFilter, isStructural, NO_SPANS } from './select-predicate.ts';
+import { ALL_ACCELERATORS, type Accelerators } from './selectors/accelerators.ts';
+import { compileFilter } from './selectors/generated.ts';
+import { compileReference, isStructural } from './selectors/reference.ts';
+import { NO_SPANS, type CompiledSelector } from './selectors/selector-types.ts';
 import { relatedToSet } from './select-structure.ts';
 import { candidatesOf, groupOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';
 import { indexTrace, type TraceIndex } from './trace-index.ts';
 
-/** A selector ready to run against traces. Compile once, use on every trace. */
-export interface CompiledSelector {
-  readonly ast: SelectorAst;
-  /** The selector as canonical source text. */
-  readonly text: string;
-  /** Whether it uses structural operators (`>`, `>>`, ...), and so judges spans by their place in the tree. */
-  readonly structural: boolean;
-  /** The spans of `trace` the selector picks, in trace order (start time, then span id). Read it, do not change it. */
-  select(trace: Trace): readonly Span[];
-  /** Whether `span` (a span of `trace`) is in the selected set. A span not in `trace` is judged as a lone span. */
-  matchesSpan(span: Span, trace: Trace): boolean;
-}
+export type { CompiledSelector };
 
 /**
  * Evaluates a set expression over a whole trace into a membership mask (1 = selected) by span position. The mask
@@ -40,18 +32,18 @@ function maskBuffer(): (n: number) => Uint8Array {
   };
 }
 
-function compileMask(ast: SelectorAst): MaskEvaluator {
+function compileMask(ast: SelectorAst, accelerators: Accelerators): MaskEvaluator {
   const buffer = maskBuffer();
   if (ast.type === 'all') return (index) => buffer(index.spans.length).fill(1);
   if (!isStructural(ast)) {
-    const filter = compileTieredFilter(ast);
+    const filter = compileFilter(ast, accelerators);
     return (index) => filter.mask(index.spans, buffer(index.spans.length));
   }
   switch (ast.type) {
     case 'group':
-      return compileMask(ast.inner);
+      return compileMask(ast.inner, accelerators);
     case 'not': {
-      const inner = compileMask(ast.operand);
+      const inner = compileMask(ast.operand, accelerators);
       return (index) => {
         const mask = inner(index);
         for (let i = 0; i < mask.length; i += 1) mask[i] = mask[i] === 1 ? 0 : 1;
@@ -60,7 +52,7 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
     }
     case 'and':
     case 'or': {
-      const operands = ast.operands.map(compileMask);
+      const operands = ast.operands.map((operand) => compileMask(operand, accelerators));
       const isAnd = ast.type === 'and';
       return (index) => {
         const [first, ...rest] = operands as [MaskEvaluator, ...MaskEvaluator[]];
@@ -73,8 +65,8 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
       };
     }
     case 'structural': {
-      const left = compileMask(ast.left);
-      const right = compileMask(ast.right);
+      const left = compileMask(ast.left, accelerators);
+      const right = compileMask(ast.right, accelerators);
       const { relation, negated } = ast;
       return (index) => {
         const related = relatedToSet(relation, left(index), index, buffer(index.spans.length));
@@ -86,13 +78,15 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
     }
     default:
       // Leaves are never structural; isStructural sent them to the predicate path above.
-      return compileMask({ type: 'group', brace: false, inner: ast, offset: ast.offset, length: ast.length });
+      return compileMask({ type: 'group', brace: false, inner: ast, offset: ast.offset, length: ast.length }, accelerators);
   }
 }
 
 /**
- * Compiles a parsed selector. Conditions become span predicates (regexes, literal conversions and lookup sets
- * are built here, once); structural operators work on a per-trace index of the tree shared by all selectors.
+ * Compiles a parsed selector with the accelerators asked for (all by default). With none, this is the reference
+ * implementation (selectors/reference.ts); each accelerator selects exactly what the reference selects. Conditions
+ * become span predicates (regexes, literal conversions and lookup sets are built here, once); structural
+ * operators work on a per-trace index of the tree shared by all selectors.
  *
  * @example
  * ```ts
@@ -103,20 +97,26 @@ function compileMask(ast: SelectorAst): MaskEvaluator {
  * }
  * ```
  */
-export function compileSelector(ast: SelectorAst): CompiledSelector {
+export function compileSelector(ast: SelectorAst, accelerators: Accelerators = ALL_ACCELERATORS): CompiledSelector {
+  if (!accelerators.codegen && !accelerators.groups && !accelerators.memos && !accelerators.structure) return compileReference(ast);
   const text = formatSelector(ast);
   if (!isStructural(ast)) {
-    const filter = compileTieredFilter(ast);
+    const filter = compileFilter(ast, accelerators);
+    if (!accelerators.groups) return { ast, text, structural: false, select: (trace) => filter.select(trace.spans), matchesSpan: (span) => filter.matches(span) };
     // A selector that requires `root`, a service, a name, a kind, a status or something of the resource looks only
     // at the spans of that group (see span-partitions.ts), in trace order as the selection must be; one that is
     // nothing but its group (`kind = client`) has nothing left to judge in it.
-    const keys = partitionKeysOf(ast);
+    const keys = partitionKeysOf(ast, accelerators);
     const select = isOnlyPartitionKey(ast) ? (trace: Trace): readonly Span[] => candidatesOf(trace, keys) : (trace: Trace): readonly Span[] => filter.select(candidatesOf(trace, keys));
     return { ast, text, structural: false, select, matchesSpan: (span) => filter.matches(span) };
   }
-  const evaluate = compileMask(ast);
+  if (!accelerators.structure) {
+    // The tree walk of the reference, with each side's conditions accelerated.
+    return compileReference(ast, (condition) => compileFilter(condition, accelerators).matches);
+  }
+  const evaluate = compileMask(ast, accelerators);
   const direct = directRelationOf(ast);
-  const selectDirectly = direct === undefined ? undefined : compileDirectRelation(direct);
+  const selectDirectly = direct === undefined ? undefined : compileDirectRelation(direct, accelerators);
   // The mask of the last trace asked about is kept (in the evaluator's buffers, until its next evaluation), so that
   // asking span by span costs one evaluation per trace: judging goes trace by trace.
   let lastTrace: Trace | undefined;
@@ -180,8 +180,11 @@ function directRelationOf(ast: SelectorAst): DirectRelation | undefined {
  * costs one step per span at most). Only the two groups are looked at, where the mask path judges every span of
  * the trace for each side and combines whole masks. `matchesSpan` keeps the mask path; tests hold the two equal.
  */
-function compileDirectRelation(relation: DirectRelation): (trace: Trace) => readonly Span[] {
-  const side = (ast: SelectorAst) => ({ filter: compileTieredFilter(ast), keys: partitionKeysOf(ast), only: isOnlyPartitionKey(ast) });
+function compileDirectRelation(relation: DirectRelation, accelerators: Accelerators): (trace: Trace) => readonly Span[] {
+  const side = (ast: SelectorAst) => {
+    const grouped = accelerators.groups;
+    return { filter: compileFilter(ast, accelerators), keys: grouped ? partitionKeysOf(ast, accelerators) : [], only: grouped && isOnlyPartitionKey(ast) };
+  };
   const left = side(relation.left);
   const right = side(relation.right);
   const marksBuffer = maskBuffer();

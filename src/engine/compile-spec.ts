@@ -267,7 +267,7 @@ function variantCompiler(
     const fixed = referencedVars(rest).length === 0 ? interpolateDeep(rest, env, specVars) : undefined;
     if (fixed?.ok === true) {
       const complete = prepareSpansExpectation(fixed.value as Omit<SpansExpectation, 'spans'>, selectors);
-      const template = SelectorTemplate.of(selector, env);
+      const template = SelectorTemplate.of(selector, env, selectors.accelerators);
       if (template !== undefined) {
         // The template remembers its last binding; the judge made for it is remembered here.
         let last: { handle: SelectorHandle; judge: Result<Judge, string> } | undefined;

@@ -7,6 +7,8 @@ import type { JudgeContext } from './judge.ts';
 import { judgeSpecs, type JudgePhase } from './judge-spec.ts';
 import type { RunResult, SpecResult } from './results.ts';
 import { SelectorCache } from './selector-cache.ts';
+import { resolveAccelerators, type Accelerators } from './selectors/accelerators.ts';
+import { TracecheckError } from '../errors.ts';
 
 /** Default deadline of {@link evaluateSpecs}, as for `RunSource.settled`. */
 export const DEFAULT_EVALUATE_TIMEOUT_MILLIS = 10_000;
@@ -17,6 +19,12 @@ export interface EvaluateNowOptions {
   readonly env?: EnvSource;
   /** The run id the result names; default `offline`. */
   readonly runId?: string;
+  /**
+   * The accelerators to judge with: `true` all (the default), `false` none (the reference implementation
+   * alone), or some by name. Unset, `TRACECHECK_ACCELERATORS` decides (`on`, `off`, or a comma-separated list).
+   * Verdicts never depend on it; only speed does.
+   */
+  readonly accelerators?: boolean | Partial<Accelerators>;
 }
 
 /** Options of {@link evaluateSpecs}. */
@@ -36,6 +44,12 @@ export interface EvaluateOptions {
    * long-lived services may still be working on a test's requests after a quiet moment.
    */
   readonly finalOnceSettled?: boolean;
+  /**
+   * The accelerators to judge with: `true` all (the default), `false` none (the reference implementation
+   * alone), or some by name. Unset, `TRACECHECK_ACCELERATORS` decides (`on`, `off`, or a comma-separated list).
+   * Verdicts never depend on it; only speed does.
+   */
+  readonly accelerators?: boolean | Partial<Accelerators>;
 }
 
 function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?: RunSource): JudgeContext {
@@ -59,8 +73,11 @@ function countSpans(traces: readonly Trace[]): number {
   return n;
 }
 
-function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' | 'many'): { compiled: CompiledSpec[]; selectors: SelectorCache } {
-  const selectors = new SelectorCache({ acrossPasses: passes === 'many' });
+function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' | 'many', option: boolean | Partial<Accelerators> | undefined): { compiled: CompiledSpec[]; selectors: SelectorCache } {
+  const accelerators = resolveAccelerators(option);
+  // A misspelt setting is a usage error, said at once, not a silent fallback to some other choice.
+  if (!accelerators.ok) throw new TracecheckError('TC_USAGE', accelerators.error);
+  const selectors = new SelectorCache({ acrossPasses: passes === 'many', accelerators: accelerators.value });
   return { compiled: specs.map((spec) => compileSpec(spec, env, selectors)), selectors };
 }
 
@@ -76,7 +93,7 @@ function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' |
  */
 export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonly Trace[], options: EvaluateNowOptions = {}): RunResult {
   const started = performance.now();
-  const { compiled, selectors } = compileAll(specs, options.env ?? process.env, 'one');
+  const { compiled, selectors } = compileAll(specs, options.env ?? process.env, 'one', options.accelerators);
   const traces = adjusted(runTraces);
   const context = contextFor(traces, selectors);
   const spanCount = countSpans(traces);
@@ -119,7 +136,7 @@ export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonl
 export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSource, options: EvaluateOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const env = options.env ?? process.env;
-  const { compiled, selectors } = compileAll(specs, env, 'many');
+  const { compiled, selectors } = compileAll(specs, env, 'many', options.accelerators);
   const defaultTimeout = options.timeoutMillis ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS;
   const deadlines = compiled.map((spec) => started + (spec.timeoutMillis ?? defaultTimeout));
   const lastDeadline = Math.max(started, ...deadlines);

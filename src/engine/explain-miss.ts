@@ -3,8 +3,8 @@ import type { Trace } from '../model/trace.ts';
 import type { SelectorAst, StructuralRelation } from '../language/selector-ast.ts';
 import { formatSelector } from '../language/selector-format.ts';
 import type { NearMiss } from './results.ts';
-import { compileSelector, type CompiledSelector } from './compile-selector.ts';
-import { compilePredicate, isStructural } from './select-predicate.ts';
+import { compileCondition, compileReference, isStructural } from './selectors/reference.ts';
+import type { CompiledSelector } from './selectors/selector-types.ts';
 import { relatedToSet } from './select-structure.ts';
 import { indexTrace } from './trace-index.ts';
 import { summarizeSpan } from './span-summary.ts';
@@ -42,7 +42,7 @@ function compileJudge(ast: SelectorAst): ClauseJudge {
     }
     case 'or': {
       if (ast.operands.every((operand) => operand.type !== 'and' && !(operand.type === 'group' && operand.inner.type === 'and'))) break;
-      const selector = compileSelector(ast);
+      const selector = compileReference(ast);
       const judges = ast.operands.map(compileJudge);
       return (span, trace) => {
         if (selector.matchesSpan(span, trace)) return [];
@@ -56,7 +56,7 @@ function compileJudge(ast: SelectorAst): ClauseJudge {
     }
     case 'structural': {
       const right = compileJudge(ast.right);
-      const left = compileSelector(ast.left);
+      const left = compileReference(ast.left);
       const words = RELATION_WORDS[ast.relation];
       const clause = `${ast.negated ? `no ${words.replace(/^(a|an) /u, '')}` : words} matches ${asSpanSet(ast.left)}`;
       const { relation, negated } = ast;
@@ -88,10 +88,10 @@ function compileJudge(ast: SelectorAst): ClauseJudge {
   }
   const text = formatSelector(ast);
   if (isStructural(ast)) {
-    const selector: CompiledSelector = compileSelector(ast);
+    const selector: CompiledSelector = compileReference(ast);
     return (span, trace) => (selector.matchesSpan(span, trace) ? [] : [text]);
   }
-  const predicate = compilePredicate(ast);
+  const predicate = compileCondition(ast);
   return (span) => (predicate(span) ? [] : [text]);
 }
 

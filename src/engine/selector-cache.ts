@@ -5,6 +5,7 @@ import type { SelectorAst } from '../language/selector-ast.ts';
 import { parseSelector } from '../language/selector-parser.ts';
 import type { NearMiss } from './results.ts';
 import { compileSelector, explainMiss } from './select.ts';
+import { ALL_ACCELERATORS, type Accelerators } from './selectors/accelerators.ts';
 
 /**
  * A compiled selector with its selections remembered per trace. Traces are immutable snapshots (the store
@@ -30,14 +31,18 @@ class CachedSelector implements SelectorHandle {
   #lastTrace: Trace | undefined;
   #lastSpans: readonly Span[] = [];
 
-  constructor(source: string, ast: SelectorAst, acrossPasses: boolean) {
+  readonly #memos: boolean;
+
+  constructor(source: string, ast: SelectorAst, acrossPasses: boolean, accelerators: Accelerators) {
     this.source = source;
     this.#ast = ast;
-    this.#compiled = compileSelector(ast);
-    this.#selections = acrossPasses ? new WeakMap() : undefined;
+    this.#compiled = compileSelector(ast, accelerators);
+    this.#memos = accelerators.memos;
+    this.#selections = acrossPasses && accelerators.memos ? new WeakMap() : undefined;
   }
 
   select(trace: Trace): readonly Span[] {
+    if (!this.#memos) return this.#compiled.select(trace);
     // Judging goes trace by trace, so the last trace answers most repeats without a hash lookup.
     if (trace === this.#lastTrace) return this.#lastSpans;
     let spans = this.#selections?.get(trace);
@@ -67,13 +72,17 @@ class CachedSelector implements SelectorHandle {
 export class SelectorCache {
   readonly #entries = new Map<string, Result<SelectorHandle, string>>();
   readonly #acrossPasses: boolean;
+  /** The accelerators every selector of this cache is compiled with (and expectations read, for their scans). */
+  readonly accelerators: Accelerators;
 
   /**
    * @param options.acrossPasses remember each selection per trace object for later passes (a live evaluation
    *   re-judges unchanged traces each time spans arrive); a single pass keeps only the last trace's. Default true.
+   * @param options.accelerators the accelerators to compile with; default all.
    */
-  constructor(options: { readonly acrossPasses?: boolean } = {}) {
+  constructor(options: { readonly acrossPasses?: boolean; readonly accelerators?: Accelerators } = {}) {
     this.#acrossPasses = options.acrossPasses ?? true;
+    this.accelerators = options.accelerators ?? ALL_ACCELERATORS;
   }
 
   get(source: string): Result<SelectorHandle, string> {
@@ -81,7 +90,7 @@ export class SelectorCache {
     if (entry === undefined) {
       const parsed = parseSelector(source);
       if (parsed.ok) {
-        entry = ok(new CachedSelector(source, parsed.value, this.#acrossPasses));
+        entry = ok(new CachedSelector(source, parsed.value, this.#acrossPasses, this.accelerators));
       } else {
         const e = parsed.error;
         const pointer = `${source}\n${' '.repeat(e.offset)}${'^'.repeat(Math.max(1, e.length))}`;

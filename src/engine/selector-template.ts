@@ -7,7 +7,12 @@ import type { SpecScalar } from '../language/types.ts';
 import { findReferences } from '../language/values.ts';
 import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
-import { compileClosure, compileParametricComparison, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';
+import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, readAttribute } from '../language/selector-fields.ts';
+import type { ComparisonNode } from '../language/selector-ast.ts';
+import type { Accelerators } from './selectors/accelerators.ts';
+import { compileFilter } from './selectors/generated.ts';
+import { compileCondition, isStructural } from './selectors/reference.ts';
+import type { SpanFilter, SpanPredicate } from './selectors/selector-types.ts';
 import type { SelectorHandle } from './selector-cache.ts';
 import { candidatesOf, partitionKeysOf, type PartitionKey } from './span-partitions.ts';
 
@@ -65,6 +70,36 @@ class StringFiller {
   }
 }
 
+/**
+ * For a condition `field = "${var:..}"` or `field != "${var:..}"` on a field with one value per span: a predicate
+ * that compares the field with the string `value()` answers at each call, as the reference would with that string
+ * written in. One closure then serves every binding. `undefined` for any other condition, and for ids (a spec may
+ * write them in either case).
+ */
+function compileParametricComparison(node: ComparisonNode, value: () => string): SpanPredicate | undefined {
+  if ((node.op !== '=' && node.op !== '!=') || node.value.type !== 'string') return undefined;
+  let read: (span: Span) => unknown;
+  if (node.field.type === 'intrinsic') {
+    const definition = INTRINSIC_FIELDS[node.field.name];
+    if (definition.per !== 'span' || definition.type === 'id') return undefined;
+    read = definition.read;
+  } else {
+    const scope = ATTRIBUTE_SCOPES[node.field.scope];
+    if (scope.per !== 'span') return undefined;
+    const key = node.field.key;
+    const fallback = scope.fallback;
+    read = (span) => {
+      const own = readAttribute(scope.map(span), key);
+      return own === undefined && fallback !== undefined ? readAttribute(fallback.map(span), key) : own;
+    };
+  }
+  const equal = node.op === '=';
+  return (span) => {
+    const actual = read(span);
+    return actual !== undefined && (actual === value()) === equal;
+  };
+}
+
 /** A literal the template fills, where it sits in the source, and its filler. */
 interface TemplatedLiteral {
   readonly literal: Extract<Literal, { type: 'string' }>;
@@ -114,7 +149,7 @@ export class SelectorTemplate {
   /** The last binding, reused while the values stay the same (the usual case across a spec's run scope). */
   #last: { readonly values: readonly string[]; readonly handle: Result<SelectorHandle, string> } | undefined;
 
-  private constructor(source: string, ast: SelectorAst, leaves: readonly TemplatedLeaf[]) {
+  private constructor(source: string, ast: SelectorAst, leaves: readonly TemplatedLeaf[], accelerators: Accelerators) {
     this.#source = source;
     this.#ast = ast;
     this.#leaves = leaves;
@@ -131,12 +166,13 @@ export class SelectorTemplate {
     });
     this.#parametric = parametric.map((predicate) => predicate !== undefined);
     const overrides = new Map<SelectorAst, SpanPredicate>(leaves.map((leaf, i) => [leaf.node, parametric[i] ?? ((span: Span) => (this.#slots[leaf.slot] as SpanPredicate)(span))]));
-    this.#filter = compileTieredFilter(ast, undefined, overrides);
-    this.#keys = partitionKeysOf(ast, new Set(leaves.map((leaf) => leaf.node)));
+    this.#filter = compileFilter(ast, accelerators, overrides);
+    this.#keys = accelerators.groups ? partitionKeysOf(ast, { memos: accelerators.memos, except: new Set(leaves.map((leaf) => leaf.node)) }) : [];
   }
 
-  /** The template of `source`, or `undefined` when it cannot be one (see the class). */
-  static of(source: string, env: Readonly<Record<string, string | undefined>>): SelectorTemplate | undefined {
+  /** The template of `source`, or `undefined` when it cannot be one (see the class) or `accelerators.templates` is off. */
+  static of(source: string, env: Readonly<Record<string, string | undefined>>, accelerators: Accelerators): SelectorTemplate | undefined {
+    if (!accelerators.templates) return undefined;
     const references = findReferences(source);
     if (references.malformed.length > 0 || !references.references.some((r) => r.kind === 'var')) return undefined;
     const parsed = parseSelector(source);
@@ -174,7 +210,7 @@ export class SelectorTemplate {
     const filled = leaves.flatMap((leaf) => leaf.literals.filter(isFilled).map((entry) => entry.literal));
     const inside = (offset: number): boolean => filled.some((l) => offset > l.offset && offset < l.offset + l.length);
     if (!fillable || !references.references.every((r) => inside(r.offset))) return undefined;
-    return new SelectorTemplate(source, parsed.value, leaves);
+    return new SelectorTemplate(source, parsed.value, leaves, accelerators);
   }
 
   /** The selector with these values: a handle like the selector cache's, or which values are missing. */
@@ -195,7 +231,7 @@ export class SelectorTemplate {
     const predicates: SpanPredicate[] = [];
     if (this.#parametric.includes(false)) {
       const bound = this.boundTree(values);
-      for (const leaf of this.#leaves) if (this.#parametric[leaf.slot] !== true) predicates[leaf.slot] = compileClosure(bound.get(leaf.node) as SelectorAst);
+      for (const leaf of this.#leaves) if (this.#parametric[leaf.slot] !== true) predicates[leaf.slot] = compileCondition(bound.get(leaf.node) as SelectorAst);
     }
     const handle = ok(new BoundSelector(this, predicates, values));
     this.#last = { values, handle };

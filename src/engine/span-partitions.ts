@@ -1,7 +1,10 @@
 import type { Resource, Span } from '../model/span.ts';
 import type { SpanNode, Trace } from '../model/trace.ts';
 import type { SelectorAst } from '../language/selector-ast.ts';
-import { compileClosure, NO_SPANS, readsOnlyResource } from './select-predicate.ts';
+import { INTRINSIC_FIELDS } from '../language/selector-fields.ts';
+import { readsOnlyResource } from './selectors/generated.ts';
+import { compileCondition } from './selectors/reference.ts';
+import { NO_SPANS } from './selectors/selector-types.ts';
 
 /**
  * A condition every span a selector picks must meet, that a trace's spans can be grouped by: `root`,
@@ -21,24 +24,38 @@ function conjuncts(ast: SelectorAst): SelectorAst[] {
   return ast.type === 'and' ? ast.operands.flatMap(conjuncts) : [ast];
 }
 
-/** The group a single condition names, if it names one (see {@link PartitionKey}). */
+/** The group a single condition names, if it names one (see {@link PartitionKey}): the field table says which fields key a group. */
 function simpleKeyOf(ast: SelectorAst): PartitionKey | undefined {
-  if (ast.type === 'flag') return ast.field.type === 'intrinsic' && ast.field.name === 'root' ? { by: 'root' } : undefined;
+  if (ast.type === 'flag') return ast.field.type === 'intrinsic' && INTRINSIC_FIELDS[ast.field.name].type === 'bool' && groupKeyOf(ast.field.name) === 'root' ? { by: 'root' } : undefined;
   if (ast.type !== 'comparison' || ast.op !== '=') return undefined;
   const { field, value } = ast;
-  if (field.type === 'attribute') return field.scope === 'resource' && field.key === 'service.name' && value.type === 'string' ? { by: 'service', value: value.value } : undefined;
-  if (field.name === 'root') return value.type === 'bool' && value.value ? { by: 'root' } : undefined;
-  if ((field.name === 'service' || field.name === 'name') && value.type === 'string') return { by: field.name, value: value.value };
-  if (field.name === 'kind' && value.type === 'kind') return { by: 'kind', value: value.value };
-  if (field.name === 'status' && value.type === 'status') return { by: 'status', value: value.value };
-  return undefined;
+  // `resource.service.name` is the field `service` spelled out.
+  const group = field.type === 'attribute' ? (field.scope === 'resource' && field.key === 'service.name' ? 'service' : undefined) : groupKeyOf(field.name);
+  switch (group) {
+    case 'root':
+      return value.type === 'bool' && value.value ? { by: 'root' } : undefined;
+    case 'service':
+    case 'name':
+      return value.type === 'string' ? { by: group, value: value.value } : undefined;
+    case 'kind':
+    case 'status':
+      return value.type === group ? { by: group, value: value.value } : undefined;
+    case undefined:
+      return undefined;
+  }
 }
 
-/** The conditions on the resource alone, as one key judging each resource object once. */
-function resourceKey(conditions: readonly SelectorAst[]): PartitionKey {
+function groupKeyOf(name: keyof typeof INTRINSIC_FIELDS): string | undefined {
+  const definition = INTRINSIC_FIELDS[name];
+  return 'group' in definition ? definition.group : undefined;
+}
+
+/** The conditions on the resource alone, as one key judging each resource object once (with `memos`). */
+function resourceKey(conditions: readonly SelectorAst[], memos: boolean): PartitionKey {
   const first = conditions[0] as SelectorAst;
   const all: SelectorAst = conditions.length === 1 ? first : { type: 'and', operands: conditions, offset: first.offset, length: first.length };
-  const judge = compileClosure(all);
+  const judge = compileCondition(all);
+  if (!memos) return { by: 'resource', accepts: (resource) => judge({ resource } as Span) };
   const verdicts = new WeakMap<Resource, boolean>();
   return {
     by: 'resource',
@@ -53,23 +70,29 @@ function resourceKey(conditions: readonly SelectorAst[]): PartitionKey {
   };
 }
 
+/** What {@link partitionKeysOf} may do: remember resource verdicts (`memos`), and leave some conditions out (`except`). */
+export interface PartitionOptions {
+  readonly memos?: boolean;
+  readonly except?: ReadonlySet<SelectorAst>;
+}
+
 /**
  * The partition keys a (non-structural) selector requires: `root`, and the equality conditions of its top-level
- * `&&` on `service` (or `resource.service.name`), `name`, `kind` and `status`, and one key for its other
- * conditions on the resource alone. Empty when it requires none of them (an `||`, a negation, a span attribute
- * condition): such a selector looks at every span. Conditions in `except` are left out (a template's conditions
- * whose value changes per binding).
+ * `&&` on the fields that key a group (`service` or `resource.service.name`, `name`, `kind`, `status`), and one
+ * key for its other conditions on the resource alone. Empty when it requires none of them (an `||`, a negation, a
+ * span attribute condition): such a selector looks at every span. Conditions in `except` are left out (a
+ * template's conditions whose value changes per binding).
  */
-export function partitionKeysOf(ast: SelectorAst, except?: ReadonlySet<SelectorAst>): PartitionKey[] {
+export function partitionKeysOf(ast: SelectorAst, options: PartitionOptions = {}): PartitionKey[] {
   const keys: PartitionKey[] = [];
   const onResource: SelectorAst[] = [];
   for (const condition of conjuncts(ast)) {
-    if (except?.has(condition) === true) continue;
+    if (options.except?.has(condition) === true) continue;
     const key = simpleKeyOf(condition);
     if (key !== undefined) keys.push(key);
     else if (readsOnlyResource(condition)) onResource.push(condition);
   }
-  if (onResource.length > 0) keys.push(resourceKey(onResource));
+  if (onResource.length > 0) keys.push(resourceKey(onResource, options.memos ?? true));
   return keys;
 }
 

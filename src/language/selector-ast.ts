@@ -14,30 +14,9 @@ export interface SourceSpan {
   readonly length: number;
 }
 
-/** The built-in span fields. */
-export type IntrinsicName =
-  | 'name'
-  | 'kind'
-  | 'status'
-  | 'statusMessage'
-  | 'duration'
-  | 'service'
-  | 'scope'
-  | 'scope.version'
-  | 'traceId'
-  | 'spanId'
-  | 'parentSpanId'
-  | 'root'
-  | 'event.name'
-  | 'link.traceId'
-  | 'link.spanId';
+import type { AttributeScope, IntrinsicName } from './selector-fields.ts';
 
-/**
- * Where an attribute is looked up: `span.x`, `resource.x`, `scope.x` (instrumentation-scope attributes),
- * `event.x` (any event of the span), `link.x` (any link of the span), or `.x` (the span attribute, else the
- * resource attribute).
- */
-export type AttributeScope = 'span' | 'resource' | 'scope' | 'event' | 'link' | 'any';
+export type { AttributeScope, IntrinsicName };
 
 /** A field a condition reads. */
 export type FieldRef =

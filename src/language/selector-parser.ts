@@ -301,7 +301,7 @@ class Parser {
       if (values.length === 0) fail('the list is empty', cover(open, close), `"${negated ? 'not in' : 'in'} []" is always ${negated ? 'true' : 'false'}; list at least one value`);
       return { type: 'membership', field, negated, values, ...cover(field, close) };
     }
-    if (field.type === 'intrinsic' && INTRINSIC_FIELDS[field.name] === 'bool') {
+    if (field.type === 'intrinsic' && INTRINSIC_FIELDS[field.name].type === 'bool') {
       return { type: 'flag', field, offset: field.offset, length: field.length };
     }
     const fieldText = field.type === 'intrinsic' ? field.name : 'the field';
@@ -337,7 +337,7 @@ class Parser {
     if (token.type === 'punct') fail(`a list needs "in": write "in [...]"`, token);
     this.next();
     const at = { offset: token.offset, length: token.length };
-    const intrinsic = field.type === 'intrinsic' ? INTRINSIC_FIELDS[field.name] : undefined;
+    const intrinsic = field.type === 'intrinsic' ? INTRINSIC_FIELDS[field.name].type : undefined;
     if (intrinsic === 'kind' || intrinsic === 'status') {
       const keywords = intrinsic === 'kind' ? KIND_KEYWORDS : STATUS_KEYWORDS;
       const word = token.type === 'ident' || token.type === 'string' ? token.value : undefined;
@@ -367,7 +367,7 @@ class Parser {
   /** Checks that the operator and the value suit the field, so mistakes surface when the spec loads. */
   private checkComparison<T extends SelectorAst & { type: 'comparison' }>(node: T): T {
     const { field, op, value } = node;
-    const intrinsic = field.type === 'intrinsic' ? INTRINSIC_FIELDS[field.name] : undefined;
+    const intrinsic = field.type === 'intrinsic' ? INTRINSIC_FIELDS[field.name].type : undefined;
     const name = field.type === 'intrinsic' ? field.name : 'an attribute';
     if (value.type === 'nil') {
       if (op !== '=' && op !== '!=') fail(`nil can only be compared with = or !=`, value, 'x = nil is true when x is absent');
@@ -401,12 +401,13 @@ class Parser {
 
   private checkValueType(field: FieldRef, value: Literal): void {
     if (field.type !== 'intrinsic') return;
-    const type = INTRINSIC_FIELDS[field.name];
+    const type = INTRINSIC_FIELDS[field.name].type;
     if (type === 'duration' && value.type !== 'duration') {
       const hint = value.type === 'int' || value.type === 'double' ? `give a unit: ${value.raw}ms` : 'e.g. duration > 300ms';
       fail(`duration compares with a duration such as 300ms`, value, hint);
     }
     if (type === 'bool' && value.type !== 'bool') fail(`${field.name} is true or false`, value);
+    if (type === 'count' && value.type !== 'int') fail(`${field.name} is a whole number`, value, `e.g. ${field.name} >= 1`);
     if ((type === 'string' || type === 'id') && value.type !== 'string') {
       const shown = value.type === 'int' || value.type === 'double' || value.type === 'duration' ? value.raw : String(value.type === 'bool' ? value.value : value.type);
       fail(`${field.name} holds text: compare with a string`, value, `write "${shown}"`);
@@ -419,7 +420,7 @@ class Parser {
 
 function valueHint(field: FieldRef): string {
   if (field.type === 'attribute') return 'e.g. "text", 42, 1.5, true, nil';
-  switch (INTRINSIC_FIELDS[field.name]) {
+  switch (INTRINSIC_FIELDS[field.name].type) {
     case 'kind':
       return `one of ${Object.keys(KIND_KEYWORDS).join(', ')}`;
     case 'status':
@@ -428,6 +429,8 @@ function valueHint(field: FieldRef): string {
       return 'e.g. 300ms, 1.5s';
     case 'bool':
       return 'true or false';
+    case 'count':
+      return 'a whole number, e.g. 2';
     default:
       return 'e.g. "text"';
   }

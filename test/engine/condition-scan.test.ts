@@ -1,3 +1,4 @@
+import { ALL_ACCELERATORS } from '../../src/engine/selectors/accelerators.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileConditionScan } from '../../src/engine/expectations/condition-scan.ts';
 import { compileAttributeConditions, compileDurationCondition, compileEventCondition, compileStatusCondition, type SpanCondition } from '../../src/engine/expectations/span-conditions.ts';
@@ -54,11 +55,11 @@ describe('condition scans', () => {
       const expected = spans.map((span) => conditions.findIndex((c) => c.check(span, trace, context) !== undefined));
       const label = conditions.map((c) => c.description).join(', ');
       // Switch after one pass: the first runs the checks in a loop, the second the generated function.
-      const scan = compileConditionScan(conditions, spans.length);
+      const scan = compileConditionScan(conditions, ALL_ACCELERATORS, spans.length);
       for (let pass = 0; pass < 2; pass++) expect(spans.map((span) => scan.failing(span, trace, context)), `${label} (pass ${pass})`).toEqual(expected);
       // The loop form: from each position, the next failing span.
       const next = (from: number): number => expected.findIndex((k, i) => i >= from && k >= 0);
-      const looped = compileConditionScan(conditions, spans.length + 1);
+      const looped = compileConditionScan(conditions, ALL_ACCELERATORS, spans.length + 1);
       for (let pass = 0; pass < 2; pass++) {
         expect(spans.map((_, from) => looped.firstFailingSpan(spans, from, trace, context)), `${label} loop (pass ${pass})`).toEqual(spans.map((_, from) => next(from)));
       }
@@ -74,7 +75,7 @@ describe('condition scans', () => {
       resource: { ...first.resource, attributes: { ...first.resource.attributes, 'service.name': `s${i}` } },
     }));
     const conditions = value(compileAttributeConditions({ 'resource.service.name': { matches: '^s([0-4]|1[01])$' } }));
-    const scan = compileConditionScan(conditions, 1);
+    const scan = compileConditionScan(conditions, ALL_ACCELERATORS, 1);
     for (const order of [many, [...many].reverse(), many.filter((_, i) => i % 3 === 0), many, [...many, ...many]]) {
       const expected = order.map((span) => (conditions[0]?.check(span, trace, context) === undefined ? -1 : 0));
       expect(expected).toContain(-1);

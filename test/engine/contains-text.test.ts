@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import { compileSelector } from '../../src/engine/select.ts';
-import { compileClosure, compileSpanFilter, GENERATE_CODE_AFTER_SPANS } from '../../src/engine/select-predicate.ts';
+import { compileSpanFilter, GENERATE_CODE_AFTER_SPANS } from '../../src/engine/selectors/generated.ts';
+import { compileCondition } from '../../src/engine/selectors/reference.ts';
+import { ALL_ACCELERATORS } from '../../src/engine/selectors/accelerators.ts';
 import { SelectorTemplate } from '../../src/engine/selector-template.ts';
 import { compileValueMatcher } from '../../src/engine/value-matcher.ts';
 import type { Trace } from '../../src/model/trace.ts';
@@ -125,7 +127,7 @@ const names = (spans: readonly { readonly name: string }[]): string[] => spans.m
 describe('contains reads ints, doubles and booleans through their text', () => {
   it('in the reference closures', () => {
     for (const [source, expected] of CASES) {
-      const predicate = compileClosure(parse(source));
+      const predicate = compileCondition(parse(source));
       for (const trace of traces.slice(0, 3)) expect(names(trace.spans.filter((span) => predicate(span))), source).toEqual(expected);
     }
   });
@@ -159,7 +161,7 @@ describe('contains reads ints, doubles and booleans through their text', () => {
       ['resource.canary contains "${var:part}" && kind = internal', { part: 'tr' }, ['reserve']],
     ];
     for (const [source, vars, expected] of cases) {
-      const template = SelectorTemplate.of(source, {});
+      const template = SelectorTemplate.of(source, {}, ALL_ACCELERATORS);
       if (template === undefined) throw new Error(`not a template: ${source}`);
       const bound = template.bind(new Map(Object.entries(vars)));
       if (!bound.ok) throw new Error(bound.error);

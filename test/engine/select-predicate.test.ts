@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/span.ts';
-import { compileClosure, compilePredicate, compileSpanFilter, compileTieredFilter } from '../../src/engine/select-predicate.ts';
+import { compileFilter, compileSpanFilter } from '../../src/engine/selectors/generated.ts';
+import { compileCondition as compileClosure } from '../../src/engine/selectors/reference.ts';
+import { ALL_ACCELERATORS } from '../../src/engine/selectors/accelerators.ts';
+
+const compilePredicate = (ast: SelectorAst) => compileSpanFilter(ast).matches;
 import { parseSelector } from '../../src/language/selector-parser.ts';
 import type { SelectorAst } from '../../src/language/selector-ast.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
@@ -96,7 +100,7 @@ describe('generated predicates', () => {
       const reference = compileClosure(ast);
       const expected = spans.map((span) => reference(span));
       // Promote after exactly one pass over the spans: the first select runs the closures, later calls the generated code.
-      const tiered = compileTieredFilter(ast, spans.length);
+      const tiered = compileFilter(ast, ALL_ACCELERATORS, undefined, spans.length);
       for (let pass = 0; pass < 2; pass++) {
         expect(tiered.select(spans), `${source} (pass ${pass})`).toEqual(spans.filter((_, i) => expected[i]));
         expect([...tiered.mask(spans)], `${source} (pass ${pass})`).toEqual(expected.map((hit) => (hit ? 1 : 0)));

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/span.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { compileSelector, explainMiss } from '../../src/engine/select.ts';
-import { compilePredicate } from '../../src/engine/select-predicate.ts';
+import { compileSpanFilter } from '../../src/engine/selectors/generated.ts';
 import { isOnlyPartitionKey, partitionKeysOf } from '../../src/engine/span-partitions.ts';
 import { parseSelector } from '../../src/language/selector-parser.ts';
 import type { SelectorAst } from '../../src/language/selector-ast.ts';
@@ -507,7 +507,7 @@ describe('selectors that look at one group of spans', () => {
     ];
     for (const source of sources) {
       const ast = parse(source);
-      const predicate = compilePredicate(ast);
+      const predicate = compileSpanFilter(ast).matches;
       for (const inTrace of [trace, loose]) {
         expect(compileSelector(ast).select(inTrace), source).toEqual(inTrace.spans.filter((span) => predicate(span)));
       }
@@ -525,7 +525,7 @@ describe('selectors that look at one group of spans', () => {
   });
 
   it('take the groups from the top-level `&&` only, and not from a template\'s changing values', () => {
-    const keys = (source: string, except?: ReadonlySet<SelectorAst>): string[] => partitionKeysOf(parse(source), except).map((key) => ('value' in key ? `${key.by}=${String(key.value)}` : key.by));
+    const keys = (source: string, except?: ReadonlySet<SelectorAst>): string[] => partitionKeysOf(parse(source), { ...(except === undefined ? {} : { except }) }).map((key) => ('value' in key ? `${key.by}=${String(key.value)}` : key.by));
     expect(keys('service = "a" && (kind = server && name = "n") && status = error && root')).toEqual(['service=a', 'kind=2', 'name=n', 'status=2', 'root']);
     expect(keys('resource.service.name = "a" && span.service.name = "b"')).toEqual(['service=a']);
     expect(keys('root = true && root = false')).toEqual(['root']);
@@ -545,7 +545,7 @@ describe('selectors that look at one group of spans', () => {
     }
     const templated = parse('service = "${var:svc}" && kind = server');
     if (templated.type !== 'and') throw new Error('expected an and');
-    expect(partitionKeysOf(templated, new Set([templated.operands[0] as SelectorAst])).map((key) => key.by)).toEqual(['kind']);
+    expect(partitionKeysOf(templated, { except: new Set([templated.operands[0] as SelectorAst]) }).map((key) => key.by)).toEqual(['kind']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ALL_ACCELERATORS } from '../../src/engine/selectors/accelerators.ts';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import { compileSelector } from '../../src/engine/select.ts';
 import { SelectorTemplate } from '../../src/engine/selector-template.ts';
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 
 function template(source: string, env: Record<string, string> = {}): SelectorTemplate {
-  const compiled = SelectorTemplate.of(source, env);
+  const compiled = SelectorTemplate.of(source, env, ALL_ACCELERATORS);
   if (compiled === undefined) throw new Error(`not a template: ${source}`);
   return compiled;
 }
@@ -124,12 +125,12 @@ describe('selector templates', () => {
   });
 
   it('are not made of structural selectors or of references outside strings', () => {
-    expect(SelectorTemplate.of('{ service = "${var:svc}" } > { kind = client }', {})).toBeUndefined();
-    expect(SelectorTemplate.of('span.n = ${var:n}', {})).toBeUndefined();
-    expect(SelectorTemplate.of('service = "orders"', {})).toBeUndefined();
+    expect(SelectorTemplate.of('{ service = "${var:svc}" } > { kind = client }', {}, ALL_ACCELERATORS)).toBeUndefined();
+    expect(SelectorTemplate.of('span.n = ${var:n}', {}, ALL_ACCELERATORS)).toBeUndefined();
+    expect(SelectorTemplate.of('service = "orders"', {}, ALL_ACCELERATORS)).toBeUndefined();
     // Strings the parser checks (a regex, an id) can only be checked with their value in: those are substituted.
-    expect(SelectorTemplate.of('name =~ "^${var:verb} "', {})).toBeUndefined();
-    expect(SelectorTemplate.of('spanId = "${var:id}"', {})).toBeUndefined();
+    expect(SelectorTemplate.of('name =~ "^${var:verb} "', {}, ALL_ACCELERATORS)).toBeUndefined();
+    expect(SelectorTemplate.of('spanId = "${var:id}"', {}, ALL_ACCELERATORS)).toBeUndefined();
   });
 
   it('leave regexes and ids to substitution, which still judges them', () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { RunResult } from '../../src/engine/index.ts';
-import { GENERATE_CODE_AFTER_SPANS } from '../../src/engine/select-predicate.ts';
+import { GENERATE_CODE_AFTER_SPANS } from '../../src/engine/selectors/generated.ts';
 import type { Trace } from '../../src/model/trace.ts';
 import { decodeExportRequestJson } from '../../src/otlp/decode-json.ts';
 import type { SpecDefinition } from '../../src/language/types.ts';

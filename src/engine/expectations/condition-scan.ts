@@ -1,7 +1,8 @@
 import type { Span } from '../../model/span.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { JudgeContext } from '../judge.ts';
-import { GENERATE_CODE_AFTER_SPANS, generateAfter, objectMemoSource } from '../select-predicate.ts';
+import type { Accelerators } from '../selectors/accelerators.ts';
+import { GENERATE_CODE_AFTER_SPANS, generateAfter, objectMemoSource } from '../selectors/generated.ts';
 import type { SpanCondition } from './span-conditions.ts';
 
 /**
@@ -19,11 +20,11 @@ export interface ConditionScan {
 const MAP_OF_SCOPE = { span: 'span.attributes', resource: 'span.resource.attributes', scope: 'span.scope.attributes' } as const;
 
 /**
- * Generates the functions for the conditions of one expectation (as selectors do, see select-predicate.ts): the
+ * Generates the functions for the conditions of one expectation (as selectors do, see selectors/generated.ts): the
  * attribute reads are inline, each test is called from a call site of its own, so V8 sees one target per site and
  * inlines it, and the loop over a trace's spans is generated too, so judging a span costs no call of its own.
  */
-function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
+function generateScan(conditions: readonly SpanCondition[], useMemos: boolean): ConditionScan {
   const constants: unknown[] = [];
   const constant = (value: unknown): string => {
     constants.push(value);
@@ -47,7 +48,7 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
   });
   const memos = conditions.map((condition, k) => {
     const attribute = condition.attribute;
-    if (attribute === undefined || attribute.scope === 'span') return undefined;
+    if (!useMemos || attribute === undefined || attribute.scope === 'span') return undefined;
     return objectMemoSource(`m${k}`, `let v; ${read('o.attributes', attribute.name).join(' ')} const verdict = ${fails[k] as string};`);
   });
   // `fail(k)` is the statement run when condition k fails: a return in `failing`, a jump in the loop.
@@ -76,25 +77,29 @@ function generateScan(conditions: readonly SpanCondition[]): ConditionScan {
 }
 
 /**
- * A {@link ConditionScan} over the conditions of one expectation. It starts as a loop over their `check`s and
- * generates code once it has judged `generateAfterSpans` spans ({@link GENERATE_CODE_AFTER_SPANS} by default): an
- * expectation judged over a large run repays the compile many times, a small run never pays it.
+ * A {@link ConditionScan} over the conditions of one expectation: a loop over their `check`s, which is the
+ * definition. With the `scans` accelerator it generates code, at once or (with `tiering`) once it has judged
+ * `generateAfterSpans` spans ({@link GENERATE_CODE_AFTER_SPANS} by default): an expectation judged over a large run
+ * repays the compile many times, a small run never pays it.
  */
-export function compileConditionScan(conditions: readonly SpanCondition[], generateAfterSpans = GENERATE_CODE_AFTER_SPANS): ConditionScan {
-  const tier = generateAfter(() => generateScan(conditions), generateAfterSpans);
+export function compileConditionScan(conditions: readonly SpanCondition[], accelerators: Accelerators, generateAfterSpans = GENERATE_CODE_AFTER_SPANS): ConditionScan {
   const failing = (span: Span, trace: Trace, context: JudgeContext): number => {
     for (let c = 0; c < conditions.length; c++) if ((conditions[c] as SpanCondition).check(span, trace, context) !== undefined) return c;
     return -1;
   };
-  return {
-    failing(span, trace, context) {
-      return (tier(1)?.failing ?? failing)(span, trace, context);
-    },
+  const loop: ConditionScan = {
+    failing,
     firstFailingSpan(spans, from, trace, context) {
-      const fast = tier(spans.length - from);
-      if (fast !== undefined) return fast.firstFailingSpan(spans, from, trace, context);
       for (let i = from; i < spans.length; i++) if (failing(spans[i] as Span, trace, context) >= 0) return i;
       return -1;
     },
+  };
+  if (!accelerators.scans) return loop;
+  const generate = (): ConditionScan => generateScan(conditions, accelerators.memos);
+  if (!accelerators.tiering) return generate();
+  const tier = generateAfter(generate, generateAfterSpans);
+  return {
+    failing: (span, trace, context) => (tier(1) ?? loop).failing(span, trace, context),
+    firstFailingSpan: (spans, from, trace, context) => (tier(spans.length - from) ?? loop).firstFailingSpan(spans, from, trace, context),
   };
 }

@@ -4,7 +4,7 @@ import type { PropagatesExpectation } from '../../language/types.ts';
 import { listSpans, nearMissesIn, whereText } from '../explain.ts';
 import type { Trace } from '../../model/trace.ts';
 import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
-import { NO_SPANS } from '../select-predicate.ts';
+import { NO_SPANS } from '../selectors/selector-types.ts';
 import { indexTrace } from '../trace-index.ts';
 import { BRIEF_FAILURE, passedLazily, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache } from '../selector-cache.ts';

@@ -100,7 +100,7 @@ function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selecto
   const conditionText = conditions.map((c) => c.description).join(', ');
   // One scan for every selector the conditions are completed with: it then reaches generated code over the whole
   // run, not per captured value.
-  return ok({ range: range.value, conditions, captures, quantifier, countText, conditionText, scan: compileConditionScan(conditions) });
+  return ok({ range: range.value, conditions, captures, quantifier, countText, conditionText, scan: compileConditionScan(conditions, selectors.accelerators) });
 }
 
 function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
