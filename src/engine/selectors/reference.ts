@@ -222,8 +222,8 @@ export function compileReference(ast: SelectorAst, compileLeaf: (condition: Sele
     },
     matchesSpan(span, trace) {
       // A span of the trace is judged where the trace has it; any other span alone.
-      const node = span.traceId === trace.traceId ? trace.nodesBySpanId.get(span.spanId) : undefined;
-      return node === undefined ? holds(span, LONE) : holds(node.span, treeOf(trace));
+      const inTrace = span.traceId === trace.traceId && trace.nodesBySpanId.has(span.spanId);
+      return holds(span, inTrace ? treeOf(trace) : LONE);
     },
   };
 }
