@@ -103,6 +103,7 @@ export const INTRINSIC_FIELDS = {
   'event.count': { type: 'count', optional: false, cost: 1, per: 'span', read: (span) => span.events.length, source: 'span.events.length', jsType: 'number' },
   'link.traceId': { type: 'id', optional: true, cost: 7, per: 'link', read: (link) => link.traceId },
   'link.spanId': { type: 'id', optional: true, cost: 7, per: 'link', read: (link) => link.spanId },
+  'link.count': { type: 'count', optional: false, cost: 1, per: 'span', read: (span) => span.links.length, source: 'span.links.length', jsType: 'number' },
 } as const satisfies Readonly<Record<string, IntrinsicField>>;
 
 /** The built-in span fields. */

@@ -191,6 +191,12 @@ export function runSelectorSuite(impl: Implementation): void {
         expect(names('event."count" != nil')).toEqual([]);
       });
 
+      it('link.count: how many links (added to the field table with no other edit to the engine)', () => {
+        expect(names('link.count = 1')).toEqual(['publish order']);
+        expect(names('link.count > 0 || event.count > 1')).toEqual(['validate', 'publish order']);
+        expect(names('service = "orders" && link.count = 0').length).toBe(3);
+      });
+
       it('every field of the table selects what the reference selects, with every operator its type takes', () => {
         const reference = (source: string): string[] => compileReference(parse(source)).select(trace).map((span) => span.spanId);
         const sample = trace.spans[3] as Span;
