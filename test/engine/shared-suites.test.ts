@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { IMPLEMENTATIONS } from './suites/implementations.ts';
+import { runContainsTextSuite } from './suites/contains-text.suite.ts';
 import { runKindsSuite } from './suites/evaluate-kinds.suite.ts';
 import { runMatchersSuite } from './suites/evaluate-matchers.suite.ts';
 import { runSpansSuite } from './suites/evaluate-spans.suite.ts';
@@ -21,5 +22,6 @@ for (const impl of IMPLEMENTATIONS) {
     runVarsAsValuesSuite(impl);
     runRegexFlagsSuite(impl);
     runOrderPrecisionSuite(impl);
+    runContainsTextSuite(impl);
   });
 }
