@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: a recursive-descent parser for the whole selector grammar (docs/selectors.md), one
+// method per rule in precedence order, with the checks that make a mistake fail at load time with where it is and
+// how to fix it. Split by rule, the grammar would no longer read top to bottom. The lexer is selector-lexer.ts.
 import { err, ok, type Result } from '../result.ts';
 import type {
   ComparisonOperator,

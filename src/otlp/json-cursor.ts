@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: one cursor over the bytes of an OTLP/JSON body, with every JSON token it reads (strings
+// with escapes and a cache of repeated ones, numbers exactly as int64 or double, hex and base64 ids) beside the
+// others, because they share the position and the error path. It is ours, not JSON.parse, for speed: it decodes
+// straight into the model without an intermediate object tree (bench/ingest.ts shows the rate against JSON.parse).
 import { MAX_CACHED_STRING_BYTES, Utf8StringCache, sampleHash } from './string-cache.ts';
 import type { KeyTable } from './key-table.ts';
 import { nativeSlices } from './native-slices.ts';
