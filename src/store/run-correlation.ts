@@ -1,9 +1,6 @@
 import type { Span } from '../model/span.ts';
 import type { IngestContext } from './span-sink.ts';
 
-/** The attribute that tags spans with a test run id, by default (resource or span attribute). */
-export const DEFAULT_RUN_ID_ATTRIBUTE = 'test.run.id';
-
 /**
  * Finds the run id a span carries itself, most specific first: the span attribute, then the resource attribute,
  * then the request's run id (`x-test-run-id` header or gRPC metadata). Only non-empty strings count.

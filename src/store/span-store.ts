@@ -1,4 +1,5 @@
 import { TracecheckError } from '../errors.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE } from '../protocol/index.ts';
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
 import { LiveRun } from './live-run.ts';
@@ -6,7 +7,7 @@ import type { RunState } from './live-run.ts';
 import { LinkIndex } from './link-correlation.ts';
 import { diagnosePropagation } from './propagation-diagnostics.ts';
 import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE, linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
+import { linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
 import type { CorrelationLookup, SpanCorrelator } from './run-correlation.ts';
 import type { IngestContext, SpanSink } from './span-sink.ts';
 import { TraceAssembly } from './trace-assembly.ts';
