@@ -1,3 +1,5 @@
+import { diagnoseRun } from '../engine/index.ts';
+import type { PropagationDiagnostic } from '../engine/index.ts';
 import { TracecheckError } from '../errors.ts';
 import type { Span } from '../model/span.ts';
 import type { Trace } from '../model/trace.ts';
@@ -10,7 +12,6 @@ import type { HttpListener } from '../receiver/node-http.ts';
 import { buildExportEnv, checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
 import type { ExportEnvOptions } from '../protocol/index.ts';
 import type { LiveRun, RunState } from '../store/live-run.ts';
-import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
 import type { SpanCorrelator } from '../store/run-correlation.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-source.ts';
 import type { IngestContext, SpanSink } from '../store/span-sink.ts';
@@ -75,13 +76,15 @@ export interface CollectorRun extends RunSource {
   traces(): readonly Trace[];
   settled(options?: SettleOptions): Promise<SettleOutcome>;
   onChange(listener: () => void): () => void;
-  /** Propagation diagnostics of the run at this moment (see docs/diagnostics.md). */
+  /** The store's traces no run claimed, where a broken hop's callee may have started its new trace. */
+  unclaimedTraces(): readonly Trace[];
+  /** Propagation diagnostics of the run at this moment, by the engine's `diagnoseRun` (see docs/diagnostics.md). */
   diagnostics(): readonly PropagationDiagnostic[];
   /** The store's live view behind this run, for advanced use: its reading side only. */
   readonly live: LiveRunView;
 }
 
-/** The reading side of the store's run: counts, traces, waits and diagnostics; never add, adopt, evict or close. */
+/** The reading side of the store's run: counts, traces and waits; never add, adopt, evict or close. */
 export type LiveRunView = Pick<
   LiveRun,
   | 'id'
@@ -97,7 +100,7 @@ export type LiveRunView = Pick<
   | 'onChange'
   | 'onEnd'
   | 'settled'
-  | 'diagnostics'
+  | 'unclaimedTraces'
 >;
 
 /** A running in-process OTLP collector. */
@@ -245,7 +248,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       traces: () => live.traces(),
       settled: (settleOptions) => live.settled(settleOptions),
       onChange: (listener) => live.onChange(listener),
-      diagnostics: () => live.diagnostics(),
+      unclaimedTraces: () => live.unclaimedTraces(),
+      diagnostics: () => diagnoseRun(live),
       live,
     };
   };

@@ -9,5 +9,3 @@ export type { AddOutcome } from './trace-assembly.ts';
 export { runIdCarriedBy, linkedTraceCorrelator } from './run-correlation.ts';
 export type { SpanCorrelator, CorrelationLookup } from './run-correlation.ts';
 export { LinkIndex } from './link-correlation.ts';
-export { diagnosePropagation, REQUEST_HEADER_ATTRIBUTE_PREFIX } from './propagation-diagnostics.ts';
-export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './propagation-diagnostics.ts';

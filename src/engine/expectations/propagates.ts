@@ -3,7 +3,7 @@ import { ok, type Result } from '../../result.ts';
 import type { PropagatesExpectation } from '../../language/types.ts';
 import { listSpans, nearMissesIn, whereText } from '../explain.ts';
 import type { Trace } from '../../model/trace.ts';
-import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
+import type { PropagationDiagnostic } from '../diagnosis/propagation.ts';
 import { NO_SPANS } from '../select-predicate.ts';
 import { indexTrace } from '../trace-index.ts';
 import { BRIEF_FAILURE, passedLazily, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
