@@ -1,7 +1,6 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { SelectorAst } from '../language/selector-ast.ts';
-import { formatSelector } from '../language/selector-format.ts';
+import type { Span, Trace } from '../model/index.ts';
+import { formatSelector } from '../language/index.ts';
+import type { SelectorAst } from '../language/index.ts';
 import { compileTieredFilter, isStructural, NO_SPANS } from './select-predicate.ts';
 import { relatedToSet } from './select-structure.ts';
 import { candidatesOf, groupOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';

@@ -1,5 +1,5 @@
-import type { Trace } from '../model/trace.ts';
-import type { RunSource, SettleOutcome } from '../store/run-source.ts';
+import type { Trace } from '../model/index.ts';
+import type { RunSource, SettleOutcome } from '../store/index.ts';
 import { adjustClockSkew, skewNotes } from './clock-skew.ts';
 import { diagnoseRun } from './diagnosis/propagation.ts';
 import type { PropagationDiagnostic } from './diagnosis/propagation.ts';

@@ -18,6 +18,7 @@ export type {
   PropagationCause,
   PropagationDiagnostic,
 } from './diagnosis/propagation.ts';
+export { adjustClockSkew, skewAdjustmentOf } from './clock-skew.ts';
 export { compileSelector } from './select.ts';
 export type { CompiledSelector } from './select.ts';
 export { explainMiss } from './explain-miss.ts';

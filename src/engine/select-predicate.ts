@@ -1,7 +1,6 @@
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import type { Span } from '../model/span.ts';
-import type { ComparisonNode, FieldRef, Literal, MembershipNode, SelectorAst } from '../language/selector-ast.ts';
-import { specRegex } from '../language/spec-regex.ts';
+import type { AttributeMap, AttributeValue, Span } from '../model/index.ts';
+import { specRegex } from '../language/index.ts';
+import type { ComparisonNode, FieldRef, Literal, MembershipNode, SelectorAst } from '../language/index.ts';
 
 /** Whether one span satisfies a condition. Compiled once per selector; calls allocate nothing for plain values. */
 export type SpanPredicate = (span: Span) => boolean;

@@ -1,10 +1,7 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { Literal, SelectorAst } from '../language/selector-ast.ts';
-import { parseSelector } from '../language/selector-parser.ts';
-import type { SpecScalar } from '../language/types.ts';
-import { findReferences } from '../language/values.ts';
+import { findReferences, parseSelector } from '../language/index.ts';
+import type { Literal, SelectorAst, SpecScalar } from '../language/index.ts';
 import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
 import { compileClosure, compileParametricComparison, compileTieredFilter, isStructural, type SpanFilter, type SpanPredicate } from './select-predicate.ts';

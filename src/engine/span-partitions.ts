@@ -1,6 +1,5 @@
-import type { Resource, Span } from '../model/span.ts';
-import type { SpanNode, Trace } from '../model/trace.ts';
-import type { SelectorAst } from '../language/selector-ast.ts';
+import type { Resource, Span, SpanNode, Trace } from '../model/index.ts';
+import type { SelectorAst } from '../language/index.ts';
 import { compileClosure, NO_SPANS, readsOnlyResource } from './select-predicate.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { IntrinsicName } from './selector-ast.ts';
-import { SpanKind, StatusCode } from '../model/span.ts';
+import { SpanKind, StatusCode } from '../model/index.ts';
 import { didYouMean } from './did-you-mean.ts';
 
 /** What values an intrinsic field holds, which decides the literals and operators it accepts. */

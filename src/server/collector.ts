@@ -1,22 +1,23 @@
 import { diagnoseRun } from '../engine/index.ts';
 import type { PropagationDiagnostic } from '../engine/index.ts';
 import { TracecheckError } from '../errors.ts';
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import { createOtlpHttpHandler } from '../receiver/http-handler.ts';
-import type { CorsOptions } from '../receiver/cors.ts';
-import { listenGrpc } from '../receiver/grpc-service.ts';
-import type { GrpcListener } from '../receiver/grpc-service.ts';
-import { listenHttp } from '../receiver/node-http.ts';
-import type { HttpListener } from '../receiver/node-http.ts';
+import type { Span, Trace } from '../model/index.ts';
+import { createOtlpHttpHandler, listenGrpc, listenHttp } from '../receiver/index.ts';
+import type { CorsOptions, GrpcListener, HttpListener } from '../receiver/index.ts';
 import { buildExportEnv, checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
 import type { ExportEnvOptions } from '../protocol/index.ts';
-import type { LiveRun, RunState } from '../store/live-run.ts';
-import type { SpanCorrelator } from '../store/run-correlation.ts';
-import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-source.ts';
-import type { IngestContext, SpanSink } from '../store/span-sink.ts';
-import { SpanStore } from '../store/span-store.ts';
-import type { RunEviction } from '../store/span-store.ts';
+import { SpanStore } from '../store/index.ts';
+import type {
+  IngestContext,
+  LiveRun,
+  RunEviction,
+  RunSource,
+  RunState,
+  SettleOptions,
+  SettleOutcome,
+  SpanCorrelator,
+  SpanSink,
+} from '../store/index.ts';
 import { createQueryApi } from './query-api.ts';
 
 export type { ExportEnvOptions } from '../protocol/index.ts';

@@ -1,5 +1,4 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 

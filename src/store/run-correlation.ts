@@ -1,4 +1,4 @@
-import type { Span } from '../model/span.ts';
+import type { Span } from '../model/index.ts';
 import type { IngestContext } from './span-sink.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Trace } from '../model/trace.ts';
+import type { Trace } from '../model/index.ts';
 
 /** Options for waiting until a run has settled. */
 export interface SettleOptions {

@@ -1,7 +1,6 @@
 import { TracecheckError } from '../errors.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../protocol/index.ts';
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 import { LiveRun } from './live-run.ts';
 import type { RunState } from './live-run.ts';
 import { LinkIndex } from './link-correlation.ts';
