@@ -27,12 +27,11 @@
 export { startCollector } from './testing/index.ts';
 export type { Collector, CollectorRun } from './testing/index.ts';
 export type { CollectorOptions, ExportEnvOptions } from './server/index.ts';
-export type { RunSource, SettleOptions, SettleOutcome } from './store/run-source.ts';
-export { SpanStore } from './store/span-store.ts';
-export type { SpanStoreOptions, RunEviction } from './store/span-store.ts';
-export { diagnosePropagation } from './store/propagation-diagnostics.ts';
-export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './store/propagation-diagnostics.ts';
-export { adjustClockSkew, skewAdjustmentOf } from './engine/clock-skew.ts';
+export { SpanStore } from './store/index.ts';
+export type { RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions } from './store/index.ts';
+export { diagnosePropagation, diagnoseRun } from './engine/index.ts';
+export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './engine/index.ts';
+export { adjustClockSkew, skewAdjustmentOf } from './engine/index.ts';
 
 // The normalised model every layer past the decoders sees.
 export type {

@@ -15,10 +15,8 @@
  */
 import type {} from 'expect';
 import { TracecheckError } from './errors.ts';
-import type { RemoteCollector } from './testing/remote-collector.ts';
-import { tracecheckMatchers } from './testing/matchers.ts';
-import type { TracecheckMatchers } from './testing/matchers.ts';
-import { connectSuiteCollector } from './testing/suite-collector.ts';
+import { connectSuiteCollector, tracecheckMatchers } from './testing/index.ts';
+import type { RemoteCollector, TracecheckMatchers } from './testing/index.ts';
 
 declare module 'expect' {
   // The augmentation adds the matchers and nothing else: a member that is not a matcher function would show up

@@ -16,14 +16,16 @@
  */
 import { AssertionError } from 'node:assert';
 import { after } from 'node:test';
-import type { ExpectOptions, ExpectResult, SpecObject } from './testing/expect-specs.ts';
-import { describeFailure } from './testing/failure-message.ts';
-import { judgeHaveSpan } from './testing/have-span.ts';
-import type { HaveSpanOptions } from './testing/have-span.ts';
-import type { RemoteCollector } from './testing/remote-collector.ts';
-import { connectSuiteCollector } from './testing/suite-collector.ts';
-import type { SuiteConnection } from './testing/suite-collector.ts';
-import type { TestRun } from './testing/test-run.ts';
+import { connectSuiteCollector, describeFailure, judgeHaveSpan } from './testing/index.ts';
+import type {
+  ExpectOptions,
+  ExpectResult,
+  HaveSpanOptions,
+  RemoteCollector,
+  SpecObject,
+  SuiteConnection,
+  TestRun,
+} from './testing/index.ts';
 
 /**
  * Judges a spec object against the run and throws `assert.AssertionError` when it fails (or is invalid), with

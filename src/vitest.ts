@@ -15,11 +15,8 @@
  * ```
  */
 import { afterAll, expect, inject } from 'vitest';
-import type { RemoteCollector } from './testing/remote-collector.ts';
-import { tracecheckMatchers } from './testing/matchers.ts';
-import type { TracecheckMatchers } from './testing/matchers.ts';
-import { connectSuiteCollector } from './testing/suite-collector.ts';
-import type { SuiteConnection } from './testing/suite-collector.ts';
+import { connectSuiteCollector, tracecheckMatchers } from './testing/index.ts';
+import type { RemoteCollector, SuiteConnection, TracecheckMatchers } from './testing/index.ts';
 
 expect.extend(tracecheckMatchers);
 

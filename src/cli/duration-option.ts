@@ -1,5 +1,5 @@
 import { err, ok, type Result } from '../result.ts';
-import { parseDuration } from '../language/values.ts';
+import { parseDuration } from '../language/index.ts';
 import type { ParsedArgs } from './option-table.ts';
 import { valueOf } from './option-table.ts';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { didYouMean } from '../language/did-you-mean.ts';
+import { didYouMean } from '../language/index.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 export { executableIo } from './cli-io.ts';
 import { checkCommand } from './check-command.ts';

@@ -1,4 +1,4 @@
-import { didYouMean } from '../language/did-you-mean.ts';
+import { didYouMean } from '../language/index.ts';
 import { err, ok, type Result } from '../result.ts';
 
 /** One option of a command, as its table declares it. */

@@ -1,6 +1,6 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { RunResult } from '../engine/results.ts';
+import type { RunResult } from '../engine/index.ts';
 import { createReporter, reporterNames, stdoutSupportsColor, type ReporterName } from '../report/index.ts';
 import type { CliIo } from './cli-io.ts';
 import type { OptionSpec, ParsedArgs } from './option-table.ts';

@@ -1,6 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
-import { EXPORT_PROTOCOLS } from '../protocol/index.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, EXPORT_PROTOCOLS } from '../protocol/index.ts';
 import type { ExportProtocol } from '../protocol/index.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
@@ -100,7 +100,7 @@ export const runCommand: CliCommand = {
     if (specs === undefined) return ExitCode.USAGE;
 
     // Loaded on use: `--help` and `validate` should not pay for gRPC and the engine.
-    const [{ startCollector }, { evaluateSpecs, DEFAULT_EVALUATE_TIMEOUT_MILLIS }, { runIdCarriedBy, DEFAULT_RUN_ID_ATTRIBUTE }] = await Promise.all([
+    const [{ startCollector }, { evaluateSpecs, DEFAULT_EVALUATE_TIMEOUT_MILLIS }, { runIdCarriedBy }] = await Promise.all([
       import('../server/index.ts'),
       import('../engine/index.ts'),
       import('../store/index.ts'),

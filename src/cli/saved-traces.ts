@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 import { decodeExportRequestJson, decodeExportRequestProtobuf, type DecodeResult } from '../otlp/index.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { RunSource, SettleOutcome } from '../store/run-source.ts';
 import { SpanStore } from '../store/index.ts';
+import type { RunSource, SettleOutcome } from '../store/index.ts';
 
 /** What saved OTLP files held, sorted into runs by the store. */
 export interface SavedSpans {

@@ -1,5 +1,6 @@
 import { formatSpecProblem } from '../errors.ts';
-import { loadSpecFiles, type LoadedSpec } from '../language/loader.ts';
+import { loadSpecFiles } from '../language/index.ts';
+import type { LoadedSpec } from '../language/index.ts';
 import type { CliIo } from './cli-io.ts';
 import type { ParsedArgs } from './option-table.ts';
 import { resolve } from 'node:path';

@@ -1,5 +1,5 @@
 import { formatSpecProblem, type SpecProblem } from '../errors.ts';
-import { loadSpecFiles } from '../language/loader.ts';
+import { loadSpecFiles } from '../language/index.ts';
 import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import { relativeTo, specPathsOf } from './spec-loading.ts';

@@ -1,5 +1,4 @@
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import type { Span } from '../model/span.ts';
+import type { AttributeMap, AttributeValue, Span } from '../model/index.ts';
 
 /** Reads one attribute of a span; `undefined` when the span does not have it. */
 export type AttributeReader = (span: Span) => AttributeValue | undefined;

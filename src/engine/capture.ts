@@ -1,5 +1,6 @@
-import { durationNanosOf, serviceNameOf, spanKindNames, statusCodeNames, type Span } from '../model/span.ts';
-import type { SpecScalar } from '../language/types.ts';
+import { durationNanosOf, serviceNameOf, spanKindNames, statusCodeNames } from '../model/index.ts';
+import type { Span } from '../model/index.ts';
+import type { SpecScalar } from '../language/index.ts';
 import { attributeReader } from './attribute-lookup.ts';
 import { stringFormOf } from './value-format.ts';
 

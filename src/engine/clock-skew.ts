@@ -1,6 +1,6 @@
-import { SpanKind, serviceNameOf, type Span } from '../model/span.ts';
-import type { SpanNode, Trace } from '../model/trace.ts';
-import { formatDurationNanos } from '../language/values.ts';
+import { serviceNameOf, SpanKind } from '../model/index.ts';
+import type { Span, SpanNode, Trace } from '../model/index.ts';
+import { formatDurationNanos } from '../language/index.ts';
 import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
 
 /**

@@ -1,7 +1,5 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { SelectorAst } from '../language/selector-ast.ts';
-import { formatSelector } from '../language/selector-format.ts';
+import type { Span, Trace } from '../model/index.ts';
+import { formatSelector, type SelectorAst } from '../language/index.ts';
 import { ALL_ACCELERATORS, type Accelerators } from './selectors/accelerators.ts';
 import { compileFilter } from './selectors/generated.ts';
 import { compileReference, isStructural } from './selectors/reference.ts';

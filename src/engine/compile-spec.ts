@@ -1,7 +1,9 @@
 import type { SourcePosition } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
+import { findReferences, interpolate, interpolateSelector, parseCount, parseDuration } from '../language/index.ts';
 import type {
   BudgetExpectation,
+  CountRange,
   Expectation,
   NoErrorsExpectation,
   OrderExpectation,
@@ -10,9 +12,7 @@ import type {
   SpansExpectation,
   SpecDefinition,
   SpecScalar,
-} from '../language/types.ts';
-import { interpolateSelector } from '../language/selector-references.ts';
-import { findReferences, interpolate, parseCount, parseDuration, type CountRange } from '../language/values.ts';
+} from '../language/index.ts';
 import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
 import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';

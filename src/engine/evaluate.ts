@@ -1,7 +1,8 @@
-import type { Trace } from '../model/trace.ts';
-import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
-import type { RunSource, SettleOutcome } from '../store/run-source.ts';
+import type { Trace } from '../model/index.ts';
+import type { RunSource, SettleOutcome } from '../store/index.ts';
 import { adjustClockSkew, skewNotes } from './clock-skew.ts';
+import { diagnoseRun } from './diagnosis/propagation.ts';
+import type { PropagationDiagnostic } from './diagnosis/propagation.ts';
 import { compileSpec, type CompiledSpec, type EnvSource, type SpecInput } from './compile-spec.ts';
 import type { JudgeContext } from './judge.ts';
 import { judgeSpecs, type JudgePhase } from './judge-spec.ts';
@@ -55,11 +56,10 @@ export interface EvaluateOptions {
 function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?: RunSource): JudgeContext {
   const traceById = new Map<string, Trace>();
   for (const trace of traces) traceById.set(trace.traceId, trace);
-  if (source?.diagnostics === undefined) return { traceById, selectors };
-  const diagnose = source.diagnostics.bind(source);
+  if (source?.unclaimedTraces === undefined) return { traceById, selectors };
   // Diagnosing scans the unclaimed traces: only a failing `connected` or `propagates` asks, once per pass.
   let diagnostics: readonly PropagationDiagnostic[] | undefined;
-  return { traceById, selectors, propagation: () => (diagnostics ??= diagnose()) };
+  return { traceById, selectors, propagation: () => (diagnostics ??= diagnoseRun(source)) };
 }
 
 /** The run's traces with clock skew between services corrected (see {@link adjustClockSkew}). */
@@ -241,7 +241,7 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   const spanCount = countSpans(traces);
   notes.push(...skewNotes(traces));
   // Broken hops are reported whether or not a spec asked about propagation: they are what a run cannot show.
-  if (source.diagnostics !== undefined) for (const diagnostic of source.diagnostics()) notes.push(diagnostic.message);
+  for (const diagnostic of diagnoseRun(source)) notes.push(diagnostic.message);
   if (lastOutcome !== undefined && lastOutcome.orphanCount > 0) {
     notes.push(`${lastOutcome.orphanCount} span${lastOutcome.orphanCount === 1 ? '' : 's'} still waited for a parent that never arrived`);
   }

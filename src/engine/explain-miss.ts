@@ -1,7 +1,6 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { SelectorAst, StructuralRelation } from '../language/selector-ast.ts';
-import { formatSelector } from '../language/selector-format.ts';
+import type { Span, Trace } from '../model/index.ts';
+import { formatSelector } from '../language/index.ts';
+import type { SelectorAst, StructuralRelation } from '../language/index.ts';
 import type { NearMiss } from './results.ts';
 import { compileCondition, compileReference, isStructural } from './selectors/reference.ts';
 import type { CompiledSelector } from './selectors/selector-types.ts';

@@ -1,5 +1,4 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 import { traceOf, type JudgeUnit } from './judge.ts';
 import type { NearMiss } from './results.ts';
 import type { SelectorHandle } from './selector-cache.ts';

@@ -10,6 +10,15 @@ export type {
   TraceTreeNode,
   NearMiss,
 } from './results.ts';
+export { diagnosePropagation, diagnoseRun } from './diagnosis/propagation.ts';
+export type {
+  ContextLostDiagnostic,
+  DiagnoseOptions,
+  HopDiagnostic,
+  PropagationCause,
+  PropagationDiagnostic,
+} from './diagnosis/propagation.ts';
+export { adjustClockSkew, skewAdjustmentOf } from './clock-skew.ts';
 export { compileSelector } from './select.ts';
 export type { CompiledSelector } from './select.ts';
 export { explainMiss } from './explain-miss.ts';

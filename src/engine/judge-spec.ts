@@ -1,7 +1,6 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { SpecScalar } from '../language/types.ts';
-import { countInRange, describeCount } from '../language/values.ts';
+import type { Span, Trace } from '../model/index.ts';
+import { countInRange, describeCount } from '../language/index.ts';
+import type { SpecScalar } from '../language/index.ts';
 import type { CompiledExpectation, CompiledSpec } from './compile-spec.ts';
 import { shortId } from './explain.ts';
 import type { JudgeContext, JudgeUnit, Verdict } from './judge.ts';

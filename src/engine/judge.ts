@@ -1,7 +1,6 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { SpecScalar } from '../language/types.ts';
-import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
+import type { Span, Trace } from '../model/index.ts';
+import type { SpecScalar } from '../language/index.ts';
+import type { PropagationDiagnostic } from './diagnosis/propagation.ts';
 import type { NearMiss } from './results.ts';
 import type { SelectorCache } from './selector-cache.ts';
 

@@ -1,4 +1,4 @@
-import type { StructuralRelation } from '../language/selector-ast.ts';
+import type { StructuralRelation } from '../language/index.ts';
 import type { TraceIndex } from './trace-index.ts';
 
 /**

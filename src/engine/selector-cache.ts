@@ -1,8 +1,7 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 import { err, ok, type Result } from '../result.ts';
-import type { SelectorAst } from '../language/selector-ast.ts';
-import { parseSelector } from '../language/selector-parser.ts';
+import { parseSelector } from '../language/index.ts';
+import type { SelectorAst } from '../language/index.ts';
 import type { NearMiss } from './results.ts';
 import { compileSelector, explainMiss } from './select.ts';
 import { ALL_ACCELERATORS, type Accelerators } from './selectors/accelerators.ts';

@@ -1,5 +1,4 @@
-import type { Resource, Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Resource, Span, Trace } from '../model/index.ts';
 
 /**
  * What is known of the clock that stamped a span: how precisely it stamps start times, inferred from the spans

@@ -1,5 +1,5 @@
-import { serviceNameOf, type Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import { serviceNameOf } from '../model/index.ts';
+import type { Span, Trace } from '../model/index.ts';
 
 /**
  * Names a span the way failure messages do: `service: name`, and for a span called from another service,

@@ -1,7 +1,5 @@
-import type { Resource, Span } from '../model/span.ts';
-import type { SpanNode, Trace } from '../model/trace.ts';
-import type { SelectorAst } from '../language/selector-ast.ts';
-import { INTRINSIC_FIELDS } from '../language/selector-fields.ts';
+import type { Resource, Span, SpanNode, Trace } from '../model/index.ts';
+import { INTRINSIC_FIELDS, type SelectorAst } from '../language/index.ts';
 import { readsOnlyResource } from './selectors/generated.ts';
 import { compileCondition } from './selectors/reference.ts';
 import { NO_SPANS } from './selectors/selector-types.ts';

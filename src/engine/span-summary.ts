@@ -1,5 +1,11 @@
-import { attributeValueToJson } from '../model/attribute-value.ts';
-import { durationNanosOf, serviceNameOf, spanKindNames, statusCodeNames, type Span } from '../model/span.ts';
+import {
+  attributeValueToJson,
+  durationNanosOf,
+  serviceNameOf,
+  spanKindNames,
+  statusCodeNames,
+} from '../model/index.ts';
+import type { Span } from '../model/index.ts';
 import type { SpanSummary } from './results.ts';
 
 const NANOS_PER_MILLI = 1_000_000;

@@ -1,5 +1,4 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Span, Trace } from '../model/index.ts';
 
 /**
  * A trace's tree as arrays of span positions (positions in `trace.spans`), so that structural selection runs

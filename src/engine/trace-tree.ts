@@ -1,4 +1,4 @@
-import type { SpanNode, Trace } from '../model/trace.ts';
+import type { SpanNode, Trace } from '../model/index.ts';
 import type { TraceTree, TraceTreeNode } from './results.ts';
 import { skewAdjustmentOf } from './clock-skew.ts';
 import { summarizeSpan } from './span-summary.ts';

@@ -1,4 +1,5 @@
-import { attributeTypeOf, attributeValueToJson, type AttributeValue } from '../model/attribute-value.ts';
+import { attributeTypeOf, attributeValueToJson } from '../model/index.ts';
+import type { AttributeValue } from '../model/index.ts';
 
 /**
  * A value a matcher may look at: a model attribute value, or a plain JSON value that a JSONPath query returned

@@ -1,9 +1,8 @@
 import { JSONPath } from 'jsonpath-plus';
-import type { AttributeValue } from '../model/attribute-value.ts';
+import type { AttributeValue } from '../model/index.ts';
 import { err, ok, type Result } from '../result.ts';
-import { specRegex } from '../language/spec-regex.ts';
-import type { SpecScalar, ValueMatcher } from '../language/types.ts';
-import { countInRange, describeCount, parseCount } from '../language/values.ts';
+import { countInRange, describeCount, parseCount, specRegex } from '../language/index.ts';
+import type { SpecScalar, ValueMatcher } from '../language/index.ts';
 import { showBare, showValue, stringFormOf, typeNameOf, type MatchedValue } from './value-format.ts';
 
 /**

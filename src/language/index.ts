@@ -47,4 +47,19 @@ export { parseSelector } from './selector-parser.ts';
 export { regexProblem, specRegex } from './spec-regex.ts';
 export type { RegexProblem } from './spec-regex.ts';
 export { formatSelector } from './selector-format.ts';
-export type { SelectorAst, SelectorSyntaxError } from './selector-ast.ts';
+export { interpolateSelector } from './selector-references.ts';
+export type {
+  AttributeScope,
+  ComparisonNode,
+  ComparisonOperator,
+  FieldRef,
+  IntrinsicName,
+  Literal,
+  MembershipNode,
+  SelectorAst,
+  SelectorSyntaxError,
+  StructuralRelation,
+} from './selector-ast.ts';
+export { didYouMean } from './did-you-mean.ts';
+export { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, readAttribute } from './selector-fields.ts';
+export type { AttributeScopeDefinition, FixedJsType, IntrinsicField, IntrinsicValueType, SpanGroupKey } from './selector-fields.ts';

@@ -1,5 +1,4 @@
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import { SpanKind, StatusCode, type Span, type SpanEvent, type SpanLink } from '../model/span.ts';
+import { SpanKind, StatusCode, type AttributeMap, type AttributeValue, type Span, type SpanEvent, type SpanLink } from '../model/index.ts';
 import { didYouMean } from './did-you-mean.ts';
 
 /**

@@ -1,9 +1,17 @@
 // Over 400 lines on purpose: one reader per OTLP message, in the order the request nests them (request, ResourceSpans,
 // ScopeSpans, Span, Event, Link, Status, KeyValue, AnyValue), with the key table and the fast paths for the layout
 // exporters write. Split up, the walk would no longer read top to bottom. Scalars are in json-scalars.ts.
-import { emptyAttributes } from '../model/attribute-value.ts';
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
+import { emptyAttributes } from '../model/index.ts';
+import type {
+  AttributeMap,
+  AttributeValue,
+  InstrumentationScope,
+  Resource,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanStatus,
+} from '../model/index.ts';
 import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
 import { isAllZeroHex, normaliseHexId } from './hex.ts';

@@ -1,8 +1,16 @@
 // Over 400 lines on purpose: one decoder per OTLP message, in the order the request nests them, each switching
 // on its message's tags from proto-fields.ts. Split up, the walk would no longer read top to bottom.
-import { emptyAttributes } from '../model/attribute-value.ts';
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
+import { emptyAttributes } from '../model/index.ts';
+import type {
+  AttributeMap,
+  AttributeValue,
+  InstrumentationScope,
+  Resource,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanStatus,
+} from '../model/index.ts';
 import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
 import { bytesToHex, isAllZeroBytes } from './hex.ts';

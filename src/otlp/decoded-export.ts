@@ -1,4 +1,4 @@
-import type { Span } from '../model/span.ts';
+import type { Span } from '../model/index.ts';
 import type { Result } from '../result.ts';
 
 /** What one export request decodes to: the accepted spans and how many were rejected (partial success). */

@@ -1,5 +1,4 @@
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import type { InstrumentationScope, Resource, Span } from '../model/span.ts';
+import type { AttributeMap, AttributeValue, InstrumentationScope, Resource, Span } from '../model/index.ts';
 
 /** OTLP/JSON `AnyValue`. */
 type JsonAnyValue =

@@ -1,4 +1,4 @@
-import type { Span } from '../model/span.ts';
+import type { Span } from '../model/index.ts';
 
 /**
  * Why the decoders keep one decoded span alive.

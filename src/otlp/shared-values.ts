@@ -1,4 +1,4 @@
-import type { SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
+import type { SpanEvent, SpanLink, SpanStatus } from '../model/index.ts';
 
 /**
  * Values shared by every span that has no events, no links, or an unset status. Most spans have none of

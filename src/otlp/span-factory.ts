@@ -1,8 +1,15 @@
 // The one place where the model objects the decoders produce are made, so that protobuf and OTLP/JSON give spans
 // of one shape with the same defaults (proto3's: '', 0, 0n, empty lists, an unset status) whatever the encoding.
-import { emptyAttributes } from '../model/attribute-value.ts';
-import type { AttributeMap } from '../model/attribute-value.ts';
-import type { InstrumentationScope, Resource, Span, SpanEvent, SpanLink, SpanStatus } from '../model/span.ts';
+import { emptyAttributes } from '../model/index.ts';
+import type {
+  AttributeMap,
+  InstrumentationScope,
+  Resource,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanStatus,
+} from '../model/index.ts';
 import { NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
 
 /** A model type whose members a decoder fills in as they arrive. */

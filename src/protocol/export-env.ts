@@ -1,7 +1,5 @@
 import { TracecheckError } from '../errors.ts';
-// Named where run correlation reads it; imported from its file so the protocol does not load the whole store.
-import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
-import { runIdHeaderName } from './run-id.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, runIdHeaderName } from './run-id.ts';
 
 /** What `OTEL_EXPORTER_OTLP_PROTOCOL` may name: the protocols the collector receives. */
 export type ExportProtocol = 'http/protobuf' | 'http/json' | 'grpc';

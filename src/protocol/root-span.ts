@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { emptyAttributes, SpanKind, StatusCode } from '../model/index.ts';
 import type { AttributeMap, InstrumentationScope, Resource, Span } from '../model/index.ts';
-// The run id attribute is named where run correlation reads it; its own file, not the store's door, so that the
-// protocol (which the CLI loads before it needs a store) does not load the whole store.
-import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE } from './run-id.ts';
 
 /** `service.name` of the root spans a test process creates with `run.headers()`. */
 export const TEST_SERVICE_NAME = 'tracecheck-test';

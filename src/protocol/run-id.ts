@@ -7,6 +7,9 @@ import { TracecheckError } from '../errors.ts';
  */
 export const RUN_ID_HEADER = 'x-test-run-id';
 
+/** The resource (or span) attribute that tags spans with a test run id, by default. */
+export const DEFAULT_RUN_ID_ATTRIBUTE = 'test.run.id';
+
 /** Run ids travel in headers, metadata, URLs and `OTEL_*` lists: printable ASCII without spaces keeps every hop lossless. */
 const RUN_ID_PATTERN = /^[\x21-\x7e]{1,256}$/;
 

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { TracecheckError } from '../errors.ts';
 import { encodeExportResponse } from '../otlp/index.ts';
 import { runIdHeaderName } from '../protocol/index.ts';
-import type { SpanSink } from '../store/span-sink.ts';
+import type { SpanSink } from '../store/index.ts';
 import { exportTraces } from './export-traces.ts';
 import type { ExportOutcome, ExportPolicy } from './export-traces.ts';
 import { defaultMaxBodyBytes } from './http-handler.ts';

@@ -1,7 +1,7 @@
 import type { OtlpEncoding } from '../otlp/index.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/index.ts';
 import { runIdHeaderName } from '../protocol/index.ts';
-import type { SpanSink } from '../store/span-sink.ts';
+import type { SpanSink } from '../store/index.ts';
 import { parseContentEncoding, decompressBody, supportedContentCodings } from './content-encoding.ts';
 import type { CorsOptions } from './cors.ts';
 import { createCorsPolicy } from './cors.ts';

@@ -1,4 +1,4 @@
-import type { OtlpEncoding } from '../otlp/decoded-export.ts';
+import type { OtlpEncoding } from '../otlp/index.ts';
 
 /**
  * The OTLP encoding named by a `Content-Type` header, or `undefined` when it names neither OTLP/HTTP encoding.

@@ -1,4 +1,4 @@
-import type { ExpectationResult, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/results.ts';
+import type { ExpectationResult, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
 import type { SourcePosition } from '../errors.ts';
 import type { Reporter } from './reporter.ts';
 

@@ -1,4 +1,4 @@
-import type { ExpectationResult, RunResult, SpecResult } from '../engine/results.ts';
+import type { ExpectationResult, RunResult, SpecResult } from '../engine/index.ts';
 import { formatSpecProblem } from '../errors.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
 import { renderTraceTree } from './trace-tree-text.ts';

@@ -1,5 +1,5 @@
 import { Chalk, supportsColor, type ChalkInstance } from 'chalk';
-import type { ExpectationResult, RunResult, SpecResult } from '../engine/results.ts';
+import type { ExpectationResult, RunResult, SpecResult } from '../engine/index.ts';
 import type { SourcePosition } from '../errors.ts';
 import { stdoutSupportsColor } from './color-support.ts';
 import { formatMillis } from './format-duration.ts';

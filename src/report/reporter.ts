@@ -1,4 +1,4 @@
-import type { RunResult } from '../engine/results.ts';
+import type { RunResult } from '../engine/index.ts';
 
 /** The reporters tracecheck ships. */
 export type ReporterName = 'pretty' | 'json' | 'junit';

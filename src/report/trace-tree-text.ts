@@ -1,4 +1,4 @@
-import type { SpanSummary, TraceTree, TraceTreeNode } from '../engine/results.ts';
+import type { SpanSummary, TraceTree, TraceTreeNode } from '../engine/index.ts';
 import { formatMillis, formatSignedNanos } from './format-duration.ts';
 
 /**

@@ -1,22 +1,23 @@
+import { diagnoseRun } from '../engine/index.ts';
+import type { PropagationDiagnostic } from '../engine/index.ts';
 import { TracecheckError } from '../errors.ts';
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import { createOtlpHttpHandler } from '../receiver/http-handler.ts';
-import type { CorsOptions } from '../receiver/cors.ts';
-import { listenGrpc } from '../receiver/grpc-service.ts';
-import type { GrpcListener } from '../receiver/grpc-service.ts';
-import { listenHttp } from '../receiver/node-http.ts';
-import type { HttpListener } from '../receiver/node-http.ts';
-import { buildExportEnv, checkRunId, newRunId, runIdHeaderName } from '../protocol/index.ts';
+import type { Span, Trace } from '../model/index.ts';
+import { createOtlpHttpHandler, listenGrpc, listenHttp } from '../receiver/index.ts';
+import type { CorsOptions, GrpcListener, HttpListener } from '../receiver/index.ts';
+import { buildExportEnv, checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
 import type { ExportEnvOptions } from '../protocol/index.ts';
-import type { LiveRun, RunState } from '../store/live-run.ts';
-import type { PropagationDiagnostic } from '../store/propagation-diagnostics.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
-import type { SpanCorrelator } from '../store/run-correlation.ts';
-import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-source.ts';
-import type { IngestContext, SpanSink } from '../store/span-sink.ts';
-import { SpanStore } from '../store/span-store.ts';
-import type { RunEviction } from '../store/span-store.ts';
+import { SpanStore } from '../store/index.ts';
+import type {
+  IngestContext,
+  LiveRun,
+  RunEviction,
+  RunSource,
+  RunState,
+  SettleOptions,
+  SettleOutcome,
+  SpanCorrelator,
+  SpanSink,
+} from '../store/index.ts';
 import { createQueryApi } from './query-api.ts';
 
 export type { ExportEnvOptions } from '../protocol/index.ts';
@@ -76,13 +77,15 @@ export interface CollectorRun extends RunSource {
   traces(): readonly Trace[];
   settled(options?: SettleOptions): Promise<SettleOutcome>;
   onChange(listener: () => void): () => void;
-  /** Propagation diagnostics of the run at this moment (see docs/diagnostics.md). */
+  /** The store's traces no run claimed, where a broken hop's callee may have started its new trace. */
+  unclaimedTraces(): readonly Trace[];
+  /** Propagation diagnostics of the run at this moment, by the engine's `diagnoseRun` (see docs/diagnostics.md). */
   diagnostics(): readonly PropagationDiagnostic[];
   /** The store's live view behind this run, for advanced use: its reading side only. */
   readonly live: LiveRunView;
 }
 
-/** The reading side of the store's run: counts, traces, waits and diagnostics; never add, adopt, evict or close. */
+/** The reading side of the store's run: counts, traces and waits; never add, adopt, evict or close. */
 export type LiveRunView = Pick<
   LiveRun,
   | 'id'
@@ -98,7 +101,7 @@ export type LiveRunView = Pick<
   | 'onChange'
   | 'onEnd'
   | 'settled'
-  | 'diagnostics'
+  | 'unclaimedTraces'
 >;
 
 /** A running in-process OTLP collector. */
@@ -246,7 +249,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       traces: () => live.traces(),
       settled: (settleOptions) => live.settled(settleOptions),
       onChange: (listener) => live.onChange(listener),
-      diagnostics: () => live.diagnostics(),
+      unclaimedTraces: () => live.unclaimedTraces(),
+      diagnostics: () => diagnoseRun(live),
       live,
     };
   };

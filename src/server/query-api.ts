@@ -1,6 +1,5 @@
-import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/http-handler.ts';
-import type { LiveRun } from '../store/live-run.ts';
-import type { SpanStore } from '../store/span-store.ts';
+import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/index.ts';
+import type { LiveRun, SpanStore } from '../store/index.ts';
 import { createRunStream } from './run-stream.ts';
 import { traceToJson } from './trace-json.ts';
 

@@ -1,6 +1,6 @@
-import type { Span } from '../model/span.ts';
-import { encodeSpansAsOtlpJson } from '../otlp/encode-json.ts';
-import type { LiveRun } from '../store/live-run.ts';
+import type { Span } from '../model/index.ts';
+import { encodeSpansAsOtlpJson } from '../otlp/index.ts';
+import type { LiveRun } from '../store/index.ts';
 
 const utf8 = new TextEncoder();
 

@@ -1,8 +1,5 @@
-import { attributeValueToJson } from '../model/attribute-value.ts';
-import type { AttributeMap, AttributeValue } from '../model/attribute-value.ts';
-import { serviceNameOf, spanKindNames, statusCodeNames } from '../model/span.ts';
-import type { Span } from '../model/span.ts';
-import type { SpanNode, Trace } from '../model/trace.ts';
+import { attributeValueToJson, serviceNameOf, spanKindNames, statusCodeNames } from '../model/index.ts';
+import type { AttributeMap, AttributeValue, Span, SpanNode, Trace } from '../model/index.ts';
 
 /**
  * The JSON shapes the query API answers with. Ids are lower-case hex, times are decimal strings of nanoseconds

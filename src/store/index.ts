@@ -6,8 +6,6 @@ export { LiveRun, DEFAULT_QUIET_MILLIS, DEFAULT_SETTLE_TIMEOUT_MILLIS } from './
 export type { RunState } from './live-run.ts';
 export { TraceAssembly, compareSpans } from './trace-assembly.ts';
 export type { AddOutcome } from './trace-assembly.ts';
-export { runIdCarriedBy, linkedTraceCorrelator, DEFAULT_RUN_ID_ATTRIBUTE } from './run-correlation.ts';
+export { runIdCarriedBy, linkedTraceCorrelator } from './run-correlation.ts';
 export type { SpanCorrelator, CorrelationLookup } from './run-correlation.ts';
 export { LinkIndex } from './link-correlation.ts';
-export { diagnosePropagation, REQUEST_HEADER_ATTRIBUTE_PREFIX } from './propagation-diagnostics.ts';
-export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './propagation-diagnostics.ts';

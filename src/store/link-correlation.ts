@@ -1,4 +1,4 @@
-import type { Span } from '../model/span.ts';
+import type { Span } from '../model/index.ts';
 
 /**
  * Which waiting (unclaimed) traces link to which other traces, so that claiming a trace can pull in the traces

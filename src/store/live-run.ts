@@ -1,6 +1,4 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
+import type { Span, Trace } from '../model/index.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 
@@ -58,31 +56,25 @@ export class LiveRun implements RunSource {
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
-  private readonly diagnoser: (() => readonly PropagationDiagnostic[]) | undefined;
+  private readonly unclaimed: (() => readonly Trace[]) | undefined;
 
   /**
-   * Created by the store; `reportListenerError` receives what a change listener throws, `diagnoser` computes
-   * {@link diagnostics} (it needs the store's unclaimed traces).
+   * Created by the store; `reportListenerError` receives what a change listener throws, `unclaimedTraces` reads
+   * the store's traces that no run claimed (see {@link unclaimedTraces}).
    */
-  constructor(id: string, reportListenerError: (error: unknown) => void, diagnoser?: () => readonly PropagationDiagnostic[]) {
+  constructor(id: string, reportListenerError: (error: unknown) => void, unclaimedTraces?: () => readonly Trace[]) {
     this.id = id;
     this.reportListenerError = reportListenerError;
-    this.diagnoser = diagnoser;
+    this.unclaimed = unclaimedTraces;
   }
 
   /**
-   * Propagation diagnostics of the run at this moment: each call whose callee started a new trace instead of
-   * continuing the caller's (with the client span, the matched server root span and the likely cause), and each
-   * hop that dropped baggage. Empty for a run made outside a store.
-   *
-   * @example
-   * ```ts
-   * await run.settled();
-   * for (const d of run.diagnostics()) console.warn(d.message);
-   * ```
+   * The store's traces that no run claimed at this moment (empty for a run made outside a store): where a callee
+   * that started a new trace instead of continuing this run's sends its spans. The engine's `diagnoseRun` reads
+   * them, with {@link traces}, to name such broken hops.
    */
-  diagnostics(): readonly PropagationDiagnostic[] {
-    return this.diagnoser === undefined ? [] : this.diagnoser();
+  unclaimedTraces(): readonly Trace[] {
+    return this.unclaimed === undefined ? [] : this.unclaimed();
   }
 
   /** `live`, `evicted` (the store's span cap dropped the whole run) or `closed`. */

@@ -1,8 +1,5 @@
-import type { Span } from '../model/span.ts';
+import type { Span } from '../model/index.ts';
 import type { IngestContext } from './span-sink.ts';
-
-/** The attribute that tags spans with a test run id, by default (resource or span attribute). */
-export const DEFAULT_RUN_ID_ATTRIBUTE = 'test.run.id';
 
 /**
  * Finds the run id a span carries itself, most specific first: the span attribute, then the resource attribute,

@@ -1,5 +1,4 @@
-import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
-import type { Trace } from '../model/trace.ts';
+import type { Trace } from '../model/index.ts';
 
 /** Options for waiting until a run has settled. */
 export interface SettleOptions {
@@ -32,8 +31,9 @@ export interface RunSource {
   onChange(listener: () => void): () => void;
   settled(options?: SettleOptions): Promise<SettleOutcome>;
   /**
-   * Propagation diagnostics (broken hops the run's traces cannot show by themselves, e.g. a callee that started
-   * a new trace). Optional: sources that cannot see beyond their own traces leave it out.
+   * The traces no run claimed at this moment: where a callee that started a new trace (instead of continuing the
+   * run's) sends its spans. The engine reads them to diagnose broken hops the run's traces cannot show by
+   * themselves. Optional: sources that cannot see beyond their own traces leave it out.
    */
-  diagnostics?(): readonly PropagationDiagnostic[];
+  unclaimedTraces?(): readonly Trace[];
 }

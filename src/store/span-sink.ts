@@ -1,4 +1,4 @@
-import type { Span } from '../model/span.ts';
+import type { Span } from '../model/index.ts';
 
 /** Where a span came from, as far as run correlation cares. */
 export interface IngestContext {

@@ -1,12 +1,10 @@
 import { TracecheckError } from '../errors.ts';
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE } from '../protocol/index.ts';
+import type { Span, Trace } from '../model/index.ts';
 import { LiveRun } from './live-run.ts';
 import type { RunState } from './live-run.ts';
 import { LinkIndex } from './link-correlation.ts';
-import { diagnosePropagation } from './propagation-diagnostics.ts';
-import type { PropagationDiagnostic } from './propagation-diagnostics.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE, linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
+import { linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
 import type { CorrelationLookup, SpanCorrelator } from './run-correlation.ts';
 import type { IngestContext, SpanSink } from './span-sink.ts';
 import { TraceAssembly } from './trace-assembly.ts';
@@ -158,7 +156,7 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   run(runId: string): LiveRun {
     let run = this.runsById.get(runId);
     if (run === undefined) {
-      run = new LiveRun(runId, this.reportListenerError, () => this.diagnose(runId));
+      run = new LiveRun(runId, this.reportListenerError, () => this.unclaimedTraces());
       if (this.closed) run.close();
       this.runsById.set(runId, run);
     }
@@ -206,16 +204,6 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   /** Traces of untagged spans no run has claimed (yet), oldest first. */
   unclaimedTraces(): readonly Trace[] {
     return [...this.unclaimed.values()].map((assembly) => assembly.build());
-  }
-
-  /**
-   * Propagation diagnostics of a run: calls of the run whose callee started a new trace (matched among the
-   * unclaimed traces) or dropped baggage. See {@link diagnosePropagation}.
-   */
-  diagnose(runId: string): readonly PropagationDiagnostic[] {
-    const run = this.runsById.get(runId);
-    if (run === undefined || run.state === 'evicted') return [];
-    return diagnosePropagation(run.traces(), this.unclaimedTraces());
   }
 
   /** Calls `listener` whenever a run is evicted; returns an unsubscribe function. */

@@ -1,5 +1,4 @@
-import type { Span } from '../model/span.ts';
-import type { SpanNode, Trace } from '../model/trace.ts';
+import type { Span, SpanNode, Trace } from '../model/index.ts';
 
 /** A {@link SpanNode} while it is being built; exposed read-only through the model type. */
 interface MutableNode {

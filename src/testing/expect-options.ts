@@ -1,8 +1,7 @@
 import type { EvaluateOptions } from '../engine/index.ts';
 import type { SpecProblem } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
-import { didYouMean } from '../language/did-you-mean.ts';
-import { formatSpecPath, parseDuration } from '../language/index.ts';
+import { didYouMean, formatSpecPath, parseDuration } from '../language/index.ts';
 import type { DurationSource, LocatedSpecProblem, SpecPath } from '../language/index.ts';
 
 /**

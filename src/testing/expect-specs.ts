@@ -1,9 +1,9 @@
-import { evaluateSpecs } from '../engine/evaluate.ts';
-import type { RunResult } from '../engine/results.ts';
+import { evaluateSpecs } from '../engine/index.ts';
+import type { RunResult } from '../engine/index.ts';
 import type { SpecProblem } from '../errors.ts';
-import type { SpecDefinition } from '../language/types.ts';
-import { validateSpecObject } from '../language/validate.ts';
-import type { RunSource } from '../store/run-source.ts';
+import { validateSpecObject } from '../language/index.ts';
+import type { SpecDefinition } from '../language/index.ts';
+import type { RunSource } from '../store/index.ts';
 import { normaliseExpectOptions } from './expect-options.ts';
 import type { ExpectOptions } from './expect-options.ts';
 

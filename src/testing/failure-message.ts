@@ -1,4 +1,4 @@
-import { createPrettyReporter } from '../report/pretty.ts';
+import { createPrettyReporter } from '../report/index.ts';
 import type { SpecProblem } from '../errors.ts';
 import type { ExpectResult } from './expect-specs.ts';
 import { formatSpecObjectProblem } from './expect-specs.ts';

@@ -1,5 +1,4 @@
-import type { LocatedSpecProblem } from '../language/index.ts';
-import type { SpansExpectation } from '../language/types.ts';
+import type { LocatedSpecProblem, SpansExpectation } from '../language/index.ts';
 import { EXPECT_OPTION_KEYS, nearOptionHint, optionProblem, withDefaultTimeout } from './expect-options.ts';
 import type { ExpectOptions } from './expect-options.ts';
 import type { ExpectResult } from './expect-specs.ts';

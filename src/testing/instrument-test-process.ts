@@ -1,6 +1,5 @@
 import { TracecheckError } from '../errors.ts';
-import { RUN_ID_HEADER } from '../protocol/index.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, RUN_ID_HEADER } from '../protocol/index.ts';
 import { traceFetch } from './fetch-spans.ts';
 import { SUITE_URL_ENV } from './suite-collector.ts';
 

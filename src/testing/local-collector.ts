@@ -1,7 +1,8 @@
 import { createRootSpan, DEFAULT_RUN_ID_ATTRIBUTE } from '../protocol/index.ts';
 import { startCollector as startServerCollector } from '../server/index.ts';
 import type { CollectorOptions, Collector as ServerCollector, CollectorRun as ServerCollectorRun } from '../server/index.ts';
-import type { PropagationDiagnostic } from '../store/index.ts';
+import type { PropagationDiagnostic } from '../engine/index.ts';
+import type { Trace } from '../model/index.ts';
 import { expectSpecs } from './expect-specs.ts';
 import type { TestRun } from './test-run.ts';
 
@@ -10,6 +11,7 @@ import type { TestRun } from './test-run.ts';
  * `expect()` to judge specs and `headers()` to mark a request as the run's. The same API as a remote run.
  */
 export interface CollectorRun extends ServerCollectorRun, TestRun {
+  unclaimedTraces(): readonly Trace[];
   diagnostics(): readonly PropagationDiagnostic[];
 }
 
@@ -39,6 +41,7 @@ export function withTestRuns(collector: ServerCollector, runIdAttribute: string 
     traces: () => view.traces(),
     settled: (options) => view.settled(options),
     onChange: (listener) => view.onChange(listener),
+    unclaimedTraces: () => view.unclaimedTraces(),
     diagnostics: () => view.diagnostics(),
     live: view.live,
     expect(specs, options) {

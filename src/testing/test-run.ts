@@ -1,6 +1,5 @@
-import type { Span } from '../model/span.ts';
-import type { Trace } from '../model/trace.ts';
-import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-source.ts';
+import type { Span, Trace } from '../model/index.ts';
+import type { RunSource, SettleOptions, SettleOutcome } from '../store/index.ts';
 import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
 import type { RunHeaders } from './root-span.ts';
 

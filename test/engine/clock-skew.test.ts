@@ -1,9 +1,9 @@
 // Clock-skew correction over real SDK spans: cross-service client → server hops only, centred, subtree moved.
 import { describe, expect, it } from 'vitest';
 import { adjustClockSkew, skewAdjustmentOf, skewNotes } from '../../src/engine/clock-skew.ts';
-import { evaluateSpecsNow } from '../../src/engine/index.ts';
+import { diagnosePropagation, diagnoseRun, evaluateSpecsNow } from '../../src/engine/index.ts';
 import type { Span, Trace } from '../../src/model/index.ts';
-import { SpanStore, TraceAssembly, diagnosePropagation } from '../../src/store/index.ts';
+import { SpanStore, TraceAssembly } from '../../src/store/index.ts';
 import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts';
 import { startPrecisionNanosOf } from '../../src/engine/span-clock.ts';
 import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
@@ -239,7 +239,7 @@ describe('propagation diagnosis matching', () => {
     store.ingest([client!], { transport: 'memory', runId: 'r' });
     const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
     expect(diagnostics.map((d) => [d.serverSpan?.name, d.cause])).toEqual([['the callee', 'no-propagator']]);
-    expect(store.diagnose('r')).toHaveLength(1);
+    expect(diagnoseRun(store.run('r'))).toHaveLength(1);
   });
 });
 

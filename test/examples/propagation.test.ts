@@ -71,7 +71,7 @@ const propagatesSpec = {
 describe('propagation diagnostics on real services', () => {
   it('names the hop when the caller has no propagator', async () => {
     const { run } = await brokenHop('none', 'w3c');
-    const [diagnostic, ...rest] = run.live.diagnostics();
+    const [diagnostic, ...rest] = run.diagnostics();
     expect(rest).toEqual([]);
     expect(diagnostic).toMatchObject({ kind: 'new-trace', cause: 'no-propagator', callerService: 'gateway', calleeService: 'orders' });
     expect(diagnostic?.clientSpan.kind).toBe(SpanKind.CLIENT);
@@ -99,7 +99,7 @@ describe('propagation diagnostics on real services', () => {
 
   it('names a B3 caller calling a W3C-only callee as a format mismatch', async () => {
     const { run } = await brokenHop('b3', 'w3c');
-    const [diagnostic, ...rest] = run.live.diagnostics();
+    const [diagnostic, ...rest] = run.diagnostics();
     expect(rest).toEqual([]);
     expect(diagnostic).toMatchObject({ kind: 'new-trace', cause: 'format-mismatch', callerService: 'gateway', calleeService: 'orders' });
     expect(diagnostic?.evidence).toBe('orders received b3 but no traceparent');
@@ -114,7 +114,7 @@ describe('propagation diagnostics on real services', () => {
     // The trace continued: one trace, gateway and orders in it.
     expect(run.traces()).toHaveLength(1);
     expect(new Set(run.spans().map(serviceNameOf))).toEqual(new Set(['gateway', 'orders']));
-    const [diagnostic, ...rest] = run.live.diagnostics();
+    const [diagnostic, ...rest] = run.diagnostics();
     expect(rest).toEqual([]);
     expect(diagnostic).toMatchObject({ kind: 'baggage-dropped', cause: 'baggage-dropped', callerService: 'gateway', calleeService: 'orders', missingBaggageKeys: ['tenant'] });
     expect(diagnostic?.clientSpan.kind).toBe(SpanKind.CLIENT);
@@ -131,7 +131,7 @@ describe('propagation diagnostics on real services', () => {
   it('reports nothing for a hop that propagates trace context and baggage', async () => {
     const { run } = await brokenHop('w3c', 'w3c');
     expect(run.traces()).toHaveLength(1);
-    expect(run.live.diagnostics()).toEqual([]);
+    expect(run.diagnostics()).toEqual([]);
     const result = await evaluateSpecs([propagatesSpec], run, { timeoutMillis: 5000 });
     expect(result.passed).toBe(true);
   }, startupMillis);
@@ -153,7 +153,7 @@ describe('propagation diagnostics on real services', () => {
     expect(consume?.traceId).not.toBe(produce?.traceId);
     expect(consume?.links.map((l) => `${l.traceId}/${l.spanId}`)).toEqual([`${produce?.traceId}/${produce?.spanId}`]);
     expect(run.spans().some((s) => s.name === 'reserve stock')).toBe(true);
-    expect(run.live.diagnostics()).toEqual([]);
+    expect(run.diagnostics()).toEqual([]);
     const result = await evaluateSpecs(
       [{ name: 'consumer linked', expect: [{ spans: 'kind = consumer && service = "stock-worker"', scope: 'run' as const, count: 1, links: [{ to: 'kind = producer && service = "orders"' }] }] }],
       run,

@@ -1,8 +1,7 @@
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
+import type { Span, Trace } from '../../model/index.ts';
 import { err, ok, type Result } from '../../result.ts';
-import type { BudgetExpectation } from '../../language/types.ts';
-import { formatDurationNanos, parseDuration } from '../../language/values.ts';
+import { formatDurationNanos, parseDuration } from '../../language/index.ts';
+import type { BudgetExpectation } from '../../language/index.ts';
 import { nearMissesIn, shortId, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type PassTexts, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';

@@ -1,5 +1,4 @@
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
+import type { Span, Trace } from '../../model/index.ts';
 import type { JudgeContext } from '../judge.ts';
 import type { Accelerators } from '../selectors/accelerators.ts';
 import { GENERATE_CODE_AFTER_SPANS, generateAfter, objectMemoSource } from '../selectors/generated.ts';

@@ -1,5 +1,4 @@
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
+import type { Span, Trace } from '../../model/index.ts';
 import { ok, type Result } from '../../result.ts';
 import { shortId } from '../explain.ts';
 import { BRIEF_FAILURE, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';

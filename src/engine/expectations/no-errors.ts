@@ -1,6 +1,7 @@
-import { StatusCode, type Span } from '../../model/span.ts';
+import { StatusCode } from '../../model/index.ts';
+import type { Span } from '../../model/index.ts';
 import { ok, type Result } from '../../result.ts';
-import type { NoErrorsExpectation } from '../../language/types.ts';
+import type { NoErrorsExpectation } from '../../language/index.ts';
 import { listSpans } from '../explain.ts';
 import { BRIEF_FAILURE, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';

@@ -1,8 +1,7 @@
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
+import type { Span, Trace } from '../../model/index.ts';
 import { err, ok, type Result } from '../../result.ts';
-import type { OrderExpectation, SequenceExpectation } from '../../language/types.ts';
-import { formatDurationNanos } from '../../language/values.ts';
+import { formatDurationNanos } from '../../language/index.ts';
+import type { OrderExpectation, SequenceExpectation } from '../../language/index.ts';
 import { nearMissesIn, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';

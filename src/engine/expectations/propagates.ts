@@ -1,9 +1,8 @@
-import type { Span } from '../../model/span.ts';
+import type { Span, Trace } from '../../model/index.ts';
 import { ok, type Result } from '../../result.ts';
-import type { PropagatesExpectation } from '../../language/types.ts';
+import type { PropagatesExpectation } from '../../language/index.ts';
 import { listSpans, nearMissesIn, whereText } from '../explain.ts';
-import type { Trace } from '../../model/trace.ts';
-import type { PropagationDiagnostic } from '../../store/propagation-diagnostics.ts';
+import type { PropagationDiagnostic } from '../diagnosis/propagation.ts';
 import { NO_SPANS } from '../selectors/selector-types.ts';
 import { indexTrace } from '../trace-index.ts';
 import { BRIEF_FAILURE, passedLazily, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';

@@ -1,9 +1,15 @@
-import type { AttributeMap } from '../../model/attribute-value.ts';
-import { durationNanosOf, statusCodeNames, StatusCode, type Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
+import { durationNanosOf, StatusCode, statusCodeNames } from '../../model/index.ts';
+import type { AttributeMap, Span, Trace } from '../../model/index.ts';
 import { err, ok, type Result } from '../../result.ts';
-import type { AttributeMatchers, DurationMatcher, EventMatcher, LinkMatcher, StatusMatcher } from '../../language/types.ts';
-import { countInRange, describeCount, formatDurationNanos, parseCount, parseDuration, type CountRange } from '../../language/values.ts';
+import { countInRange, describeCount, formatDurationNanos, parseCount, parseDuration } from '../../language/index.ts';
+import type {
+  AttributeMatchers,
+  CountRange,
+  DurationMatcher,
+  EventMatcher,
+  LinkMatcher,
+  StatusMatcher,
+} from '../../language/index.ts';
 import { attributeReader, parseAttributeKey, type AttributeKey } from '../attribute-lookup.ts';
 import type { JudgeContext } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';

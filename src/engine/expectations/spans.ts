@@ -1,8 +1,7 @@
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
+import type { Span, Trace } from '../../model/index.ts';
 import { err, ok, type Result } from '../../result.ts';
-import type { SpansExpectation, SpecScalar } from '../../language/types.ts';
-import { countInRange, describeCount, parseCount, type CountRange } from '../../language/values.ts';
+import { countInRange, describeCount, parseCount } from '../../language/index.ts';
+import type { CountRange, SpansExpectation, SpecScalar } from '../../language/index.ts';
 import { captureReader, type FieldReader } from '../capture.ts';
 import { listSpans, markAll, nearMissesIn, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';

@@ -1,6 +1,6 @@
-import type { Span } from '../../model/span.ts';
-import type { FieldRef, SelectorAst } from '../../language/selector-ast.ts';
-import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, type FixedJsType } from '../../language/selector-fields.ts';
+import type { Span } from '../../model/index.ts';
+import type { FieldRef, SelectorAst } from '../../language/index.ts';
+import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, type FixedJsType } from '../../language/index.ts';
 import type { Accelerators } from './accelerators.ts';
 import { literalValue, membershipSource, OPERATORS, type SourceContext } from './operators.ts';
 import { compileCondition, type LeafOverrides } from './reference.ts';

@@ -1,7 +1,7 @@
-import type { AttributeValue } from '../../model/attribute-value.ts';
-import type { ComparisonOperator, FieldRef, Literal } from '../../language/selector-ast.ts';
-import { INTRINSIC_FIELDS, type FixedJsType } from '../../language/selector-fields.ts';
-import { specRegex } from '../../language/spec-regex.ts';
+import type { AttributeValue } from '../../model/index.ts';
+import type { ComparisonOperator, FieldRef, Literal } from '../../language/index.ts';
+import { INTRINSIC_FIELDS, type FixedJsType } from '../../language/index.ts';
+import { specRegex } from '../../language/index.ts';
 
 /**
  * The operators of the selector language, defined once: for each, its meaning as a test of a present value (what

@@ -1,9 +1,9 @@
-import type { AttributeValue } from '../../model/attribute-value.ts';
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
-import type { FieldRef, SelectorAst, StructuralRelation } from '../../language/selector-ast.ts';
-import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, readAttribute } from '../../language/selector-fields.ts';
-import { formatSelector } from '../../language/selector-format.ts';
+import type { AttributeValue } from '../../model/index.ts';
+import type { Span } from '../../model/index.ts';
+import type { Trace } from '../../model/index.ts';
+import type { FieldRef, SelectorAst, StructuralRelation } from '../../language/index.ts';
+import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, readAttribute } from '../../language/index.ts';
+import { formatSelector } from '../../language/index.ts';
 import { literalValue, membershipTest, OPERATORS, type ValueTest } from './operators.ts';
 import type { CompiledSelector, SpanPredicate } from './selector-types.ts';
 

@@ -1,6 +1,6 @@
-import type { Span } from '../../model/span.ts';
-import type { Trace } from '../../model/trace.ts';
-import type { SelectorAst } from '../../language/selector-ast.ts';
+import type { Span } from '../../model/index.ts';
+import type { Trace } from '../../model/index.ts';
+import type { SelectorAst } from '../../language/index.ts';
 
 /** Whether one span satisfies a condition. Compiled once per selector. */
 export type SpanPredicate = (span: Span) => boolean;

@@ -1,7 +1,8 @@
 // Broken hops whose new traces are themselves in the run (every process tagged, as under `tracecheck run`).
 import { describe, expect, it } from 'vitest';
 import { serviceNameOf } from '../../src/model/index.ts';
-import { SpanStore, diagnosePropagation } from '../../src/store/index.ts';
+import { diagnosePropagation } from '../../src/engine/index.ts';
+import { SpanStore } from '../../src/store/index.ts';
 import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
 
 const t = (ms: number) => BASE_TIME_MILLIS + ms;

@@ -1,6 +1,12 @@
-import type { AttributeValue } from '../model/attribute-value.ts';
-import { SpanKind, serviceNameOf, type Span } from '../model/span.ts';
-import type { SpanNode, Trace } from '../model/trace.ts';
+import { SpanKind, serviceNameOf } from '../../model/index.ts';
+import type { Span, SpanNode, Trace } from '../../model/index.ts';
+import type { RunSource } from '../../store/index.ts';
+import { matchDistance } from './hop-matching.ts';
+import { baggageKeysOf, headerText, recordedHeaders } from './recorded-headers.ts';
+
+// Propagation diagnosis: what the recorded spans tell about hops that lost the caller's context, and the English
+// that names the hop and its likely cause. It is analysis, so it lives in the engine; the store only holds the
+// run's traces and the unclaimed traces it reads.
 
 /**
  * Why a hop lost the caller's context, as far as the recorded spans can tell.
@@ -83,8 +89,6 @@ export interface DiagnoseOptions {
   readonly baggageAttributePrefix?: string;
 }
 
-/** Attribute prefix under which instrumentation-http records captured request headers (`headersToSpanAttributes`). */
-export const REQUEST_HEADER_ATTRIBUTE_PREFIX = 'http.request.header.';
 
 const B3_HEADERS = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled'];
 const OTHER_FORMATS: readonly (readonly [string, string])[] = [
@@ -163,6 +167,22 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
   return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out];
+}
+
+/**
+ * The broken hops of a run at this moment: {@link diagnosePropagation} over the run's traces and the traces no run
+ * claimed (where a lost callee's new trace sits). A source that cannot see beyond its own traces (e.g. traces loaded
+ * from files) has no `unclaimedTraces`, and no diagnostics.
+ *
+ * @example
+ * ```ts
+ * await run.settled();
+ * for (const d of diagnoseRun(run)) console.warn(d.message);
+ * ```
+ */
+export function diagnoseRun(source: RunSource, options?: DiagnoseOptions): PropagationDiagnostic[] {
+  if (source.unclaimedTraces === undefined) return [];
+  return diagnosePropagation(source.traces(), source.unclaimedTraces(), options);
 }
 
 /**
@@ -303,120 +323,7 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Hop
   };
 }
 
-/** Baggage keys a span shows: `<prefix><key>` attributes and the keys of a recorded `baggage` request header. */
-function baggageKeysOf(span: Span, prefix: string): Set<string> {
-  const keys = new Set<string>();
-  for (const key of Object.keys(span.attributes)) if (key.startsWith(prefix) && key.length > prefix.length) keys.add(key.slice(prefix.length));
-  for (const value of headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}baggage`])) {
-    // W3C Baggage: comma-separated `key=value;properties` members.
-    for (const member of value.split(',')) {
-      const key = member.split('=')[0]?.trim();
-      if (key !== undefined && key !== '') keys.add(decodeURIComponentSafe(key));
-    }
-  }
-  return keys;
-}
-
-/** Lower-case names of the request headers a SERVER span recorded, or undefined when it recorded none. */
-function recordedHeaders(span: Span): Set<string> | undefined {
-  let headers: Set<string> | undefined;
-  for (const key of Object.keys(span.attributes)) {
-    if (!key.startsWith(REQUEST_HEADER_ATTRIBUTE_PREFIX)) continue;
-    headers ??= new Set();
-    // instrumentation-http keeps the header name as is (lower case); some SDKs write `_` for `-`.
-    headers.add(key.slice(REQUEST_HEADER_ATTRIBUTE_PREFIX.length).toLowerCase().replaceAll('_', '-'));
-  }
-  return headers;
-}
-
-function headerText(span: Span, name: string): string {
-  const values = headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name}`] ?? span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name.replaceAll('-', '_')}`]);
-  return values.length === 0 ? '' : `"${values.join(', ')}"`;
-}
-
-function headerValues(value: AttributeValue | undefined): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return [];
-}
-
-/**
- * How well a server root fits a client span (lower is better), or undefined when it cannot be the callee:
- * outside the time window, another port, another path, or another service than the client's `peer.service`.
- * With `requireAddressEvidence`, not disagreeing is not enough: the port or the path must agree.
- */
-function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): bigint | undefined {
-  if (server.startTimeUnixNano < client.startTimeUnixNano - toleranceNanos) return undefined;
-  if (server.startTimeUnixNano > client.endTimeUnixNano + toleranceNanos) return undefined;
-  const peerService = client.attributes['peer.service'];
-  if (typeof peerService === 'string' && serviceNameOf(server) !== undefined && serviceNameOf(server) !== peerService) return undefined;
-  const clientTarget = clientTargetOf(client);
-  const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
-  if (clientTarget.port !== undefined && serverPort !== undefined && clientTarget.port !== serverPort) return undefined;
-  const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
-  const route = stringOf(server.attributes['http.route']);
-  if (clientTarget.path !== undefined) {
-    if (serverPath !== undefined && serverPath !== clientTarget.path) return undefined;
-    if (serverPath === undefined && route !== undefined && !routeMatches(route, clientTarget.path)) return undefined;
-  }
-  if (requireAddressEvidence) {
-    const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
-    const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
-    if (!portAgrees && !pathAgrees) return undefined;
-  }
-  const d = server.startTimeUnixNano - client.startTimeUnixNano;
-  return d < 0n ? -d : d;
-}
-
-function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {
-  const url = stringOf(client.attributes['url.full']) ?? stringOf(client.attributes['http.url']);
-  let port = portOf(client.attributes['server.port'] ?? client.attributes['net.peer.port']);
-  let path = stringOf(client.attributes['url.path']) ?? pathOf(stringOf(client.attributes['http.target']));
-  if (url !== undefined) {
-    try {
-      const parsed = new URL(url);
-      path ??= parsed.pathname;
-      port ??= parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
-    } catch {
-      // Not a URL: judge by the other attributes.
-    }
-  }
-  return { port, path };
-}
-
-function routeMatches(route: string, path: string): boolean {
-  const pattern = route
-    .split('/')
-    .map((part) => (part.startsWith(':') || part.startsWith('{') || part === '*' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-    .join('/');
-  return new RegExp(`^${pattern}/?$`).test(path);
-}
-
-function pathOf(target: string | undefined): string | undefined {
-  if (target === undefined) return undefined;
-  const q = target.indexOf('?');
-  return q === -1 ? target : target.slice(0, q);
-}
-
-function portOf(value: AttributeValue | undefined): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
-  return undefined;
-}
-
-function stringOf(value: AttributeValue | undefined): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function shortId(id: string): string {
   return id.slice(0, 8);
 }
 
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}

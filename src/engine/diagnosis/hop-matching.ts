@@ -1,0 +1,74 @@
+import { serviceNameOf } from '../../model/index.ts';
+import type { AttributeValue, Span } from '../../model/index.ts';
+
+// Which root SERVER span a CLIENT span's call reached, when the callee started a new trace: the time window and the
+// address the two spans record (port, path, route, peer.service).
+
+/**
+ * How well a server root fits a client span (lower is better), or undefined when it cannot be the callee:
+ * outside the time window, another port, another path, or another service than the client's `peer.service`.
+ * With `requireAddressEvidence`, not disagreeing is not enough: the port or the path must agree.
+ */
+export function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): bigint | undefined {
+  if (server.startTimeUnixNano < client.startTimeUnixNano - toleranceNanos) return undefined;
+  if (server.startTimeUnixNano > client.endTimeUnixNano + toleranceNanos) return undefined;
+  const peerService = client.attributes['peer.service'];
+  if (typeof peerService === 'string' && serviceNameOf(server) !== undefined && serviceNameOf(server) !== peerService) return undefined;
+  const clientTarget = clientTargetOf(client);
+  const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
+  if (clientTarget.port !== undefined && serverPort !== undefined && clientTarget.port !== serverPort) return undefined;
+  const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
+  const route = stringOf(server.attributes['http.route']);
+  if (clientTarget.path !== undefined) {
+    if (serverPath !== undefined && serverPath !== clientTarget.path) return undefined;
+    if (serverPath === undefined && route !== undefined && !routeMatches(route, clientTarget.path)) return undefined;
+  }
+  if (requireAddressEvidence) {
+    const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
+    const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
+    if (!portAgrees && !pathAgrees) return undefined;
+  }
+  const d = server.startTimeUnixNano - client.startTimeUnixNano;
+  return d < 0n ? -d : d;
+}
+
+function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {
+  const url = stringOf(client.attributes['url.full']) ?? stringOf(client.attributes['http.url']);
+  let port = portOf(client.attributes['server.port'] ?? client.attributes['net.peer.port']);
+  let path = stringOf(client.attributes['url.path']) ?? pathOf(stringOf(client.attributes['http.target']));
+  if (url !== undefined) {
+    try {
+      const parsed = new URL(url);
+      path ??= parsed.pathname;
+      port ??= parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port);
+    } catch {
+      // Not a URL: judge by the other attributes.
+    }
+  }
+  return { port, path };
+}
+
+function routeMatches(route: string, path: string): boolean {
+  const pattern = route
+    .split('/')
+    .map((part) => (part.startsWith(':') || part.startsWith('{') || part === '*' ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
+  return new RegExp(`^${pattern}/?$`).test(path);
+}
+
+function pathOf(target: string | undefined): string | undefined {
+  if (target === undefined) return undefined;
+  const q = target.indexOf('?');
+  return q === -1 ? target : target.slice(0, q);
+}
+
+function portOf(value: AttributeValue | undefined): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+function stringOf(value: AttributeValue | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
