@@ -2,7 +2,7 @@
 //
 // Data flows one way: wire (otlp, receiver) → model → store → engine → report, with the run protocol low beside
 // the model and the outer layer (server, testing, cli) on top. Each folder of src/ may import only the folders
-// listed for it in LAYERS (and itself); errors.ts and result.ts are leaves every layer may import; the entry
+// listed for it in LAYERS (and itself); errors.ts, result.ts and v8-shapes.ts are leaves every layer may import; the entry
 // points (index.ts, vitest.ts, jest.ts, node-test.ts) are imported by nothing inside src. Other folders are
 // reached through their index.ts, never deep. test/lint/layers.test.ts proves each kind of rule fires.
 
@@ -30,7 +30,7 @@ const LAYERS = {
   cli: ['testing', 'server', 'receiver', 'report', 'engine', 'language', 'store', 'otlp', 'protocol', 'model'],
 };
 
-const SHARED_LEAVES = '^src/(errors|result)\\.ts$';
+const SHARED_LEAVES = '^src/(errors|result|v8-shapes)\\.ts$';
 const ENTRY_POINTS = '^src/(index|vitest|jest|node-test)\\.ts$';
 
 /** One rule per folder: it imports nothing in src/ but itself, the folders it builds on and the shared leaves. */
@@ -39,8 +39,8 @@ const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({
   severity: 'error',
   comment:
     allowed.length === 0
-      ? `${folder}/ is the bottom layer: it imports nothing in src/ but errors.ts and result.ts.`
-      : `${folder}/ may import only ${allowed.join(', ')} (and errors.ts, result.ts): data flows one way.`,
+      ? `${folder}/ is the bottom layer: it imports nothing in src/ but errors.ts, result.ts and v8-shapes.ts.`
+      : `${folder}/ may import only ${allowed.join(', ')} (and errors.ts, result.ts, v8-shapes.ts): data flows one way.`,
   from: { path: `^src/${folder}/` },
   to: { path: '^src/', pathNot: [`^src/(${[folder, ...allowed].join('|')})/`, SHARED_LEAVES] },
 }));
@@ -59,7 +59,7 @@ module.exports = {
     {
       name: 'shared-leaf',
       severity: 'error',
-      comment: 'errors.ts and result.ts are imported by every layer, so they import nothing in src/ themselves.',
+      comment: 'errors.ts, result.ts and v8-shapes.ts are imported by every layer, so they import nothing in src/ themselves.',
       from: { path: SHARED_LEAVES },
       to: { path: '^src/', pathNot: SHARED_LEAVES },
     },

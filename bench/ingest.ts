@@ -71,7 +71,7 @@ export async function run(): Promise<BenchOutcome> {
   // The same JSON comparison without the full collection before each trial. The strict figure above is the
   // target: a full GC is what a long-running collector meets, and it used to cost the JS decoder its optimised
   // code (V8 dropped it when the maps it embedded died, "embedded weak objects cleared"; see
-  // src/otlp/shape-witness.ts). Without the collection each trial also pays for garbage the previous contender
+  // src/v8-shapes.ts). Without the collection each trial also pays for garbage the previous contender
   // left, which burdens JSON.parse (the allocator of the biggest tree) more: read this figure as informational.
   // protobufjs is JavaScript too: the GC before each trial costs it its optimised code, as it did ours, so its
   // strict figure is below its steady state; the ratio without the collection is shown beside the strict one.

@@ -19,7 +19,7 @@ import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
 import { KeyTable } from './key-table.ts';
 import { readBytes, readDouble, readEnum, readFixed64, readInt64, readUint32, spanKindByName, statusCodeByName } from './json-scalars.ts';
 import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS } from './shared-values.ts';
-import { keepShapeWitness } from './shape-witness.ts';
+import { keepShapeWitness } from '../v8-shapes.ts';
 import { newEvent, newLink, newResource, newScope, newSpan, newStatus } from './span-factory.ts';
 import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
@@ -129,7 +129,7 @@ export function decodeExportRequestJson(body: string | Uint8Array): DecodeResult
     if (error instanceof RangeError) return err({ message: `invalid OTLP/JSON: ${error.message}` });
     return err({ message: `invalid OTLP/JSON: ${String(error)}` });
   }
-  keepShapeWitness(spans);
+  keepShapeWitness(spans[0]);
   return ok({ spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() });
 }
 

@@ -20,7 +20,7 @@ import { newEvent, newLink, newResource, newScope, newSpan, newStatus } from './
 import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
 import { WireFormatError, WireReader } from './wire-reader.ts';
-import { keepShapeWitness } from './shape-witness.ts';
+import { keepShapeWitness } from '../v8-shapes.ts';
 
 // Each message's decoder switches on the tags of proto-fields.ts; a tag not listed there (an unknown field, or a
 // known field number with another wire type) is skipped.
@@ -64,7 +64,7 @@ export function decodeExportRequestProtobuf(bytes: Uint8Array): DecodeResult {
   } catch (error) {
     return err({ message: describeFailure(error) });
   }
-  keepShapeWitness(spans);
+  keepShapeWitness(spans[0]);
   return ok({ spans, rejectedSpans: rejections.count, rejectionMessage: rejections.message() });
 }
 

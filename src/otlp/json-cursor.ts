@@ -6,6 +6,7 @@ import { MAX_CACHED_STRING_BYTES, Utf8StringCache, sampleHash } from './string-c
 import type { KeyTable } from './key-table.ts';
 import { nativeSlices } from './native-slices.ts';
 import type { NativeSlices } from './native-slices.ts';
+import { pinHiddenClass } from '../v8-shapes.ts';
 
 /**
  * A problem in an OTLP/JSON body: bad syntax or a value of the wrong shape. `path` locates it
@@ -82,14 +83,6 @@ function smallBigInt(n: number): bigint {
  * from their source text, so 64-bit integers keep every digit. Unknown values are skipped by scanning.
  */
 export class JsonCursor {
-  /**
-   * One cursor that lives as long as the class. Optimised code that reads a cursor's fields embeds the cursor's
-   * hidden class (map) as a weak reference; a class's final map (after its fields are added) is held only by
-   * its instances, so when a full GC finds no live cursor the map dies and V8 throws away every function that
-   * inlined a cursor method ("embedded weak objects cleared"): the whole decoder ran unoptimised again after
-   * each major GC. Keeping one instance pins the map (measured in f3512ba, and again in shape-witness.ts).
-   */
-  private static readonly pinnedShape = new JsonCursor(new Uint8Array(0));
 
   readonly buf: Uint8Array;
   pos = 0;
@@ -492,3 +485,5 @@ export class JsonCursor {
     }
   }
 }
+// Its hidden class outlives every instance (see v8-shapes.ts).
+pinHiddenClass(new JsonCursor(new Uint8Array(0)));

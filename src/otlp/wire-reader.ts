@@ -2,6 +2,7 @@ import { EGROUP, I32, I64, LEN, SGROUP, VARINT } from './proto-fields.ts';
 import { MAX_CACHED_STRING_BYTES, Utf8StringCache } from './string-cache.ts';
 import { nativeSlices } from './native-slices.ts';
 import type { NativeSlices } from './native-slices.ts';
+import { pinHiddenClass } from '../v8-shapes.ts';
 
 /**
  * A malformed protobuf payload: truncated, an impossible wire type, a length past the end of its message.
@@ -22,12 +23,6 @@ const stringCache = new Utf8StringCache();
  * garbage; decoders check after each nested message that it ended exactly at its declared length.
  */
 export class WireReader {
-  /**
-   * One reader for the life of the class: optimised code holds the reader's map weakly, and a full GC that finds
-   * no live reader would clear it and deoptimise the whole decoder (see `JsonCursor`; the measurement that it
-   * still pays is in shape-witness.ts).
-   */
-  private static readonly pinnedShape = new WireReader(new Uint8Array(0));
 
   readonly buf: Uint8Array;
   readonly view: DataView;
@@ -294,3 +289,5 @@ export class WireReader {
     return new WireFormatError(`payload truncated: a ${what} at byte ${this.pos} runs past the end (${this.len} bytes)`);
   }
 }
+// Its hidden class outlives every instance (see v8-shapes.ts).
+pinHiddenClass(new WireReader(new Uint8Array(0)));

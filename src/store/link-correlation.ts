@@ -1,4 +1,5 @@
 import type { Span } from '../model/index.ts';
+import { pinHiddenClass } from '../v8-shapes.ts';
 
 /**
  * Which waiting (unclaimed) traces link to which other traces, so that claiming a trace can pull in the traces
@@ -13,12 +14,6 @@ import type { Span } from '../model/index.ts';
  * when the trace is claimed or dropped, so the index is bounded by the pool.
  */
 export class LinkIndex {
-  /**
-   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
-   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
-   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
-   */
-  private static readonly pinnedShape = new LinkIndex();
   /** Linked-to trace id → waiting trace ids whose spans link to it. */
   private readonly linkersByTarget = new Map<string, Set<string>>();
   /** Waiting trace id → the trace ids its spans link to (to forget it in O(links)). */
@@ -64,6 +59,8 @@ export class LinkIndex {
     return this.targetsByLinker.size;
   }
 }
+// Its hidden class outlives every instance (see v8-shapes.ts).
+pinHiddenClass(new LinkIndex());
 
 function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
   let set = map.get(key);

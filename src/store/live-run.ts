@@ -1,6 +1,7 @@
 import type { Span, Trace } from '../model/index.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
+import { pinHiddenClass } from '../v8-shapes.ts';
 
 /** Default quiet period of {@link LiveRun.settled}, in milliseconds. */
 export const DEFAULT_QUIET_MILLIS = 200;
@@ -34,12 +35,6 @@ interface SettleWaiter {
  * ```
  */
 export class LiveRun implements RunSource {
-  /**
-   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
-   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
-   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
-   */
-  private static readonly pinnedShape = new LiveRun('', () => undefined, () => []);
   readonly id: string;
   /** When the store created the run (epoch milliseconds). */
   readonly createdAtMillis = Date.now();
@@ -276,6 +271,8 @@ export class LiveRun implements RunSource {
     };
   }
 }
+// Its hidden class outlives every instance (see v8-shapes.ts).
+pinHiddenClass(new LiveRun('', () => undefined, () => []));
 
 function compareTraces(a: Trace, b: Trace): number {
   if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;

@@ -8,6 +8,7 @@ import { linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
 import type { CorrelationLookup, SpanCorrelator } from './run-correlation.ts';
 import type { IngestContext, SpanSink } from './span-sink.ts';
 import { TraceAssembly } from './trace-assembly.ts';
+import { pinHiddenClass } from '../v8-shapes.ts';
 
 /** Default cap on spans held by all runs together. */
 export const DEFAULT_MAX_SPANS = 1_000_000;
@@ -87,12 +88,6 @@ export interface SpanStoreStats {
  * ```
  */
 export class SpanStore implements SpanSink, CorrelationLookup {
-  /**
-   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
-   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
-   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
-   */
-  private static readonly pinnedShape = new SpanStore();
   private readonly maxSpans: number;
   private readonly maxUnclaimedSpans: number;
   private readonly runIdAttribute: string;
@@ -308,6 +303,8 @@ export class SpanStore implements SpanSink, CorrelationLookup {
     }
   }
 }
+// Its hidden class outlives every instance (see v8-shapes.ts).
+pinHiddenClass(new SpanStore());
 
 function positiveInteger(value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;

@@ -1,4 +1,5 @@
 import type { Span, SpanNode, Trace } from '../model/index.ts';
+import { pinHiddenClass } from '../v8-shapes.ts';
 
 /** A {@link SpanNode} while it is being built; exposed read-only through the model type. */
 interface MutableNode {
@@ -25,12 +26,6 @@ export interface AddOutcome {
  * the engine asks for traces on every change of the run, and most traces of a run do not change between asks.
  */
 export class TraceAssembly {
-  /**
-   * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
-   * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
-   * deoptimises every function that used it, so ingest would run unoptimised after each such GC.
-   */
-  private static readonly pinnedShape = new TraceAssembly('');
   readonly traceId: string;
   private readonly spansById = new Map<string, Span>();
   /** Parent span id → how many received spans name it while it has not arrived. */
@@ -151,6 +146,8 @@ export class TraceAssembly {
     };
   }
 }
+// Its hidden class outlives every instance (see v8-shapes.ts).
+pinHiddenClass(new TraceAssembly(''));
 
 /** Orders spans by start time, then span id, as the model promises. */
 export function compareSpans(a: Span, b: Span): number {
