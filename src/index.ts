@@ -64,6 +64,7 @@ export type {
   DurationSource,
   EventMatcher,
   Expectation,
+  ExpectationKind,
   LinkMatcher,
   NoErrorsExpectation,
   OrderExpectation,
@@ -77,7 +78,7 @@ export type {
   TraceSelection,
   ValueMatcher,
 } from './language/index.ts';
-export { loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './language/index.ts';
+export { EXPECTATION_KINDS, loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './language/index.ts';
 export type { LoadedSpec } from './language/index.ts';
 
 // The engine and its read-only result model.
@@ -85,6 +86,7 @@ export { evaluateSpecs, evaluateSpecsNow } from './engine/index.ts';
 export type {
   EvaluateOptions,
   ExpectationResult,
+  ExpectationResultKind,
   NearMiss,
   RunResult,
   SpanSummary,

@@ -5,6 +5,7 @@ export type {
   RunResult,
   SpecResult,
   ExpectationResult,
+  ExpectationResultKind,
   SpanSummary,
   TraceTree,
   TraceTreeNode,

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../errors.ts';
+import type { ExpectationKind } from '../language/index.ts';
 
 /**
  * The read-only public result model. The engine produces it; reporters, matchers and the CLI read it and
@@ -51,11 +52,17 @@ export interface NearMiss {
   readonly missedClauses: readonly string[];
 }
 
+/** What an {@link ExpectationResult} is about. */
+export type ExpectationResultKind = ExpectationKind | 'traces' | 'invalid';
+
 /** The result of one expectation. */
 export interface ExpectationResult {
   readonly name: string;
-  /** The kind of expectation: `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, or `traces` for the spec's trace selection. */
-  readonly kind: string;
+  /**
+   * The kind of expectation (`spans`, `order`, ...); `traces` for the spec's trace selection; `invalid` for an
+   * expectation that names no kind, or several, and so could not be judged.
+   */
+  readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   /** One line for a pass; for a failure, what went wrong in words a person can act on. */
   readonly message: string;

@@ -1,4 +1,4 @@
-import type { ExpectationResult, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/results.ts';
+import type { ExpectationResult, ExpectationResultKind, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/results.ts';
 import type { SourcePosition } from '../errors.ts';
 import type { Reporter } from './reporter.ts';
 
@@ -40,8 +40,8 @@ export interface JsonSpecReport {
 /** One expectation in a {@link JsonReport}. */
 export interface JsonExpectationReport {
   readonly name: string;
-  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates` or `traces`. */
-  readonly kind: string;
+  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, `traces` or `invalid`. */
+  readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   readonly message: string;
   readonly expected: string;
