@@ -100,7 +100,7 @@ export { createReporter, renderTraceTree } from './report/index.ts';
 export type { Reporter, ReporterName, ReporterOptions } from './report/index.ts';
 
 // Errors and results.
-export { TracecheckError, SpecInvalidError, formatSpecProblem } from './errors.ts';
+export { TracecheckError, TRACECHECK_ERROR_CODES, SpecInvalidError, formatSpecProblem } from './errors.ts';
 export type { TracecheckErrorCode, SourcePosition, SpecProblem } from './errors.ts';
 export type { Result } from './result.ts';
 

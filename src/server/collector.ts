@@ -129,7 +129,7 @@ function portOption(value: number | null | false | undefined, name: string): num
   if (value === null || value === false) return undefined;
   const port = value ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TracecheckError('TC_USAGE', `${name} must be a port number 0-65535 (0 picks a free one), or null to disable; got ${String(value)}`);
+    throw new TracecheckError('TC_OPTION_INVALID', `${name} must be a port number 0-65535 (0 picks a free one), or null to disable; got ${String(value)}`);
   }
   return port;
 }
@@ -253,11 +253,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
 
   return {
     get httpUrl() {
-      if (http === undefined) throw new TracecheckError('TC_USAGE', 'the OTLP/HTTP receiver is disabled (httpPort: null)');
+      if (http === undefined) throw new TracecheckError('TC_NO_RECEIVER', 'the OTLP/HTTP receiver is disabled (httpPort: null)');
       return http.url;
     },
     get grpcUrl() {
-      if (grpc === undefined) throw new TracecheckError('TC_USAGE', 'the OTLP/gRPC receiver is disabled (grpcPort: null)');
+      if (grpc === undefined) throw new TracecheckError('TC_NO_RECEIVER', 'the OTLP/gRPC receiver is disabled (grpcPort: null)');
       return grpc.url;
     },
     httpPort: http?.port,

@@ -324,7 +324,7 @@ export class SpanStore implements SpanSink, CorrelationLookup {
 function positiveInteger(value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new TracecheckError('TC_USAGE', `store caps must be ${allowZero ? 'non-negative' : 'positive'} integers, got ${String(value)}`);
+    throw new TracecheckError('TC_OPTION_INVALID', `store caps must be ${allowZero ? 'non-negative' : 'positive'} integers, got ${String(value)}`);
   }
   return value;
 }
