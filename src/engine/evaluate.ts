@@ -5,7 +5,7 @@ import { adjustClockSkew, skewNotes } from './clock-skew.ts';
 import { compileSpec, type CompiledSpec, type EnvSource, type SpecInput } from './compile-spec.ts';
 import type { JudgeContext } from './judge.ts';
 import { judgeSpecs, type JudgePhase } from './judge-spec.ts';
-import type { RunResult, SpecResult } from './results.ts';
+import type { RunNote, RunResult, SpecResult } from './results.ts';
 import { SelectorCache } from './selector-cache.ts';
 
 /** Default deadline of {@link evaluateSpecs}, as for `RunSource.settled`. */
@@ -124,7 +124,7 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   const deadlines = compiled.map((spec) => started + (spec.timeoutMillis ?? defaultTimeout));
   const lastDeadline = Math.max(started, ...deadlines);
   const decided: (SpecResult | undefined)[] = compiled.map(() => undefined);
-  const notes: string[] = [];
+  const notes: RunNote[] = [];
 
   let settled = false;
   let settling = false;
@@ -158,8 +158,8 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
       if (outcome.reason === 'evicted' || outcome.reason === 'closed') {
         terminal = true;
         notes.push(outcome.reason === 'evicted'
-          ? `the run was evicted from the store (span cap reached) after ${outcome.spanCount} spans; judged on what had arrived`
-          : 'the collector closed before the run settled; judged on what had arrived');
+          ? { code: 'run-evicted', message: `the run was evicted from the store (span cap reached) after ${outcome.spanCount} spans; judged on what had arrived`, diagnostic: { count: outcome.spanCount } }
+          : { code: 'collector-closed', message: 'the collector closed before the run settled; judged on what had arrived' });
       }
       schedule();
     });
@@ -224,9 +224,10 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   const spanCount = countSpans(traces);
   notes.push(...skewNotes(traces));
   // Broken hops are reported whether or not a spec asked about propagation: they are what a run cannot show.
-  if (source.diagnostics !== undefined) for (const diagnostic of source.diagnostics()) notes.push(diagnostic.message);
+  if (source.diagnostics !== undefined) for (const diagnostic of source.diagnostics()) notes.push(propagationNote(diagnostic));
   if (lastOutcome !== undefined && lastOutcome.orphanCount > 0) {
-    notes.push(`${lastOutcome.orphanCount} span${lastOutcome.orphanCount === 1 ? '' : 's'} still waited for a parent that never arrived`);
+    const count = lastOutcome.orphanCount;
+    notes.push({ code: 'trace-incomplete', message: `${count} span${count === 1 ? '' : 's'} still waited for a parent that never arrived`, diagnostic: { count } });
   }
   return {
     runId: source.id,
@@ -237,5 +238,30 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
     settled,
     notes,
     durationMillis: performance.now() - started,
+  };
+}
+
+const NOTE_CODE_OF_DIAGNOSTIC = {
+  'new-trace': 'propagation-broken',
+  'context-lost': 'context-lost',
+  'baggage-dropped': 'baggage-dropped',
+} as const satisfies Record<PropagationDiagnostic['kind'], RunNote['code']>;
+
+/** A propagation diagnostic as a run note: its message, and the hop's services, spans and cause as data. */
+function propagationNote(diagnostic: PropagationDiagnostic): RunNote {
+  const spans = diagnostic.kind === 'context-lost'
+    ? [diagnostic.activeSpan, diagnostic.clientSpan, ...(diagnostic.serverSpan === undefined ? [] : [diagnostic.serverSpan])]
+    : [diagnostic.clientSpan, diagnostic.serverSpan];
+  return {
+    code: NOTE_CODE_OF_DIAGNOSTIC[diagnostic.kind],
+    message: diagnostic.message,
+    diagnostic: {
+      traceId: diagnostic.anchorSpan.traceId,
+      spanIds: spans.map((span) => span.spanId),
+      ...(diagnostic.callerService === undefined ? {} : { callerService: diagnostic.callerService }),
+      ...(diagnostic.calleeService === undefined ? {} : { calleeService: diagnostic.calleeService }),
+      cause: diagnostic.cause,
+      ...(diagnostic.kind === 'baggage-dropped' && diagnostic.missingBaggageKeys !== undefined ? { missingBaggageKeys: diagnostic.missingBaggageKeys } : {}),
+    },
   };
 }

@@ -10,6 +10,9 @@ export type {
   TraceTree,
   TraceTreeNode,
   NearMiss,
+  RunNote,
+  RunNoteCode,
+  RunNoteDiagnostic,
 } from './results.ts';
 export { compileSelector } from './select.ts';
 export type { CompiledSelector } from './select.ts';

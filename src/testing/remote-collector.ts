@@ -166,8 +166,8 @@ class RemoteRunMirror implements RemoteRun {
     await this.caughtUp();
     const result = await expectSpecs(this, specs, options);
     const notes = [...result.notes];
-    if (this.failureText !== undefined) notes.push(`the run's stream from the collector ended: ${this.failureText}`);
-    for (const failure of this.exportFailures) notes.push(failure);
+    if (this.failureText !== undefined) notes.push({ code: 'stream-ended', message: `the run's stream from the collector ended: ${this.failureText}` });
+    for (const failure of this.exportFailures) notes.push({ code: 'export-failed', message: failure });
     return notes.length === result.notes.length ? result : { ...result, notes };
   }
 
