@@ -15,7 +15,7 @@ import { DEFAULT_RUN_ID_ATTRIBUTE } from '../store/run-correlation.ts';
 import type { SpanCorrelator } from '../store/run-correlation.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from '../store/run-source.ts';
 import type { IngestContext, SpanSink } from '../store/span-sink.ts';
-import { SpanStore } from '../store/span-store.ts';
+import { SpanStore, type SpanStoreView } from '../store/span-store.ts';
 import type { RunEviction } from '../store/span-store.ts';
 import { createQueryApi } from './query-api.ts';
 
@@ -101,6 +101,36 @@ export type LiveRunView = Pick<
   | 'diagnostics'
 >;
 
+/** The run's reading side as an object of its own, so the run's mutators cannot be reached from a view. */
+function liveRunView(live: LiveRun): LiveRunView {
+  return Object.freeze({
+    id: live.id,
+    createdAtMillis: live.createdAtMillis,
+    get state() {
+      return live.state;
+    },
+    get spanCount() {
+      return live.spanCount;
+    },
+    get traceCount() {
+      return live.traceCount;
+    },
+    get orphanCount() {
+      return live.orphanCount;
+    },
+    get evictedSpanCount() {
+      return live.evictedSpanCount;
+    },
+    traces: () => live.traces(),
+    trace: (traceId: string) => live.trace(traceId),
+    spans: () => live.spans(),
+    onChange: (listener: () => void) => live.onChange(listener),
+    onEnd: (listener: Parameters<LiveRun['onEnd']>[0]) => live.onEnd(listener),
+    settled: (options?: Parameters<LiveRun['settled']>[0]) => live.settled(options),
+    diagnostics: () => live.diagnostics(),
+  });
+}
+
 /** A running in-process OTLP collector. */
 export interface Collector {
   /** OTLP/HTTP base URL, e.g. `http://127.0.0.1:40123` (for `OTEL_EXPORTER_OTLP_ENDPOINT`). Throws when disabled. */
@@ -112,8 +142,8 @@ export interface Collector {
   readonly grpcPort: number | undefined;
   /** Untagged OTLP settings for long-lived services shared by many runs (they are tagged per request or per trace). */
   readonly env: Readonly<Record<string, string>>;
-  /** The span store behind the collector. */
-  readonly store: SpanStore;
+  /** The reading side of the span store behind the collector: stats, unclaimed traces, diagnostics. */
+  readonly store: SpanStoreView;
   /**
    * Takes spans as an export would (the sink both transports feed; `onExport` sees them too), e.g. the root span
    * a test creates for `run.headers()`.
@@ -247,7 +277,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       settled: (settleOptions) => live.settled(settleOptions),
       onChange: (listener) => live.onChange(listener),
       diagnostics: () => live.diagnostics(),
-      live,
+      live: liveRunView(live),
     };
   };
 
@@ -265,7 +295,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     get env() {
       return Object.freeze(baseEnv(defaultProtocol));
     },
-    store,
+    store: store.view(),
     ingest: (spans, context) => sink.ingest(spans, context),
     run(id) {
       const runId = checkRunId(id ?? newRunId());

@@ -65,6 +65,29 @@ export interface SpanStoreStats {
 }
 
 /**
+ * The reading side of a {@link SpanStore}: what the collector hands out (`collector.store`). Runs are reached through
+ * `collector.run(id)`, whose `live` view is read-only too; ingesting, claiming traces, evicting and closing stay
+ * with the collector that owns the store.
+ *
+ * @example
+ * ```ts
+ * const { spanCount, unclaimedTraceCount } = collector.store.stats();
+ * for (const trace of collector.store.unclaimedTraces()) console.log(trace.traceId, trace.spans.length);
+ * ```
+ */
+export interface SpanStoreView {
+  /** The run that owns the trace, if any. */
+  ownerOfTrace(traceId: string): string | undefined;
+  /** Traces no run has claimed (yet), e.g. the new trace a callee started when context was lost. */
+  unclaimedTraces(): readonly Trace[];
+  /** Propagation diagnostics of a run: its broken hops. */
+  diagnose(runId: string): readonly PropagationDiagnostic[];
+  /** Called when a run is evicted by the span cap; returns the unsubscribe function. */
+  onEvict(listener: (eviction: RunEviction) => void): () => void;
+  stats(): SpanStoreStats;
+}
+
+/**
  * The store: the {@link SpanSink} receivers feed, sorting spans into test runs and assembling their traces.
  *
  * A span belongs to a run when it carries the run id (span attribute, resource attribute, or the request's run id:
@@ -87,8 +110,10 @@ export interface SpanStoreStats {
  * await run.settled({ quietMillis: 100 });
  * console.log(run.traces().length);
  * ```
+ *
+ * @internal The library hands out {@link SpanStoreView}; the class is for the collector and tests.
  */
-export class SpanStore implements SpanSink, CorrelationLookup {
+export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
   /**
    * One instance for the life of the class. Optimised code holds the class's map (hidden class) weakly; when a
    * full GC finds no live instance (every run released or evicted, a store replaced) the map dies and V8
@@ -227,6 +252,17 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   }
 
   /** What the store holds and what it dropped. */
+  /** This store's reading side alone, as an object that has no other methods to reach. */
+  view(): SpanStoreView {
+    return Object.freeze({
+      ownerOfTrace: (traceId: string) => this.ownerOfTrace(traceId),
+      unclaimedTraces: () => this.unclaimedTraces(),
+      diagnose: (runId: string) => this.diagnose(runId),
+      onEvict: (listener: (eviction: RunEviction) => void) => this.onEvict(listener),
+      stats: () => this.stats(),
+    });
+  }
+
   stats(): SpanStoreStats {
     return {
       spanCount: this.runSpans,
