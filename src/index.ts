@@ -27,8 +27,7 @@
 export { startCollector } from './testing/index.ts';
 export type { Collector, CollectorRun } from './testing/index.ts';
 export type { CollectorOptions, ExportEnvOptions } from './server/index.ts';
-export { SpanStore } from './store/index.ts';
-export type { RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions } from './store/index.ts';
+export type { RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions, SpanStoreStats, SpanStoreView } from './store/index.ts';
 export { diagnosePropagation, diagnoseRun } from './engine/index.ts';
 export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './engine/index.ts';
 export { adjustClockSkew, skewAdjustmentOf } from './engine/index.ts';
@@ -63,6 +62,7 @@ export type {
   DurationSource,
   EventMatcher,
   Expectation,
+  ExpectationKind,
   LinkMatcher,
   NoErrorsExpectation,
   OrderExpectation,
@@ -76,7 +76,7 @@ export type {
   TraceSelection,
   ValueMatcher,
 } from './language/index.ts';
-export { loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './language/index.ts';
+export { EXPECTATION_KINDS, loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './language/index.ts';
 export type { LoadedSpec } from './language/index.ts';
 
 // The engine and its read-only result model.
@@ -84,7 +84,11 @@ export { evaluateSpecs, evaluateSpecsNow } from './engine/index.ts';
 export type {
   EvaluateOptions,
   ExpectationResult,
+  ExpectationResultKind,
   NearMiss,
+  RunNote,
+  RunNoteCode,
+  RunNoteDiagnostic,
   RunResult,
   SpanSummary,
   SpecResult,
@@ -97,7 +101,7 @@ export { createReporter, renderTraceTree } from './report/index.ts';
 export type { Reporter, ReporterName, ReporterOptions } from './report/index.ts';
 
 // Errors and results.
-export { TracecheckError, SpecInvalidError, formatSpecProblem } from './errors.ts';
+export { TracecheckError, TRACECHECK_ERROR_CODES, SpecInvalidError, formatSpecProblem } from './errors.ts';
 export type { TracecheckErrorCode, SourcePosition, SpecProblem } from './errors.ts';
 export type { Result } from './result.ts';
 

@@ -33,7 +33,7 @@ interface JestGlobals {
 const globals = globalThis as JestGlobals;
 // Jest injects `expect` as a global in every test file (ESM included); there is nothing to import it from here.
 if (globals.expect === undefined) {
-  throw new TracecheckError('TC_USAGE', 'tracecheck/jest was imported outside a jest test file (no global expect); in vitest import tracecheck/vitest');
+  throw new TracecheckError('TC_NOT_IN_JEST', 'tracecheck/jest was imported outside a jest test file (no global expect); in vitest import tracecheck/vitest');
 }
 globals.expect.extend(tracecheckMatchers);
 

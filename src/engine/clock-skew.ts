@@ -1,6 +1,7 @@
 import { serviceNameOf, SpanKind } from '../model/index.ts';
 import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';
+import type { RunNote, RunNoteDiagnostic } from './results.ts';
 import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
 
 /**
@@ -232,7 +233,7 @@ function compareSpans(a: Span, b: Span): number {
  * traces share one note, with the range of shifts, so a run of many requests between two slightly skewed hosts
  * reads as one finding, not one per request.
  */
-export function skewNotes(traces: readonly Trace[]): string[] {
+export function skewNotes(traces: readonly Trace[]): RunNote[] {
   type Hop = { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[]; worst: AdjustedHop; precisions: bigint[] };
   const hops = new Map<string, Hop>();
   // The same hop mostly repeats trace after trace (one skewed host): its note is found without a hash lookup.
@@ -255,12 +256,24 @@ export function skewNotes(traces: readonly Trace[]): string[] {
       lastHop = hop;
     }
   }
-  const notes: string[] = [];
+  const notes: RunNote[] = [];
   for (const hop of hops.values()) {
     const name = `hop ${hop.caller} → ${hop.callee}`;
     const { worst } = hop;
+    const [least, most] = rangeOf(hop.shifts);
+    const diagnostic: RunNoteDiagnostic = {
+      traceId: worst.span.traceId,
+      spanIds: [worst.parent.spanId, worst.span.spanId],
+      callerService: hop.caller,
+      calleeService: hop.callee,
+      offsetNanos: { min: String(least), max: String(most) },
+      count: hop.shifts.length,
+    };
+    const note = (message: string): void => {
+      notes.push({ code: 'clock-skew', message, diagnostic });
+    };
     if (hop.shifts.length === 1) {
-      notes.push(
+      note(
         `clock skew: ${hop.callee}'s span "${hop.spanName}" and its subtree were shifted ${formatShift(hop.shifts[0] as bigint)} ` +
           `to fit inside ${hop.caller}'s client span "${hop.clientName}" (${name}, trace ${hop.traceId.slice(0, 8)}); ` +
           `evidence: it ${violationText(worst)}, beyond the ${formatDurationNanos(worst.precisionNanos)} precision of the two spans' start times, ` +
@@ -268,10 +281,9 @@ export function skewNotes(traces: readonly Trace[]): string[] {
       );
       continue;
     }
-    const [least, most] = rangeOf(hop.shifts);
     const [finest, coarsest] = rangeOf(hop.precisions);
     const precision = finest === coarsest ? formatDurationNanos(finest) : `${formatDurationNanos(finest)} to ${formatDurationNanos(coarsest)}`;
-    notes.push(
+    note(
       `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(least)} to ${formatShift(most)}, ` +
         `to fit inside ${hop.caller}'s client spans (${name}); evidence: each lay outside its client span beyond the precision of the spans' start times ` +
         `(${precision}), the most in trace ${worst.span.traceId.slice(0, 8)}, where ${hop.callee}'s span ${violationText(worst)}, ` +

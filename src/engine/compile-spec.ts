@@ -13,6 +13,7 @@ import type {
   SpecDefinition,
   SpecScalar,
 } from '../language/index.ts';
+import { BUDGET_LIMIT_KEYS, EXPECTATION_KINDS, type ExpectationKind } from '../language/index.ts';
 import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
 import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';
@@ -37,11 +38,6 @@ export interface LoadedSpecLike {
 
 /** A spec as the engine accepts it: a plain definition, or one loaded from a file. */
 export type SpecInput = SpecDefinition | LoadedSpecLike;
-
-/** The kinds of expectation, by the key that names each. */
-export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'propagates'] as const;
-/** One of {@link EXPECTATION_KINDS}. */
-export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
 
 /** One expectation, compiled; `${var:NAME}` expectations compile per unit, once per distinct substitution. */
 export interface CompiledExpectation {
@@ -97,7 +93,7 @@ function defaultName(kind: ExpectationKind, e: Expectation): string {
       return `sequence ${(e as SequenceExpectation).sequence.join(' → ')}`;
     case 'budget': {
       const b = (e as BudgetExpectation).budget;
-      const limits = (['max', 'p50', 'p95', 'p99'] as const).filter((l) => b[l] !== undefined).map((l) => `${l} ${String(b[l])}`);
+      const limits = BUDGET_LIMIT_KEYS.filter((l) => b[l] !== undefined).map((l) => `${l} ${String(b[l])}`);
       return `budget ${budgetIsOverTraces(e as BudgetExpectation) ? 'traces' : (b.spans ?? 'spans')} ${limits.join(', ')}`;
     }
     case 'noErrors': {

@@ -6,7 +6,7 @@ import type { PropagationDiagnostic } from './diagnosis/propagation.ts';
 import { compileSpec, type CompiledSpec, type EnvSource, type SpecInput } from './compile-spec.ts';
 import type { JudgeContext } from './judge.ts';
 import { judgeSpecs, type JudgePhase } from './judge-spec.ts';
-import type { RunResult, SpecResult } from './results.ts';
+import type { RunNote, RunResult, SpecResult } from './results.ts';
 import { SelectorCache } from './selector-cache.ts';
 import { resolveAccelerators, type Accelerators } from './selectors/accelerators.ts';
 import { TracecheckError } from '../errors.ts';
@@ -76,7 +76,7 @@ function countSpans(traces: readonly Trace[]): number {
 function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' | 'many', option: boolean | Partial<Accelerators> | undefined): { compiled: CompiledSpec[]; selectors: SelectorCache } {
   const accelerators = resolveAccelerators(option);
   // A misspelt setting is a usage error, said at once, not a silent fallback to some other choice.
-  if (!accelerators.ok) throw new TracecheckError('TC_USAGE', accelerators.error);
+  if (!accelerators.ok) throw new TracecheckError('TC_OPTION_INVALID', accelerators.error);
   const selectors = new SelectorCache({ acrossPasses: passes === 'many', accelerators: accelerators.value });
   return { compiled: specs.map((spec) => compileSpec(spec, env, selectors)), selectors };
 }
@@ -141,7 +141,7 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   const deadlines = compiled.map((spec) => started + (spec.timeoutMillis ?? defaultTimeout));
   const lastDeadline = Math.max(started, ...deadlines);
   const decided: (SpecResult | undefined)[] = compiled.map(() => undefined);
-  const notes: string[] = [];
+  const notes: RunNote[] = [];
 
   let settled = false;
   let settling = false;
@@ -175,8 +175,8 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
       if (outcome.reason === 'evicted' || outcome.reason === 'closed') {
         terminal = true;
         notes.push(outcome.reason === 'evicted'
-          ? `the run was evicted from the store (span cap reached) after ${outcome.spanCount} spans; judged on what had arrived`
-          : 'the collector closed before the run settled; judged on what had arrived');
+          ? { code: 'run-evicted', message: `the run was evicted from the store (span cap reached) after ${outcome.spanCount} spans; judged on what had arrived`, diagnostic: { count: outcome.spanCount } }
+          : { code: 'collector-closed', message: 'the collector closed before the run settled; judged on what had arrived' });
       }
       schedule();
     });
@@ -241,9 +241,10 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   const spanCount = countSpans(traces);
   notes.push(...skewNotes(traces));
   // Broken hops are reported whether or not a spec asked about propagation: they are what a run cannot show.
-  for (const diagnostic of diagnoseRun(source)) notes.push(diagnostic.message);
+  for (const diagnostic of diagnoseRun(source)) notes.push(propagationNote(diagnostic));
   if (lastOutcome !== undefined && lastOutcome.orphanCount > 0) {
-    notes.push(`${lastOutcome.orphanCount} span${lastOutcome.orphanCount === 1 ? '' : 's'} still waited for a parent that never arrived`);
+    const count = lastOutcome.orphanCount;
+    notes.push({ code: 'trace-incomplete', message: `${count} span${count === 1 ? '' : 's'} still waited for a parent that never arrived`, diagnostic: { count } });
   }
   return {
     runId: source.id,
@@ -254,5 +255,30 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
     settled,
     notes,
     durationMillis: performance.now() - started,
+  };
+}
+
+const NOTE_CODE_OF_DIAGNOSTIC = {
+  'new-trace': 'propagation-broken',
+  'context-lost': 'context-lost',
+  'baggage-dropped': 'baggage-dropped',
+} as const satisfies Record<PropagationDiagnostic['kind'], RunNote['code']>;
+
+/** A propagation diagnostic as a run note: its message, and the hop's services, spans and cause as data. */
+function propagationNote(diagnostic: PropagationDiagnostic): RunNote {
+  const spans = diagnostic.kind === 'context-lost'
+    ? [diagnostic.activeSpan, diagnostic.clientSpan, ...(diagnostic.serverSpan === undefined ? [] : [diagnostic.serverSpan])]
+    : [diagnostic.clientSpan, diagnostic.serverSpan];
+  return {
+    code: NOTE_CODE_OF_DIAGNOSTIC[diagnostic.kind],
+    message: diagnostic.message,
+    diagnostic: {
+      traceId: diagnostic.anchorSpan.traceId,
+      spanIds: spans.map((span) => span.spanId),
+      ...(diagnostic.callerService === undefined ? {} : { callerService: diagnostic.callerService }),
+      ...(diagnostic.calleeService === undefined ? {} : { calleeService: diagnostic.calleeService }),
+      cause: diagnostic.cause,
+      ...(diagnostic.kind === 'baggage-dropped' && diagnostic.missingBaggageKeys !== undefined ? { missingBaggageKeys: diagnostic.missingBaggageKeys } : {}),
+    },
   };
 }

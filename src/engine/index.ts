@@ -5,10 +5,14 @@ export type {
   RunResult,
   SpecResult,
   ExpectationResult,
+  ExpectationResultKind,
   SpanSummary,
   TraceTree,
   TraceTreeNode,
   NearMiss,
+  RunNote,
+  RunNoteCode,
+  RunNoteDiagnostic,
 } from './results.ts';
 export { diagnosePropagation, diagnoseRun } from './diagnosis/propagation.ts';
 export type {

@@ -1,4 +1,5 @@
 import type { SourcePosition } from '../errors.ts';
+import type { ExpectationKind } from '../language/index.ts';
 
 /**
  * The read-only public result model. The engine produces it; reporters, matchers and the CLI read it and
@@ -51,11 +52,17 @@ export interface NearMiss {
   readonly missedClauses: readonly string[];
 }
 
+/** What an {@link ExpectationResult} is about. */
+export type ExpectationResultKind = ExpectationKind | 'traces' | 'invalid';
+
 /** The result of one expectation. */
 export interface ExpectationResult {
   readonly name: string;
-  /** The kind of expectation: `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, or `traces` for the spec's trace selection. */
-  readonly kind: string;
+  /**
+   * The kind of expectation (`spans`, `order`, ...); `traces` for the spec's trace selection; `invalid` for an
+   * expectation that names no kind, or several, and so could not be judged.
+   */
+  readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   /** One line for a pass; for a failure, what went wrong in words a person can act on. */
   readonly message: string;
@@ -88,6 +95,65 @@ export interface SpecResult {
   readonly durationMillis: number;
 }
 
+/**
+ * Why a note about a run was written:
+ * - `clock-skew`: a callee's spans were shifted to fit inside their caller's client span (ordering and latency
+ *   checks used the adjusted times);
+ * - `propagation-broken`: a callee started a new trace instead of continuing the caller's;
+ * - `context-lost`: a service lost its own context, so its outgoing call started a new trace;
+ * - `baggage-dropped`: the trace continued, but without baggage entries present upstream;
+ * - `trace-incomplete`: spans still waited for a parent that never arrived;
+ * - `run-evicted`: the run was evicted from the store (span cap reached) before it settled;
+ * - `collector-closed`: the collector closed before the run settled;
+ * - `not-judged`: the spec object or the options were invalid, so nothing was judged;
+ * - `stream-ended`: a remote run's stream from the collector ended early;
+ * - `export-failed`: a span the test process sent to the collector (a `headers()` root span) was not accepted.
+ */
+export type RunNoteCode =
+  | 'clock-skew'
+  | 'propagation-broken'
+  | 'context-lost'
+  | 'baggage-dropped'
+  | 'trace-incomplete'
+  | 'run-evicted'
+  | 'collector-closed'
+  | 'not-judged'
+  | 'stream-ended'
+  | 'export-failed';
+
+/** The structured facts behind a {@link RunNote}; each field is present when the note's kind has it. */
+export interface RunNoteDiagnostic {
+  /** The trace the note is about (for several, the one with the most telling evidence). */
+  readonly traceId?: string;
+  /** The spans the note is about, e.g. a broken hop's client and server spans, or a shifted span's parent and itself. */
+  readonly spanIds?: readonly string[];
+  readonly callerService?: string;
+  readonly calleeService?: string;
+  /** Propagation notes: the likely cause, e.g. `no-propagator` (see docs/diagnostics.md). */
+  readonly cause?: string;
+  /** Clock-skew notes: the least and the most a span was shifted, in nanoseconds (decimal strings, may be negative). */
+  readonly offsetNanos?: { readonly min: string; readonly max: string };
+  /** How many: shifted spans (clock skew), orphan spans, spans held at eviction, problems (not judged). */
+  readonly count?: number;
+  /** Baggage keys seen upstream and missing downstream. */
+  readonly missingBaggageKeys?: readonly string[];
+}
+
+/**
+ * A note about the run itself, beside the spec results: plain data, rendered to prose only by reporters.
+ *
+ * @example
+ * ```ts
+ * for (const note of result.notes) if (note.code === 'propagation-broken') console.warn(note.diagnostic?.calleeService, note.message);
+ * ```
+ */
+export interface RunNote {
+  readonly code: RunNoteCode;
+  /** One line a person can act on, e.g. `gateway → orders: orders started a new trace (…); likely cause: …`. */
+  readonly message: string;
+  readonly diagnostic?: RunNoteDiagnostic;
+}
+
 /** The result of evaluating specs against one run. */
 export interface RunResult {
   readonly runId: string;
@@ -98,7 +164,7 @@ export interface RunResult {
   readonly traceCount: number;
   /** Whether the run had settled (quiet, no orphans) or the deadline came first. */
   readonly settled: boolean;
-  /** Notes about the run itself: evictions, unclaimed traces, propagation diagnostics. */
-  readonly notes: readonly string[];
+  /** Notes about the run itself: evictions, clock skew, propagation diagnostics, incomplete traces. */
+  readonly notes: readonly RunNote[];
   readonly durationMillis: number;
 }

@@ -1,7 +1,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { AttributeValue } from '../model/index.ts';
 import { err, ok, type Result } from '../result.ts';
-import { countInRange, describeCount, parseCount, specRegex } from '../language/index.ts';
+import { ATTRIBUTE_TYPE_NAMES, countInRange, describeCount, parseCount, specRegex, VALUE_MATCHER_KEYS } from '../language/index.ts';
 import type { SpecScalar, ValueMatcher } from '../language/index.ts';
 import { showBare, showValue, stringFormOf, typeNameOf, type MatchedValue } from './value-format.ts';
 
@@ -71,10 +71,7 @@ function objectFastAccept(m: Exclude<ValueMatcher, SpecScalar | readonly SpecSca
 
 type Check = (value: MatchedValue) => string | undefined;
 
-const MATCHER_KEYS = new Set([
-  'equals', 'notEquals', 'lt', 'lte', 'gt', 'gte', 'matches', 'notMatches', 'in', 'notIn', 'contains', 'exists',
-  'type', 'jsonpath', 'value', 'every', 'some', 'count',
-]);
+const MATCHER_KEYS: ReadonlySet<string> = new Set(VALUE_MATCHER_KEYS.keys);
 
 /**
  * Equality as specs mean it: ints written in specs equal int64 (bigint) attributes of the same value, and
@@ -217,7 +214,7 @@ function containsCheck(needle: SpecScalar): Check {
   };
 }
 
-const TYPE_NAMES = new Set(['string', 'bool', 'int', 'double', 'bytes', 'array', 'kvlist']);
+const TYPE_NAMES: ReadonlySet<string> = new Set(ATTRIBUTE_TYPE_NAMES);
 
 type JsonDocument = { ok: true; doc: unknown } | { ok: false; why: string };
 

@@ -1,5 +1,5 @@
 /**
- * The spec layer: the spec language's typed objects, the loader for YAML/JSON spec files, the validator that
+ * The spec layer: the description of the spec language's objects (description.ts), its typed objects, the loader for YAML/JSON spec files, the validator that
  * reports every problem with file:line:col, the selector parser, and the value helpers (durations, counts,
  * `${env:...}` / `${var:...}`) that the engine shares.
  */
@@ -28,7 +28,41 @@ export type {
 } from './types.ts';
 export { loadSpecFiles, loadSpecText, SPEC_FILE_EXTENSIONS } from './loader.ts';
 export type { LoadedSpec, LoadOptions } from './loader.ts';
-export { EXPECTATION_KINDS, validateSpecDocuments, validateSpecObject } from './validate.ts';
+export { validateSpecDocuments, validateSpecObject } from './validate.ts';
+export {
+  ATTRIBUTE_TYPE_NAMES,
+  BUDGET_EXPECTATION_KEYS,
+  BUDGET_KEYS,
+  BUDGET_LIMIT_KEYS,
+  BUDGET_OVER,
+  CONNECTED_EXPECTATION_KEYS,
+  COUNT_KEYS,
+  DURATION_MATCHER_KEYS,
+  EDITOR_KEYS,
+  EVENT_MATCHER_KEYS,
+  EXPECTATION_COMMON_KEYS,
+  EXPECTATION_KIND_KEYS,
+  EXPECTATION_KINDS,
+  EXPECTATION_SCOPES,
+  JSONPATH_RESULT_KEYS,
+  LINK_MATCHER_KEYS,
+  NO_ERRORS_EXPECTATION_KEYS,
+  ORDER_EXPECTATION_KEYS,
+  ORDER_KEYS,
+  ORDER_RELATIONS,
+  PROPAGATES_EXPECTATION_KEYS,
+  PROPAGATES_KEYS,
+  QUANTIFIERS,
+  SEQUENCE_EXPECTATION_KEYS,
+  SPANS_EXPECTATION_KEYS,
+  SPEC_FILE_KEYS,
+  SPEC_KEYS,
+  STATUS_MATCHER_KEYS,
+  STATUS_NAMES,
+  TRACE_SELECTION_KEYS,
+  VALUE_MATCHER_KEYS,
+} from './description.ts';
+export type { ExpectationKind, ObjectKeys } from './description.ts';
 export type { SpecDocument, ValidateOptions } from './validate.ts';
 export { formatSpecPath } from './problem-collector.ts';
 export type { Locate, LocateDetail, LocatedSpecProblem, SpecPath } from './problem-collector.ts';

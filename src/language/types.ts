@@ -20,6 +20,15 @@
  * ```
  */
 
+import type {
+  ATTRIBUTE_TYPE_NAMES,
+  BUDGET_OVER,
+  EXPECTATION_SCOPES,
+  ORDER_RELATIONS,
+  QUANTIFIERS,
+  STATUS_NAMES,
+} from './description.ts';
+
 /** A selector in the selector language. */
 export type SelectorSource = string;
 
@@ -56,7 +65,7 @@ export type ValueMatcher =
       /** The string contains this, or the array has this element. */
       readonly contains?: SpecScalar;
       readonly exists?: boolean;
-      readonly type?: 'string' | 'bool' | 'int' | 'double' | 'bytes' | 'array' | 'kvlist';
+      readonly type?: (typeof ATTRIBUTE_TYPE_NAMES)[number];
       /**
        * JSONPath (jsonpath-plus) into a kvlist/array value or a string holding JSON; `value` is then matched
        * against the first result, or `every`/`some` against each result.
@@ -80,7 +89,10 @@ export type DurationMatcher =
   | { readonly lt?: DurationSource; readonly lte?: DurationSource; readonly gt?: DurationSource; readonly gte?: DurationSource };
 
 /** A status by name; `{ not: 'error' }` for "anything but". */
-export type StatusMatcher = 'unset' | 'ok' | 'error' | { readonly not: 'unset' | 'ok' | 'error' };
+export type StatusMatcher = StatusName | { readonly not: StatusName };
+
+/** A span status by name. */
+export type StatusName = (typeof STATUS_NAMES)[number];
 
 /** An event condition: by name, with attributes; `absent: true` requires no such event. */
 export interface EventMatcher {
@@ -105,7 +117,7 @@ interface ExpectationBase {
    * `run`: it is judged once over the spans of all the selected traces together.
    * Default: `trace` when the spec has a `traces` selection, `run` when it has none (it is then about the run).
    */
-  readonly scope?: 'trace' | 'run';
+  readonly scope?: (typeof EXPECTATION_SCOPES)[number];
 }
 
 /** Spans that must (or must not) exist, and what each (or one) of them must look like. */
@@ -114,7 +126,7 @@ export interface SpansExpectation extends ExpectationBase {
   /** Default `{ min: 1 }`. `'none'` or `0` asserts absence. */
   readonly count?: CountSource;
   /** `all` (default): every matched span must satisfy the conditions below; `any`: at least one. */
-  readonly quantifier?: 'all' | 'any';
+  readonly quantifier?: (typeof QUANTIFIERS)[number];
   readonly attributes?: AttributeMatchers;
   readonly duration?: DurationMatcher;
   readonly status?: StatusMatcher;
@@ -123,6 +135,9 @@ export interface SpansExpectation extends ExpectationBase {
   /** Values to capture from the first matched span, for `${var:NAME}` later in the spec: `NAME: field`. */
   readonly capture?: Readonly<Record<string, string>>;
 }
+
+/** How an earlier step relates to a later one in `order` and `sequence`. */
+export type OrderRelation = (typeof ORDER_RELATIONS)[number];
 
 /** Ordering between two span sets, across services. */
 export interface OrderExpectation extends ExpectationBase {
@@ -133,21 +148,21 @@ export interface OrderExpectation extends ExpectationBase {
      * `ends-before-start` (default): every `first` span ends before every `then` span starts.
      * `starts-before`: every `first` span starts before every `then` span starts.
      */
-    readonly relation?: 'ends-before-start' | 'starts-before';
+    readonly relation?: OrderRelation;
   };
 }
 
 /** A sequence of N steps: each step's spans follow the previous step's (relation as in `order`). */
 export interface SequenceExpectation extends ExpectationBase {
   readonly sequence: readonly SelectorSource[];
-  readonly relation?: 'ends-before-start' | 'starts-before';
+  readonly relation?: OrderRelation;
 }
 
 /** A latency budget over spans or whole traces. */
 export interface BudgetExpectation extends ExpectationBase {
   readonly budget: {
     /** `spans` (default when `spans` is given): span durations; `traces`: root start to last span end. */
-    readonly over?: 'spans' | 'traces';
+    readonly over?: (typeof BUDGET_OVER)[number];
     /** Which spans (with `over: spans`); default every span. */
     readonly spans?: SelectorSource;
     readonly max?: DurationSource;

@@ -3,6 +3,32 @@ import { err, ok, type Result } from '../result.ts';
 import { captureFieldProblem } from './capture-fields.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { ProblemCollector, type Locate, type SpecPath } from './problem-collector.ts';
+import {
+  ATTRIBUTE_TYPE_NAMES,
+  BUDGET_KEYS,
+  BUDGET_LIMIT_KEYS,
+  BUDGET_OVER,
+  COUNT_KEYS,
+  DURATION_MATCHER_KEYS,
+  EDITOR_KEYS,
+  EVENT_MATCHER_KEYS,
+  EXPECTATION_COMMON_KEYS,
+  EXPECTATION_KIND_KEYS,
+  EXPECTATION_KINDS,
+  EXPECTATION_SCOPES,
+  JSONPATH_RESULT_KEYS,
+  LINK_MATCHER_KEYS,
+  ORDER_KEYS,
+  ORDER_RELATIONS,
+  PROPAGATES_KEYS,
+  QUANTIFIERS,
+  SPEC_FILE_KEYS,
+  SPEC_KEYS,
+  STATUS_MATCHER_KEYS,
+  STATUS_NAMES,
+  TRACE_SELECTION_KEYS,
+  VALUE_MATCHER_KEYS,
+} from './description.ts';
 import type { SpecDefinition, SpecScalar } from './types.ts';
 import { checkJsonPath, checkReferences, checkRegex, checkSelector, type VariableScope } from './validate-text.ts';
 import { describeValueType, findReferences, parseCount, parseDuration } from './values.ts';
@@ -21,39 +47,6 @@ export interface ValidateOptions {
 }
 
 type Obj = Readonly<Record<string, unknown>>;
-
-/** The keys that name an expectation's kind; exactly one must be present. */
-export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'propagates'] as const;
-
-const COMMON_EXPECTATION_KEYS = ['name', 'scope'];
-const KIND_KEYS: Readonly<Record<string, readonly string[]>> = {
-  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture'],
-  order: [],
-  sequence: ['relation'],
-  budget: [],
-  noErrors: ['exceptions'],
-  connected: [],
-  propagates: [],
-};
-
-const SPEC_KEYS = ['name', 'description', 'traces', 'vars', 'timeout', 'expect'];
-const FILE_KEYS = ['specs', '$schema'];
-const TRACES_KEYS = ['root', 'where', 'count'];
-const COUNT_KEYS = ['exactly', 'min', 'max'];
-const ORDER_KEYS = ['first', 'then', 'relation'];
-const BUDGET_KEYS = ['over', 'spans', 'max', 'p50', 'p95', 'p99'];
-const BUDGET_LIMITS = ['max', 'p50', 'p95', 'p99'];
-const PROPAGATES_KEYS = ['from', 'to'];
-const EVENT_KEYS = ['name', 'attributes', 'absent', 'count'];
-const LINK_KEYS = ['to', 'attributes'];
-const DURATION_COMPARE_KEYS = ['lt', 'lte', 'gt', 'gte'];
-const MATCHER_KEYS = [
-  'equals', 'notEquals', 'lt', 'lte', 'gt', 'gte', 'matches', 'notMatches', 'in', 'notIn', 'contains', 'exists',
-  'type', 'jsonpath', 'value', 'every', 'some', 'count',
-];
-const RELATIONS = ['ends-before-start', 'starts-before'];
-const STATUS_NAMES = ['unset', 'ok', 'error'];
-const TYPE_NAMES = ['string', 'bool', 'int', 'double', 'bytes', 'array', 'kvlist'];
 
 /** Words people write for a key, mapped to the key they mean; typos of these are recognised too. */
 const KEY_ALIASES: Readonly<Record<string, string>> = {
@@ -155,8 +148,8 @@ class SpecValidator {
 
   count(value: unknown, path: SpecPath): void {
     if (isObj(value)) {
-      this.keys(value, path, COUNT_KEYS, 'in a count');
-      for (const key of COUNT_KEYS) {
+      this.keys(value, path, COUNT_KEYS.keys, 'in a count');
+      for (const key of COUNT_KEYS.keys) {
         const v = value[key];
         if (v !== undefined && !(typeof v === 'number' && Number.isInteger(v) && v >= 0)) {
           this.c.report([...path, key], `count ${key} must be a non-negative whole number, got ${typeof v === 'number' ? String(v) : describeValueType(v)}`);
@@ -188,7 +181,7 @@ class SpecValidator {
       }
       return [{ value, path }];
     }
-    this.keys(value, path, FILE_KEYS, 'beside "specs" (a file with "specs:" holds only the list)');
+    this.keys(value, path, [...SPEC_FILE_KEYS.keys, ...EDITOR_KEYS], 'beside "specs" (a file with "specs:" holds only the list)');
     const specs = value['specs'];
     if (!this.list(specs, [...path, 'specs'], '"specs"', 'write "specs:" followed by "- name: ..." items')) return [];
     return specs.map((spec, i) => ({ value: spec, path: [...path, 'specs', i] }));
@@ -196,7 +189,7 @@ class SpecValidator {
 
   spec(value: unknown, path: SpecPath): SpecDefinition | undefined {
     if (!this.mapping(value, path, 'a spec', 'a spec has "name:" and "expect:"')) return undefined;
-    this.keys(value, path, [...SPEC_KEYS, '$schema'], 'in a spec');
+    this.keys(value, path, [...SPEC_KEYS.keys, ...EDITOR_KEYS], 'in a spec');
     const before = this.c.problems.length;
     const name = value['name'];
     if (name === undefined) this.c.report(path, 'the spec has no "name"', 'add "name: <what this spec checks>"; names identify results');
@@ -226,7 +219,7 @@ class SpecValidator {
     if (value['timeout'] !== undefined) this.duration(value['timeout'], [...path, 'timeout'], 'timeout');
     const traces = value['traces'];
     if (traces !== undefined && this.mapping(traces, [...path, 'traces'], '"traces"', 'e.g. "traces: { root: \'name = \\"POST /checkout\\"\' }"')) {
-      this.keys(traces, [...path, 'traces'], TRACES_KEYS, 'in "traces"');
+      this.keys(traces, [...path, 'traces'], TRACE_SELECTION_KEYS.keys, 'in "traces"');
       for (const key of ['root', 'where']) {
         if (traces[key] !== undefined) checkSelector(this.c, traces[key], [...path, 'traces', key], staticScope);
       }
@@ -259,22 +252,22 @@ class SpecValidator {
     }
     const kind = kinds[0];
     if (kind === undefined) {
-      const allowed = [...COMMON_EXPECTATION_KEYS, ...EXPECTATION_KINDS];
+      const allowed: readonly string[] = [...EXPECTATION_COMMON_KEYS, ...EXPECTATION_KINDS];
       const suggestsKind = Object.keys(value).some((k) => !allowed.includes(k) && didYouMean(k, EXPECTATION_KINDS, KEY_ALIASES) !== undefined);
       this.keys(value, path, allowed, 'in an expectation', (key) => {
-        const owner = Object.entries(KIND_KEYS).find(([, keys]) => keys.includes(key))?.[0];
+        const owner = Object.entries(EXPECTATION_KIND_KEYS).find(([, keys]) => (keys as readonly string[]).includes(key))?.[0];
         return owner === undefined ? undefined : `"${key}" belongs to a "${owner}" expectation, which needs "${owner}:" too`;
       });
       if (!suggestsKind) this.c.report(path, 'the expectation has no kind', `add one of ${quoteList(EXPECTATION_KINDS)}`);
       return;
     }
-    const allowed = [...COMMON_EXPECTATION_KEYS, kind, ...(KIND_KEYS[kind] ?? [])];
+    const allowed = [...EXPECTATION_COMMON_KEYS, kind, ...EXPECTATION_KIND_KEYS[kind]];
     this.keys(value, path, allowed, `to a "${kind}" expectation`, (key) => {
-      const owner = Object.entries(KIND_KEYS).find(([, keys]) => keys.includes(key))?.[0];
+      const owner = Object.entries(EXPECTATION_KIND_KEYS).find(([, keys]) => (keys as readonly string[]).includes(key))?.[0];
       return owner === undefined ? undefined : `"${key}" belongs with "${owner}"`;
     });
     if (value['name'] !== undefined) this.text(value['name'], [...path, 'name'], 'the expectation name', scope);
-    if (value['scope'] !== undefined) this.oneOf(value['scope'], [...path, 'scope'], 'scope', ['trace', 'run']);
+    if (value['scope'] !== undefined) this.oneOf(value['scope'], [...path, 'scope'], 'scope', EXPECTATION_SCOPES);
     const at = (key: string): SpecPath => [...path, key];
     const body = value[kind];
     switch (kind) {
@@ -283,12 +276,12 @@ class SpecValidator {
         break;
       case 'order':
         if (this.mapping(body, at('order'), '"order"', 'e.g. "order: { first: \'{ service = a }\', then: \'{ service = b }\' }"')) {
-          this.keys(body, at('order'), ORDER_KEYS, 'in "order"');
-          for (const key of ['first', 'then']) {
+          this.keys(body, at('order'), ORDER_KEYS.keys, 'in "order"');
+          for (const key of ORDER_KEYS.required) {
             if (body[key] === undefined) this.c.report(at('order'), `"order" is missing "${key}"`, 'order needs "first:" and "then:" selectors');
             else checkSelector(this.c, body[key], [...at('order'), key], scope);
           }
-          if (body['relation'] !== undefined) this.oneOf(body['relation'], [...at('order'), 'relation'], 'relation', RELATIONS);
+          if (body['relation'] !== undefined) this.oneOf(body['relation'], [...at('order'), 'relation'], 'relation', ORDER_RELATIONS);
         }
         break;
       case 'sequence':
@@ -296,7 +289,7 @@ class SpecValidator {
           if (body.length < 2) this.c.report(at('sequence'), `a sequence needs at least 2 steps, got ${body.length}`, body.length === 1 ? 'for one step use a "spans" expectation' : 'list the steps as selectors');
           body.forEach((step, i) => checkSelector(this.c, step, [...at('sequence'), i], scope));
         }
-        if (value['relation'] !== undefined) this.oneOf(value['relation'], at('relation'), 'relation', RELATIONS);
+        if (value['relation'] !== undefined) this.oneOf(value['relation'], at('relation'), 'relation', ORDER_RELATIONS);
         break;
       case 'budget':
         this.budget(body, at('budget'), scope);
@@ -313,8 +306,8 @@ class SpecValidator {
         break;
       case 'propagates':
         if (this.mapping(body, at('propagates'), '"propagates"', 'e.g. "propagates: { from: \'{ service = a }\', to: \'{ service = b }\' }"')) {
-          this.keys(body, at('propagates'), PROPAGATES_KEYS, 'in "propagates"');
-          for (const key of PROPAGATES_KEYS) {
+          this.keys(body, at('propagates'), PROPAGATES_KEYS.keys, 'in "propagates"');
+          for (const key of PROPAGATES_KEYS.required) {
             if (body[key] === undefined) this.c.report(at('propagates'), `"propagates" is missing "${key}"`, 'propagates needs "from:" and "to:" selectors');
             else checkSelector(this.c, body[key], [...at('propagates'), key], scope);
           }
@@ -327,7 +320,7 @@ class SpecValidator {
     const at = (key: string): SpecPath => [...path, key];
     checkSelector(this.c, value['spans'], at('spans'), scope);
     if (value['count'] !== undefined) this.count(value['count'], at('count'));
-    if (value['quantifier'] !== undefined) this.oneOf(value['quantifier'], at('quantifier'), 'quantifier', ['all', 'any']);
+    if (value['quantifier'] !== undefined) this.oneOf(value['quantifier'], at('quantifier'), 'quantifier', QUANTIFIERS);
     if (value['attributes'] !== undefined) this.attributes(value['attributes'], at('attributes'), scope);
     if (value['duration'] !== undefined) this.durationMatcher(value['duration'], at('duration'));
     if (value['status'] !== undefined) this.status(value['status'], at('status'));
@@ -336,7 +329,7 @@ class SpecValidator {
       events.forEach((event, i) => {
         const p = [...at('events'), i];
         if (!this.mapping(event, p, 'an event condition', 'e.g. "{ name: exception, absent: true }"')) return;
-        this.keys(event, p, EVENT_KEYS, 'in an event condition');
+        this.keys(event, p, EVENT_MATCHER_KEYS.keys, 'in an event condition');
         if (event['name'] === undefined) this.c.report(p, 'the event condition has no "name"', 'add "name: <event name>", e.g. "name: exception"');
         else this.text(event['name'], [...p, 'name'], 'the event name', scope);
         if (event['attributes'] !== undefined) this.attributes(event['attributes'], [...p, 'attributes'], scope);
@@ -350,7 +343,7 @@ class SpecValidator {
       links.forEach((link, i) => {
         const p = [...at('links'), i];
         if (!this.mapping(link, p, 'a link condition', 'e.g. "{ to: \'{ kind = producer }\' }"')) return;
-        this.keys(link, p, LINK_KEYS, 'in a link condition');
+        this.keys(link, p, LINK_MATCHER_KEYS.keys, 'in a link condition');
         if (link['to'] === undefined) this.c.report(p, 'the link condition has no "to"', 'add "to:" with a selector for the linked span');
         else checkSelector(this.c, link['to'], [...p, 'to'], scope);
         if (link['attributes'] !== undefined) this.attributes(link['attributes'], [...p, 'attributes'], scope);
@@ -373,13 +366,13 @@ class SpecValidator {
 
   budget(body: unknown, path: SpecPath, scope: VariableScope): void {
     if (!this.mapping(body, path, '"budget"', 'e.g. "budget: { spans: \'{ service = orders }\', p95: 300ms }"')) return;
-    this.keys(body, path, BUDGET_KEYS, 'in "budget"');
-    if (body['over'] !== undefined) this.oneOf(body['over'], [...path, 'over'], 'budget "over"', ['spans', 'traces']);
+    this.keys(body, path, BUDGET_KEYS.keys, 'in "budget"');
+    if (body['over'] !== undefined) this.oneOf(body['over'], [...path, 'over'], 'budget "over"', BUDGET_OVER);
     if (body['spans'] !== undefined) {
       if (body['over'] === 'traces') this.c.report([...path, 'spans'], '"spans" does not apply to a budget over traces', 'remove "spans", or use "over: spans" to budget each matched span', { key: true });
       else checkSelector(this.c, body['spans'], [...path, 'spans'], scope);
     }
-    const limits = BUDGET_LIMITS.filter((k) => body[k] !== undefined);
+    const limits = BUDGET_LIMIT_KEYS.filter((k) => body[k] !== undefined);
     if (limits.length === 0) this.c.report(path, 'the budget has no limit', `add "max", "p50", "p95" or "p99", e.g. "p95: 300ms"`);
     for (const key of limits) this.duration(body[key], [...path, key], `budget ${key}`);
   }
@@ -389,15 +382,15 @@ class SpecValidator {
       this.duration(value, path, 'duration');
       return;
     }
-    this.keys(value, path, DURATION_COMPARE_KEYS, 'in a duration condition');
-    const present = DURATION_COMPARE_KEYS.filter((k) => value[k] !== undefined);
+    this.keys(value, path, DURATION_MATCHER_KEYS.keys, 'in a duration condition');
+    const present = DURATION_MATCHER_KEYS.keys.filter((k) => value[k] !== undefined);
     if (present.length === 0) this.c.report(path, 'the duration condition is empty', 'e.g. "duration: { lt: 300ms }", or "duration: 300ms" for at most');
     for (const key of present) this.duration(value[key], [...path, key], `duration ${key}`);
   }
 
   status(value: unknown, path: SpecPath): void {
     if (isObj(value)) {
-      this.keys(value, path, ['not'], 'in a status condition');
+      this.keys(value, path, STATUS_MATCHER_KEYS.keys, 'in a status condition');
       if (value['not'] === undefined) this.c.report(path, 'the status condition has no "not"', 'write a status name, or "{ not: error }"');
       else this.oneOf(value['not'], [...path, 'not'], 'status', STATUS_NAMES);
       return;
@@ -423,7 +416,7 @@ class SpecValidator {
       return;
     }
     const m = value as Obj;
-    this.keys(m, path, MATCHER_KEYS, 'in a value condition');
+    this.keys(m, path, VALUE_MATCHER_KEYS.keys, 'in a value condition');
     const at = (key: string): SpecPath => [...path, key];
     if (Object.keys(m).length === 0) this.c.report(path, 'the value condition is empty', 'write a value to compare with, or a condition such as "{ exists: true }"');
     for (const key of ['lt', 'lte', 'gt', 'gte']) {
@@ -441,10 +434,10 @@ class SpecValidator {
     }
     if (m['contains'] !== undefined && !isScalar(m['contains'])) this.c.report(at('contains'), `"contains" must be a string, number, boolean or null, got ${describeValueType(m['contains'])}`);
     if (m['exists'] !== undefined) this.boolean(m['exists'], at('exists'), '"exists"');
-    if (m['type'] !== undefined) this.oneOf(m['type'], at('type'), 'attribute type', TYPE_NAMES);
+    if (m['type'] !== undefined) this.oneOf(m['type'], at('type'), 'attribute type', ATTRIBUTE_TYPE_NAMES);
     if (m['jsonpath'] !== undefined) checkJsonPath(this.c, m['jsonpath'], at('jsonpath'), scope);
     for (const key of ['value', 'every', 'some']) if (m[key] !== undefined) this.valueMatcher(m[key], at(key), scope);
-    const onResults = ['value', 'every', 'some', 'count'].filter((k) => m[k] !== undefined);
+    const onResults = JSONPATH_RESULT_KEYS.filter((k) => m[k] !== undefined);
     if (m['jsonpath'] === undefined && onResults.length > 0) {
       this.c.report(at(onResults[0] ?? ''), `"${onResults[0] ?? ''}" applies to the results of a "jsonpath"`, 'add "jsonpath: $..." to say which part of the value it checks', { key: true });
     }

@@ -58,7 +58,7 @@ export function buildExportEnv(target: ExportTarget, options: ExportEnvOptions =
   const endpoint = protocol === 'grpc' ? target.grpcUrl : target.httpUrl;
   if (endpoint === undefined) {
     const hint = target.missingEndpointHint?.(protocol) ?? '';
-    throw new TracecheckError('TC_USAGE', `no ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} receiver to export to${hint === '' ? '' : `: ${hint}`}`);
+    throw new TracecheckError('TC_NO_RECEIVER', `no ${protocol === 'grpc' ? 'gRPC' : 'HTTP'} receiver to export to${hint === '' ? '' : `: ${hint}`}`);
   }
   const { runId } = target;
   const headers: string[] = [];

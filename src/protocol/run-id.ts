@@ -18,10 +18,10 @@ export function isUsableRunId(id: string): boolean {
   return RUN_ID_PATTERN.test(id);
 }
 
-/** Returns `id` when it can be a run id; throws `TC_USAGE` saying what a run id may be otherwise. */
+/** Returns `id` when it can be a run id; throws `TC_RUN_ID_INVALID` saying what a run id may be otherwise. */
 export function checkRunId(id: string): string {
   if (!isUsableRunId(id)) {
-    throw new TracecheckError('TC_USAGE', `run id ${JSON.stringify(id)} is not usable: use 1-256 printable ASCII characters without spaces (e.g. "run-42")`);
+    throw new TracecheckError('TC_RUN_ID_INVALID', `run id ${JSON.stringify(id)} is not usable: use 1-256 printable ASCII characters without spaces (e.g. "run-42")`);
   }
   return id;
 }

@@ -1,14 +1,15 @@
-import type { ExpectationResult, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
+import type { ExpectationResult, ExpectationResultKind, RunNote, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
 import type { SourcePosition } from '../errors.ts';
 import type { Reporter } from './reporter.ts';
 
 /**
- * The JSON report's shape, version 1. Keys are always present (`null` when there is nothing to say), so
- * consumers can rely on them; new keys may be added, existing ones keep their meaning while `version` is 1.
+ * The JSON report's shape, version 2 (version 1 had `notes` as strings; they are now `{ code, message, diagnostic? }`).
+ * Keys are always present (`null` when there is nothing to say), so consumers can rely on them; new keys may be
+ * added, existing ones keep their meaning while `version` is 2.
  * Times are milliseconds (numbers) or nanoseconds since the epoch (decimal strings, as in OTLP/JSON).
  */
 export interface JsonReport {
-  readonly version: 1;
+  readonly version: 2;
   readonly runId: string;
   /** Every spec passed. */
   readonly passed: boolean;
@@ -21,7 +22,8 @@ export interface JsonReport {
     readonly specs: { readonly total: number; readonly passed: number; readonly failed: number };
     readonly expectations: { readonly total: number; readonly passed: number; readonly failed: number };
   };
-  readonly notes: readonly string[];
+  /** Notes about the run itself: `{ code, message, diagnostic? }` (see `RunNote`). */
+  readonly notes: readonly RunNote[];
   readonly specs: readonly JsonSpecReport[];
 }
 
@@ -40,8 +42,8 @@ export interface JsonSpecReport {
 /** One expectation in a {@link JsonReport}. */
 export interface JsonExpectationReport {
   readonly name: string;
-  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates` or `traces`. */
-  readonly kind: string;
+  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, `traces` or `invalid`. */
+  readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   readonly message: string;
   readonly expected: string;
@@ -73,7 +75,7 @@ export function toJsonReport(result: RunResult): JsonReport {
   const expPassed = expectations.filter((e) => e.passed).length;
   const specsPassed = result.specs.filter((s) => s.passed).length;
   return {
-    version: 1,
+    version: 2,
     runId: result.runId,
     passed: result.passed,
     settled: result.settled,
@@ -84,7 +86,7 @@ export function toJsonReport(result: RunResult): JsonReport {
       specs: { total: result.specs.length, passed: specsPassed, failed: result.specs.length - specsPassed },
       expectations: { total: expectations.length, passed: expPassed, failed: expectations.length - expPassed },
     },
-    notes: [...result.notes],
+    notes: result.notes.map((note) => ({ ...note })),
     specs,
   };
 }

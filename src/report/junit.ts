@@ -42,7 +42,7 @@ function renderJunit(result: RunResult, maxTreeSpans: number): string {
   out.push(`    <property${attrs({ name: 'tracecheck.spanCount', value: result.spanCount })}/>`);
   out.push(`    <property${attrs({ name: 'tracecheck.traceCount', value: result.traceCount })}/>`);
   out.push(`    <property${attrs({ name: 'tracecheck.settled', value: String(result.settled) })}/>`);
-  result.notes.forEach((note, i) => out.push(`    <property${attrs({ name: `tracecheck.note.${i + 1}`, value: note })}/>`));
+  result.notes.forEach((note, i) => out.push(`    <property${attrs({ name: `tracecheck.note.${i + 1}`, value: note.message })}/>`));
   out.push('  </properties>');
   for (const spec of result.specs) out.push(...renderSuite(spec, maxTreeSpans));
   out.push('</testsuites>');

@@ -42,7 +42,7 @@ function renderPretty(result: RunResult, chalk: ChalkInstance, maxTreeSpans: num
   for (const spec of result.specs) out.push(...renderSpec(spec, chalk, style, maxTreeSpans), '');
   if (result.specs.length === 0) out.push(chalk.yellow('No specs were evaluated.'), '');
 
-  const notes = [...result.notes];
+  const notes = result.notes.map((note) => note.message);
   // A pass judged before the run settled is final (what waits for settling, absence and budgets, held); only a
   // failure may be the work of spans still on their way.
   if (!result.settled && !result.passed) {

@@ -9,6 +9,7 @@ import type { ExportEnvOptions } from '../protocol/index.ts';
 import { SpanStore } from '../store/index.ts';
 import type {
   IngestContext,
+  SpanStoreView,
   LiveRun,
   RunEviction,
   RunSource,
@@ -104,6 +105,36 @@ export type LiveRunView = Pick<
   | 'unclaimedTraces'
 >;
 
+/** The run's reading side as an object of its own, so the run's mutators cannot be reached from a view. */
+function liveRunView(live: LiveRun): LiveRunView {
+  return Object.freeze({
+    id: live.id,
+    createdAtMillis: live.createdAtMillis,
+    get state() {
+      return live.state;
+    },
+    get spanCount() {
+      return live.spanCount;
+    },
+    get traceCount() {
+      return live.traceCount;
+    },
+    get orphanCount() {
+      return live.orphanCount;
+    },
+    get evictedSpanCount() {
+      return live.evictedSpanCount;
+    },
+    traces: () => live.traces(),
+    trace: (traceId: string) => live.trace(traceId),
+    spans: () => live.spans(),
+    onChange: (listener: () => void) => live.onChange(listener),
+    onEnd: (listener: Parameters<LiveRun['onEnd']>[0]) => live.onEnd(listener),
+    settled: (options?: Parameters<LiveRun['settled']>[0]) => live.settled(options),
+    unclaimedTraces: () => live.unclaimedTraces(),
+  });
+}
+
 /** A running in-process OTLP collector. */
 export interface Collector {
   /** OTLP/HTTP base URL, e.g. `http://127.0.0.1:40123` (for `OTEL_EXPORTER_OTLP_ENDPOINT`). Throws when disabled. */
@@ -115,8 +146,8 @@ export interface Collector {
   readonly grpcPort: number | undefined;
   /** Untagged OTLP settings for long-lived services shared by many runs (they are tagged per request or per trace). */
   readonly env: Readonly<Record<string, string>>;
-  /** The span store behind the collector. */
-  readonly store: SpanStore;
+  /** The reading side of the span store behind the collector: stats, unclaimed traces, diagnostics. */
+  readonly store: SpanStoreView;
   /**
    * Takes spans as an export would (the sink both transports feed; `onExport` sees them too), e.g. the root span
    * a test creates for `run.headers()`.
@@ -132,7 +163,7 @@ function portOption(value: number | null | false | undefined, name: string): num
   if (value === null || value === false) return undefined;
   const port = value ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TracecheckError('TC_USAGE', `${name} must be a port number 0-65535 (0 picks a free one), or null to disable; got ${String(value)}`);
+    throw new TracecheckError('TC_OPTION_INVALID', `${name} must be a port number 0-65535 (0 picks a free one), or null to disable; got ${String(value)}`);
   }
   return port;
 }
@@ -251,17 +282,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       onChange: (listener) => live.onChange(listener),
       unclaimedTraces: () => live.unclaimedTraces(),
       diagnostics: () => diagnoseRun(live),
-      live,
+      live: liveRunView(live),
     };
   };
 
   return {
     get httpUrl() {
-      if (http === undefined) throw new TracecheckError('TC_USAGE', 'the OTLP/HTTP receiver is disabled (httpPort: null)');
+      if (http === undefined) throw new TracecheckError('TC_NO_RECEIVER', 'the OTLP/HTTP receiver is disabled (httpPort: null)');
       return http.url;
     },
     get grpcUrl() {
-      if (grpc === undefined) throw new TracecheckError('TC_USAGE', 'the OTLP/gRPC receiver is disabled (grpcPort: null)');
+      if (grpc === undefined) throw new TracecheckError('TC_NO_RECEIVER', 'the OTLP/gRPC receiver is disabled (grpcPort: null)');
       return grpc.url;
     },
     httpPort: http?.port,
@@ -269,7 +300,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     get env() {
       return Object.freeze(baseEnv(defaultProtocol));
     },
-    store,
+    store: store.view(),
     ingest: (spans, context) => sink.ingest(spans, context),
     run(id) {
       const runId = checkRunId(id ?? newRunId());

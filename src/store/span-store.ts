@@ -64,6 +64,27 @@ export interface SpanStoreStats {
 }
 
 /**
+ * The reading side of a {@link SpanStore}: what the collector hands out (`collector.store`). Runs are reached through
+ * `collector.run(id)`, whose `live` view is read-only too; ingesting, claiming traces, evicting and closing stay
+ * with the collector that owns the store.
+ *
+ * @example
+ * ```ts
+ * const { spanCount, unclaimedTraceCount } = collector.store.stats();
+ * for (const trace of collector.store.unclaimedTraces()) console.log(trace.traceId, trace.spans.length);
+ * ```
+ */
+export interface SpanStoreView {
+  /** The run that owns the trace, if any. */
+  ownerOfTrace(traceId: string): string | undefined;
+  /** Traces no run has claimed (yet), e.g. the new trace a callee started when context was lost. */
+  unclaimedTraces(): readonly Trace[];
+  /** Called when a run is evicted by the span cap; returns the unsubscribe function. */
+  onEvict(listener: (eviction: RunEviction) => void): () => void;
+  stats(): SpanStoreStats;
+}
+
+/**
  * The store: the {@link SpanSink} receivers feed, sorting spans into test runs and assembling their traces.
  *
  * A span belongs to a run when it carries the run id (span attribute, resource attribute, or the request's run id:
@@ -86,8 +107,10 @@ export interface SpanStoreStats {
  * await run.settled({ quietMillis: 100 });
  * console.log(run.traces().length);
  * ```
+ *
+ * @internal The library hands out {@link SpanStoreView}; the class is for the collector and tests.
  */
-export class SpanStore implements SpanSink, CorrelationLookup {
+export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
   private readonly maxSpans: number;
   private readonly maxUnclaimedSpans: number;
   private readonly runIdAttribute: string;
@@ -210,6 +233,16 @@ export class SpanStore implements SpanSink, CorrelationLookup {
   }
 
   /** What the store holds and what it dropped. */
+  /** This store's reading side alone, as an object that has no other methods to reach. */
+  view(): SpanStoreView {
+    return Object.freeze({
+      ownerOfTrace: (traceId: string) => this.ownerOfTrace(traceId),
+      unclaimedTraces: () => this.unclaimedTraces(),
+      onEvict: (listener: (eviction: RunEviction) => void) => this.onEvict(listener),
+      stats: () => this.stats(),
+    });
+  }
+
   stats(): SpanStoreStats {
     return {
       spanCount: this.runSpans,
@@ -309,7 +342,7 @@ pinHiddenClass(new SpanStore());
 function positiveInteger(value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    throw new TracecheckError('TC_USAGE', `store caps must be ${allowZero ? 'non-negative' : 'positive'} integers, got ${String(value)}`);
+    throw new TracecheckError('TC_OPTION_INVALID', `store caps must be ${allowZero ? 'non-negative' : 'positive'} integers, got ${String(value)}`);
   }
   return value;
 }

@@ -58,7 +58,11 @@ export async function expectSpecs(source: RunSource, specs: SpecObject, options:
       spanCount: traces.reduce((n, t) => n + t.spans.length, 0),
       traceCount: traces.length,
       settled: false,
-      notes: [`${what} invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was judged`],
+      notes: [{
+        code: 'not-judged',
+        message: `${what} invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}); nothing was judged`,
+        diagnostic: { count: problems.length },
+      }],
       durationMillis: performance.now() - started,
       problems,
     };

@@ -61,7 +61,7 @@ export async function instrumentTestProcess(options: InstrumentTestProcessOption
   try {
     sdkNode = await import('@opentelemetry/sdk-node');
   } catch (cause) {
-    throw new TracecheckError('TC_USAGE', 'instrumentTestProcess needs @opentelemetry/sdk-node: npm install -D @opentelemetry/sdk-node (or use run.headers(), which needs no SDK)', { cause });
+    throw new TracecheckError('TC_SDK_MISSING', 'instrumentTestProcess needs @opentelemetry/sdk-node: npm install -D @opentelemetry/sdk-node (or use run.headers(), which needs no SDK)', { cause });
   }
   // sdk-node depends on these three (and on @opentelemetry/api, a peer of it); they come with it.
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');

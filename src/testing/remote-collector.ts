@@ -67,10 +67,10 @@ export function connectCollector(httpUrl: string, options: ConnectOptions = {}):
   try {
     base = new URL(httpUrl);
   } catch {
-    throw new TracecheckError('TC_USAGE', `collector URL ${JSON.stringify(httpUrl)} is not a URL; pass the collector's httpUrl, e.g. http://127.0.0.1:4318`);
+    throw new TracecheckError('TC_COLLECTOR_URL_INVALID', `collector URL ${JSON.stringify(httpUrl)} is not a URL; pass the collector's httpUrl, e.g. http://127.0.0.1:4318`);
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') {
-    throw new TracecheckError('TC_USAGE', `collector URL ${httpUrl} must be http: or https:`);
+    throw new TracecheckError('TC_COLLECTOR_URL_INVALID', `collector URL ${httpUrl} must be http: or https:`);
   }
   const baseUrl = base.href.replace(/\/+$/, '');
   const runs = new Map<string, RemoteRunMirror>();
@@ -163,8 +163,8 @@ class RemoteRunMirror implements RemoteRun {
     await this.caughtUp();
     const result = await expectSpecs(this, specs, options);
     const notes = [...result.notes];
-    if (this.failureText !== undefined) notes.push(`the run's stream from the collector ended: ${this.failureText}`);
-    for (const failure of this.exportFailures) notes.push(failure);
+    if (this.failureText !== undefined) notes.push({ code: 'stream-ended', message: `the run's stream from the collector ended: ${this.failureText}` });
+    for (const failure of this.exportFailures) notes.push({ code: 'export-failed', message: failure });
     return notes.length === result.notes.length ? result : { ...result, notes };
   }
 

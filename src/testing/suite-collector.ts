@@ -75,7 +75,7 @@ export async function startSuiteCollector(options: CollectorOptions = {}): Promi
 export function connectSuiteCollector(connection?: SuiteConnection): RemoteCollector {
   const httpUrl = connection?.httpUrl ?? process.env[SUITE_URL_ENV];
   if (httpUrl === undefined || httpUrl === '') {
-    throw new TracecheckError('TC_USAGE', `no suite collector to connect to: ${SUITE_URL_ENV} is not set. Start one in the runner's global setup with startSuiteCollector() (see docs/testing.md)`);
+    throw new TracecheckError('TC_NO_SUITE_COLLECTOR', `no suite collector to connect to: ${SUITE_URL_ENV} is not set. Start one in the runner's global setup with startSuiteCollector() (see docs/testing.md)`);
   }
   const authToken = connection === undefined ? process.env[SUITE_AUTH_TOKEN_ENV] : connection.authToken;
   return connectCollector(httpUrl, authToken === undefined || authToken === '' ? {} : { authToken });

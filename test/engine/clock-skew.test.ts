@@ -10,6 +10,9 @@ import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-tr
 import { seededRandom } from '../support/seeded-random.ts';
 import { atNanos, exampleCheckoutTrace, mugBeforeTeaTinOrder, spanOf } from './example-checkout-trace.ts';
 
+/** The notes' messages, as the reports print them. */
+const skewMessages = (traces: Parameters<typeof skewNotes>[0]): string[] => skewNotes(traces).map((note) => note.message);
+
 async function traceOf(specs: readonly SdkSpanSpec[]): Promise<Trace> {
   const store = new SpanStore();
   store.ingest(await makeTrace(specs), { transport: 'memory', runId: 'skew' });
@@ -44,7 +47,19 @@ describe('clock skew', () => {
     expect(trace.spans.map((s) => s.name)).toEqual(['POST /orders', 'SELECT', 'POST /checkout', 'POST /orders']);
     expect(adjusted.spans.map((s) => `${String(s.resource.attributes['service.name'])} ${s.name}`)).toEqual(['gateway POST /checkout', 'gateway POST /orders', 'orders POST /orders', 'orders SELECT']);
     expect(adjusted.spans.filter((s) => s === server || s === select)).toHaveLength(2);
-    expect(skewNotes([adjusted])).toEqual([expect.stringContaining(`clock skew: orders's span "POST /orders" and its subtree were shifted +5010.000ms`)]);
+    expect(skewMessages([adjusted])).toEqual([expect.stringContaining(`clock skew: orders's span "POST /orders" and its subtree were shifted +5010.000ms`)]);
+    const client = byName('POST /orders', 'gateway');
+    expect(skewNotes([adjusted])[0]).toMatchObject({
+      code: 'clock-skew',
+      diagnostic: {
+        traceId: adjusted.traceId,
+        spanIds: [client.spanId, server.spanId],
+        callerService: 'gateway',
+        calleeService: 'orders',
+        offsetNanos: { min: '5010000000', max: '5010000000' },
+        count: 1,
+      },
+    });
     // The original trace is untouched, and adjusting is cached per trace.
     expect(trace.spans.find((s) => s.spanId === server.spanId)?.startTimeUnixNano).toBe(BigInt(t(-4940)) * 1_000_000n);
     expect(adjustClockSkew(trace)).toBe(adjusted);
@@ -58,7 +73,7 @@ describe('clock skew', () => {
         { parent: 'call', name: 'POST /orders', kind: 'server', service: 'orders', start: t(20 + offsetMillis), end: t(80 + offsetMillis) },
       ]);
     const adjusted = [adjustClockSkew(await hop(-1000)), adjustClockSkew(await hop(-3000)), adjustClockSkew(await hop(0))];
-    expect(skewNotes(adjusted)).toEqual([
+    expect(skewMessages(adjusted)).toEqual([
       expect.stringMatching(
         new RegExp(
           "^clock skew: orders's spans and their subtrees were shifted 2 times, by \\+1000\\.000ms to \\+3000\\.000ms, to fit inside gateway's client spans \\(hop gateway → orders\\); " +
@@ -121,7 +136,7 @@ describe('clock skew within the precision of the timestamps', () => {
     const server = trace.nodesBySpanId.get(client.spanId)!.children[0]!.span;
     expect(server.endTimeUnixNano - client.endTimeUnixNano).toBe(592_300n);
     expect(adjustClockSkew(trace)).toBe(trace);
-    expect(skewNotes([adjustClockSkew(trace)])).toEqual([]);
+    expect(skewMessages([adjustClockSkew(trace)])).toEqual([]);
     const result = evaluateSpecsNow([twoItemOrder], [trace]);
     expect(result.notes).toEqual([]);
     expect(result.specs[0]!.expectations.map((e) => e.passed)).toEqual([true, true, true]);
@@ -158,7 +173,7 @@ describe('clock skew within the precision of the timestamps', () => {
     const precise = await exampleCheckoutTrace({ orders: { host: 'vm', pid: 102, stamps: 'ns' }, inventory: { host: 'other', pid: 103, stamps: 'ns' } });
     const adjusted = adjustClockSkew(precise);
     expect(adjusted).not.toBe(precise);
-    expect(skewNotes([adjusted])).toEqual([
+    expect(skewMessages([adjusted])).toEqual([
       expect.stringMatching(
         /^clock skew: inventory's span "GET" and its subtree were shifted -\d+\.\d{3}ms to fit inside orders's client span "GET" \(hop orders → inventory, trace [0-9a-f]{8}\); evidence: it ended 592us after the client span, beyond the 1ns precision of the two spans' start times, and the two run on different hosts \(host.id "id-vm", host.id "id-other"\); ordering and latency checks used the adjusted times$/,
       ),
@@ -175,7 +190,7 @@ describe('clock skew within the precision of the timestamps', () => {
     expect(skewAdjustmentOf(spanOf(adjusted, 'inventory', 'inventory.lookup', ['inventory.sku', 'SKU-RED-MUG']), adjusted)).toBe(skewAdjustmentOf(mugServer, adjusted));
     // The moved spans' precision is still their clock's: shifted starts are not stamps.
     expect(startPrecisionNanosOf(mugServer, adjusted)).toBe(1_000_000n);
-    expect(skewNotes([adjusted])).toEqual([
+    expect(skewMessages([adjusted])).toEqual([
       expect.stringMatching(
         /^clock skew: inventory's spans and their subtrees were shifted 2 times, by \+\d+\.\d{3}ms to \+\d+\.\d{3}ms, to fit inside orders's client spans \(hop orders → inventory\); evidence: each lay outside its client span beyond the precision of the spans' start times \(1ms\), the most in trace [0-9a-f]{8}, where inventory's span started 48ms before the client span, and the two run on different hosts \(host.id "id-vm", host.id "id-inventory-1"\); ordering and latency checks used the adjusted times$/,
       ),
@@ -187,9 +202,9 @@ describe('clock skew within the precision of the timestamps', () => {
 
   it('corrects 50 ms on one host too, since it is beyond the precision, and says that the clocks should agree', async () => {
     const sameHost = await exampleCheckoutTrace({ inventory: { host: 'vm', pid: 103, offsetMillis: -50 } });
-    expect(skewNotes([adjustClockSkew(sameHost)])).toEqual([expect.stringContaining('this although both run on one host (host.id "id-vm"), whose clock they should share')]);
+    expect(skewMessages([adjustClockSkew(sameHost)])).toEqual([expect.stringContaining('this although both run on one host (host.id "id-vm"), whose clock they should share')]);
     const sameProcess = await exampleCheckoutTrace({ inventory: { host: 'vm', pid: 102, offsetMillis: -50 } });
-    expect(skewNotes([adjustClockSkew(sameProcess)])).toEqual([expect.stringContaining('this although both come from one process (process.pid 102 on host.id "id-vm"), which has one clock')]);
+    expect(skewMessages([adjustClockSkew(sameProcess)])).toEqual([expect.stringContaining('this although both come from one process (process.pid 102 on host.id "id-vm"), which has one clock')]);
   });
 
   it('takes a server span that only ends late for a late-stamped end on one host, and for skew across hosts', async () => {
@@ -199,10 +214,10 @@ describe('clock skew within the precision of the timestamps', () => {
     const oneHost = await exampleCheckoutTrace({}, late);
     expect(adjustClockSkew(oneHost)).toBe(oneHost);
     const twoHosts = await exampleCheckoutTrace({ inventory: { host: 'inventory-1', pid: 103 } }, late);
-    expect(skewNotes([adjustClockSkew(twoHosts)])).toEqual([expect.stringContaining('evidence: it ended 19ms after the client span, beyond the 1ms precision')]);
+    expect(skewMessages([adjustClockSkew(twoHosts)])).toEqual([expect.stringContaining('evidence: it ended 19ms after the client span, beyond the 1ms precision')]);
     // A clock 50 ms ahead on one host starts its server spans after the calls ended: that is no late end.
     const ahead = await exampleCheckoutTrace({ inventory: { host: 'vm', pid: 103, offsetMillis: 50 } });
-    expect(skewNotes([adjustClockSkew(ahead)])).toEqual([
+    expect(skewMessages([adjustClockSkew(ahead)])).toEqual([
       expect.stringMatching(/the most in trace [0-9a-f]{8}, where inventory's span started 47.3ms after the client span ended, and this although both run on one host/),
     ]);
   });

@@ -105,7 +105,7 @@ describe('npm run example:broken (a broken hop fails and the report names it)', 
       expect(propagation?.spans.map((span) => `${span.service}: ${span.name}`)).toEqual(['orders: orders.place']);
       // The diagnosis names the broken hop and its cause: orders' own call started a new trace.
       expect(propagation?.message).toContain('orders → inventory: orders lost its trace context before the call');
-      expect(json.notes.filter((note) => note.includes('orders lost its trace context')).length).toBeGreaterThanOrEqual(3);
+      expect(json.notes.filter((note) => note.code === 'context-lost' && note.message.includes('orders lost its trace context')).length).toBeGreaterThanOrEqual(3);
 
       expect(pretty.code).toBe(1);
       expect(pretty.stdout).toContain('✗ orders → inventory, context propagates from orders.place to inventory');

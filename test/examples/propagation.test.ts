@@ -91,7 +91,7 @@ describe('propagation diagnostics on real services', () => {
     expect(propagates?.message).toContain('likely cause: no propagator on gateway');
     expect(connected?.passed).toBe(false);
     expect(connected?.message).toContain('gateway → orders');
-    expect(result.notes.some((n) => n.startsWith('gateway → orders: orders started a new trace'))).toBe(true);
+    expect(result.notes.some((n) => n.code === 'propagation-broken' && n.message.startsWith('gateway → orders: orders started a new trace'))).toBe(true);
     const text = createPrettyReporter({ color: false }).render(result);
     expect(text).toContain('gateway → orders: orders started a new trace (');
     expect(text).toContain('likely cause: no propagator on gateway');
@@ -124,7 +124,10 @@ describe('propagation diagnostics on real services', () => {
     expect(diagnostic?.serverSpan?.attributes['baggage.tenant']).toBeUndefined();
     const result = await evaluateSpecs([{ name: 'connected', expect: [{ connected: true as const }] }], run, { timeoutMillis: 5000 });
     expect(result.passed).toBe(true);
-    expect(result.notes).toContain(diagnostic?.message);
+    expect(result.notes.find((note) => note.code === 'baggage-dropped')).toMatchObject({
+      message: diagnostic?.message,
+      diagnostic: { callerService: 'gateway', calleeService: 'orders', cause: 'baggage-dropped', spanIds: [diagnostic?.clientSpan.spanId, diagnostic?.serverSpan?.spanId] },
+    });
     expect(diagnostic?.message).toContain('gateway → orders: the trace continued but baggage was dropped');
   }, startupMillis);
 
@@ -185,7 +188,7 @@ describe('propagation diagnostics on real services', () => {
     const order = result.specs[0]!.expectations.find((e) => e.kind === 'order');
     const missing = result.specs[0]!.expectations.find((e) => e.kind === 'spans');
     expect(order?.passed).toBe(true);
-    expect(result.notes.some((n) => n.startsWith('clock skew: orders\'s span') && n.includes('to fit inside gateway\'s client span'))).toBe(true);
+    expect(result.notes.some((n) => n.code === 'clock-skew' && n.message.startsWith('clock skew: orders\'s span') && n.message.includes('to fit inside gateway\'s client span'))).toBe(true);
     // The failing expectation draws the trace; the callee's span carries the shift (about +5 s).
     const shifted: string[] = [];
     const walk = (node: NonNullable<typeof missing>['trace'] extends infer T ? T extends { roots: readonly (infer N)[] } ? N : never : never): void => {

@@ -9,7 +9,7 @@ describe('json reporter', () => {
     expect(Object.keys(parsed)).toEqual([
       'version', 'runId', 'passed', 'settled', 'spanCount', 'traceCount', 'durationMillis', 'summary', 'notes', 'specs',
     ]);
-    expect(parsed).toMatchObject({ version: 1, runId: 'run-7f3a', passed: false, settled: true, spanCount: 3, traceCount: 1 });
+    expect(parsed).toMatchObject({ version: 2, runId: 'run-7f3a', passed: false, settled: true, spanCount: 3, traceCount: 1 });
     expect(parsed.summary).toEqual({
       specs: { total: 2, passed: 1, failed: 1 },
       expectations: { total: 4, passed: 2, failed: 2 },
@@ -53,5 +53,15 @@ describe('json reporter', () => {
 
   it('renders exactly the object toJsonReport returns', () => {
     expect(parsed).toEqual(JSON.parse(JSON.stringify(toJsonReport(sampleRunResult()))));
+  });
+
+  it('keeps each run note structured: its code, message and diagnostic', () => {
+    const note = {
+      code: 'propagation-broken',
+      message: 'gateway → orders: orders started a new trace; likely cause: no propagator on gateway',
+      diagnostic: { traceId: ordersSpan.traceId, spanIds: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb'], callerService: 'gateway', calleeService: 'orders', cause: 'no-propagator' },
+    } as const;
+    const report = JSON.parse(createReporter('json').render({ ...sampleRunResult(), notes: [note] })) as JsonReport;
+    expect(report.notes).toEqual([note]);
   });
 });

@@ -117,4 +117,9 @@ describe('junit reporter', () => {
     const doc = parse(createReporter('junit').render({ ...sampleRunResult(), specs: [], passed: true }));
     expect(doc.testsuites['@_tests']).toBe('0');
   });
+
+  it('writes each run note as a property with its message', () => {
+    const xml = createReporter('junit').render({ ...sampleRunResult(), notes: [{ code: 'collector-closed', message: 'the collector closed before the run settled' }] });
+    expect(xml).toContain('<property name="tracecheck.note.1" value="the collector closed before the run settled"/>');
+  });
 });

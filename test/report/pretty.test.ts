@@ -45,11 +45,11 @@ describe('pretty reporter', () => {
     const out = createPrettyReporter({ color: false }).render({
       ...sampleRunResult(),
       settled: false,
-      notes: ['2 traces matched no spec'],
+      notes: [{ code: 'trace-incomplete', message: '2 spans still waited for a parent that never arrived', diagnostic: { count: 2 } }],
     });
     expect(out).toContain('Notes:');
     expect(out).toContain('! the run had not settled');
-    expect(out).toContain('! 2 traces matched no spec');
+    expect(out).toContain('! 2 spans still waited for a parent that never arrived');
   });
 
   it('does not tell a run that passed before it settled to raise --timeout', () => {

@@ -128,7 +128,7 @@ describe('startCollector', () => {
     });
     expect(collector.env['OTEL_EXPORTER_OTLP_HEADERS']).toBeUndefined();
     expect(collector.env['OTEL_RESOURCE_ATTRIBUTES']).toBeUndefined();
-    expect(() => collector?.run('has space')).toThrow(/TC_USAGE/);
+    expect(() => collector?.run('has space')).toThrow(/TC_RUN_ID_INVALID/);
   });
 
   it('frees its ports on close and ends pending settle waits', async () => {

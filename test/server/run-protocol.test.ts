@@ -35,7 +35,7 @@ describe('the OTEL_* environment of a server run', () => {
     const open = await startCollector({ httpPort: 0, grpcPort: null });
     try {
       expect(open.env['OTEL_EXPORTER_OTLP_TRACES_HEADERS']).toBeUndefined();
-      expect(() => open.run('r').envFor({ protocol: 'grpc' })).toThrow(/TC_USAGE.*no gRPC receiver to export to: it is disabled \(grpcPort: null\)/);
+      expect(() => open.run('r').envFor({ protocol: 'grpc' })).toThrow(/TC_NO_RECEIVER.*no gRPC receiver to export to: it is disabled \(grpcPort: null\)/);
     } finally {
       await open.close();
     }

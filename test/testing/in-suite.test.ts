@@ -146,7 +146,7 @@ describe('remote runs (connectCollector)', () => {
     const remote = connectCollector(url).run();
     const result = await remote.expect({ name: 'anything', expect: [{ spans: 'kind = server' }] }, { timeoutMillis: 2000 });
     expect(result.passed).toBe(false);
-    expect(result.notes.join('\n')).toMatch(/cannot stream run/);
+    expect(result.notes.map((note) => `${note.code}: ${note.message}`).join('\n')).toMatch(/stream-ended: .*cannot stream run/);
   });
 
   test('a bearer token is passed on the stream and the root-span export', async () => {

@@ -27,7 +27,7 @@ describe('a remote run', () => {
   it('points grpc at the collector gRPC URL when given it, and says what to pass when not', async () => {
     collector = await startCollector({ httpPort: 0, grpcPort: 0 });
     remote = connectCollector(collector.httpUrl);
-    expect(() => remote?.run('g').envFor({ protocol: 'grpc' })).toThrow(/TC_USAGE.*grpcUrl/);
+    expect(() => remote?.run('g').envFor({ protocol: 'grpc' })).toThrow(/TC_NO_RECEIVER.*grpcUrl/);
     const withGrpc = connectCollector(collector.httpUrl, { grpcUrl: collector.grpcUrl });
     try {
       expect(withGrpc.run('g2').envFor({ protocol: 'grpc' })).toEqual(collector.run('g2').envFor({ protocol: 'grpc' }));
@@ -46,6 +46,6 @@ describe('a remote run', () => {
       localError = error;
     }
     expect(() => remote?.run('has space')).toThrow((localError as Error).message);
-    expect(() => remote?.run('x'.repeat(257))).toThrow(/TC_USAGE/);
+    expect(() => remote?.run('x'.repeat(257))).toThrow(/TC_RUN_ID_INVALID/);
   });
 });
