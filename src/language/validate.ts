@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: one walk over a spec document, a method per object of the spec language in the order
+// they nest (file, spec, traces, each expectation kind, matchers), each reporting every problem with where it is
+// and how to fix it. Split up, the walk would no longer read top to bottom. The keys come from description.ts.
 import type { SpecProblem } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
 import { captureFieldProblem } from './capture-fields.ts';

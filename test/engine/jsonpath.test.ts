@@ -1,7 +1,7 @@
 // The simple-path walker must return what jsonpath-plus returns, on JSON documents and on kvlist/array attributes.
 import { JSONPath } from 'jsonpath-plus';
 import { describe, expect, it } from 'vitest';
-import { evaluateJsonPath } from '../../src/engine/value-matcher.ts';
+import { evaluateJsonPath } from '../../src/engine/json-path.ts';
 import { emptyAttributes } from '../../src/model/attribute-value.ts';
 
 const kvlist = Object.assign(emptyAttributes(), {
