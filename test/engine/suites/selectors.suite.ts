@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the whole selector suite every implementation must pass (fields, values, operators,
+// structure, differential checks), in the order of docs/selectors.md; shared-suites.test.ts runs it once per
+// implementation, which one file keeps to one call.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../../src/model/span.ts';
 import type { Trace } from '../../../src/model/trace.ts';
