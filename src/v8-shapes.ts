@@ -20,7 +20,10 @@ const pinned: object[] = [];
  *
  * Still pays (2026-12-03, bench/ingest.ts, decode only, a full GC before each trial, 3 runs each): without the
  * pinned `WireReader`/`JsonCursor` and the span witness below, protobuf decoded 163-165k spans/s against 217-221k
- * with them, OTLP/JSON 56-65k against 104-111k. The store's pins are measured in docs/performance.md ("V8 shapes").
+ * with them, OTLP/JSON 56-65k against 104-111k. The store's four pins, measured the same day (bench/ingest.ts in full,
+ * 3 runs each, alternately process by process, strict trials): with them, protobuf ingest was 2.26x to 3.26x
+ * protobufjs's decode and OTLP/JSON ingest 0.97x to 1.09x `JSON.parse`; without them 2.12x to 2.63x and 0.92x to
+ * 0.93x.
  *
  * @example
  * ```ts
