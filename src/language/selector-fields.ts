@@ -65,6 +65,15 @@ export function readAttribute(map: AttributeMap, key: string): AttributeValue | 
 }
 
 /**
+ * A reader of one key, as {@link readAttribute} reads it: only a key that names an `Object.prototype` member
+ * (`constructor`, `toString`) pays for the own-property test.
+ */
+export function attributeReader(key: string): (map: AttributeMap) => AttributeValue | undefined {
+  if (key in Object.prototype) return (map) => readAttribute(map, key);
+  return (map) => map[key];
+}
+
+/**
  * The intrinsic fields. `satisfies` keeps each entry's literal type, so {@link IntrinsicName} is exactly these keys.
  */
 export const INTRINSIC_FIELDS = {

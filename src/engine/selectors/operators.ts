@@ -170,7 +170,10 @@ export const OPERATORS: Readonly<Record<ComparisonOperator, OperatorDefinition>>
 /** `field in [...]` (or `not in`): equal to one of the values. */
 export function membershipTest(expected: readonly Expected[], negated: boolean): ValueTest {
   const tests = expected.map(equalityTest);
-  const test: ValueTest = (value) => tests.some((equal) => equal(value));
+  const test: ValueTest = (value) => {
+    for (const equal of tests) if (equal(value)) return true;
+    return false;
+  };
   return negated ? (value) => !test(value) : test;
 }
 

@@ -1,9 +1,5 @@
-import type { AttributeValue } from '../../model/index.ts';
-import type { Span } from '../../model/index.ts';
-import type { Trace } from '../../model/index.ts';
-import type { FieldRef, SelectorAst, StructuralRelation } from '../../language/index.ts';
-import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, readAttribute } from '../../language/index.ts';
-import { formatSelector } from '../../language/index.ts';
+import type { Span, Trace } from '../../model/index.ts';
+import { ATTRIBUTE_SCOPES, attributeReader, formatSelector, INTRINSIC_FIELDS, type FieldRef, type SelectorAst, type StructuralRelation } from '../../language/index.ts';
 import { literalValue, membershipTest, OPERATORS, type ValueTest } from './operators.ts';
 import type { CompiledSelector, SpanPredicate } from './selector-types.ts';
 
@@ -27,34 +23,74 @@ import type { CompiledSelector, SpanPredicate } from './selector-types.ts';
  */
 export type LeafOverrides = ReadonlyMap<SelectorAst, SpanPredicate>;
 
-/** A predicate true when `field` is present on the span and `test` holds for its value (for event and link fields: for some event or link). */
+/**
+ * A predicate true when `field` is present on the span and `test` holds for its value (for event and link fields:
+ * for some event or link). Plain loops, so that judging a span allocates nothing.
+ */
 export function fieldTest(field: FieldRef, test: ValueTest): SpanPredicate {
-  const holds = (value: AttributeValue | undefined): boolean => value !== undefined && test(value);
   if (field.type === 'intrinsic') {
     const definition = INTRINSIC_FIELDS[field.name];
     switch (definition.per) {
-      case 'span':
-        return (span) => holds(definition.read(span));
-      case 'event':
-        return (span) => span.events.some((event) => holds(definition.read(event)));
-      case 'link':
-        return (span) => span.links.some((link) => holds(definition.read(link)));
+      case 'span': {
+        const read = definition.read;
+        return (span) => {
+          const value = read(span);
+          return value !== undefined && test(value);
+        };
+      }
+      case 'event': {
+        const read = definition.read;
+        return (span) => {
+          for (const event of span.events) {
+            const value = read(event);
+            if (value !== undefined && test(value)) return true;
+          }
+          return false;
+        };
+      }
+      case 'link': {
+        const read = definition.read;
+        return (span) => {
+          for (const link of span.links) {
+            const value = read(link);
+            if (value !== undefined && test(value)) return true;
+          }
+          return false;
+        };
+      }
     }
   }
-  const key = field.key;
+  const read = attributeReader(field.key);
   const scope = ATTRIBUTE_SCOPES[field.scope];
   switch (scope.per) {
     case 'span': {
-      const fallback = scope.fallback;
+      const { map, fallback } = scope;
       return (span) => {
-        const own = readAttribute(scope.map(span), key);
-        return holds(own === undefined && fallback !== undefined ? readAttribute(fallback.map(span), key) : own);
+        let value = read(map(span));
+        if (value === undefined && fallback !== undefined) value = read(fallback.map(span));
+        return value !== undefined && test(value);
       };
     }
-    case 'event':
-      return (span) => span.events.some((event) => holds(readAttribute(scope.map(event), key)));
-    case 'link':
-      return (span) => span.links.some((link) => holds(readAttribute(scope.map(link), key)));
+    case 'event': {
+      const map = scope.map;
+      return (span) => {
+        for (const event of span.events) {
+          const value = read(map(event));
+          if (value !== undefined && test(value)) return true;
+        }
+        return false;
+      };
+    }
+    case 'link': {
+      const map = scope.map;
+      return (span) => {
+        for (const link of span.links) {
+          const value = read(map(link));
+          if (value !== undefined && test(value)) return true;
+        }
+        return false;
+      };
+    }
   }
 }
 
@@ -100,11 +136,17 @@ export function compileCondition(ast: SelectorAst, overrides?: LeafOverrides): S
     }
     case 'and': {
       const operands = ast.operands.map(compile);
-      return (span) => operands.every((operand) => operand(span));
+      return (span) => {
+        for (const operand of operands) if (!operand(span)) return false;
+        return true;
+      };
     }
     case 'or': {
       const operands = ast.operands.map(compile);
-      return (span) => operands.some((operand) => operand(span));
+      return (span) => {
+        for (const operand of operands) if (operand(span)) return true;
+        return false;
+      };
     }
     case 'structural':
       throw new Error('compileCondition: a structural selector needs a trace; use compileReference');
