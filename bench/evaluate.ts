@@ -4,7 +4,8 @@
  * 1k traces of 100 spans from five services. Prints the time of one full `evaluateSpecsNow` (compile included,
  * no selection cached from an earlier pass) beside the time of one walk over those spans that reads each and folds
  * it into a checksum (support/span-walk.ts), measured in the same run at 50k and 100k spans, and the ratio.
- * Target: evaluation under 250 ms.
+ * Targets: the warm evaluation and the cold first one (what `tracecheck check` pays) each under 250 ms of
+ * main-thread CPU.
  *
  * Run: `npm run bench` (all modules) or `node bench/run.ts evaluate`.
  */
@@ -217,8 +218,15 @@ export async function run(): Promise<BenchOutcome> {
     for (const [ms, name] of rows.sort((a, b) => b[0] - a[0]).slice(0, 12)) console.log(`    ${ms.toFixed(1).padStart(7)} ms  ${name}`);
   }
   const holds = evalMillis < TARGET_MILLIS;
-  console.log(`  ${holds ? 'ok  ' : 'MISS'} warm evaluation under ${TARGET_MILLIS} ms of main-thread CPU: ${evalMillis.toFixed(1)} ms (cold: ${cold.mainThreadCpuMillis.toFixed(1)} ms)`);
-  return { missedTargets: holds ? [] : [`warm evaluation took ${evalMillis.toFixed(1)} ms of main-thread CPU (target < ${TARGET_MILLIS} ms)`] };
+  console.log(`  ${holds ? 'ok  ' : 'MISS'} warm evaluation under ${TARGET_MILLIS} ms of main-thread CPU: ${evalMillis.toFixed(1)} ms`);
+  // The cold first evaluation is what `tracecheck check` pays: the same target, on main-thread CPU, wall time beside it.
+  const coldMillis = cold.mainThreadCpuMillis;
+  const coldHolds = coldMillis < TARGET_MILLIS;
+  console.log(`  ${coldHolds ? 'ok  ' : 'MISS'} cold first evaluation under ${TARGET_MILLIS} ms of main-thread CPU: ${coldMillis.toFixed(1)} ms (wall ${cold.wallMillis.toFixed(1)} ms)`);
+  const missed: string[] = [];
+  if (!holds) missed.push(`warm evaluation took ${evalMillis.toFixed(1)} ms of main-thread CPU (target < ${TARGET_MILLIS} ms)`);
+  if (!coldHolds) missed.push(`cold first evaluation took ${coldMillis.toFixed(1)} ms of main-thread CPU (target < ${TARGET_MILLIS} ms)`);
+  return { missedTargets: missed };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();
