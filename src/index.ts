@@ -80,7 +80,8 @@ export { EXPECTATION_KINDS, loadSpecFiles, loadSpecText, validateSpecObject, par
 export type { LoadedSpec } from './language/index.ts';
 
 // The engine and its read-only result model.
-export { evaluateSpecs, evaluateSpecsNow } from './engine/index.ts';
+export { evaluateSpecs, evaluateSpecsNow, ACCELERATOR_NAMES, ACCELERATORS_ENV } from './engine/index.ts';
+export type { Accelerators } from './engine/index.ts';
 export type {
   EvaluateOptions,
   ExpectationResult,

@@ -1,5 +1,7 @@
 export { evaluateSpecs, evaluateSpecsNow, DEFAULT_EVALUATE_TIMEOUT_MILLIS } from './evaluate.ts';
 export type { EvaluateOptions, EvaluateNowOptions } from './evaluate.ts';
+export { ACCELERATOR_NAMES, ACCELERATORS_ENV } from './selectors/accelerators.ts';
+export type { Accelerators } from './selectors/accelerators.ts';
 export type { SpecInput, LoadedSpecLike, EnvSource } from './compile-spec.ts';
 export type {
   RunResult,

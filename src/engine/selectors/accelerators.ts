@@ -3,6 +3,13 @@ import { err, ok, type Result } from '../../result.ts';
 /**
  * The accelerators: each makes judging faster and none changes a verdict. Off, the engine judges with the
  * reference implementation (./reference.ts) and plain loops over each expectation's conditions.
+ *
+ * @example
+ * ```ts
+ * // The reference implementation alone (as TRACECHECK_ACCELERATORS=off), or every accelerator but code generation.
+ * const reference = evaluateSpecsNow(specs, traces, { accelerators: false });
+ * const noCodegen = evaluateSpecsNow(specs, traces, { accelerators: { codegen: false } });
+ * ```
  */
 export interface Accelerators {
   /** Generated JavaScript per selector and per expectation's conditions, instead of closures. */
