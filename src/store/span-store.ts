@@ -108,7 +108,7 @@ export interface SpanStoreView {
  * console.log(run.traces().length);
  * ```
  *
- * @internal The library hands out {@link SpanStoreView}; the class is for the collector and tests.
+ * The library hands out {@link SpanStoreView}; the class is for the collector and tests.
  */
 export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
   private readonly maxSpans: number;
