@@ -278,6 +278,7 @@ function propagationNote(diagnostic: PropagationDiagnostic): RunNote {
       ...(diagnostic.callerService === undefined ? {} : { callerService: diagnostic.callerService }),
       ...(diagnostic.calleeService === undefined ? {} : { calleeService: diagnostic.calleeService }),
       cause: diagnostic.cause,
+      ...(diagnostic.kind === 'context-lost' ? {} : { pairing: diagnostic.pairing }),
       ...(diagnostic.kind === 'baggage-dropped' && diagnostic.missingBaggageKeys !== undefined ? { missingBaggageKeys: diagnostic.missingBaggageKeys } : {}),
     },
   };

@@ -137,6 +137,11 @@ export interface RunNoteDiagnostic {
   readonly count?: number;
   /** Baggage keys seen upstream and missing downstream. */
   readonly missingBaggageKeys?: readonly string[];
+  /**
+   * Propagation notes of a hop: what paired the client span with the server span (`traceparent`, `b3`,
+   * `x-b3-spanid`, `parent`, `address`, `time`) and how sure that is (`certain`, `likely`, `possible`).
+   */
+  readonly pairing?: { readonly evidence: string; readonly confidence: 'certain' | 'likely' | 'possible' };
 }
 
 /**

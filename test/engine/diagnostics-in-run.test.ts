@@ -69,3 +69,46 @@ describe('a lost hop whose callee is tagged into the run too', () => {
     expect(diagnosePropagation(store.run('r').traces(), store.unclaimedTraces())).toEqual([]);
   });
 });
+
+describe('pairing a lost hop by the propagation header its callee recorded', () => {
+  // Two requests at once: each gateway call's callee started a new trace. By start time alone each call would pair
+  // with the other request's server span (11 ms is closer to the call at 10 ms than 14 ms is).
+  const concurrent = async (header: 'traceparent' | 'b3' | 'x-b3-spanid' | undefined) => {
+    const spans = await makeTrace([
+      { ref: 'edge-a', name: 'POST /checkout', kind: 'server', service: 'gateway', start: t(0), end: t(100) },
+      { ref: 'call-a', parent: 'edge-a', name: 'POST a', kind: 'client', service: 'gateway', start: t(10), end: t(90) },
+      { ref: 'edge-b', name: 'POST /checkout', kind: 'server', service: 'gateway', start: t(1), end: t(100) },
+      { ref: 'call-b', parent: 'edge-b', name: 'POST b', kind: 'client', service: 'gateway', start: t(12), end: t(90) },
+      { ref: 'server-a', name: 'POST handles a', kind: 'server', service: 'orders', start: t(14), end: t(80) },
+      { ref: 'server-b', name: 'POST handles b', kind: 'server', service: 'orders', start: t(11), end: t(80) },
+    ]);
+    const byName = (name: string) => spans.find((span) => span.name === name) as (typeof spans)[number];
+    const recorded = (server: string, client: string) => {
+      const span = byName(server);
+      const id = byName(client).spanId;
+      const value = header === 'traceparent' ? `00-${'ab'.repeat(16)}-${id.toUpperCase()}-01` : header === 'b3' ? `${'ab'.repeat(16)}-${id}-1` : id;
+      return header === undefined ? span : { ...span, attributes: { ...span.attributes, [`http.request.header.${header}`]: [value] } };
+    };
+    const store = new SpanStore();
+    store.ingest(spans.filter((span) => !span.name.startsWith('POST handles')), { transport: 'memory', runId: 'r' });
+    store.ingest([recorded('POST handles a', 'POST a'), recorded('POST handles b', 'POST b')], { transport: 'memory' });
+    return diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+  };
+
+  for (const header of ['traceparent', 'b3', 'x-b3-spanid'] as const) {
+    it(`pairs each call with the server span whose recorded ${header} names it, for certain, whatever the timing`, async () => {
+      const diagnostics = await concurrent(header);
+      const pairs = diagnostics.map((d) => (d.kind === 'context-lost' ? '' : `${d.clientSpan.name} → ${d.serverSpan.name} (${d.pairing.evidence}, ${d.pairing.confidence})`));
+      expect(pairs.sort()).toEqual([`POST a → POST handles a (${header}, certain)`, `POST b → POST handles b (${header}, certain)`]);
+      expect(diagnostics[0]?.message).toContain(`paired for certain: the ${header}`);
+    });
+  }
+
+  it('pairs by time alone only without that evidence, and says it is only possible', async () => {
+    const diagnostics = await concurrent(undefined);
+    const pairs = diagnostics.map((d) => (d.kind === 'context-lost' ? '' : `${d.clientSpan.name} → ${d.serverSpan.name} (${d.pairing.confidence})`));
+    // The closest start wins, which here is the other request's server span: the report says how weak that is.
+    expect(pairs.sort()).toEqual(['POST a → POST handles b (possible)', 'POST b → POST handles a (possible)']);
+    expect(diagnostics[0]?.message).toContain('paired as possible: by time alone');
+  });
+});

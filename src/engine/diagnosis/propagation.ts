@@ -2,7 +2,7 @@ import { SpanKind, serviceNameOf } from '../../model/index.ts';
 import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import type { RunSource } from '../../store/index.ts';
 import { matchDistance } from './hop-matching.ts';
-import { baggageKeysOf, headerText, recordedHeaders } from './recorded-headers.ts';
+import { baggageKeysOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
 
 // Propagation diagnosis: what the recorded spans tell about hops that lost the caller's context, and the English
 // that names the hop and its likely cause. It is analysis, so it lives in the engine; the store only holds the
@@ -50,8 +50,24 @@ interface DiagnosticBase {
   readonly message: string;
 }
 
+/**
+ * How a client span was paired with the server span that handled its call, strongest evidence first:
+ * - `traceparent`, `b3`, `x-b3-spanid`: the callee recorded the propagation header it received, and the caller's
+ *   span id in it is the client span's id (`certain`, whatever the concurrency);
+ * - `parent`: the server span is the client span's child in the trace (`certain`);
+ * - `address`: the server root started within the client span's time window and its port or path agrees with the
+ *   client's URL (`likely`);
+ * - `time`: only the time window (and nothing in the address disagreeing) pairs them (`possible`).
+ */
+export interface HopPairing {
+  readonly evidence: PropagationHeaderName | 'parent' | 'address' | 'time';
+  readonly confidence: 'certain' | 'likely' | 'possible';
+}
+
 /** A call whose callee started a new trace, or continued it without the caller's baggage. */
 export interface HopDiagnostic extends DiagnosticBase {
+  /** What paired the client span with the server span, and how sure that is. */
+  readonly pairing: HopPairing;
   /** `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage. */
   readonly kind: 'new-trace' | 'baggage-dropped';
   readonly cause: Exclude<PropagationCause, 'context-lost-in-process'>;
@@ -136,18 +152,35 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       runRoots.add(root.span);
     }
   }
-  const candidates: { client: Span; server: Span; distance: bigint }[] = [];
+  // A server root that recorded the propagation header it received names its caller's span: it pairs with that
+  // client span alone, and with no other, whatever the timing of concurrent requests.
+  const namedBy = new Map<string, { server: Span; header: PropagationHeaderName }>();
+  const named = new Set<Span>();
+  for (const server of serverRoots) {
+    const parent = propagatedParentIdOf(server);
+    if (parent === undefined) continue;
+    named.add(server);
+    if (!namedBy.has(parent.spanId)) namedBy.set(parent.spanId, { server, header: parent.header });
+  }
+  const candidates: { client: Span; server: Span; distance: bigint; address: boolean }[] = [];
   const out: HopDiagnostic[] = [];
+  const newTraces: HopDiagnostic[] = [];
   for (const trace of runTraces) {
     for (const node of trace.nodesBySpanId.values()) {
       if (node.span.kind !== SpanKind.CLIENT) continue;
       const serverChild = node.children.find((child) => child.span.kind === SpanKind.SERVER);
       if (serverChild === undefined) {
+        const byHeader = namedBy.get(node.span.spanId);
+        if (byHeader !== undefined) {
+          newTraces.push(newTraceDiagnostic(node.span, byHeader.server, { evidence: byHeader.header, confidence: 'certain' }));
+          continue;
+        }
         for (const server of serverRoots) {
+          if (named.has(server)) continue;
           const ownRoot = runRoots.has(server);
           if (ownRoot && serviceNameOf(server) === serviceNameOf(node.span)) continue;
           const distance = matchDistance(node.span, server, toleranceNanos, ownRoot);
-          if (distance !== undefined) candidates.push({ client: node.span, server, distance });
+          if (distance !== undefined) candidates.push({ client: node.span, server, distance, address: matchDistance(node.span, server, toleranceNanos, true) !== undefined });
         }
       } else {
         const dropped = baggageDropped(node, serverChild.span, baggagePrefix);
@@ -155,15 +188,15 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       }
     }
   }
-  candidates.sort((a, b) => (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
-  const usedClients = new Set<Span>();
+  // Then by address and time, closest start first; each client and each server is paired at most once.
+  candidates.sort((a, b) => (a.address !== b.address ? (a.address ? -1 : 1) : a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
+  const usedClients = new Set<Span>(newTraces.map((d) => d.clientSpan));
   const usedServers = new Set<Span>();
-  const newTraces: HopDiagnostic[] = [];
-  for (const { client, server } of candidates) {
+  for (const { client, server, address } of candidates) {
     if (usedClients.has(client) || usedServers.has(server)) continue;
     usedClients.add(client);
     usedServers.add(server);
-    newTraces.push(newTraceDiagnostic(client, server));
+    newTraces.push(newTraceDiagnostic(client, server, address ? { evidence: 'address', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' }));
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
   return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out];
@@ -248,7 +281,17 @@ function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span)
   };
 }
 
-function newTraceDiagnostic(client: Span, server: Span): HopDiagnostic {
+/** How a diagnosis says what paired the two spans. */
+const PAIRING_TEXT: Readonly<Record<HopPairing['evidence'], string>> = {
+  traceparent: "paired for certain: the traceparent the callee recorded names the client span",
+  b3: "paired for certain: the b3 header the callee recorded names the client span",
+  'x-b3-spanid': "paired for certain: the x-b3-spanid header the callee recorded names the client span",
+  parent: 'paired for certain: the server span is the client span\'s child',
+  address: "paired as likely: the server span started within the client span's time and its port or path agrees",
+  time: "paired as possible: by time alone (record the callee's traceparent request header to be sure)",
+};
+
+function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing): HopDiagnostic {
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
   const calleeName = callee ?? 'the callee';
@@ -283,8 +326,9 @@ function newTraceDiagnostic(client: Span, server: Span): HopDiagnostic {
   }
   const message =
     `${caller ?? '?'} → ${callee ?? '?'}: ${calleeName} started a new trace (client span "${client.name}" ${shortId(client.spanId)} ` +
-    `has no server child; server span "${server.name}" ${shortId(server.spanId)} is the root of trace ${shortId(server.traceId)}; ${evidence}); likely cause: ${likely}`;
-  return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, anchorSpan: client, evidence, message };
+    `has no server child; server span "${server.name}" ${shortId(server.spanId)} is the root of trace ${shortId(server.traceId)}; ${evidence}); likely cause: ${likely}; ` +
+    PAIRING_TEXT[pairing.evidence];
+  return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, anchorSpan: client, evidence, message, pairing };
 }
 
 function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): HopDiagnostic | undefined {
@@ -307,7 +351,7 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Hop
   const callee = serviceNameOf(server);
   const evidence = `baggage ${missing.join(', ')} present on ${caller ?? 'the caller'}'s spans, absent on ${callee ?? 'the callee'}'s server span "${server.name}" ${shortId(server.spanId)}`;
   const message =
-    `${caller ?? '?'} → ${callee ?? '?'}: the trace continued but baggage was dropped (${evidence}); ` +
+    `${caller ?? '?'} → ${callee ?? '?'}: the trace continued but baggage was dropped at client span "${clientNode.span.name}" ${shortId(clientNode.span.spanId)} (${evidence}); ` +
     `likely cause: ${caller ?? 'the caller'} propagates trace context without the W3C baggage propagator`;
   return {
     kind: 'baggage-dropped',
@@ -320,6 +364,7 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Hop
     evidence,
     missingBaggageKeys: missing,
     message,
+    pairing: { evidence: 'parent', confidence: 'certain' },
   };
 }
 

@@ -32,6 +32,33 @@ export function recordedHeaders(span: Span): Set<string> | undefined {
   return headers;
 }
 
+/** Which recorded propagation header named the caller's span. */
+export type PropagationHeaderName = 'traceparent' | 'b3' | 'x-b3-spanid';
+
+/**
+ * The span id of the caller's span, as the propagation header a SERVER span recorded names it: the parent id of a
+ * W3C `traceparent` (`00-<trace id>-<parent id>-<flags>`), the span id of a single `b3` header
+ * (`<trace id>-<span id>[-<sampled>[-<parent id>]]`), or `x-b3-spanid`. That id is the calling client span's id,
+ * whether or not the callee then continued the trace, so it pairs the two spans with certainty.
+ */
+export function propagatedParentIdOf(server: Span): { readonly spanId: string; readonly header: PropagationHeaderName } | undefined {
+  for (const value of headerValues(server.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}traceparent`])) {
+    const match = /^\s*[0-9a-f]{2}-[0-9a-f]{32}-([0-9a-f]{16})-[0-9a-f]{2}/iu.exec(value);
+    if (match !== null) return { spanId: (match[1] as string).toLowerCase(), header: 'traceparent' };
+  }
+  for (const value of headerValues(server.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}b3`])) {
+    const match = /^\s*(?:[0-9a-f]{16}|[0-9a-f]{32})-([0-9a-f]{16})(?:-|\s*$)/iu.exec(value);
+    if (match !== null) return { spanId: (match[1] as string).toLowerCase(), header: 'b3' };
+  }
+  for (const name of ['x-b3-spanid', 'x_b3_spanid']) {
+    for (const value of headerValues(server.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name}`])) {
+      const match = /^\s*([0-9a-f]{16})\s*$/iu.exec(value);
+      if (match !== null) return { spanId: (match[1] as string).toLowerCase(), header: 'x-b3-spanid' };
+    }
+  }
+  return undefined;
+}
+
 export function headerText(span: Span, name: string): string {
   const values = headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name}`] ?? span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}${name.replaceAll('-', '_')}`]);
   return values.length === 0 ? '' : `"${values.join(', ')}"`;
