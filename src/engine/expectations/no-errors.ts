@@ -25,6 +25,31 @@ function problemOf(span: Span, exceptions: boolean): string | undefined {
   return undefined;
 }
 
+interface Failed {
+  readonly span: Span;
+  readonly why: string;
+}
+
+/** Whether `ancestor` is above `span` in the tree of `span`'s trace. */
+function isAncestorOf(ancestor: Span, span: Span, unit: JudgeUnit): boolean {
+  const trace = traceOf(span, unit);
+  if (trace === undefined || ancestor.traceId !== span.traceId) return false;
+  for (let node = trace.nodesBySpanId.get(span.spanId)?.parent; node !== undefined; node = node.parent) if (node.span.spanId === ancestor.spanId) return true;
+  return false;
+}
+
+/**
+ * The failing spans with the origins first: those with no failing span below them (where an error began), deepest
+ * first, then the spans above them that failed too; trace order among equals.
+ */
+function originsFirst(bad: readonly Failed[], unit: JudgeUnit): Failed[] {
+  const depth = (span: Span): number => traceOf(span, unit)?.nodesBySpanId.get(span.spanId)?.depth ?? 0;
+  const isOrigin = (b: Failed): boolean => !bad.some((other) => other !== b && isAncestorOf(b.span, other.span, unit));
+  const ranked = bad.map((b, index) => ({ b, index, origin: isOrigin(b), depth: depth(b.span) }));
+  ranked.sort((x, y) => (x.origin !== y.origin ? (x.origin ? -1 : 1) : x.origin ? y.depth - x.depth || x.index - y.index : x.index - y.index));
+  return ranked.map((r) => r.b);
+}
+
 /** Compiles `noErrors`: no picked span has status ERROR (and, with `exceptions: true`, no `exception` event). */
 export function compileNoErrorsExpectation(expectation: NoErrorsExpectation, selectors: SelectorCache): Result<Judge, string> {
   let handle: SelectorHandle | undefined;
@@ -39,7 +64,7 @@ export function compileNoErrorsExpectation(expectation: NoErrorsExpectation, sel
   return ok({
     judge(unit: JudgeUnit): Verdict {
       const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
-      const bad: { span: Span; why: string }[] = [];
+      const bad: Failed[] = [];
       for (const span of spans) {
         const why = problemOf(span, exceptions);
         if (why === undefined) continue;
@@ -49,13 +74,24 @@ export function compileNoErrorsExpectation(expectation: NoErrorsExpectation, sel
       if (bad.length === 0) {
         return { passed: true, expected, message: `${spans.length} ${subject} checked, none failed`, actual: 'no errors', spans: [] };
       }
-      const first = bad[0] as { span: Span; why: string };
+      // Origin first: an error usually begins in one span and is reported again by each caller above it. The
+      // deepest failing span on each path is where it began; the failing spans above it are where it went.
+      const ordered = originsFirst(bad, unit);
+      const first = ordered[0] as Failed;
+      const depth = (span: Span): number => traceOf(span, unit)?.nodesBySpanId.get(span.spanId)?.depth ?? 0;
+      // The way the error went: from the origin's caller up to the outermost span.
+      const propagated = ordered.filter((b) => b !== first && isAncestorOf(b.span, first.span, unit)).sort((a, b) => depth(b.span) - depth(a.span));
+      const others = ordered.filter((b) => b !== first && !propagated.includes(b));
+      const began = bad.length === 1 ? '' : ' (the error began there';
+      const then = propagated.length === 0 ? (bad.length === 1 ? '' : ')') : `; it reached ${listSpans(propagated.map((b) => b.span), unit)} after it)`;
       return {
         passed: false,
         expected,
-        message: `${bad.length} of ${spans.length} ${subject} failed: ${listSpans([first.span], unit)} has ${first.why}${bad.length > 1 ? `; also ${listSpans(bad.slice(1).map((b) => b.span), unit)}` : ''}`,
+        message:
+          `${bad.length} of ${spans.length} ${subject} failed: ${listSpans([first.span], unit)} has ${first.why}${began}${then}` +
+          (others.length > 0 ? `; also ${listSpans(others.map((b) => b.span), unit)}` : ''),
         actual: `${bad.length} failed span${bad.length === 1 ? '' : 's'}`,
-        spans: bad.map((b) => b.span),
+        spans: ordered.map((b) => b.span),
         marks: new Map(bad.map((b) => [b.span.spanId, b.why])),
         ...(traceOf(first.span, unit) === undefined ? {} : { trace: traceOf(first.span, unit) }),
       };

@@ -146,6 +146,25 @@ export function runKindsSuite(impl: Implementation): void {
       expect(marked(r)).toEqual(['charge: status error ("card declined")']);
     });
 
+    it('names the span where an error began first, then the callers it reached, and other origins after', async () => {
+      const at = (ms: number) => BASE_TIME_MILLIS + ms;
+      const error = { code: 'error' as const, message: 'tax service down' };
+      const spans = await makeTrace([
+        { ref: 'web', name: 'POST /checkout', kind: 'server', service: 'web', start: at(0), end: at(100), status: error },
+        { ref: 'cart-call', parent: 'web', name: 'POST /cart', kind: 'client', service: 'web', start: at(5), end: at(95), status: error },
+        { ref: 'cart', parent: 'cart-call', name: 'POST /cart', kind: 'server', service: 'cart', start: at(6), end: at(94), status: error },
+        { ref: 'tax-call', parent: 'cart', name: 'GET /tax', kind: 'client', service: 'cart', start: at(10), end: at(50), status: error },
+        { parent: 'tax-call', name: 'GET /tax', kind: 'server', service: 'tax', start: at(11), end: at(49), status: error },
+        // A second, independent origin: a failed cache write, under the cart server span.
+        { parent: 'cart', name: 'cache set', service: 'cart', start: at(60), end: at(61), status: { code: 'error' as const, message: 'cache full' } },
+      ]);
+      const r = judge({ noErrors: true }, assemble(spans));
+      expect(r.passed).toBe(false);
+      expect(r.message).toMatch(/^6 of 6 spans failed: cart → tax: GET \/tax has status error \("tax service down"\) \(the error began there; it reached cart: GET \/tax; web → cart: POST \/cart; web: POST \/cart \(and 1 more\) after it\); also cart: cache set$/u);
+      // The spans reported lead with the origins, deepest first.
+      expect(r.spans.slice(0, 2).map((span) => span.name)).toEqual(['GET /tax', 'cache set']);
+    });
+
     it('with exceptions: an exception event on a span without error status also fails', async () => {
       const specs = checkoutSpecs().map((s) => (s.ref === 'payments' ? { ...s, status: { code: 'ok' as const } } : s));
       const { traces: t } = await checkoutTraces(specs);
