@@ -1,4 +1,4 @@
-import type { Span, Trace } from '../../model/index.ts';
+import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { err, ok, type Result } from '../../result.ts';
 import { formatDurationNanos, parseDuration } from '../../language/index.ts';
 import type { BudgetExpectation } from '../../language/index.ts';
@@ -75,6 +75,43 @@ function traceDuration(trace: Trace): Measured {
 function traceDurations(traces: readonly Trace[], into: BigInt64Array): BigInt64Array {
   for (let i = 0; i < traces.length; i++) into[i] = traceDurationNanos(traces[i] as Trace);
   return into;
+}
+
+/** A span's own time: its duration less the time some child of it was running (children clipped to it, overlaps once). */
+function ownTimeNanos(node: SpanNode): bigint {
+  const start = node.span.startTimeUnixNano;
+  const end = node.span.endTimeUnixNano;
+  if (end <= start) return 0n;
+  const intervals = node.children
+    .map((child) => [child.span.startTimeUnixNano > start ? child.span.startTimeUnixNano : start, child.span.endTimeUnixNano < end ? child.span.endTimeUnixNano : end] as const)
+    .filter(([from, to]) => to > from)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let covered = 0n;
+  let reach = start;
+  for (const [from, to] of intervals) {
+    if (to <= reach) continue;
+    covered += to - (from > reach ? from : reach);
+    reach = to;
+  }
+  return end - start - covered;
+}
+
+/**
+ * Where the time of an over-budget span (or trace) went: the span of its subtree with the most time of its own
+ * (duration less its children's), which is where the latency began rather than the outermost span that only
+ * waited on it. `undefined` when the trace has no tree for it.
+ */
+export function latencyOrigin(span: Span | undefined, trace: Trace): { readonly span: Span; readonly ownNanos: bigint } | undefined {
+  const roots = span === undefined ? [...trace.roots, ...trace.orphans] : [trace.nodesBySpanId.get(span.spanId)].filter((node): node is SpanNode => node !== undefined);
+  let best: { span: Span; ownNanos: bigint } | undefined;
+  const stack = [...roots];
+  while (stack.length > 0) {
+    const node = stack.pop() as SpanNode;
+    const own = ownTimeNanos(node);
+    if (best === undefined || own > best.ownNanos) best = { span: node.span, ownNanos: own };
+    for (const child of node.children) stack.push(child);
+  }
+  return best;
 }
 
 /**
@@ -180,10 +217,18 @@ export function compileBudgetExpectation(expectation: BudgetExpectation, selecto
             : `${limit} of ${measured.length} ${overTraces ? 'trace' : 'span'} durations is ${formatDurationNanos(value)}, budget ${formatDurationNanos(nanos)}; slowest: ${slowestText}`;
         const marks = new Map<string, string>();
         for (const m of over.slice(0, 10)) if (m.span !== undefined) marks.set(m.span.spanId, `took ${formatDurationNanos(m.nanos)}, budget ${formatDurationNanos(nanos)}`);
+        // Origin, not outermost: the span whose own time made the slowest one slow.
+        const origin = latencyOrigin(first.span, first.trace);
+        let originText = '';
+        if (origin !== undefined && origin.ownNanos > 0n) {
+          const own = formatDurationNanos(origin.ownNanos);
+          originText = origin.span === first.span ? `; most of it its own time (${own})` : `; most of it in ${describeSpan(origin.span, first.trace)} (${own} of its own)`;
+          if (origin.span !== first.span) marks.set(origin.span.spanId, `${own} of its own: where the time went`);
+        }
         return {
           passed: false,
           expected,
-          message,
+          message: `${message}${originText}`,
           actual: `${limit} = ${formatDurationNanos(value)}`,
           spans: over.slice(0, 10).flatMap((m) => (m.span === undefined ? [] : [m.span])),
           marks,

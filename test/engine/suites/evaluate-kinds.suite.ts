@@ -80,6 +80,29 @@ export function runKindsSuite(impl: Implementation): void {
   });
 
   describe('budget', () => {
+    it('names the span whose own time made the budget fail, not only the outermost span that waited on it', async () => {
+      const at = (ms: number) => BASE_TIME_MILLIS + ms;
+      const spans = await makeTrace([
+        { ref: 'web', name: 'POST /checkout', kind: 'server', service: 'web', start: at(0), end: at(440) },
+        { ref: 'cart-call', parent: 'web', name: 'POST /cart', kind: 'client', service: 'web', start: at(5), end: at(435) },
+        { ref: 'cart', parent: 'cart-call', name: 'POST /cart', kind: 'server', service: 'cart', start: at(6), end: at(434) },
+        { ref: 'pricing-call', parent: 'cart', name: 'GET /price', kind: 'client', service: 'cart', start: at(10), end: at(60) },
+        { parent: 'pricing-call', name: 'GET /price', kind: 'server', service: 'pricing', start: at(11), end: at(59) },
+        // The tax lookup is where the time goes: 350 ms of its own, no children.
+        { ref: 'tax-call', parent: 'cart', name: 'GET /tax', kind: 'client', service: 'cart', start: at(70), end: at(430) },
+        { parent: 'tax-call', name: 'GET /tax', kind: 'server', service: 'tax', start: at(75), end: at(425) },
+      ]);
+      const overTrace = judge({ budget: { max: '300ms' } }, assemble(spans));
+      expect(overTrace.passed).toBe(false);
+      expect(overTrace.message).toMatch(/; most of it in cart → tax: GET \/tax \(350ms of its own\)$/u);
+      expect(marked(overTrace)).toContain('GET /tax: 350ms of its own: where the time went');
+      const overSpan = judge({ budget: { spans: 'name = "POST /checkout"', max: '300ms' } }, assemble(spans));
+      expect(overSpan.message).toMatch(/^web: POST \/checkout took 440ms, budget 300ms; most of it in cart → tax: GET \/tax \(350ms of its own\)$/u);
+      // A span slow on its own says so.
+      const own = judge({ budget: { spans: 'service = "tax"', max: '300ms' } }, assemble(spans));
+      expect(own.message).toMatch(/took 350ms, budget 300ms; most of it its own time \(350ms\)$/u);
+    });
+
     it('per span max, naming the hop and the budget', () => {
       expect(judge({ budget: { spans: 'service = "inventory"', max: '500ms' } }).passed).toBe(true);
       const r = judge({ budget: { spans: 'service = "inventory" || service = "payments"', max: '300ms' } });
