@@ -112,3 +112,21 @@ describe('pairing a lost hop by the propagation header its callee recorded', () 
     expect(diagnostics[0]?.message).toContain('paired as possible: by time alone');
   });
 });
+
+describe('background work is not a lost context', () => {
+  it('leaves a timer job alone when one of its runs started while the service was idle, and still finds a real loss', async () => {
+    const spans = await makeTrace([
+      { ref: 'edge', name: 'POST /orders', kind: 'server', service: 'orders', start: t(100), end: t(200) },
+      // A cache refresh on a timer, every 80 ms, in traces of its own: two runs overlap the request, one does not.
+      { name: 'GET /prices', kind: 'client', service: 'orders', start: t(20), end: t(25) },
+      { name: 'GET /prices', kind: 'client', service: 'orders', start: t(110), end: t(115) },
+      { name: 'GET /prices', kind: 'client', service: 'orders', start: t(190), end: t(195) },
+      // A call that did lose the request's context: its shape is never seen while orders is idle.
+      { name: 'GET /stock', kind: 'client', service: 'orders', start: t(150), end: t(160) },
+    ]);
+    const store = new SpanStore();
+    store.ingest(spans, { transport: 'memory', runId: 'r' });
+    const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+    expect(diagnostics.map((d) => `${d.kind} ${d.clientSpan.name}`)).toEqual(['context-lost GET /stock']);
+  });
+});

@@ -221,7 +221,10 @@ export function diagnoseRun(source: RunSource, options?: DiagnoseOptions): Propa
 /**
  * Services that lost their own context: a CLIENT or PRODUCER span that is the root of a trace (of the run, or
  * unclaimed) and has no links (a deliberate new trace for async work links to its cause), started while a span
- * of the same service was running in another trace of the run. The innermost such running span is named.
+ * of the same service was running in another trace of the run. The innermost such running span is named. A root
+ * call of a shape (service, kind, name, target) that recurs while its service runs nothing of the run (twice, or
+ * once among three or more) is background work (a timer, a poller) and is not diagnosed, even where it happened to
+ * start during a request.
  */
 function contextLost(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[]): ContextLostDiagnostic[] {
   const running = new Map<string, Span[]>();
@@ -234,7 +237,10 @@ function contextLost(runTraces: readonly Trace[], unclaimedTraces: readonly Trac
       spans.push(span);
     }
   }
-  const out: ContextLostDiagnostic[] = [];
+  const found: ContextLostDiagnostic[] = [];
+  // Root calls seen while their service was running nothing of the run, by shape, and all root calls by shape.
+  const idle = new Map<string, number>();
+  const seen = new Map<string, number>();
   for (const traces of [runTraces, unclaimedTraces]) {
     for (const trace of traces) {
       for (const root of trace.roots) {
@@ -248,11 +254,28 @@ function contextLost(runTraces: readonly Trace[], unclaimedTraces: readonly Trac
           if (candidate.startTimeUnixNano > span.startTimeUnixNano || candidate.endTimeUnixNano < span.startTimeUnixNano) continue;
           if (active === undefined || candidate.startTimeUnixNano > active.startTimeUnixNano) active = candidate;
         }
-        if (active !== undefined) out.push(contextLostDiagnostic(span, root, active));
+        const shape = shapeOf(span, service);
+        seen.set(shape, (seen.get(shape) ?? 0) + 1);
+        if (active !== undefined) found.push(contextLostDiagnostic(span, root, active));
+        else idle.set(shape, (idle.get(shape) ?? 0) + 1);
       }
     }
   }
+  // Recurring while idle is what marks background work: twice, or once among three or more. A single call after a
+  // request ended is new work of its own and says nothing about the calls made during requests.
+  const isBackground = (shape: string): boolean => {
+    const whileIdle = idle.get(shape) ?? 0;
+    return whileIdle >= 2 || (whileIdle >= 1 && (seen.get(shape) ?? 0) >= 3);
+  };
+  const out = found.filter((d) => !isBackground(shapeOf(d.clientSpan, d.callerService ?? '')));
   return out.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
+}
+
+/** What makes two root calls the same work: the service, the kind, the span name and where it called. */
+function shapeOf(span: Span, service: string): string {
+  const a = span.attributes;
+  const target = [a['url.full'] ?? a['http.url'], a['server.address'] ?? a['net.peer.name'], a['server.port'] ?? a['net.peer.port'], a['peer.service'], a['messaging.destination.name']];
+  return [service, span.kind, span.name, ...target.map((value) => (value === undefined ? '' : String(value)))].join('\u0000');
 }
 
 function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span): ContextLostDiagnostic {
