@@ -130,3 +130,28 @@ describe('background work is not a lost context', () => {
     expect(diagnostics.map((d) => `${d.kind} ${d.clientSpan.name}`)).toEqual(['context-lost GET /stock']);
   });
 });
+
+describe('a trace header stripped in transit', () => {
+  it('is told from no propagator by the baggage the callee did receive, and the hop is paired by address', async () => {
+    const spans = await makeTrace([
+      { ref: 'edge', name: 'POST /checkout', kind: 'server', service: 'web', start: t(0), end: t(100) },
+      { parent: 'edge', name: 'POST', kind: 'client', service: 'web', start: t(10), end: t(90), attributes: { 'url.full': 'http://cart:8080/cart', 'server.port': 8080 } },
+    ]);
+    const [server] = await makeTrace([{ name: 'POST /cart', kind: 'server', service: 'cart', start: t(20), end: t(80), attributes: { 'url.path': '/cart', 'server.port': 8080 } }]);
+    const recorded = (headers: Record<string, string>) => ({
+      ...(server as (typeof spans)[number]),
+      attributes: { ...(server as (typeof spans)[number]).attributes, ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [`http.request.header.${k}`, [v]])) },
+    });
+    const diagnose = (headers: Record<string, string>) => {
+      const store = new SpanStore();
+      store.ingest(spans, { transport: 'memory', runId: 'r' });
+      store.ingest([recorded(headers)], { transport: 'memory' });
+      return diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+    };
+    const [stripped] = diagnose({ host: 'cart:8080', baggage: 'tenant=acme' });
+    expect(stripped).toMatchObject({ kind: 'new-trace', cause: 'stripped-in-transit', pairing: { evidence: 'address', confidence: 'likely' } });
+    expect(stripped?.message).toContain('cart received the baggage web sent ("tenant=acme") but no traceparent or b3');
+    const [nothing] = diagnose({ host: 'cart:8080' });
+    expect(nothing).toMatchObject({ cause: 'no-propagator' });
+  });
+});

@@ -15,6 +15,9 @@ import { baggageKeysOf, headerText, propagatedParentIdOf, recordedHeaders, type 
  *   injected nothing (no propagator installed, or the call bypassed the instrumented client).
  * - `format-mismatch`: the callee received a different propagation format than it reads (e.g. B3 `b3` /
  *   `x-b3-*` headers but no W3C `traceparent`).
+ * - `stripped-in-transit`: the callee recorded other propagation the caller sent (a `baggage` header, which W3C
+ *   propagators inject together with `traceparent`) but no trace header: something between them (a proxy, a
+ *   gateway, a header allow-list) removed it.
  * - `context-not-extracted`: the callee received a `traceparent` yet started a new trace (its propagator does not
  *   extract W3C trace context, or the header was malformed).
  * - `unknown-headers-not-recorded`: the callee started a new trace and did not record request headers, so the cause
@@ -27,6 +30,7 @@ import { baggageKeysOf, headerText, propagatedParentIdOf, recordedHeaders, type 
 export type PropagationCause =
   | 'no-propagator'
   | 'format-mismatch'
+  | 'stripped-in-transit'
   | 'context-not-extracted'
   | 'unknown-headers-not-recorded'
   | 'baggage-dropped'
@@ -341,6 +345,10 @@ function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing): Ho
       cause = 'format-mismatch';
       evidence = `${calleeName} received ${other[0]} but no traceparent`;
       likely = `propagation format mismatch: ${caller ?? 'the caller'} sends ${other[1]}, ${calleeName} reads W3C trace context`;
+    } else if (headers.has('baggage')) {
+      cause = 'stripped-in-transit';
+      evidence = `${calleeName} received the baggage ${caller ?? 'the caller'} sent (${headerText(server, 'baggage')}) but no traceparent or b3`;
+      likely = `the trace header was stripped in transit between ${caller ?? 'the caller'} and ${calleeName} (a proxy or gateway that forwards only some headers)`;
     } else {
       cause = 'no-propagator';
       evidence = `no propagation header arrived at ${calleeName} (no traceparent, no b3)`;
