@@ -1,4 +1,4 @@
-import type { ExpectationResult, RunResult, SpecResult } from '../engine/index.ts';
+import type { ExpectationResult, RunNote, RunResult, SpecResult } from '../engine/index.ts';
 import { formatSpecProblem } from '../errors.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
 import { renderTraceTree } from './trace-tree-text.ts';
@@ -42,11 +42,33 @@ function renderJunit(result: RunResult, maxTreeSpans: number): string {
   out.push(`    <property${attrs({ name: 'tracecheck.spanCount', value: result.spanCount })}/>`);
   out.push(`    <property${attrs({ name: 'tracecheck.traceCount', value: result.traceCount })}/>`);
   out.push(`    <property${attrs({ name: 'tracecheck.settled', value: String(result.settled) })}/>`);
-  result.notes.forEach((note, i) => out.push(`    <property${attrs({ name: `tracecheck.note.${i + 1}`, value: note.message })}/>`));
+  result.notes.forEach((note, i) => {
+    const name = `tracecheck.note.${i + 1}`;
+    out.push(`    <property${attrs({ name, value: note.message })}/>`);
+    // The note's facts beside its line, so CI tools can group and link without parsing the message.
+    for (const [key, value] of noteFacts(note)) out.push(`    <property${attrs({ name: `${name}.${key}`, value })}/>`);
+  });
   out.push('  </properties>');
   for (const spec of result.specs) out.push(...renderSuite(spec, maxTreeSpans));
   out.push('</testsuites>');
   return out.join('\n') + '\n';
+}
+
+/** A note's code and its diagnostic's fields, as `key = text` pairs (lists comma-separated). */
+function noteFacts(note: RunNote): [string, string][] {
+  const facts: [string, string][] = [['code', note.code]];
+  const d = note.diagnostic;
+  if (d === undefined) return facts;
+  if (d.cause !== undefined) facts.push(['cause', d.cause]);
+  if (d.callerService !== undefined) facts.push(['callerService', d.callerService]);
+  if (d.calleeService !== undefined) facts.push(['calleeService', d.calleeService]);
+  if (d.traceId !== undefined) facts.push(['traceId', d.traceId]);
+  if (d.spanIds !== undefined) facts.push(['spanIds', d.spanIds.join(',')]);
+  if (d.pairing !== undefined) facts.push(['pairing', `${d.pairing.evidence} (${d.pairing.confidence})`]);
+  if (d.offsetNanos !== undefined) facts.push(['offsetNanos', `${d.offsetNanos.min}..${d.offsetNanos.max}`]);
+  if (d.count !== undefined) facts.push(['count', String(d.count)]);
+  if (d.missingBaggageKeys !== undefined) facts.push(['missingBaggageKeys', d.missingBaggageKeys.join(',')]);
+  return facts;
 }
 
 function renderSuite(spec: SpecResult, maxTreeSpans: number): string[] {

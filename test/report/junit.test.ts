@@ -121,5 +121,33 @@ describe('junit reporter', () => {
   it('writes each run note as a property with its message', () => {
     const xml = createReporter('junit').render({ ...sampleRunResult(), notes: [{ code: 'collector-closed', message: 'the collector closed before the run settled' }] });
     expect(xml).toContain('<property name="tracecheck.note.1" value="the collector closed before the run settled"/>');
+    expect(xml).toContain('<property name="tracecheck.note.1.code" value="collector-closed"/>');
+  });
+
+  it("writes a propagation note's facts as properties beside its message: cause, services, span ids, pairing", () => {
+    const note = {
+      code: 'propagation-broken' as const,
+      message: 'web → cart: cart started a new trace (…)',
+      diagnostic: {
+        traceId: 'ab'.repeat(16),
+        spanIds: ['00f067aa0ba902b7', '5fb397be34d26b51'],
+        callerService: 'web',
+        calleeService: 'cart',
+        cause: 'stripped-in-transit',
+        pairing: { evidence: 'traceparent', confidence: 'certain' as const },
+      },
+    };
+    const xml = createReporter('junit').render({ ...sampleRunResult(), notes: [note] });
+    for (const [key, value] of [
+      ['code', 'propagation-broken'],
+      ['cause', 'stripped-in-transit'],
+      ['callerService', 'web'],
+      ['calleeService', 'cart'],
+      ['spanIds', '00f067aa0ba902b7,5fb397be34d26b51'],
+      ['pairing', 'traceparent (certain)'],
+    ]) {
+      expect(xml).toContain(`<property name="tracecheck.note.1.${key}" value="${value}"/>`);
+    }
+    expect(parse(xml).testsuites['@_tests']).toBeDefined();
   });
 });
