@@ -262,6 +262,7 @@ const NOTE_CODE_OF_DIAGNOSTIC = {
   'new-trace': 'propagation-broken',
   'context-lost': 'context-lost',
   'baggage-dropped': 'baggage-dropped',
+  'link-missing': 'link-missing',
 } as const satisfies Record<PropagationDiagnostic['kind'], RunNote['code']>;
 
 /** A propagation diagnostic as a run note: its message, and the hop's services, spans and cause as data. */

@@ -114,6 +114,7 @@ export type RunNoteCode =
   | 'propagation-broken'
   | 'context-lost'
   | 'baggage-dropped'
+  | 'link-missing'
   | 'trace-incomplete'
   | 'run-evicted'
   | 'collector-closed'

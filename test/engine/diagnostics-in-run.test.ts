@@ -155,3 +155,38 @@ describe('a trace header stripped in transit', () => {
     expect(nothing).toMatchObject({ cause: 'no-propagator' });
   });
 });
+
+describe('a consumer that forgot its span link', () => {
+  const flow = async (linked: boolean) => {
+    const spans = await makeTrace([
+      { ref: 'edge', name: 'POST /orders', kind: 'server', service: 'orders', start: t(0), end: t(50) },
+      { ref: 'publish', parent: 'edge', name: 'orders publish', kind: 'producer', service: 'orders', start: t(10), end: t(12), attributes: { 'messaging.message.id': 'm-42' } },
+    ]);
+    const consumerTrace = await makeTrace([
+      { ref: 'consume', name: 'orders process', kind: 'consumer', service: 'stock', start: t(60), end: t(80), attributes: { 'messaging.message.id': 'm-42' } },
+      { parent: 'consume', name: 'reserve', service: 'stock', start: t(62), end: t(78) },
+    ]);
+    const publish = spans.find((span) => span.name === 'orders publish') as (typeof spans)[number];
+    const consumer = consumerTrace.map((span) =>
+      linked && span.name === 'orders process' ? { ...span, links: [{ traceId: publish.traceId, spanId: publish.spanId, traceState: '', attributes: span.attributes, droppedAttributesCount: 0, flags: 0 }] } : span,
+    );
+    const store = new SpanStore();
+    store.ingest(spans, { transport: 'memory', runId: 'r' });
+    // Untagged, as a consumer that is not told the run id sends it.
+    store.ingest(consumer, { transport: 'memory' });
+    return diagnosePropagation(store.run('r').traces(), store.unclaimedTraces());
+  };
+
+  it('is found by the message id both sides record, naming the producer and the consumer span', async () => {
+    const [missing, ...rest] = await flow(false);
+    expect(rest).toEqual([]);
+    expect(missing).toMatchObject({ kind: 'link-missing', cause: 'consumer-link-missing', callerService: 'orders', calleeService: 'stock', pairing: { evidence: 'message-id', confidence: 'certain' } });
+    expect(missing?.clientSpan.name).toBe('orders publish');
+    expect(missing?.serverSpan?.name).toBe('orders process');
+    expect(missing?.message).toMatch(/^orders → stock: the consumer's trace has no link to its producer \(consumer span "orders process" [0-9a-f]{8} of stock handled message "m-42"/u);
+  });
+
+  it('is not reported when the consumer links to its producer', async () => {
+    expect(await flow(true)).toEqual([]);
+  });
+});

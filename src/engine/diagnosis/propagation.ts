@@ -23,6 +23,8 @@ import { baggageKeysOf, headerText, propagatedParentIdOf, recordedHeaders, type 
  * - `unknown-headers-not-recorded`: the callee started a new trace and did not record request headers, so the cause
  *   cannot be told apart; the most common one is no propagator on the caller.
  * - `baggage-dropped`: the trace continued, but baggage entries present upstream are missing downstream.
+ * - `consumer-link-missing`: a consumer handled a message the run produced (the same `messaging.message.id` on
+ *   both sides) in a trace of its own, without a span link to the producer.
  * - `context-lost-in-process`: the caller itself lost its active context: its outgoing call started a new trace
  *   while one of its own spans of the run's trace was still running (a callback or promise chain outside the
  *   active context, a new event-loop entry point, or an explicit ROOT_CONTEXT).
@@ -34,6 +36,7 @@ export type PropagationCause =
   | 'context-not-extracted'
   | 'unknown-headers-not-recorded'
   | 'baggage-dropped'
+  | 'consumer-link-missing'
   | 'context-lost-in-process';
 
 /** Fields every diagnostic has. */
@@ -64,7 +67,7 @@ interface DiagnosticBase {
  * - `time`: only the time window (and nothing in the address disagreeing) pairs them (`possible`).
  */
 export interface HopPairing {
-  readonly evidence: PropagationHeaderName | 'parent' | 'address' | 'time';
+  readonly evidence: PropagationHeaderName | 'parent' | 'message-id' | 'address' | 'time';
   readonly confidence: 'certain' | 'likely' | 'possible';
 }
 
@@ -72,8 +75,12 @@ export interface HopPairing {
 export interface HopDiagnostic extends DiagnosticBase {
   /** What paired the client span with the server span, and how sure that is. */
   readonly pairing: HopPairing;
-  /** `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage. */
-  readonly kind: 'new-trace' | 'baggage-dropped';
+  /**
+   * `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage;
+   * `link-missing`: a consumer handled the run's message in a trace of its own with no link to the producer
+   * (`clientSpan` is then the PRODUCER span, `serverSpan` the CONSUMER span).
+   */
+  readonly kind: 'new-trace' | 'baggage-dropped' | 'link-missing';
   readonly cause: Exclude<PropagationCause, 'context-lost-in-process'>;
   /** The CLIENT span of the run that made the call. */
   readonly clientSpan: Span;
@@ -203,7 +210,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     newTraces.push(newTraceDiagnostic(client, server, address ? { evidence: 'address', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' }));
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
-  return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out];
+  return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out, ...linksMissing(runTraces, unclaimedTraces)];
 }
 
 /**
@@ -313,6 +320,7 @@ const PAIRING_TEXT: Readonly<Record<HopPairing['evidence'], string>> = {
   traceparent: "paired for certain: the traceparent the callee recorded names the client span",
   b3: "paired for certain: the b3 header the callee recorded names the client span",
   'x-b3-spanid': "paired for certain: the x-b3-spanid header the callee recorded names the client span",
+  'message-id': 'paired for certain: the producer and the consumer span carry the same messaging.message.id',
   parent: 'paired for certain: the server span is the client span\'s child',
   address: "paired as likely: the server span started within the client span's time and its port or path agrees",
   time: "paired as possible: by time alone (record the callee's traceparent request header to be sure)",
@@ -396,6 +404,72 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Hop
     missingBaggageKeys: missing,
     message,
     pairing: { evidence: 'parent', confidence: 'certain' },
+  };
+}
+
+/** The message id a messaging span records (`messaging.message.id`, or the older `messaging.message_id`). */
+function messageIdOf(span: Span): string | undefined {
+  const value = span.attributes['messaging.message.id'] ?? span.attributes['messaging.message_id'];
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+/**
+ * Consumers that forgot their link: a CONSUMER span, of the run or unclaimed, with the `messaging.message.id` of a
+ * PRODUCER span of the run, in another trace, where nothing links to the producer. The message carried the
+ * producer's context (or at least its id); the consumer's trace should link to it (docs/diagnostics.md, Linked
+ * traces join the run), and without the link an untagged consumer's trace is not even in the run.
+ */
+function linksMissing(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[]): HopDiagnostic[] {
+  const producers = new Map<string, Span>();
+  for (const trace of runTraces) {
+    for (const span of trace.spans) {
+      if (span.kind !== SpanKind.PRODUCER) continue;
+      const id = messageIdOf(span);
+      if (id !== undefined && !producers.has(id)) producers.set(id, span);
+    }
+  }
+  if (producers.size === 0) return [];
+  const out: HopDiagnostic[] = [];
+  const seen = new Set<Span>();
+  for (const traces of [runTraces, unclaimedTraces]) {
+    for (const trace of traces) {
+      for (const span of trace.spans) {
+        if (span.kind !== SpanKind.CONSUMER || seen.has(span)) continue;
+        const id = messageIdOf(span);
+        const producer = id === undefined ? undefined : producers.get(id);
+        if (producer === undefined || producer.traceId === span.traceId) continue;
+        if (trace.spans.some((other) => other.links.some((link) => link.spanId === producer.spanId))) continue;
+        seen.add(span);
+        out.push(linkMissingDiagnostic(producer, span, id as string));
+      }
+    }
+  }
+  return out;
+}
+
+function linkMissingDiagnostic(producer: Span, consumer: Span, messageId: string): HopDiagnostic {
+  const caller = serviceNameOf(producer);
+  const callee = serviceNameOf(consumer);
+  const evidence =
+    `consumer span "${consumer.name}" ${shortId(consumer.spanId)} of ${callee ?? 'the consumer'} handled message ${JSON.stringify(messageId)}, ` +
+    `which producer span "${producer.name}" ${shortId(producer.spanId)} of ${caller ?? 'the producer'} sent, in trace ${shortId(consumer.traceId)} with no link to it`;
+  const message =
+    `${caller ?? '?'} → ${callee ?? '?'}: the consumer's trace has no link to its producer (${evidence}); ` +
+    `likely cause: ${callee ?? 'the consumer'} starts its span without extracting the message's context into a span link; ` +
+    PAIRING_TEXT['message-id'];
+  return {
+    kind: 'link-missing',
+    cause: 'consumer-link-missing',
+    callerService: caller,
+    calleeService: callee,
+    clientSpan: producer,
+    serverSpan: consumer,
+    anchorSpan: producer,
+    evidence,
+    message,
+    pairing: { evidence: 'message-id', confidence: 'certain' },
   };
 }
 

@@ -15,7 +15,7 @@ export function compileConnectedExpectation(): Result<Judge, string> {
   return ok({
     judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
       for (const trace of unit.traces) {
-        const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind !== 'baggage-dropped' && d.anchorSpan.traceId === trace.traceId);
+        const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind !== 'baggage-dropped' && d.kind !== 'link-missing' && d.anchorSpan.traceId === trace.traceId);
         if (trace.roots.length === 1 && trace.orphans.length === 0 && broken.length === 0) continue;
         if (unit.brief === true) return BRIEF_FAILURE;
         const problems: string[] = [];

@@ -108,7 +108,7 @@ function stuckSpanFinder(): (froms: readonly Span[], tos: readonly Span[], trace
 /** The first broken hop (a callee or the caller itself starting a new trace) at or below `span`, if the diagnostics know one. */
 function hopBelow(span: Span, trace: Trace, diagnostics: readonly PropagationDiagnostic[]): PropagationDiagnostic | undefined {
   for (const d of diagnostics) {
-    if (d.kind === 'baggage-dropped' || d.anchorSpan.traceId !== trace.traceId) continue;
+    if (d.kind === 'baggage-dropped' || d.kind === 'link-missing' || d.anchorSpan.traceId !== trace.traceId) continue;
     for (let node = trace.nodesBySpanId.get(d.anchorSpan.spanId); node !== undefined; node = node.parent) {
       if (node.span.spanId === span.spanId) return d;
     }
