@@ -20,8 +20,8 @@ const LAYERS = {
   store: ['model', 'protocol'],
   // The transport-neutral export core and its HTTP/gRPC adapters, feeding the store's SpanSink.
   receiver: ['otlp', 'store', 'model', 'protocol'],
-  // Judging runs against specs, and diagnosing their broken hops.
-  engine: ['store', 'language', 'model'],
+  // Judging runs against specs, and diagnosing their broken hops (which reads the run identity the protocol defines).
+  engine: ['store', 'language', 'protocol', 'model'],
   // Reporters over the engine's read-only result model.
   report: ['engine'],
   // The outer layer: the sidecar collector and its query API, the test-runner integrations, the commands.

@@ -1,7 +1,7 @@
 // Broken hops whose new traces are themselves in the run (every process tagged, as under `tracecheck run`).
 import { describe, expect, it } from 'vitest';
 import { serviceNameOf } from '../../src/model/index.ts';
-import { diagnosePropagation } from '../../src/engine/index.ts';
+import { diagnosePropagation, diagnoseRun } from '../../src/engine/index.ts';
 import { SpanStore } from '../../src/store/index.ts';
 import { BASE_TIME_MILLIS, makeTrace } from '../support/sdk-traces.ts';
 
@@ -188,5 +188,29 @@ describe('a consumer that forgot its span link', () => {
 
   it('is not reported when the consumer links to its producer', async () => {
     expect(await flow(true)).toEqual([]);
+  });
+});
+
+describe('two runs sharing services', () => {
+  it("never take each other's callees when the callees recorded the run id in their baggage", async () => {
+    const call = (run: string, start: number) =>
+      makeTrace([
+        { ref: 'edge', name: `POST /checkout ${run}`, kind: 'server', service: 'web', start: t(start - 10), end: t(start + 90) },
+        { parent: 'edge', name: `POST cart ${run}`, kind: 'client', service: 'web', start: t(start), end: t(start + 80) },
+      ]);
+    const callee = async (run: string, start: number) => {
+      const [span] = await makeTrace([{ name: `POST /cart for ${run}`, kind: 'server', service: 'cart', start: t(start), end: t(start + 60) }]);
+      const server = span as NonNullable<typeof span>;
+      return { ...server, attributes: { ...server.attributes, 'http.request.header.baggage': [`test.run.id=${run},tenant=acme`] } };
+    };
+    const store = new SpanStore();
+    store.ingest(await call('r1', 10), { transport: 'memory', runId: 'r1' });
+    store.ingest(await call('r2', 12), { transport: 'memory', runId: 'r2' });
+    // By start time each call is closer to the other run's callee (11 ms against 14 ms for r1's call at 10 ms).
+    store.ingest([await callee('r1', 14), await callee('r2', 11)], { transport: 'memory' });
+    const pairs = (run: string) =>
+      diagnoseRun(store.run(run)).map((d) => (d.kind === 'context-lost' ? d.kind : `${d.clientSpan.name} → ${d.serverSpan.name} (${d.pairing.evidence})`));
+    expect(pairs('r1')).toEqual(['POST cart r1 → POST /cart for r1 (run-id)']);
+    expect(pairs('r2')).toEqual(['POST cart r2 → POST /cart for r2 (run-id)']);
   });
 });

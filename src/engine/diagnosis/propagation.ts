@@ -1,8 +1,9 @@
 import { SpanKind, serviceNameOf } from '../../model/index.ts';
 import type { Span, SpanNode, Trace } from '../../model/index.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
 import type { RunSource } from '../../store/index.ts';
 import { matchDistance } from './hop-matching.ts';
-import { baggageKeysOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
+import { baggageKeysOf, baggageValueOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
 
 // Propagation diagnosis: what the recorded spans tell about hops that lost the caller's context, and the English
 // that names the hop and its likely cause. It is analysis, so it lives in the engine; the store only holds the
@@ -64,10 +65,12 @@ interface DiagnosticBase {
  * - `parent`: the server span is the client span's child in the trace (`certain`);
  * - `address`: the server root started within the client span's time window and its port or path agrees with the
  *   client's URL (`likely`);
+ * - `run-id`: the server root recorded the run's id in the baggage it received (`test.run.id`), and started within
+ *   the client span's time window (`likely`);
  * - `time`: only the time window (and nothing in the address disagreeing) pairs them (`possible`).
  */
 export interface HopPairing {
-  readonly evidence: PropagationHeaderName | 'parent' | 'message-id' | 'address' | 'time';
+  readonly evidence: PropagationHeaderName | 'parent' | 'message-id' | 'address' | 'run-id' | 'time';
   readonly confidence: 'certain' | 'likely' | 'possible';
 }
 
@@ -114,6 +117,13 @@ export interface DiagnoseOptions {
   readonly clockToleranceMillis?: number;
   /** Attribute prefix of baggage-derived span attributes (a baggage span processor's output). Default `baggage.`. */
   readonly baggageAttributePrefix?: string;
+  /**
+   * The run's id. A callee that recorded a run id in its baggage (`test.run.id`, see {@link DEFAULT_RUN_ID_ATTRIBUTE})
+   * is paired only with calls of that run: two runs sharing services never take each other's callees.
+   */
+  readonly runId?: string;
+  /** The baggage key that carries the run id. Default `test.run.id`. */
+  readonly runIdBaggageKey?: string;
 }
 
 
@@ -173,7 +183,16 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     named.add(server);
     if (!namedBy.has(parent.spanId)) namedBy.set(parent.spanId, { server, header: parent.header });
   }
-  const candidates: { client: Span; server: Span; distance: bigint; address: boolean }[] = [];
+  // The run a callee recorded in its baggage: one of another run is never this run's callee.
+  const runIdKey = options.runIdBaggageKey ?? DEFAULT_RUN_ID_ATTRIBUTE;
+  const recordedRun = new Map<Span, string>();
+  if (options.runId !== undefined) {
+    for (const server of serverRoots) {
+      const id = baggageValueOf(server, runIdKey, baggagePrefix);
+      if (id !== undefined) recordedRun.set(server, id);
+    }
+  }
+  const candidates: { client: Span; server: Span; distance: bigint; address: boolean; runId: boolean }[] = [];
   const out: HopDiagnostic[] = [];
   const newTraces: HopDiagnostic[] = [];
   for (const trace of runTraces) {
@@ -188,10 +207,14 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
         }
         for (const server of serverRoots) {
           if (named.has(server)) continue;
+          const run = recordedRun.get(server);
+          if (run !== undefined && run !== options.runId) continue;
           const ownRoot = runRoots.has(server);
           if (ownRoot && serviceNameOf(server) === serviceNameOf(node.span)) continue;
           const distance = matchDistance(node.span, server, toleranceNanos, ownRoot);
-          if (distance !== undefined) candidates.push({ client: node.span, server, distance, address: matchDistance(node.span, server, toleranceNanos, true) !== undefined });
+          if (distance !== undefined) {
+            candidates.push({ client: node.span, server, distance, address: matchDistance(node.span, server, toleranceNanos, true) !== undefined, runId: run !== undefined });
+          }
         }
       } else {
         const dropped = baggageDropped(node, serverChild.span, baggagePrefix);
@@ -200,14 +223,16 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     }
   }
   // Then by address and time, closest start first; each client and each server is paired at most once.
-  candidates.sort((a, b) => (a.address !== b.address ? (a.address ? -1 : 1) : a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
+  const rank = (c: { address: boolean; runId: boolean }): number => (c.address ? 0 : c.runId ? 1 : 2);
+  candidates.sort((a, b) => rank(a) - rank(b) || (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
   const usedClients = new Set<Span>(newTraces.map((d) => d.clientSpan));
   const usedServers = new Set<Span>();
-  for (const { client, server, address } of candidates) {
+  for (const { client, server, address, runId } of candidates) {
     if (usedClients.has(client) || usedServers.has(server)) continue;
     usedClients.add(client);
     usedServers.add(server);
-    newTraces.push(newTraceDiagnostic(client, server, address ? { evidence: 'address', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' }));
+    const pairing: HopPairing = address ? { evidence: 'address', confidence: 'likely' } : runId ? { evidence: 'run-id', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' };
+    newTraces.push(newTraceDiagnostic(client, server, pairing));
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
   return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out, ...linksMissing(runTraces, unclaimedTraces)];
@@ -226,7 +251,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
  */
 export function diagnoseRun(source: RunSource, options?: DiagnoseOptions): PropagationDiagnostic[] {
   if (source.unclaimedTraces === undefined) return [];
-  return diagnosePropagation(source.traces(), source.unclaimedTraces(), options);
+  return diagnosePropagation(source.traces(), source.unclaimedTraces(), { runId: source.id, ...options });
 }
 
 /**
@@ -323,6 +348,7 @@ const PAIRING_TEXT: Readonly<Record<HopPairing['evidence'], string>> = {
   'message-id': 'paired for certain: the producer and the consumer span carry the same messaging.message.id',
   parent: 'paired for certain: the server span is the client span\'s child',
   address: "paired as likely: the server span started within the client span's time and its port or path agrees",
+  'run-id': "paired as likely: the server span recorded this run's id in its baggage and started within the client span's time",
   time: "paired as possible: by time alone (record the callee's traceparent request header to be sure)",
 };
 

@@ -20,6 +20,23 @@ export function baggageKeysOf(span: Span, prefix: string): Set<string> {
   return keys;
 }
 
+/**
+ * The value of one baggage entry a span shows: a `<prefix><key>` attribute (a baggage span processor's copy), or
+ * the member of its recorded `baggage` request header.
+ */
+export function baggageValueOf(span: Span, key: string, prefix: string): string | undefined {
+  const copied = span.attributes[`${prefix}${key}`];
+  if (typeof copied === 'string' && copied !== '') return copied;
+  for (const value of headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}baggage`])) {
+    for (const member of value.split(',')) {
+      const [name, rest] = member.split('=', 2);
+      if (name === undefined || rest === undefined || decodeURIComponentSafe(name.trim()) !== key) continue;
+      return decodeURIComponentSafe((rest.split(';')[0] as string).trim());
+    }
+  }
+  return undefined;
+}
+
 /** Lower-case names of the request headers a SERVER span recorded, or undefined when it recorded none. */
 export function recordedHeaders(span: Span): Set<string> | undefined {
   let headers: Set<string> | undefined;
