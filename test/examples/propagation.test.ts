@@ -109,6 +109,25 @@ describe('propagation diagnostics on real services', () => {
     expect(result.specs[0]?.expectations.find((e) => e.kind === 'propagates')?.message).toContain('likely cause: propagation format mismatch: gateway sends B3, orders reads W3C trace context');
   }, startupMillis);
 
+  it('pairs each of four concurrent calls with its own callee by the b3 header the callee recorded', async () => {
+    const orders = await start({ name: 'orders', propagation: 'w3c' });
+    const gateway = await start({ name: 'gateway', propagation: 'b3', callUrl: orders.url });
+    const run = collector.run();
+    expect(await Promise.all([1, 2, 3, 4].map(() => work(gateway.url, run)))).toEqual([200, 200, 200, 200]);
+    await stopAll();
+    await run.settled({ quietMillis: 50, timeoutMillis: 10_000 });
+    const diagnostics = run.diagnostics();
+    expect(diagnostics).toHaveLength(4);
+    for (const d of diagnostics) {
+      if (d.kind === 'context-lost') throw new Error(`unexpected ${d.message}`);
+      expect(d).toMatchObject({ kind: 'new-trace', cause: 'format-mismatch', pairing: { evidence: 'b3', confidence: 'certain' } });
+      // The header the callee received names the very client span it is paired with.
+      expect(String(d.serverSpan.attributes['http.request.header.b3'])).toContain(d.clientSpan.spanId);
+    }
+    expect(new Set(diagnostics.map((d) => d.serverSpan?.spanId)).size).toBe(4);
+    expect(new Set(diagnostics.map((d) => d.clientSpan.spanId)).size).toBe(4);
+  }, startupMillis);
+
   it('names a hop that continued the trace but dropped the baggage', async () => {
     const { run } = await brokenHop('w3c-drop-baggage', 'w3c');
     // The trace continued: one trace, gateway and orders in it.
