@@ -109,24 +109,39 @@ describe('propagation diagnostics on real services', () => {
     expect(result.specs[0]?.expectations.find((e) => e.kind === 'propagates')?.message).toContain('likely cause: propagation format mismatch: gateway sends B3, orders reads W3C trace context');
   }, startupMillis);
 
-  it('pairs each of four concurrent calls with its own callee by the b3 header the callee recorded', async () => {
-    const orders = await start({ name: 'orders', propagation: 'w3c' });
-    const gateway = await start({ name: 'gateway', propagation: 'b3', callUrl: orders.url });
-    const run = collector.run();
-    expect(await Promise.all([1, 2, 3, 4].map(() => work(gateway.url, run)))).toEqual([200, 200, 200, 200]);
-    await stopAll();
-    await run.settled({ quietMillis: 50, timeoutMillis: 10_000 });
-    const diagnostics = run.diagnostics();
-    expect(diagnostics).toHaveLength(4);
-    for (const d of diagnostics) {
-      if (d.kind === 'context-lost') throw new Error(`unexpected ${d.message}`);
-      expect(d).toMatchObject({ kind: 'new-trace', cause: 'format-mismatch', pairing: { evidence: 'b3', confidence: 'certain' } });
-      // The header the callee received names the very client span it is paired with.
-      expect(String(d.serverSpan.attributes['http.request.header.b3'])).toContain(d.clientSpan.spanId);
-    }
-    expect(new Set(diagnostics.map((d) => d.serverSpan?.spanId)).size).toBe(4);
-    expect(new Set(diagnostics.map((d) => d.clientSpan.spanId)).size).toBe(4);
-  }, startupMillis);
+  const concurrentCases = [
+    { caller: 'b3', callee: 'w3c', header: 'b3', cause: 'format-mismatch', runs: 1, perRun: 4 },
+    { caller: 'b3', callee: 'w3c', header: 'b3', cause: 'format-mismatch', runs: 1, perRun: 16 },
+    { caller: 'b3', callee: 'w3c', header: 'b3', cause: 'format-mismatch', runs: 2, perRun: 4 },
+    { caller: 'w3c', callee: 'b3', header: 'traceparent', cause: 'context-not-extracted', runs: 1, perRun: 16 },
+  ] as const;
+  for (const { caller, callee, header, cause, runs, perRun } of concurrentCases) {
+    it(`pairs each of ${perRun} concurrent ${caller} → ${callee} calls${runs > 1 ? ` in each of ${runs} runs sharing the services` : ''} with its own callee by the ${header} header the callee recorded`, async () => {
+      const orders = await start({ name: 'orders', propagation: callee });
+      const gateway = await start({ name: 'gateway', propagation: caller, callUrl: orders.url });
+      const started = Array.from({ length: runs }, () => collector.run());
+      const answers = await Promise.all(started.flatMap((run) => Array.from({ length: perRun }, () => work(gateway.url, run))));
+      expect(answers.every((status) => status === 200)).toBe(true);
+      await stopAll();
+      const servers = new Set<string>();
+      for (const run of started) {
+        await run.settled({ quietMillis: 50, timeoutMillis: 10_000 });
+        const diagnostics = run.diagnostics();
+        expect(diagnostics).toHaveLength(perRun);
+        for (const d of diagnostics) {
+          if (d.kind === 'context-lost') throw new Error(`unexpected ${d.message}`);
+          expect(d).toMatchObject({ kind: 'new-trace', cause, pairing: { evidence: header, confidence: 'certain' } });
+          // The header the callee received names the very client span it is paired with, a span of this run.
+          expect(String(d.serverSpan.attributes[`http.request.header.${header}`])).toContain(d.clientSpan.spanId);
+          expect(run.spans().some((span) => span.spanId === d.clientSpan.spanId)).toBe(true);
+          // No server span is named twice, within a run or across the runs.
+          expect(servers.has(d.serverSpan.spanId)).toBe(false);
+          servers.add(d.serverSpan.spanId);
+        }
+      }
+      expect(servers.size).toBe(runs * perRun);
+    }, startupMillis);
+  }
 
   it('names a hop that continued the trace but dropped the baggage', async () => {
     const { run } = await brokenHop('w3c-drop-baggage', 'w3c');
