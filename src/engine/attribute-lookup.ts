@@ -1,4 +1,5 @@
-import type { AttributeMap, AttributeValue, Span } from '../model/index.ts';
+import type { AttributeValue, Span } from '../model/index.ts';
+import { ATTRIBUTE_SCOPES, attributeMapReader } from '../language/index.ts';
 
 /** Reads one attribute of a span; `undefined` when the span does not have it. */
 export type AttributeReader = (span: Span) => AttributeValue | undefined;
@@ -7,13 +8,6 @@ export type AttributeReader = (span: Span) => AttributeValue | undefined;
 export interface AttributeKey {
   readonly scope: 'span' | 'resource' | 'scope';
   readonly name: string;
-}
-
-function read(map: AttributeMap, key: string): AttributeValue | undefined {
-  // Decoded attribute maps have no Object.prototype in their chain (see emptyAttributes), so a plain read is safe; a
-  // hand-built map with Object.prototype would answer `constructor` with a function, which no attribute is.
-  const value = map[key];
-  return typeof value === 'function' ? undefined : value;
 }
 
 /**
@@ -36,7 +30,10 @@ export function parseAttributeKey(key: string): AttributeKey {
  */
 export function attributeReader(key: string): AttributeReader {
   const { scope, name } = parseAttributeKey(key);
-  if (scope === 'resource') return (span) => read(span.resource.attributes, name);
-  if (scope === 'scope') return (span) => read(span.scope.attributes, name);
-  return (span) => read(span.attributes, name);
+  // The selector language's reading of the same scope and key (src/language/selector-fields.ts).
+  const definition = ATTRIBUTE_SCOPES[scope];
+  if (definition.per !== 'span') throw new Error(`attributeReader: ${scope} attributes are not one per span`);
+  const map = definition.map;
+  const read = attributeMapReader(name);
+  return (span) => read(map(span));
 }

@@ -4,11 +4,11 @@ import { findReferences, parseSelector } from '../language/index.ts';
 import type { Literal, SelectorAst, SpecScalar } from '../language/index.ts';
 import { explainMiss } from './explain-miss.ts';
 import type { NearMiss } from './results.ts';
-import { ATTRIBUTE_SCOPES, INTRINSIC_FIELDS, readAttribute } from '../language/index.ts';
+import { INTRINSIC_FIELDS } from '../language/index.ts';
 import type { ComparisonNode } from '../language/index.ts';
 import type { Accelerators } from './selectors/accelerators.ts';
 import { compileFilter } from './selectors/generated.ts';
-import { compileCondition, isStructural } from './selectors/reference.ts';
+import { compileCondition, isStructural, spanFieldReader } from './selectors/reference.ts';
 import type { SpanFilter, SpanPredicate } from './selectors/selector-types.ts';
 import type { SelectorHandle } from './selector-cache.ts';
 import { candidatesOf, partitionKeysOf, type PartitionKey } from './span-partitions.ts';
@@ -75,21 +75,10 @@ class StringFiller {
  */
 function compileParametricComparison(node: ComparisonNode, value: () => string): SpanPredicate | undefined {
   if ((node.op !== '=' && node.op !== '!=') || node.value.type !== 'string') return undefined;
-  let read: (span: Span) => unknown;
-  if (node.field.type === 'intrinsic') {
-    const definition = INTRINSIC_FIELDS[node.field.name];
-    if (definition.per !== 'span' || definition.type === 'id') return undefined;
-    read = definition.read;
-  } else {
-    const scope = ATTRIBUTE_SCOPES[node.field.scope];
-    if (scope.per !== 'span') return undefined;
-    const key = node.field.key;
-    const fallback = scope.fallback;
-    read = (span) => {
-      const own = readAttribute(scope.map(span), key);
-      return own === undefined && fallback !== undefined ? readAttribute(fallback.map(span), key) : own;
-    };
-  }
+  // Ids compare case-insensitively (the literal is lower-cased when compiled), so they are not read this way.
+  if (node.field.type === 'intrinsic' && INTRINSIC_FIELDS[node.field.name].type === 'id') return undefined;
+  const read = spanFieldReader(node.field);
+  if (read === undefined) return undefined;
   const equal = node.op === '=';
   return (span) => {
     const actual = read(span);

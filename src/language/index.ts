@@ -95,5 +95,5 @@ export type {
   StructuralRelation,
 } from './selector-ast.ts';
 export { didYouMean } from './did-you-mean.ts';
-export { ATTRIBUTE_SCOPES, attributeReader, INTRINSIC_FIELDS, readAttribute } from './selector-fields.ts';
+export { ATTRIBUTE_SCOPES, attributeMapReader, INTRINSIC_FIELDS } from './selector-fields.ts';
 export type { AttributeScopeDefinition, FixedJsType, IntrinsicField, IntrinsicValueType, SpanGroupKey } from './selector-fields.ts';

@@ -68,7 +68,7 @@ export function readAttribute(map: AttributeMap, key: string): AttributeValue | 
  * A reader of one key, as {@link readAttribute} reads it: only a key that names an `Object.prototype` member
  * (`constructor`, `toString`) pays for the own-property test.
  */
-export function attributeReader(key: string): (map: AttributeMap) => AttributeValue | undefined {
+export function attributeMapReader(key: string): (map: AttributeMap) => AttributeValue | undefined {
   if (key in Object.prototype) return (map) => readAttribute(map, key);
   return (map) => map[key];
 }

@@ -10,14 +10,24 @@ export const REQUEST_HEADER_ATTRIBUTE_PREFIX = 'http.request.header.';
 export function baggageKeysOf(span: Span, prefix: string): Set<string> {
   const keys = new Set<string>();
   for (const key of Object.keys(span.attributes)) if (key.startsWith(prefix) && key.length > prefix.length) keys.add(key.slice(prefix.length));
+  for (const [key] of recordedBaggage(span)) keys.add(key);
+  return keys;
+}
+
+/** The members of the `baggage` request header a span recorded, as decoded `[key, value]` pairs. */
+function recordedBaggage(span: Span): [string, string][] {
+  const members: [string, string][] = [];
   for (const value of headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}baggage`])) {
     // W3C Baggage: comma-separated `key=value;properties` members.
     for (const member of value.split(',')) {
-      const key = member.split('=')[0]?.trim();
-      if (key !== undefined && key !== '') keys.add(decodeURIComponentSafe(key));
+      const equals = member.indexOf('=');
+      const key = (equals === -1 ? member : member.slice(0, equals)).trim();
+      if (key === '') continue;
+      const text = equals === -1 ? '' : (member.slice(equals + 1).split(';')[0] as string).trim();
+      members.push([decodeURIComponentSafe(key), decodeURIComponentSafe(text)]);
     }
   }
-  return keys;
+  return members;
 }
 
 /**
@@ -27,14 +37,7 @@ export function baggageKeysOf(span: Span, prefix: string): Set<string> {
 export function baggageValueOf(span: Span, key: string, prefix: string): string | undefined {
   const copied = span.attributes[`${prefix}${key}`];
   if (typeof copied === 'string' && copied !== '') return copied;
-  for (const value of headerValues(span.attributes[`${REQUEST_HEADER_ATTRIBUTE_PREFIX}baggage`])) {
-    for (const member of value.split(',')) {
-      const [name, rest] = member.split('=', 2);
-      if (name === undefined || rest === undefined || decodeURIComponentSafe(name.trim()) !== key) continue;
-      return decodeURIComponentSafe((rest.split(';')[0] as string).trim());
-    }
-  }
-  return undefined;
+  return recordedBaggage(span).find(([name]) => name === key)?.[1];
 }
 
 /** Lower-case names of the request headers a SERVER span recorded, or undefined when it recorded none. */

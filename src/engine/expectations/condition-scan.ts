@@ -1,7 +1,7 @@
 import type { Span, Trace } from '../../model/index.ts';
 import type { JudgeContext } from '../judge.ts';
 import type { Accelerators } from '../selectors/accelerators.ts';
-import { GENERATE_CODE_AFTER_SPANS, generateAfter, objectMemoSource } from '../selectors/generated.ts';
+import { GENERATE_CODE_AFTER_SPANS, generateAfter, mapRead, objectMemoSource } from '../selectors/generated.ts';
 import type { SpanCondition } from './span-conditions.ts';
 
 /**
@@ -31,13 +31,8 @@ function generateScan(conditions: readonly SpanCondition[], useMemos: boolean): 
   };
   // Verdicts on resource and scope attributes are remembered per holder object (one per service and export, shared
   // by its spans), as selectors remember theirs; the memos are declared once for both generated functions.
-  const read = (map: string, name: string): string[] => {
-    const lines = [`v = ${map}[${JSON.stringify(name)}];`];
-    // Attribute maps may be hand-built with Object.prototype: an inherited member (a function) is no attribute.
-    // Only keys naming such a member can find one, so only they pay for the test.
-    if (name in Object.prototype) lines.push(`if (typeof v === "function") v = undefined;`);
-    return lines;
-  };
+  // The same read as selectors' generated code: only keys naming an Object.prototype member pay for an own-key test.
+  const read = (map: string, name: string): string[] => [`v = ${mapRead(map, name)};`];
   const fails = conditions.map((condition) => {
     const attribute = condition.attribute;
     if (attribute === undefined) return '';

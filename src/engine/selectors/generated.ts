@@ -14,7 +14,7 @@ import { NO_SPANS, type SpanFilter, type SpanPredicate } from './selector-types.
  */
 
 /** Source reading one attribute of a map; keys that name `Object.prototype` members must not find the prototype's. */
-function mapRead(map: string, key: string): string {
+export function mapRead(map: string, key: string): string {
   const k = JSON.stringify(key);
   return key in Object.prototype ? `(Object.hasOwn(${map}, ${k}) ? ${map}[${k}] : undefined)` : `${map}[${k}]`;
 }

@@ -1,5 +1,5 @@
-import type { Span, Trace } from '../../model/index.ts';
-import { ATTRIBUTE_SCOPES, attributeReader, formatSelector, INTRINSIC_FIELDS, type FieldRef, type SelectorAst, type StructuralRelation } from '../../language/index.ts';
+import type { AttributeValue, Span, Trace } from '../../model/index.ts';
+import { ATTRIBUTE_SCOPES, attributeMapReader, formatSelector, INTRINSIC_FIELDS, type FieldRef, type SelectorAst, type StructuralRelation } from '../../language/index.ts';
 import { literalValue, membershipTest, OPERATORS, type ValueTest } from './operators.ts';
 import type { CompiledSelector, SpanPredicate } from './selector-types.ts';
 
@@ -28,70 +28,75 @@ export type LeafOverrides = ReadonlyMap<SelectorAst, SpanPredicate>;
  * for some event or link). Plain loops, so that judging a span allocates nothing.
  */
 export function fieldTest(field: FieldRef, test: ValueTest): SpanPredicate {
+  const read = spanFieldReader(field);
+  if (read !== undefined) {
+    return (span) => {
+      const value = read(span);
+      return value !== undefined && test(value);
+    };
+  }
   if (field.type === 'intrinsic') {
     const definition = INTRINSIC_FIELDS[field.name];
-    switch (definition.per) {
-      case 'span': {
-        const read = definition.read;
-        return (span) => {
-          const value = read(span);
-          return value !== undefined && test(value);
-        };
-      }
-      case 'event': {
-        const read = definition.read;
-        return (span) => {
-          for (const event of span.events) {
-            const value = read(event);
-            if (value !== undefined && test(value)) return true;
-          }
-          return false;
-        };
-      }
-      case 'link': {
-        const read = definition.read;
-        return (span) => {
-          for (const link of span.links) {
-            const value = read(link);
-            if (value !== undefined && test(value)) return true;
-          }
-          return false;
-        };
-      }
-    }
-  }
-  const read = attributeReader(field.key);
-  const scope = ATTRIBUTE_SCOPES[field.scope];
-  switch (scope.per) {
-    case 'span': {
-      const { map, fallback } = scope;
-      return (span) => {
-        let value = read(map(span));
-        if (value === undefined && fallback !== undefined) value = read(fallback.map(span));
-        return value !== undefined && test(value);
-      };
-    }
-    case 'event': {
-      const map = scope.map;
+    if (definition.per === 'event') {
+      const readEvent = definition.read;
       return (span) => {
         for (const event of span.events) {
-          const value = read(map(event));
+          const value = readEvent(event);
           if (value !== undefined && test(value)) return true;
         }
         return false;
       };
     }
-    case 'link': {
-      const map = scope.map;
-      return (span) => {
-        for (const link of span.links) {
-          const value = read(map(link));
-          if (value !== undefined && test(value)) return true;
-        }
-        return false;
-      };
-    }
+    const readLink = (definition as Extract<typeof definition, { per: 'link' }>).read;
+    return (span) => {
+      for (const link of span.links) {
+        const value = readLink(link);
+        if (value !== undefined && test(value)) return true;
+      }
+      return false;
+    };
   }
+  const readKey = attributeMapReader(field.key);
+  const scope = ATTRIBUTE_SCOPES[field.scope];
+  if (scope.per === 'event') {
+    const map = scope.map;
+    return (span) => {
+      for (const event of span.events) {
+        const value = readKey(map(event));
+        if (value !== undefined && test(value)) return true;
+      }
+      return false;
+    };
+  }
+  const map = (scope as Extract<typeof scope, { per: 'link' }>).map;
+  return (span) => {
+    for (const link of span.links) {
+      const value = readKey(map(link));
+      if (value !== undefined && test(value)) return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * How to read a field that has one value per span (an intrinsic such as `service`, or an attribute of the span, its
+ * resource or its scope, `.x` falling back from the span to the resource); `undefined` for fields of events and
+ * links, which have one value per event or link.
+ */
+export function spanFieldReader(field: FieldRef): ((span: Span) => AttributeValue | undefined) | undefined {
+  if (field.type === 'intrinsic') {
+    const definition = INTRINSIC_FIELDS[field.name];
+    return definition.per === 'span' ? definition.read : undefined;
+  }
+  const scope = ATTRIBUTE_SCOPES[field.scope];
+  if (scope.per !== 'span') return undefined;
+  const read = attributeMapReader(field.key);
+  const { map, fallback } = scope;
+  if (fallback === undefined) return (span) => read(map(span));
+  return (span) => {
+    const own = read(map(span));
+    return own === undefined ? read(fallback.map(span)) : own;
+  };
 }
 
 const present: ValueTest = () => true;
