@@ -25,7 +25,7 @@ import type { SelectorCache, SelectorHandle } from './selector-cache.ts';
 import { SelectorTemplate } from './selector-template.ts';
 
 /**
- * A spec loaded from a file (see `loadSpecFiles` in src/spec): the definition plus where it was written.
+ * A spec loaded from a file (see `loadSpecFiles` in src/language): the definition plus where it was written.
  * The engine reads it structurally, so specs built in code and specs from files are judged alike.
  */
 export interface LoadedSpecLike {

@@ -37,7 +37,7 @@ function only(...names: (keyof Accelerators)[]): Accelerators {
 
 /**
  * The reference, each accelerator alone (tiering and memos also with the code generation they work in), and all.
- * Tiering switches after 512 judged spans, past what most cases judge; test/engine/select-predicate.test.ts drives
+ * Tiering switches after 512 judged spans, past what most cases judge; test/engine/generated-code.test.ts drives
  * the switch itself.
  */
 export const IMPLEMENTATIONS: readonly Implementation[] = [
