@@ -96,4 +96,4 @@ export type {
 } from './selector-ast.ts';
 export { didYouMean } from './did-you-mean.ts';
 export { ATTRIBUTE_SCOPES, attributeMapReader, INTRINSIC_FIELDS } from './selector-fields.ts';
-export type { AttributeScopeDefinition, FixedJsType, IntrinsicField, IntrinsicValueType, SpanGroupKey } from './selector-fields.ts';
+export type { AttributeScopeDefinition, EventField, FixedJsType, IntrinsicField, IntrinsicValueType, LinkField, SpanField, SpanGroupKey } from './selector-fields.ts';

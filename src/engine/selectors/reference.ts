@@ -1,5 +1,15 @@
-import type { AttributeValue, Span, Trace } from '../../model/index.ts';
-import { ATTRIBUTE_SCOPES, attributeMapReader, formatSelector, INTRINSIC_FIELDS, type FieldRef, type SelectorAst, type StructuralRelation } from '../../language/index.ts';
+import type { AttributeValue, Span, SpanEvent, SpanLink, Trace } from '../../model/index.ts';
+import {
+  ATTRIBUTE_SCOPES,
+  attributeMapReader,
+  formatSelector,
+  INTRINSIC_FIELDS,
+  type AttributeScopeDefinition,
+  type FieldRef,
+  type LinkField,
+  type SelectorAst,
+  type StructuralRelation,
+} from '../../language/index.ts';
 import { literalValue, membershipTest, OPERATORS, type ValueTest } from './operators.ts';
 import type { CompiledSelector, SpanPredicate } from './selector-types.ts';
 
@@ -37,41 +47,26 @@ export function fieldTest(field: FieldRef, test: ValueTest): SpanPredicate {
   }
   if (field.type === 'intrinsic') {
     const definition = INTRINSIC_FIELDS[field.name];
-    if (definition.per === 'event') {
-      const readEvent = definition.read;
-      return (span) => {
-        for (const event of span.events) {
-          const value = readEvent(event);
-          if (value !== undefined && test(value)) return true;
-        }
-        return false;
-      };
-    }
-    const readLink = (definition as Extract<typeof definition, { per: 'link' }>).read;
-    return (span) => {
-      for (const link of span.links) {
-        const value = readLink(link);
-        if (value !== undefined && test(value)) return true;
-      }
-      return false;
-    };
+    return definition.per === 'event' ? some(eventsOf, definition.read, test) : some(linksOf, (definition as LinkField).read, test);
   }
   const readKey = attributeMapReader(field.key);
   const scope = ATTRIBUTE_SCOPES[field.scope];
   if (scope.per === 'event') {
     const map = scope.map;
-    return (span) => {
-      for (const event of span.events) {
-        const value = readKey(map(event));
-        if (value !== undefined && test(value)) return true;
-      }
-      return false;
-    };
+    return some(eventsOf, (event) => readKey(map(event)), test);
   }
-  const map = (scope as Extract<typeof scope, { per: 'link' }>).map;
+  const map = (scope as Extract<AttributeScopeDefinition, { per: 'link' }>).map;
+  return some(linksOf, (link) => readKey(map(link)), test);
+}
+
+const eventsOf = (span: Span): readonly SpanEvent[] => span.events;
+const linksOf = (span: Span): readonly SpanLink[] => span.links;
+
+/** True when some item of the span (an event, a link) has the value present and `test` holds for it. */
+function some<T>(items: (span: Span) => readonly T[], read: (item: T) => AttributeValue | undefined, test: ValueTest): SpanPredicate {
   return (span) => {
-    for (const link of span.links) {
-      const value = readKey(map(link));
+    for (const item of items(span)) {
+      const value = read(item);
       if (value !== undefined && test(value)) return true;
     }
     return false;
