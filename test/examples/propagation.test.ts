@@ -7,7 +7,8 @@
  * so no test waits on time.
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SpanKind, serviceNameOf } from '../../src/model/index.ts';
 import { evaluateSpecs } from '../../src/engine/index.ts';
 import { createPrettyReporter } from '../../src/report/index.ts';
@@ -140,6 +141,49 @@ describe('propagation diagnostics on real services', () => {
         }
       }
       expect(servers.size).toBe(runs * perRun);
+    }, startupMillis);
+  }
+
+  /** A proxy in the test process (not instrumented) that forwards to `target` without the trace headers. */
+  async function strippingProxy(target: string, rewriteHost: boolean): Promise<{ url: string; close(): Promise<void> }> {
+    const targetUrl = new URL(target);
+    const server: Server = createServer((incoming, answer) => {
+      const headers = { ...incoming.headers };
+      for (const name of ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled']) delete headers[name];
+      if (rewriteHost) headers.host = targetUrl.host;
+      const forwarded = request(new URL(incoming.url ?? '/', targetUrl), { method: incoming.method, headers }, (reply) => {
+        answer.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(answer);
+      });
+      forwarded.on('error', () => answer.writeHead(502).end());
+      incoming.pipe(forwarded);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  for (const rewriteHost of [false, true]) {
+    it(`names a trace header stripped by a proxy that ${rewriteHost ? 'rewrites' : 'keeps'} Host`, async () => {
+      const orders = await start({ name: 'orders', propagation: 'w3c' });
+      const proxy = await strippingProxy(orders.url, rewriteHost);
+      try {
+        const gateway = await start({ name: 'gateway', propagation: 'w3c', callUrl: proxy.url });
+        const run = collector.run();
+        expect(await work(gateway.url, run)).toBe(200);
+        await stopAll();
+        await run.settled({ quietMillis: 50, timeoutMillis: 10_000 });
+        const [diagnostic, ...rest] = run.diagnostics();
+        expect(rest).toEqual([]);
+        expect(diagnostic).toMatchObject({ kind: 'new-trace', cause: 'stripped-in-transit', callerService: 'gateway', calleeService: 'orders' });
+        // Kept, the callee sees the proxy's port, the client's; rewritten, only the path and the time agree.
+        expect(diagnostic?.kind === 'context-lost' ? undefined : diagnostic?.pairing).toEqual(rewriteHost ? { evidence: 'time', confidence: 'possible' } : { evidence: 'address', confidence: 'likely' });
+        expect(diagnostic?.message).toContain('likely cause: the trace header was stripped in transit between gateway and orders');
+        const result = await evaluateSpecs([{ name: 'connected', expect: [{ connected: true as const }] }], run, { timeoutMillis: 5000 });
+        expect(result.passed).toBe(false);
+      } finally {
+        await proxy.close();
+      }
     }, startupMillis);
   }
 

@@ -6,7 +6,8 @@ import type { AttributeValue, Span } from '../../model/index.ts';
 
 /**
  * How well a server root fits a client span (lower is better), or undefined when it cannot be the callee:
- * outside the time window, another port, another path, or another service than the client's `peer.service`.
+ * outside the time window, another path, another port (unless the path agrees and address evidence is not
+ * required: a proxy may sit between them), or another service than the client's `peer.service`.
  * With `requireAddressEvidence`, not disagreeing is not enough: the port or the path must agree.
  */
 export function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): bigint | undefined {
@@ -16,18 +17,20 @@ export function matchDistance(client: Span, server: Span, toleranceNanos: bigint
   if (typeof peerService === 'string' && serviceNameOf(server) !== undefined && serviceNameOf(server) !== peerService) return undefined;
   const clientTarget = clientTargetOf(client);
   const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
-  if (clientTarget.port !== undefined && serverPort !== undefined && clientTarget.port !== serverPort) return undefined;
   const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
   const route = stringOf(server.attributes['http.route']);
   if (clientTarget.path !== undefined) {
     if (serverPath !== undefined && serverPath !== clientTarget.path) return undefined;
     if (serverPath === undefined && route !== undefined && !routeMatches(route, clientTarget.path)) return undefined;
   }
-  if (requireAddressEvidence) {
-    const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
-    const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
-    if (!portAgrees && !pathAgrees) return undefined;
+  const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
+  const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
+  if (clientTarget.port !== undefined && serverPort !== undefined && !portAgrees) {
+    // Another port is another server, unless the path agrees and the callee is outside the run: a proxy between
+    // the two (one that rewrites `Host`, as nginx does by default) changes the port the callee sees, not the path.
+    if (requireAddressEvidence || !pathAgrees) return undefined;
   }
+  if (requireAddressEvidence && !portAgrees && !pathAgrees) return undefined;
   const d = server.startTimeUnixNano - client.startTimeUnixNano;
   return d < 0n ? -d : d;
 }
