@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SpanKind, StatusCode, serviceNameOf, type Span, type Trace } from '../../src/model/index.ts';
+import { evaluateSpecsNow } from '../../src/engine/index.ts';
 import { startCollector, type Collector } from '../../src/server/index.ts';
 import type { RunSource } from '../../src/store/index.ts';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
@@ -220,6 +221,25 @@ describe('three-service example, broken variants', () => {
   );
 
   it(
+    'slow: a checkout over budget names inventory\'s lookup as where the time went, not the gateway span that waited',
+    async () => {
+      const services = await startExample(collector, 'slow');
+      try {
+        const run = collector.run();
+        expect((await sendCheckout(services.gatewayUrl, { runId: run.id })).status).toBe(200);
+        await arrived(run, 10);
+        const judged = evaluateSpecsNow([{ name: 'fast checkout', expect: [{ budget: { max: '1s' } }] }], run.traces());
+        const budget = judged.specs[0]?.expectations.at(-1);
+        expect(budget?.passed).toBe(false);
+        expect(budget?.message).toMatch(/ took [0-9.]+s, budget 1s; most of it in inventory: inventory\.lookup \(1\.[0-9]+s of its own\)$/u);
+      } finally {
+        await services.stop();
+      }
+    },
+    startupMillis,
+  );
+
+  it(
     'error: inventory answers 500 with a recorded exception, and the failure shows on every hop',
     async () => {
       const services = await startExample(collector, 'error');
@@ -236,6 +256,10 @@ describe('three-service example, broken variants', () => {
         expect(lookup.events[0]?.attributes['exception.message']).toBe('inventory database unavailable');
         expect(only(spansOf(trace, 'orders', SpanKind.INTERNAL, 'orders.place'), 'orders.place spans').status.code).toBe(StatusCode.ERROR);
         expect(only(spansOf(trace, 'inventory', SpanKind.SERVER), 'inventory SERVER spans').attributes['http.response.status_code']).toBe(500n);
+        // The report leads with where the error began, inventory's lookup, not with the gateway span it reached last.
+        const judged = evaluateSpecsNow([{ name: 'no errors', expect: [{ noErrors: true }] }], run.traces());
+        const message = judged.specs[0]?.expectations.at(-1)?.message ?? '';
+        expect(message).toMatch(/ failed: inventory: inventory\.lookup has status error \("inventory database unavailable"\) \(the error began there; it reached /u);
       } finally {
         await services.stop();
       }
