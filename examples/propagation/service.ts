@@ -14,6 +14,8 @@
  *   trace with a CONSUMER span linked to the producer's span context).
  * - `CLOCK_OFFSET_MILLIS`: shifts this process's wall clock (`Date.now`, which the SDK reads to timestamp each
  *   span's start; ends are start plus the monotonic duration), as a machine with a wrong clock would.
+ * - `TIMER_MILLIS`: with `CALL_URL`, background work: `POST /refresh` to it twice at startup, then on a timer, each
+ *   call in a trace of its own (a timer callback has no request context), as a service refreshing a cache does.
  *
  * Every SERVER span records the propagation request headers as `http.request.header.*` attributes
  * (instrumentation-http `headersToSpanAttributes`), which is what lets tracecheck tell a missing propagator from a
@@ -47,6 +49,8 @@ const service = process.env['SERVICE_NAME'] ?? 'service';
 const propagation = process.env['PROPAGATION'] ?? 'w3c';
 const role = process.env['ROLE'] ?? 'http';
 const callUrl = process.env['CALL_URL'];
+/** With CALL_URL: refresh a cache from it twice at startup, then every TIMER_MILLIS, each time in a trace of its own. */
+const timerMillis = Number(process.env['TIMER_MILLIS'] ?? '0');
 
 /**
  * The request headers every SERVER span records: the propagation headers, plus `host`, which every HTTP/1.1
@@ -176,6 +180,8 @@ const server = http.createServer((req, res) => {
       if (req.method === 'POST' && path === '/work') {
         if (role === 'producer') await publish();
         else if (callUrl !== undefined) status = await post(`${callUrl}/work`, { from: service });
+      } else if (req.method === 'POST' && path === '/refresh') {
+        status = 200;
       } else if (req.method === 'POST' && path === '/enqueue' && role === 'consumer') {
         queue.push(body as Message);
         status = 202;
@@ -195,11 +201,23 @@ const server = http.createServer((req, res) => {
     res.end(JSON.stringify({ service, status }));
   })();
 });
+/** Background work: a cache refresh on a timer, outside any request (its own trace, as a timer callback has no context). */
+function refresh(): Promise<number> {
+  return api.context.with(api.ROOT_CONTEXT, () => post(`${callUrl ?? ''}/refresh`, { from: service }));
+}
+let timer: NodeJS.Timeout | undefined;
+if (timerMillis > 0 && callUrl !== undefined) {
+  // Warmed at startup, before any request: the first refreshes run while the service does nothing else.
+  await refresh();
+  await refresh();
+  timer = setInterval(() => void refresh().catch(() => undefined), timerMillis);
+}
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ service, port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
 });
 process.once('SIGTERM', () => {
+  clearInterval(timer);
   server.close();
   server.closeAllConnections();
   sdk.shutdown().then(

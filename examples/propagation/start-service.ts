@@ -18,6 +18,8 @@ export interface ServiceOptions {
   readonly role?: 'http' | 'producer' | 'consumer';
   readonly callUrl?: string;
   readonly clockOffsetMillis?: number;
+  /** With `callUrl`: refresh a cache from it twice at startup, then every this many milliseconds, in traces of their own. */
+  readonly timerMillis?: number;
   /** `OTEL_*` variables, e.g. `collector.env`. */
   readonly otelEnv: Readonly<Record<string, string>>;
   /** How long the service may take to announce itself. Default 60000. */
@@ -42,6 +44,7 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
     PROPAGATION: options.propagation ?? 'w3c',
     ROLE: options.role ?? 'http',
     CLOCK_OFFSET_MILLIS: String(options.clockOffsetMillis ?? 0),
+    TIMER_MILLIS: String(options.timerMillis ?? 0),
   });
   if (options.callUrl !== undefined) env['CALL_URL'] = options.callUrl;
   const child = spawn(process.execPath, [serviceFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -187,6 +187,24 @@ describe('propagation diagnostics on real services', () => {
     }, startupMillis);
   }
 
+  it('gives a healthy chain with a timer job, under concurrent traffic, no diagnostic and no skew note', async () => {
+    const orders = await start({ name: 'orders', propagation: 'w3c' });
+    // gateway refreshes from orders every 5 ms in traces of its own, during the requests too.
+    const gateway = await start({ name: 'gateway', propagation: 'w3c', callUrl: orders.url, timerMillis: 5 });
+    const run = collector.run();
+    const answers = await Promise.all(Array.from({ length: 16 }, () => work(gateway.url, run)));
+    expect(answers.every((status) => status === 200)).toBe(true);
+    await stopAll();
+    await run.settled({ quietMillis: 50, timeoutMillis: 10_000 });
+    // The timer did run beside the requests: its root calls are the store's unclaimed traces.
+    const refreshes = collector.store.unclaimedTraces().filter((trace) => trace.roots.some((root) => root.span.kind === SpanKind.CLIENT && serviceNameOf(root.span) === 'gateway'));
+    expect(refreshes.length).toBeGreaterThanOrEqual(3);
+    expect(run.diagnostics()).toEqual([]);
+    const result = await evaluateSpecs([propagatesSpec], run, { timeoutMillis: 5000 });
+    expect(result.passed).toBe(true);
+    expect(result.notes).toEqual([]);
+  }, startupMillis);
+
   it('names a hop that continued the trace but dropped the baggage', async () => {
     const { run } = await brokenHop('w3c-drop-baggage', 'w3c');
     // The trace continued: one trace, gateway and orders in it.
