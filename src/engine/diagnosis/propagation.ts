@@ -4,128 +4,23 @@ import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
 import type { RunSource } from '../../store/index.ts';
 import { matchDistance } from './hop-matching.ts';
 import { baggageKeysOf, baggageValueOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
+import { contextLost } from './context-lost.ts';
+import {
+  PAIRING_TEXT,
+  shortId,
+  type DiagnoseOptions,
+  type HopDiagnostic,
+  type HopPairing,
+  type PropagationCause,
+  type PropagationDiagnostic,
+} from './diagnostic.ts';
+import { linksMissing } from './links-missing.ts';
+
+export type { ContextLostDiagnostic, DiagnoseOptions, HopDiagnostic, HopPairing, PropagationCause, PropagationDiagnostic } from './diagnostic.ts';
 
 // Propagation diagnosis: what the recorded spans tell about hops that lost the caller's context, and the English
 // that names the hop and its likely cause. It is analysis, so it lives in the engine; the store only holds the
 // run's traces and the unclaimed traces it reads.
-
-/**
- * Why a hop lost the caller's context, as far as the recorded spans can tell.
- *
- * - `no-propagator`: the callee recorded its request headers and no propagation header was among them: the caller
- *   injected nothing (no propagator installed, or the call bypassed the instrumented client).
- * - `format-mismatch`: the callee received a different propagation format than it reads (e.g. B3 `b3` /
- *   `x-b3-*` headers but no W3C `traceparent`).
- * - `stripped-in-transit`: the callee recorded other propagation the caller sent (a `baggage` header, which W3C
- *   propagators inject together with `traceparent`) but no trace header: something between them (a proxy, a
- *   gateway, a header allow-list) removed it.
- * - `context-not-extracted`: the callee received a `traceparent` yet started a new trace (its propagator does not
- *   extract W3C trace context, or the header was malformed).
- * - `unknown-headers-not-recorded`: the callee started a new trace and did not record request headers, so the cause
- *   cannot be told apart; the most common one is no propagator on the caller.
- * - `baggage-dropped`: the trace continued, but baggage entries present upstream are missing downstream.
- * - `consumer-link-missing`: a consumer handled a message the run produced (the same `messaging.message.id` on
- *   both sides) in a trace of its own, without a span link to the producer.
- * - `context-lost-in-process`: the caller itself lost its active context: its outgoing call started a new trace
- *   while one of its own spans of the run's trace was still running (a callback or promise chain outside the
- *   active context, a new event-loop entry point, or an explicit ROOT_CONTEXT).
- */
-export type PropagationCause =
-  | 'no-propagator'
-  | 'format-mismatch'
-  | 'stripped-in-transit'
-  | 'context-not-extracted'
-  | 'unknown-headers-not-recorded'
-  | 'baggage-dropped'
-  | 'consumer-link-missing'
-  | 'context-lost-in-process';
-
-/** Fields every diagnostic has. */
-interface DiagnosticBase {
-  readonly callerService: string | undefined;
-  readonly calleeService: string | undefined;
-  /**
-   * The span of the run's trace where the break shows: the client span of a lost or baggage-dropping hop, the
-   * still-running span of a service that lost its context. Reports mark it.
-   */
-  readonly anchorSpan: Span;
-  /** What the spans show, e.g. `orders received b3 but no traceparent`. */
-  readonly evidence: string;
-  /**
-   * One line naming the hop, what happened and the likely cause, e.g.
-   * `gateway → orders: orders started a new trace (…); likely cause: …`.
-   */
-  readonly message: string;
-}
-
-/**
- * How a client span was paired with the server span that handled its call, strongest evidence first:
- * - `traceparent`, `b3`, `x-b3-spanid`: the callee recorded the propagation header it received, and the caller's
- *   span id in it is the client span's id (`certain`, whatever the concurrency);
- * - `parent`: the server span is the client span's child in the trace (`certain`);
- * - `address`: the server root started within the client span's time window and its port or path agrees with the
- *   client's URL (`likely`);
- * - `run-id`: the server root recorded the run's id in the baggage it received (`test.run.id`), and started within
- *   the client span's time window (`likely`);
- * - `time`: only the time window (and nothing in the address disagreeing) pairs them (`possible`).
- */
-export interface HopPairing {
-  readonly evidence: PropagationHeaderName | 'parent' | 'message-id' | 'address' | 'run-id' | 'time';
-  readonly confidence: 'certain' | 'likely' | 'possible';
-}
-
-/** A call whose callee started a new trace, or continued it without the caller's baggage. */
-export interface HopDiagnostic extends DiagnosticBase {
-  /** What paired the client span with the server span, and how sure that is. */
-  readonly pairing: HopPairing;
-  /**
-   * `new-trace`: the callee started a new trace; `baggage-dropped`: the trace continued without the baggage;
-   * `link-missing`: a consumer handled the run's message in a trace of its own with no link to the producer
-   * (`clientSpan` is then the PRODUCER span, `serverSpan` the CONSUMER span).
-   */
-  readonly kind: 'new-trace' | 'baggage-dropped' | 'link-missing';
-  readonly cause: Exclude<PropagationCause, 'context-lost-in-process'>;
-  /** The CLIENT span of the run that made the call. */
-  readonly clientSpan: Span;
-  /** The SERVER span that handled the call: the root of the new trace (`new-trace`) or the client's child. */
-  readonly serverSpan: Span;
-  /** Baggage keys seen upstream and missing downstream (`baggage-dropped` only). */
-  readonly missingBaggageKeys?: readonly string[];
-}
-
-/** A service that lost its own context: its outgoing call became the root of a new trace. */
-export interface ContextLostDiagnostic extends DiagnosticBase {
-  readonly kind: 'context-lost';
-  readonly cause: 'context-lost-in-process';
-  /** The caller's span that was running in the run's trace when the call was made (also the `anchorSpan`). */
-  readonly activeSpan: Span;
-  /** The CLIENT or PRODUCER span that started the new trace. */
-  readonly clientSpan: Span;
-  /** The callee's SERVER or CONSUMER span below it in the new trace, when the callee is instrumented. */
-  readonly serverSpan: Span | undefined;
-}
-
-/** One broken propagation hop of a run. */
-export type PropagationDiagnostic = HopDiagnostic | ContextLostDiagnostic;
-
-/** Options of {@link diagnosePropagation}. */
-export interface DiagnoseOptions {
-  /**
-   * How far outside the client span's [start, end] a server root may start and still be matched, in
-   * milliseconds: clocks of two services differ. Default 1000.
-   */
-  readonly clockToleranceMillis?: number;
-  /** Attribute prefix of baggage-derived span attributes (a baggage span processor's output). Default `baggage.`. */
-  readonly baggageAttributePrefix?: string;
-  /**
-   * The run's id. A callee that recorded a run id in its baggage (`test.run.id`, see {@link DEFAULT_RUN_ID_ATTRIBUTE})
-   * is paired only with calls of that run: two runs sharing services never take each other's callees.
-   */
-  readonly runId?: string;
-  /** The baggage key that carries the run id. Default `test.run.id`. */
-  readonly runIdBaggageKey?: string;
-}
-
 
 const B3_HEADERS = ['b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled'];
 const OTHER_FORMATS: readonly (readonly [string, string])[] = [
@@ -138,16 +33,18 @@ const OTHER_FORMATS: readonly (readonly [string, string])[] = [
  * Finds the run's broken propagation hops.
  *
  * A CLIENT span of the run with no SERVER child is a call whose callee did not continue the trace. Its callee's
- * SERVER span is looked for among the roots of the traces no run claimed and of the run's other traces: a root
- * SERVER span that started within the client
- * span's time window (± `clockToleranceMillis`), whose port and path agree with the client's URL (server/peer
- * port, `url.full`/`http.url` against `url.path`/`http.target`/`http.route`) and whose service agrees with the
- * client's `peer.service` when set. Each server root is matched to at most one call, closest start first. The
- * cause is read from the callee's recorded request headers (`http.request.header.*`, recorded when its http
- * instrumentation is told to capture them): which propagation headers arrived.
+ * SERVER span is looked for among the roots of the traces no run claimed and of the run's other traces, strongest
+ * evidence first (docs/diagnostics.md, "How the callee's span is found"): the propagation header the callee
+ * recorded naming the client span (`certain`); then, within the client span's time window
+ * (± `clockToleranceMillis`) and with nothing in the address disagreeing, a port or path that agrees (`likely`), the
+ * run id the callee recorded in its baggage (`likely`), or time alone (`possible`). Each server root is given to
+ * at most one call. The cause is read from the callee's recorded request headers (`http.request.header.*`): which
+ * propagation headers arrived.
  *
  * Hops that did continue the trace are checked for dropped baggage: baggage keys the caller's side saw (its
  * recorded `baggage` request header, or `baggage.*` attributes on its spans) that the callee's SERVER span lacks.
+ * Services that lost their own context and consumers that forgot their span link are found too (context-lost.ts,
+ * links-missing.ts).
  *
  * @example
  * ```ts
@@ -254,104 +151,6 @@ export function diagnoseRun(source: RunSource, options?: DiagnoseOptions): Propa
   return diagnosePropagation(source.traces(), source.unclaimedTraces(), { runId: source.id, ...options });
 }
 
-/**
- * Services that lost their own context: a CLIENT or PRODUCER span that is the root of a trace (of the run, or
- * unclaimed) and has no links (a deliberate new trace for async work links to its cause), started while a span
- * of the same service was running in another trace of the run. The innermost such running span is named. A root
- * call of a shape (service, kind, name, target) that recurs while its service runs nothing of the run (twice, or
- * once among three or more) is background work (a timer, a poller) and is not diagnosed, even where it happened to
- * start during a request.
- */
-function contextLost(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[]): ContextLostDiagnostic[] {
-  const running = new Map<string, Span[]>();
-  for (const trace of runTraces) {
-    for (const span of trace.spans) {
-      const service = serviceNameOf(span);
-      if (service === undefined) continue;
-      let spans = running.get(service);
-      if (spans === undefined) running.set(service, (spans = []));
-      spans.push(span);
-    }
-  }
-  const found: ContextLostDiagnostic[] = [];
-  // Root calls seen while their service was running nothing of the run, by shape, and all root calls by shape.
-  const idle = new Map<string, number>();
-  const seen = new Map<string, number>();
-  for (const traces of [runTraces, unclaimedTraces]) {
-    for (const trace of traces) {
-      for (const root of trace.roots) {
-        const span = root.span;
-        if ((span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) || span.links.length > 0) continue;
-        const service = serviceNameOf(span);
-        if (service === undefined) continue;
-        let active: Span | undefined;
-        for (const candidate of running.get(service) ?? []) {
-          if (candidate.traceId === span.traceId) continue;
-          if (candidate.startTimeUnixNano > span.startTimeUnixNano || candidate.endTimeUnixNano < span.startTimeUnixNano) continue;
-          if (active === undefined || candidate.startTimeUnixNano > active.startTimeUnixNano) active = candidate;
-        }
-        const shape = shapeOf(span, service);
-        seen.set(shape, (seen.get(shape) ?? 0) + 1);
-        if (active !== undefined) found.push(contextLostDiagnostic(span, root, active));
-        else idle.set(shape, (idle.get(shape) ?? 0) + 1);
-      }
-    }
-  }
-  // Recurring while idle is what marks background work: twice, or once among three or more. A single call after a
-  // request ended is new work of its own and says nothing about the calls made during requests.
-  const isBackground = (shape: string): boolean => {
-    const whileIdle = idle.get(shape) ?? 0;
-    return whileIdle >= 2 || (whileIdle >= 1 && (seen.get(shape) ?? 0) >= 3);
-  };
-  const out = found.filter((d) => !isBackground(shapeOf(d.clientSpan, d.callerService ?? '')));
-  return out.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
-}
-
-/** What makes two root calls the same work: the service, the kind, the span name and where it called. */
-function shapeOf(span: Span, service: string): string {
-  const a = span.attributes;
-  const target = [a['url.full'] ?? a['http.url'], a['server.address'] ?? a['net.peer.name'], a['server.port'] ?? a['net.peer.port'], a['peer.service'], a['messaging.destination.name']];
-  return [service, span.kind, span.name, ...target.map((value) => (value === undefined ? '' : String(value)))].join('\u0000');
-}
-
-function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span): ContextLostDiagnostic {
-  const caller = serviceNameOf(client);
-  const server = clientNode.children.find((c) => c.span.kind === SpanKind.SERVER || c.span.kind === SpanKind.CONSUMER)?.span;
-  const peer = client.attributes['peer.service'];
-  const callee = server === undefined ? (typeof peer === 'string' ? peer : undefined) : serviceNameOf(server);
-  const evidence =
-    `client span "${client.name}" ${shortId(client.spanId)} is the root of trace ${shortId(client.traceId)}, started while ` +
-    `"${active.name}" ${shortId(active.spanId)} of ${caller ?? 'the same service'} was running in trace ${shortId(active.traceId)}` +
-    (server === undefined ? '' : `; ${callee ?? 'the callee'}'s "${server.name}" continued the new trace, not the run's`);
-  const message =
-    `${caller ?? '?'} → ${callee ?? '?'}: ${caller ?? 'the caller'} lost its trace context before the call (${evidence}); ` +
-    `likely cause: the call ran outside the active context inside ${caller ?? 'the caller'} (a callback or promise chain that lost it, or an explicit ROOT_CONTEXT)`;
-  return {
-    kind: 'context-lost',
-    cause: 'context-lost-in-process',
-    callerService: caller,
-    calleeService: callee,
-    activeSpan: active,
-    clientSpan: client,
-    serverSpan: server,
-    anchorSpan: active,
-    evidence,
-    message,
-  };
-}
-
-/** How a diagnosis says what paired the two spans. */
-const PAIRING_TEXT: Readonly<Record<HopPairing['evidence'], string>> = {
-  traceparent: "paired for certain: the traceparent the callee recorded names the client span",
-  b3: "paired for certain: the b3 header the callee recorded names the client span",
-  'x-b3-spanid': "paired for certain: the x-b3-spanid header the callee recorded names the client span",
-  'message-id': 'paired for certain: the producer and the consumer span carry the same messaging.message.id',
-  parent: 'paired for certain: the server span is the client span\'s child',
-  address: "paired as likely: the server span started within the client span's time and its port or path agrees",
-  'run-id': "paired as likely: the server span recorded this run's id in its baggage and started within the client span's time",
-  time: "paired as possible: by time alone (record the callee's traceparent request header to be sure)",
-};
-
 function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing): HopDiagnostic {
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
@@ -431,75 +230,5 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Hop
     message,
     pairing: { evidence: 'parent', confidence: 'certain' },
   };
-}
-
-/** The message id a messaging span records (`messaging.message.id`, or the older `messaging.message_id`). */
-function messageIdOf(span: Span): string | undefined {
-  const value = span.attributes['messaging.message.id'] ?? span.attributes['messaging.message_id'];
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  return undefined;
-}
-
-/**
- * Consumers that forgot their link: a CONSUMER span, of the run or unclaimed, with the `messaging.message.id` of a
- * PRODUCER span of the run, in another trace, where nothing links to the producer. The message carried the
- * producer's context (or at least its id); the consumer's trace should link to it (docs/diagnostics.md, Linked
- * traces join the run), and without the link an untagged consumer's trace is not even in the run.
- */
-function linksMissing(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[]): HopDiagnostic[] {
-  const producers = new Map<string, Span>();
-  for (const trace of runTraces) {
-    for (const span of trace.spans) {
-      if (span.kind !== SpanKind.PRODUCER) continue;
-      const id = messageIdOf(span);
-      if (id !== undefined && !producers.has(id)) producers.set(id, span);
-    }
-  }
-  if (producers.size === 0) return [];
-  const out: HopDiagnostic[] = [];
-  const seen = new Set<Span>();
-  for (const traces of [runTraces, unclaimedTraces]) {
-    for (const trace of traces) {
-      for (const span of trace.spans) {
-        if (span.kind !== SpanKind.CONSUMER || seen.has(span)) continue;
-        const id = messageIdOf(span);
-        const producer = id === undefined ? undefined : producers.get(id);
-        if (producer === undefined || producer.traceId === span.traceId) continue;
-        if (trace.spans.some((other) => other.links.some((link) => link.spanId === producer.spanId))) continue;
-        seen.add(span);
-        out.push(linkMissingDiagnostic(producer, span, id as string));
-      }
-    }
-  }
-  return out;
-}
-
-function linkMissingDiagnostic(producer: Span, consumer: Span, messageId: string): HopDiagnostic {
-  const caller = serviceNameOf(producer);
-  const callee = serviceNameOf(consumer);
-  const evidence =
-    `consumer span "${consumer.name}" ${shortId(consumer.spanId)} of ${callee ?? 'the consumer'} handled message ${JSON.stringify(messageId)}, ` +
-    `which producer span "${producer.name}" ${shortId(producer.spanId)} of ${caller ?? 'the producer'} sent, in trace ${shortId(consumer.traceId)} with no link to it`;
-  const message =
-    `${caller ?? '?'} → ${callee ?? '?'}: the consumer's trace has no link to its producer (${evidence}); ` +
-    `likely cause: ${callee ?? 'the consumer'} starts its span without extracting the message's context into a span link; ` +
-    PAIRING_TEXT['message-id'];
-  return {
-    kind: 'link-missing',
-    cause: 'consumer-link-missing',
-    callerService: caller,
-    calleeService: callee,
-    clientSpan: producer,
-    serverSpan: consumer,
-    anchorSpan: producer,
-    evidence,
-    message,
-    pairing: { evidence: 'message-id', confidence: 'certain' },
-  };
-}
-
-function shortId(id: string): string {
-  return id.slice(0, 8);
 }
 
