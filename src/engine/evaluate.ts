@@ -212,9 +212,15 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
       const deadline = deadlines[i] as number;
       return now >= deadline || reached.has(deadline) || terminal;
     });
-    const phases = open.map((_, k): JudgePhase =>
+    // A timer may fire a fraction of a millisecond early (see above): the spec waited its whole timeout all the same.
+    // (A run evicted or closed before the deadline reports the time it did wait.)
+    const waitedMillis = (i: number): number => {
+      const deadline = deadlines[i] as number;
+      return Math.round((reached.has(deadline) ? Math.max(now, deadline) : now) - started);
+    };
+    const phases = open.map((i, k): JudgePhase =>
       expiredAt[k] === true
-        ? { settled, spanCount, traceCount: traces.length, timedOutAfterMillis: Math.round(now - started) }
+        ? { settled, spanCount, traceCount: traces.length, timedOutAfterMillis: waitedMillis(i) }
         : { settled, spanCount, traceCount: traces.length },
     );
     const judgements = judgeSpecs(open.map((i) => compiled[i] as CompiledSpec), traces, context, phases);
