@@ -5,12 +5,13 @@ import type { AttributeValue, Span } from '../../model/index.ts';
 // address the two spans record (port, path, route, peer.service).
 
 /**
- * How well a server root fits a client span (lower is better), or undefined when it cannot be the callee:
- * outside the time window, another path, another port (unless the path agrees and address evidence is not
- * required: a proxy may sit between them), or another service than the client's `peer.service`.
- * With `requireAddressEvidence`, not disagreeing is not enough: the port or the path must agree.
+ * How well a server root fits a client span, or undefined when it cannot be the callee: outside the time window,
+ * another path, another port (unless the path agrees and address evidence is not required: a proxy may sit between
+ * them), or another service than the client's `peer.service`. `distanceNanos` is between the two starts (lower is
+ * better); `addressAgrees` says the port or the path agrees, and no port disagrees. With `requireAddressEvidence`,
+ * not disagreeing is not enough: the address must agree.
  */
-export function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): bigint | undefined {
+export function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): { readonly distanceNanos: bigint; readonly addressAgrees: boolean } | undefined {
   if (server.startTimeUnixNano < client.startTimeUnixNano - toleranceNanos) return undefined;
   if (server.startTimeUnixNano > client.endTimeUnixNano + toleranceNanos) return undefined;
   const peerService = client.attributes['peer.service'];
@@ -25,14 +26,14 @@ export function matchDistance(client: Span, server: Span, toleranceNanos: bigint
   }
   const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
   const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
-  if (clientTarget.port !== undefined && serverPort !== undefined && !portAgrees) {
-    // Another port is another server, unless the path agrees and the callee is outside the run: a proxy between
-    // the two (one that rewrites `Host`, as nginx does by default) changes the port the callee sees, not the path.
-    if (requireAddressEvidence || !pathAgrees) return undefined;
-  }
-  if (requireAddressEvidence && !portAgrees && !pathAgrees) return undefined;
+  const portDisagrees = clientTarget.port !== undefined && serverPort !== undefined && !portAgrees;
+  // Another port is another server, unless the path agrees and the callee is outside the run: a proxy between the
+  // two (one that rewrites `Host`, as nginx does by default) changes the port the callee sees, not the path.
+  if (portDisagrees && (requireAddressEvidence || !pathAgrees)) return undefined;
+  const addressAgrees = !portDisagrees && (portAgrees || pathAgrees);
+  if (requireAddressEvidence && !addressAgrees) return undefined;
   const d = server.startTimeUnixNano - client.startTimeUnixNano;
-  return d < 0n ? -d : d;
+  return { distanceNanos: d < 0n ? -d : d, addressAgrees };
 }
 
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {

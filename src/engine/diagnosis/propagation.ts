@@ -108,10 +108,8 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
           if (run !== undefined && run !== options.runId) continue;
           const ownRoot = runRoots.has(server);
           if (ownRoot && serviceNameOf(server) === serviceNameOf(node.span)) continue;
-          const distance = matchDistance(node.span, server, toleranceNanos, ownRoot);
-          if (distance !== undefined) {
-            candidates.push({ client: node.span, server, distance, address: matchDistance(node.span, server, toleranceNanos, true) !== undefined, runId: run !== undefined });
-          }
+          const match = matchDistance(node.span, server, toleranceNanos, ownRoot);
+          if (match !== undefined) candidates.push({ client: node.span, server, distance: match.distanceNanos, address: match.addressAgrees, runId: run !== undefined });
         }
       } else {
         const dropped = baggageDropped(node, serverChild.span, baggagePrefix);
