@@ -3,6 +3,7 @@ import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';
 import type { RunNote, RunNoteDiagnostic } from './results.ts';
 import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
+import { indexTrace, reorderTraceIndex, type TraceIndex } from './trace-index.ts';
 
 /**
  * The shifts of each adjusted trace's moved spans (span id → nanoseconds), read by the trace drawing: one map per
@@ -94,34 +95,42 @@ export function skewAdjustmentOf(span: Span, trace: Trace): bigint | undefined {
 export function adjustClockSkew(trace: Trace): Trace {
   const cached = adjustedTraces.get(trace);
   if (cached !== undefined) return cached;
-  const shifts = new Map<string, bigint>();
-  const evidence = new Map<string, SkewEvidence>();
-  const visit = (node: SpanNode, inherited: bigint): void => {
-    let shift = inherited;
-    const parent = node.parent;
-    if (parent !== undefined && node.span.kind === SpanKind.SERVER && parent.span.kind === SpanKind.CLIENT && serviceNameOf(node.span) !== serviceNameOf(parent.span)) {
-      const parentShift = shifts.get(parent.span.spanId) ?? 0n;
-      const parentStart = parent.span.startTimeUnixNano + parentShift;
-      const parentEnd = parent.span.endTimeUnixNano + parentShift;
-      const start = node.span.startTimeUnixNano + shift;
-      const end = node.span.endTimeUnixNano + shift;
+  // Parents before children, over the index's arrays: each span's shift is its parent's, corrected at a skewed hop.
+  const index = indexTrace(trace);
+  const { spans, parent, topDown } = index;
+  // Shifts by position, allocated at the first shift: most traces have none.
+  let shifts: bigint[] | undefined;
+  let evidence: Map<number, SkewEvidence> | undefined;
+  for (let k = 0; k < topDown.length; k += 1) {
+    const i = topDown[k] as number;
+    const p = parent[i] as number;
+    if (p === -1) continue;
+    let shift = shifts === undefined ? 0n : (shifts[p] as bigint);
+    const span = spans[i] as Span;
+    const parentSpan = spans[p] as Span;
+    if (span.kind === SpanKind.SERVER && parentSpan.kind === SpanKind.CLIENT && serviceNameOf(span) !== serviceNameOf(parentSpan)) {
+      const parentShift = shift;
+      const parentStart = parentSpan.startTimeUnixNano + parentShift;
+      const parentEnd = parentSpan.endTimeUnixNano + parentShift;
+      const start = span.startTimeUnixNano + shift;
+      const end = span.endTimeUnixNano + shift;
       if (start < parentStart || end > parentEnd) {
-        const found = skewEvidenceOf(parent.span, node.span, trace, start - parentStart, end - parentEnd, start - parentEnd);
+        const found = skewEvidenceOf(parentSpan, span, trace, start - parentStart, end - parentEnd, start - parentEnd);
         if (found !== undefined) {
           const parentDuration = parentEnd - parentStart;
           const duration = end - start;
           const target = duration <= parentDuration ? parentStart + (parentDuration - duration) / 2n : parentStart;
           shift += target - start;
-          evidence.set(node.span.spanId, found);
+          (evidence ??= new Map()).set(i, found);
         }
       }
     }
-    if (shift !== 0n) shifts.set(node.span.spanId, shift);
-    for (const child of node.children) visit(child, shift);
-  };
-  for (const root of trace.roots) visit(root, 0n);
-  for (const orphan of trace.orphans) visit(orphan, 0n);
-  const adjusted = shifts.size === 0 ? trace : rebuild(trace, shifts, evidence);
+    if (shift !== 0n) {
+      shifts ??= new Array<bigint>(spans.length).fill(0n);
+      shifts[i] = shift;
+    }
+  }
+  const adjusted = shifts === undefined ? trace : rebuild(trace, index, shifts, evidence ?? new Map());
   adjustedTraces.set(trace, adjusted);
   return adjusted;
 }
@@ -150,61 +159,114 @@ interface MutableNode {
   depth: number;
 }
 
-function rebuild(trace: Trace, shifts: ReadonlyMap<string, bigint>, evidence: ReadonlyMap<string, SkewEvidence>): Trace {
-  const nodesBySpanId = new Map<string, MutableNode>();
+/**
+ * A trace with some spans replaced by shifted copies. Its span list is built at once; its tree (roots, orphans,
+ * nodes by span id) only when something asks for it, from the source trace's tree: the engine's hot paths read
+ * the trace index instead (see {@link indexTrace}), and copying every node of every adjusted trace was most of
+ * the clock-skew correction's cost in the first evaluation of a run (measured in bench/evaluate.ts: about 100 of
+ * the 130 ms that correction took over 1,000 adjusted traces of 100 spans).
+ */
+class AdjustedTrace implements Trace {
+  readonly traceId: string;
+  readonly spans: readonly Span[];
+  readonly duplicateSpanCount: number;
+  readonly startTimeUnixNano: bigint;
+  readonly endTimeUnixNano: bigint;
+  readonly #source: Trace;
+  /** The copy of each moved span, by span id. */
+  readonly #copies: ReadonlyMap<string, Span>;
+  #tree: { roots: readonly SpanNode[]; orphans: readonly SpanNode[]; nodesBySpanId: ReadonlyMap<string, SpanNode> } | undefined;
+
+  constructor(source: Trace, spans: readonly Span[], copies: ReadonlyMap<string, Span>, startTimeUnixNano: bigint, endTimeUnixNano: bigint) {
+    this.traceId = source.traceId;
+    this.spans = spans;
+    this.duplicateSpanCount = source.duplicateSpanCount;
+    this.startTimeUnixNano = startTimeUnixNano;
+    this.endTimeUnixNano = endTimeUnixNano;
+    this.#source = source;
+    this.#copies = copies;
+  }
+
+  get roots(): readonly SpanNode[] {
+    return this.#built().roots;
+  }
+
+  get orphans(): readonly SpanNode[] {
+    return this.#built().orphans;
+  }
+
+  get nodesBySpanId(): ReadonlyMap<string, SpanNode> {
+    return this.#built().nodesBySpanId;
+  }
+
+  #built(): { roots: readonly SpanNode[]; orphans: readonly SpanNode[]; nodesBySpanId: ReadonlyMap<string, SpanNode> } {
+    if (this.#tree !== undefined) return this.#tree;
+    const nodesBySpanId = new Map<string, MutableNode>();
+    const copies = this.#copies;
+    const copy = (node: SpanNode, parent: MutableNode | undefined): MutableNode => {
+      const span = copies.get(node.span.spanId) ?? node.span;
+      const out: MutableNode = { span, parent, children: [], depth: node.depth };
+      nodesBySpanId.set(span.spanId, out);
+      const children: MutableNode[] = [];
+      for (const child of node.children) children.push(copy(child, out));
+      out.children = sortedByStart(children);
+      return out;
+    };
+    const roots = sortedByStart(this.#source.roots.map((root) => copy(root, undefined)));
+    const orphans = sortedByStart(this.#source.orphans.map((orphan) => copy(orphan, undefined)));
+    this.#tree = { roots, orphans, nodesBySpanId };
+    return this.#tree;
+  }
+}
+
+function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], evidence: ReadonlyMap<number, SkewEvidence>): Trace {
+  const { parent } = index;
   const hops: AdjustedHop[] = [];
-  // The moved spans and their copies, in pairs: a few of a trace's spans.
-  const moved: Span[] = [];
-  const copies: Span[] = [];
-  const copy = (node: SpanNode, parent: MutableNode | undefined, parentShift: bigint): MutableNode => {
-    const shift = shifts.get(node.span.spanId);
-    let span = node.span;
-    if (shift !== undefined) {
-      span = { ...span, startTimeUnixNano: span.startTimeUnixNano + shift, endTimeUnixNano: span.endTimeUnixNano + shift };
-      moved.push(node.span);
-      copies.push(span);
-      const found = evidence.get(span.spanId);
-      if (parent !== undefined && parentShift !== shift && found !== undefined) {
-        const callee = serviceNameOf(span) ?? '?';
-        const caller = serviceNameOf(parent.span) ?? '?';
-        hops.push({ span, parent: parent.span, shift, caller, callee, key: `${caller}\u0000${callee}`, ...found });
-      }
-    }
-    const out: MutableNode = { span, parent, children: [], depth: node.depth };
-    nodesBySpanId.set(span.spanId, out);
-    const children: MutableNode[] = [];
-    for (const child of node.children) children.push(copy(child, out, shift ?? 0n));
-    out.children = sortedByStart(children);
-    return out;
-  };
-  const roots = trace.roots.map((root) => copy(root, undefined, 0n));
-  const orphans = trace.orphans.map((orphan) => copy(orphan, undefined, 0n));
+  const shifts = new Map<string, bigint>();
+  const copies = new Map<string, Span>();
   // The trace's order with the copies in place of the moved spans, sorted again only if a move broke it: the
   // other neighbours are as they were, in order, so only the copies' neighbours need comparing.
   const spans = trace.spans.slice();
-  const places = moved.map((span, i) => {
-    const place = spans.indexOf(span);
-    spans[place] = copies[i] as Span;
-    return place;
-  });
+  const places: number[] = [];
+  for (let i = 0; i < spans.length; i += 1) {
+    const shift = shiftAt[i] as bigint;
+    if (shift === 0n) continue;
+    const original = spans[i] as Span;
+    const span = { ...original, startTimeUnixNano: original.startTimeUnixNano + shift, endTimeUnixNano: original.endTimeUnixNano + shift };
+    spans[i] = span;
+    copies.set(span.spanId, span);
+    shifts.set(span.spanId, shift);
+    places.push(i);
+  }
+  // The hops in tree order: the moved spans whose shift differs from their parent's, with the evidence for it.
+  for (let k = 0; k < index.topDown.length; k += 1) {
+    const i = index.topDown[k] as number;
+    const found = evidence.get(i);
+    const p = parent[i] as number;
+    if (found === undefined || p === -1 || shiftAt[i] === shiftAt[p]) continue;
+    const span = spans[i] as Span;
+    const parentSpan = spans[p] as Span;
+    const callee = serviceNameOf(span) ?? '?';
+    const caller = serviceNameOf(parentSpan) ?? '?';
+    hops.push({ span, parent: parentSpan, shift: shiftAt[i] as bigint, caller, callee, key: `${caller}\u0000${callee}`, ...found });
+  }
   const outOfOrder = (i: number): boolean => i > 0 && i < spans.length && compareSpans(spans[i - 1] as Span, spans[i] as Span) > 0;
-  if (places.some((place) => outOfOrder(place) || outOfOrder(place + 1))) spans.sort(compareSpans);
+  // The source position of each span of the adjusted order: the same but where a move broke the order.
+  let order: number[] | undefined;
+  if (places.some((place) => outOfOrder(place) || outOfOrder(place + 1))) {
+    order = Array.from(spans, (_, i) => i).sort((a, b) => compareSpans(spans[a] as Span, spans[b] as Span));
+    const unsorted = spans.slice();
+    for (let j = 0; j < order.length; j += 1) spans[j] = unsorted[order[j] as number] as Span;
+  }
   let startTimeUnixNano = trace.startTimeUnixNano;
   let endTimeUnixNano = trace.endTimeUnixNano;
   if (spans.length > 0) {
     startTimeUnixNano = spans[0]?.startTimeUnixNano ?? startTimeUnixNano;
     endTimeUnixNano = spans.reduce((max, span) => (span.endTimeUnixNano > max ? span.endTimeUnixNano : max), spans[0]?.endTimeUnixNano ?? endTimeUnixNano);
   }
-  const adjusted: Trace = {
-    traceId: trace.traceId,
-    spans,
-    roots: sortedByStart(roots),
-    orphans: sortedByStart(orphans),
-    nodesBySpanId,
-    duplicateSpanCount: trace.duplicateSpanCount,
-    startTimeUnixNano,
-    endTimeUnixNano,
-  };
+  const adjusted = new AdjustedTrace(trace, spans, copies, startTimeUnixNano, endTimeUnixNano);
+  // The same tree over the same spans: the source's tree arrays, reordered where the order changed.
+  reorderTraceIndex(adjusted, index, order);
   hopsOfTrace.set(adjusted, hops);
   shiftsOfTrace.set(adjusted, shifts);
   deriveClockPrecisions(adjusted, trace);

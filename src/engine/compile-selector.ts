@@ -6,7 +6,7 @@ import { compileReference, isStructural } from './selectors/reference.ts';
 import { NO_SPANS, type CompiledSelector } from './selectors/selector-types.ts';
 import { relatedToSet } from './select-structure.ts';
 import { candidatesOf, groupOf, isOnlyPartitionKey, partitionKeysOf } from './span-partitions.ts';
-import { indexTrace, type TraceIndex } from './trace-index.ts';
+import { indexTrace, loneSpanIndex, type TraceIndex } from './trace-index.ts';
 
 export type { CompiledSelector };
 
@@ -239,7 +239,3 @@ function hasMarkedAncestor(position: number, parent: Int32Array, marks: Uint8Arr
   return answer === 1;
 }
 
-/** A one-span tree, for judging a span that is not part of the trace it was asked about. */
-function loneSpanIndex(span: Span): TraceIndex {
-  return { spans: [span], parent: new Int32Array([-1]), positionBySpanId: new Map([[span.spanId, 0]]), topDown: new Int32Array([0]) };
-}

@@ -7,6 +7,7 @@ import type { JudgeContext, JudgeUnit, Verdict } from './judge.ts';
 import type { ExpectationResult, NearMiss, SpecResult, TraceTree } from './results.ts';
 import type { SelectorHandle } from './selector-cache.ts';
 import { summarizeSpan } from './span-summary.ts';
+import { indexTrace } from './trace-index.ts';
 import { buildTraceTree } from './trace-tree.ts';
 
 /** How many spans a result carries at most (a failure about 10,000 spans shows the first ones). */
@@ -80,11 +81,18 @@ function selectTraces(spec: CompiledSpec, traces: readonly Trace[], context: Jud
   if (root === undefined && where === undefined) return { traces: [...traces] };
   const selected: Trace[] = [];
   for (const trace of traces) {
-    if (root !== undefined && !trace.roots.some((node) => (root as SelectorHandle).has(trace, node.span))) continue;
+    if (root !== undefined && !hasRootIn(trace, root)) continue;
     if (where !== undefined && where.select(trace).length === 0) continue;
     selected.push(trace);
   }
   return { traces: selected, ...(root === undefined ? {} : { root }), ...(where === undefined ? {} : { where }) };
+}
+
+/** Whether a root span of the trace is selected by `root` (read from the trace index: no tree is built). */
+function hasRootIn(trace: Trace, root: SelectorHandle): boolean {
+  const { spans, roots } = indexTrace(trace);
+  for (let k = 0; k < roots.length; k += 1) if (root.has(trace, spans[roots[k] as number] as Span)) return true;
+  return false;
 }
 
 function describeSelection(spec: CompiledSpec): string {

@@ -1,8 +1,9 @@
-import type { Resource, Span, SpanNode, Trace } from '../model/index.ts';
+import type { Resource, Span, Trace } from '../model/index.ts';
 import { INTRINSIC_FIELDS, type SelectorAst } from '../language/index.ts';
 import { readsOnlyResource } from './selectors/generated.ts';
 import { compileCondition } from './selectors/reference.ts';
 import { NO_SPANS } from './selectors/selector-types.ts';
+import { indexTrace } from './trace-index.ts';
 
 /**
  * A condition every span a selector picks must meet, that a trace's spans can be grouped by: `root`,
@@ -236,14 +237,12 @@ class TracePartitions {
   }
 
   #groupRoots(): SpanGroup {
-    // Roots are in trace order (the store sorts them as it sorts spans), so one walk finds their positions.
-    const roots = this.#trace.roots;
+    // The index holds the roots' positions, in trace order.
+    const { roots } = indexTrace(this.#trace);
     const group = new GroupBuilder();
-    for (let i = 0, r = 0; i < this.#spans.length && r < roots.length; i++) {
-      const span = this.#spans[i] as Span;
-      if (span !== (roots[r] as SpanNode).span) continue;
-      group.add(span, i);
-      r++;
+    for (let r = 0; r < roots.length; r++) {
+      const i = roots[r] as number;
+      group.add(this.#spans[i] as Span, i);
     }
     return group;
   }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { adjustClockSkew, skewAdjustmentOf, skewNotes } from '../../src/engine/clock-skew.ts';
 import { diagnosePropagation, diagnoseRun, evaluateSpecsNow } from '../../src/engine/index.ts';
-import type { Span, Trace } from '../../src/model/index.ts';
+import type { Span, SpanNode, Trace } from '../../src/model/index.ts';
+import { indexTrace } from '../../src/engine/trace-index.ts';
 import { SpanStore, TraceAssembly } from '../../src/store/index.ts';
 import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts';
 import { startPrecisionNanosOf } from '../../src/engine/span-clock.ts';
@@ -258,6 +259,31 @@ describe('propagation diagnosis matching', () => {
   });
 });
 
+/**
+ * Checks a trace's index against its tree: each span's parent, roots and orphans in start order, positions by
+ * span id, and a top-down order that places every parent before its children.
+ */
+function expectIndexOfTree(trace: Trace, where: string): void {
+  const index = indexTrace(trace);
+  const positionOf = (span: Span): number => trace.spans.indexOf(span);
+  const parents = trace.spans.map((span) => {
+    const parent = trace.nodesBySpanId.get(span.spanId)?.parent?.span;
+    return parent === undefined ? -1 : positionOf(parent);
+  });
+  expect(Array.from(index.parent), where).toEqual(parents);
+  const inOrder = (nodes: readonly SpanNode[]): number[] => nodes.map((node) => positionOf(node.span)).sort((a, b) => a - b);
+  expect(Array.from(index.roots), where).toEqual(inOrder(trace.roots));
+  expect(Array.from(index.orphans), where).toEqual(inOrder(trace.orphans));
+  expect([...index.positionBySpanId], where).toEqual(trace.spans.map((span, i) => [span.spanId, i]));
+  const placed = new Set<number>();
+  for (const position of index.topDown) {
+    const parent = index.parent[position] as number;
+    expect(parent === -1 || placed.has(parent), where).toBe(true);
+    placed.add(position);
+  }
+  expect(placed.size, where).toBe(trace.spans.length);
+}
+
 describe('clock skew over many shapes of trace', () => {
   it('keeps the adjusted spans in start order, each span once, whatever the skews', () => {
     const random = seededRandom(11);
@@ -301,6 +327,8 @@ describe('clock skew over many shapes of trace', () => {
       }
       // Every span is the adjusted tree's own: the one its node holds.
       for (const span of adjusted.spans) expect(adjusted.nodesBySpanId.get(span.spanId)?.span).toBe(span);
+      // The index the adjusted trace got from its source's (reordered, not rebuilt) is the one its own tree gives.
+      expectIndexOfTree(adjusted, `round ${round}`);
       if (adjusted !== trace && ids.join() !== trace.spans.map((span) => span.spanId).join()) reordered += 1;
     }
     // Enough traces whose adjustment changed the order for the check to mean something.

@@ -48,6 +48,9 @@ describe('the trace index', () => {
     const expected = treeParents(trace);
     expect(expected).toEqual([-1, 0, 1, -1, 3, -1, -1, 6]);
     expect(Array.from(indexTrace(trace).parent)).toEqual(expected);
+    // Roots and orphans in start order, the broken cycle's earliest span among the orphans, as the tree has them.
+    expect(Array.from(indexTrace(trace).roots)).toEqual([0]);
+    expect(Array.from(indexTrace(trace).orphans)).toEqual([3, 5, 6]);
   });
 
   it('of a clock-skew adjusted trace, follows the adjusted order', () => {

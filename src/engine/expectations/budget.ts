@@ -6,6 +6,7 @@ import { nearMissesIn, shortId, whereText } from '../explain.ts';
 import { BRIEF_FAILURE, passedLazily, selectIn, traceOf, type Judge, type JudgeUnit, type PassTexts, type Verdict } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import { describeSpan } from '../span-description.ts';
+import { firstRootSpan } from '../trace-index.ts';
 
 type Limit = 'max' | 'p50' | 'p95' | 'p99';
 const LIMITS: readonly Limit[] = ['max', 'p50', 'p95', 'p99'];
@@ -63,12 +64,12 @@ interface Measured {
 
 /** A trace's duration: its root's start to the end of its last span (earliest start when it has no root). */
 function traceDurationNanos(trace: Trace): bigint {
-  const d = trace.endTimeUnixNano - (trace.roots[0]?.span.startTimeUnixNano ?? trace.startTimeUnixNano);
+  const d = trace.endTimeUnixNano - (firstRootSpan(trace)?.startTimeUnixNano ?? trace.startTimeUnixNano);
   return d > 0n ? d : 0n;
 }
 
 function traceDuration(trace: Trace): Measured {
-  return { nanos: traceDurationNanos(trace), span: trace.roots[0]?.span, trace };
+  return { nanos: traceDurationNanos(trace), span: firstRootSpan(trace), trace };
 }
 
 /** Writes the traces' durations into the first `traces.length` places of `into`. */

@@ -3,6 +3,7 @@ import { ok, type Result } from '../../result.ts';
 import { shortId } from '../explain.ts';
 import { BRIEF_FAILURE, type Judge, type JudgeContext, type JudgeUnit, type Verdict } from '../judge.ts';
 import { describeSpan } from '../span-description.ts';
+import { indexTrace } from '../trace-index.ts';
 
 /**
  * Compiles `connected: true`: each trace of the unit has exactly one root and no orphan (a span whose parent
@@ -16,7 +17,9 @@ export function compileConnectedExpectation(): Result<Judge, string> {
     judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
       for (const trace of unit.traces) {
         const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind !== 'baggage-dropped' && d.kind !== 'link-missing' && d.anchorSpan.traceId === trace.traceId);
-        if (trace.roots.length === 1 && trace.orphans.length === 0 && broken.length === 0) continue;
+        // The index counts roots and orphans without the tree being built for a trace that passes.
+        const tops = indexTrace(trace);
+        if (tops.roots.length === 1 && tops.orphans.length === 0 && broken.length === 0) continue;
         if (unit.brief === true) return BRIEF_FAILURE;
         const problems: string[] = [];
         const marks = new Map<string, string>();
