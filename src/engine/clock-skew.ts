@@ -238,12 +238,10 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
     shifts.set(span.spanId, shift);
     places.push(i);
   }
-  // The hops in tree order: the moved spans whose shift differs from their parent's, with the evidence for it.
-  for (let k = 0; k < index.topDown.length; k += 1) {
-    const i = index.topDown[k] as number;
-    const found = evidence.get(i);
+  // The hops in tree order (the evidence was found in it): the moved spans whose shift differs from their parent's.
+  for (const [i, found] of evidence) {
     const p = parent[i] as number;
-    if (found === undefined || p === -1 || shiftAt[i] === shiftAt[p]) continue;
+    if (shiftAt[i] === shiftAt[p]) continue;
     const span = spans[i] as Span;
     const parentSpan = spans[p] as Span;
     const callee = serviceNameOf(span) ?? '?';
@@ -254,7 +252,7 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
   // The source position of each span of the adjusted order: the same but where a move broke the order.
   let order: number[] | undefined;
   if (places.some((place) => outOfOrder(place) || outOfOrder(place + 1))) {
-    order = Array.from(spans, (_, i) => i).sort((a, b) => compareSpans(spans[a] as Span, spans[b] as Span));
+    order = mergedOrder(spans, places);
     const unsorted = spans.slice();
     for (let j = 0; j < order.length; j += 1) spans[j] = unsorted[order[j] as number] as Span;
   }
@@ -271,6 +269,27 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
   shiftsOfTrace.set(adjusted, shifts);
   deriveClockPrecisions(adjusted, trace);
   return adjusted;
+}
+
+/**
+ * The positions of `spans` in start order, when only the spans at `moved` (ascending positions) may be out of it:
+ * the others keep their relative order, so the few moved ones are sorted and merged in, instead of sorting all.
+ */
+function mergedOrder(spans: readonly Span[], moved: readonly number[]): number[] {
+  const movedOrder = [...moved].sort((a, b) => compareSpans(spans[a] as Span, spans[b] as Span));
+  const order: number[] = [];
+  let m = 0;
+  let next = 0;
+  for (let i = 0; i < spans.length; i += 1) {
+    if (i === moved[next]) {
+      next += 1;
+      continue;
+    }
+    while (m < movedOrder.length && compareSpans(spans[movedOrder[m] as number] as Span, spans[i] as Span) < 0) order.push(movedOrder[m++] as number);
+    order.push(i);
+  }
+  while (m < movedOrder.length) order.push(movedOrder[m++] as number);
+  return order;
 }
 
 /** Nodes in start order; most sibling lists already are (shifts move whole subtrees), and checking costs less than sorting. */

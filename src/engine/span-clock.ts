@@ -22,6 +22,9 @@ const MILLISECOND_ZEROS = 6;
  */
 const COARSE_EVIDENCE = 6;
 
+/** How many resource objects {@link precisionsOf} finds by identity: a linear search that must stay short. */
+const REMEMBERED_RESOURCES = 8;
+
 /** Clock key per resource object: one `ResourceSpans` shares one object, and a run has a handful of them. */
 const clockKeys = new WeakMap<Resource, string>();
 /** Start precision per clock key, per trace (the trace a skew correction was derived from). */
@@ -67,15 +70,30 @@ function believedZeros(zeros: number, distinctStarts: number): number {
 function precisionsOf(trace: Trace): ReadonlyMap<string, bigint> {
   let precisions = precisionsOfTrace.get(trace);
   if (precisions !== undefined) return precisions;
-  const clocks = new Map<string, { zeros: number; starts: Set<bigint> }>();
+  type Clock = { zeros: number; starts: Set<bigint> };
+  const clocks = new Map<string, Clock>();
+  // A trace's spans mostly come from a handful of resource objects (one per export): the first few are looked up
+  // once, then found by identity; any beyond them by their clock key.
+  const resources: Resource[] = [];
+  const clocksOfResources: Clock[] = [];
   for (const span of trace.spans) {
-    const key = clockKeyOf(span.resource);
-    const zeros = trailingZerosOf(span.startTimeUnixNano);
-    const clock = clocks.get(key);
+    const r = resources.indexOf(span.resource);
+    let clock = r === -1 ? undefined : clocksOfResources[r];
     if (clock === undefined) {
-      clocks.set(key, { zeros, starts: new Set([span.startTimeUnixNano]) });
-      continue;
+      const key = clockKeyOf(span.resource);
+      clock = clocks.get(key);
+      if (clock === undefined) {
+        clock = { zeros: trailingZerosOf(span.startTimeUnixNano), starts: new Set([span.startTimeUnixNano]) };
+        clocks.set(key, clock);
+      }
+      if (resources.length < REMEMBERED_RESOURCES) {
+        resources.push(span.resource);
+        clocksOfResources.push(clock);
+      }
     }
+    // A clock already seen stamping to the nanosecond can be no finer.
+    if (clock.zeros === 0) continue;
+    const zeros = trailingZerosOf(span.startTimeUnixNano);
     if (zeros < clock.zeros) clock.zeros = zeros;
     // Only a coarse clock needs its starts counted.
     if (clock.zeros > MILLISECOND_ZEROS) clock.starts.add(span.startTimeUnixNano);
