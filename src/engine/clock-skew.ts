@@ -3,7 +3,7 @@ import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';
 import type { RunNote, RunNoteDiagnostic } from './results.ts';
 import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
-import { indexTrace, reorderTraceIndex, type TraceIndex } from './trace-index.ts';
+import { keepTraceIndex, reorderTraceIndex, transientTraceIndex, type TraceIndex } from './trace-index.ts';
 
 /**
  * The shifts of each adjusted trace's moved spans (span id → nanoseconds), read by the trace drawing: one map per
@@ -96,7 +96,8 @@ export function adjustClockSkew(trace: Trace): Trace {
   const cached = adjustedTraces.get(trace);
   if (cached !== undefined) return cached;
   // Parents before children, over the index's arrays: each span's shift is its parent's, corrected at a skewed hop.
-  const index = indexTrace(trace);
+  // The source's index is kept only if the trace needs no adjusting: else the adjusted trace's is.
+  const index = transientTraceIndex(trace);
   const { spans, parent, topDown } = index;
   // Shifts by position, allocated at the first shift: most traces have none.
   let shifts: bigint[] | undefined;
@@ -130,6 +131,7 @@ export function adjustClockSkew(trace: Trace): Trace {
       shifts[i] = shift;
     }
   }
+  if (shifts === undefined) keepTraceIndex(trace, index);
   const adjusted = shifts === undefined ? trace : rebuild(trace, index, shifts, evidence ?? new Map());
   adjustedTraces.set(trace, adjusted);
   return adjusted;

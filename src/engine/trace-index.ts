@@ -61,6 +61,25 @@ const indexes = new WeakMap<Trace, TraceIndex>();
 export function indexTrace(trace: Trace): TraceIndex {
   const cached = indexes.get(trace);
   if (cached !== undefined) return cached;
+  const index = buildTraceIndex(trace);
+  indexes.set(trace, index);
+  return index;
+}
+
+/**
+ * The index of a trace that is kept nowhere, or the kept one if there is one: clock-skew correction reads the
+ * source trace's tree once and keeps an index only for the trace it returns (see {@link keepTraceIndex}).
+ */
+export function transientTraceIndex(trace: Trace): TraceIndex {
+  return indexes.get(trace) ?? buildTraceIndex(trace);
+}
+
+/** Keeps `index` as the index of `trace` (one {@link transientTraceIndex} gave for it). */
+export function keepTraceIndex(trace: Trace, index: TraceIndex): void {
+  indexes.set(trace, index);
+}
+
+function buildTraceIndex(trace: Trace): TraceIndex {
   const spans = trace.spans;
   const positionBySpanId = positionsOf(spans);
   const parent = new Int32Array(spans.length);
@@ -73,9 +92,7 @@ export function indexTrace(trace: Trace): TraceIndex {
   // Breaking parent cycles sets their parents to -1, so the roots and orphans are read after it.
   const topDown = topDownOrder(parent);
   const { roots, orphans } = topsOf(spans, parent);
-  const index = new BuiltIndex(spans, parent, topDown, roots, orphans, positionBySpanId);
-  indexes.set(trace, index);
-  return index;
+  return new BuiltIndex(spans, parent, topDown, roots, orphans, positionBySpanId);
 }
 
 /** A one-span tree, for judging a span that is not part of the trace it was asked about. */
@@ -94,7 +111,8 @@ export function loneSpanIndex(span: Span): TraceIndex {
  */
 export function reorderTraceIndex(derived: Trace, source: TraceIndex, order: ArrayLike<number> | undefined): void {
   if (order === undefined) {
-    indexes.set(derived, new BuiltIndex(derived.spans, source.parent, source.topDown, source.roots, source.orphans, (source as BuiltIndex).positionBySpanId));
+    // The source's span id map is not kept: the source index may go, and lookups by id are rare.
+    indexes.set(derived, new BuiltIndex(derived.spans, source.parent, source.topDown, source.roots, source.orphans, undefined));
     return;
   }
   const n = order.length;
