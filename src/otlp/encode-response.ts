@@ -55,8 +55,10 @@ export function encodeRpcStatus(encoding: OtlpEncoding, code: number, message: s
     return utf8.encode(JSON.stringify(details === undefined ? { code, message } : { code, message, details }));
   }
   const type = otlpMessageType('google.rpc.Status');
-  const details = retryDelaySeconds === undefined ? [] : [{ typeUrl: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(retryDelaySeconds) }];
-  return type.encode(type.fromObject({ code, message, details })).finish();
+  // protobufjs keeps Any's field names as declared (type_url), whatever keepCase says.
+  const any = otlpMessageType('google.protobuf.Any');
+  const details = retryDelaySeconds === undefined ? [] : [any.create({ type_url: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(retryDelaySeconds) })];
+  return type.encode(type.create({ code, message, details })).finish();
 }
 
 /** A serialized `google.rpc.RetryInfo { retry_delay: { seconds } }`. */

@@ -140,7 +140,7 @@ export async function openSaveFile(options: SaveFileOptions): Promise<Result<Sav
     handle = await open(path, 'a');
     sizeBytes = (await handle.stat()).size;
   } catch (cause) {
-    return err(`cannot open ${JSON.stringify(path)} for appending: ${messageOf(cause)}`);
+    return err(`${JSON.stringify(path)}: cannot open for appending: ${messageOf(cause)}`);
   }
 
   const queue: PendingLine[] = [];
