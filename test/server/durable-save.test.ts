@@ -1,17 +1,19 @@
 // `tracecheck serve --save` is durable (issue 12): an export is acknowledged only once its line is written, a
 // write that fails or a file that falls behind answers 503 / UNAVAILABLE with a retry hint, lines carry their run,
 // files rotate by size, and `check` reads what a crash leaves. Every test drives the real executable.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { ExportResultCode } from '@opentelemetry/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeExportRequestJson, otlpProtoRoot } from '../../src/otlp/index.ts';
 import { rawGrpcExport } from '../receiver/raw-grpc-client.ts';
 import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 import { spawnNode, type Child } from './child-processes.ts';
+import { exportVia } from './exporters.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tracecheck.js', import.meta.url));
 const ackExporter = fileURLToPath(new URL('./fixtures/ack-exporter.ts', import.meta.url));
@@ -169,6 +171,41 @@ describe('serve --save: acknowledged means saved', () => {
     serve.process.kill('SIGTERM');
     expect(await serve.exited).toBe(3);
     expect(serve.stdout).toMatch(/60 exports were answered 503 while .*stalled\.fifo was behind/);
+  });
+
+  it("makes a real exporter retry: an export refused while the file is behind lands once it catches up", async () => {
+    const fifo = join(scratch, 'catching-up.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const { serve, httpUrl } = await startServe(['--grpc-port', 'off', '--save', fifo, '--save-max-pending-bytes', '100000']);
+    try {
+      // A large export is being written and blocks on the full pipe: everything after it is over the bound.
+      const blocked = post(httpUrl, await jsonExport('GET /large', 300_000));
+      await serve.waitFor(/saving exports/);
+      const spans = await makeSdkSpans([{ name: 'GET /retried', kind: 'server', service: 'web' }]);
+      const exported = exportVia('http/protobuf', httpUrl, spans, { headers: { 'x-test-run-id': 'retried-1' } });
+      // The sidecar refused it (it logs the first refusal); now the disk catches up.
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (!/answered 503 \/ UNAVAILABLE/.test(serve.stderr)) return;
+          serve.process.stderr.off('data', check);
+          resolve();
+        };
+        serve.process.stderr.on('data', check);
+        check();
+      });
+      const drain = spawn('cat', [fifo], { stdio: ['ignore', 'ignore', 'inherit'] });
+      closeSync(reader);
+      expect((await blocked).status).toBe(200);
+      expect((await exported).code).toBe(ExportResultCode.SUCCESS);
+      const held = (await (await fetch(`${httpUrl}/api/runs/retried-1`)).json()) as { spanCount: number };
+      expect(held.spanCount).toBe(1);
+      drain.kill('SIGTERM');
+    } finally {
+      serve.process.kill('SIGTERM');
+    }
+    expect(await serve.exited).toBe(0);
+    expect(serve.stderr).toMatch(/saving works again; 1 exports were refused meanwhile/);
   });
 
   it('rotates the file by size into FILE.1, FILE.2, ..., and check reads the set', async () => {
