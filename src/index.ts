@@ -27,6 +27,9 @@
 export { startCollector } from './testing/index.ts';
 export type { Collector, CollectorRun } from './testing/index.ts';
 export type { CollectorOptions, ExportEnvOptions } from './server/index.ts';
+// The durable save file a collector appends every export to before acknowledging it (`save` option).
+export { openSaveFile, saveLineOf } from './server/index.ts';
+export type { SaveFile, SaveFileOptions, SaveFileStats, SaveRefusal } from './server/index.ts';
 export type { RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions, SpanStoreStats, SpanStoreView } from './store/index.ts';
 export { diagnosePropagation, diagnoseRun } from './engine/index.ts';
 export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './engine/index.ts';

@@ -9,4 +9,6 @@ export const ExitCode = {
   SPEC_FAILED: 1,
   /** The command line or a spec file is wrong: nothing was judged. */
   USAGE: 2,
+  /** `serve --save`: some exports could not be saved during the sidecar's life (they were answered 503, not kept). */
+  SAVE_FAILED: 3,
 } as const;

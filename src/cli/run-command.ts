@@ -10,7 +10,12 @@ import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
 import { valueOf } from './option-table.ts';
 import { portOption } from './port-option.ts';
 import { reportOptions, writeReport } from './report-output.ts';
+import { beginSidecarRun, judgeSidecarRun, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
+import type { SidecarConnection } from './sidecar-run.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
+import type { LoadedSpec } from '../language/index.ts';
+import type { ParsedArgs } from './option-table.ts';
+import type { CliIo } from './cli-io.ts';
 
 /** Names the collector's OTLP/gRPC endpoint in CMD's environment (the OTEL_* variables point at OTLP/HTTP). */
 export const GRPC_ENDPOINT_VARIABLE = 'TRACECHECK_OTLP_GRPC_ENDPOINT';
@@ -41,7 +46,7 @@ export const runCommand: CliCommand = {
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
     'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
-    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] -- CMD...',
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--collector URL] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
@@ -58,6 +63,11 @@ export const runCommand: CliCommand = {
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
     'When no span arrives, the report opens with the likely reasons: an OTEL_* variable that turns export off or',
     'points it elsewhere, no export request reaching tracecheck at all, or exports not tagged with the run.',
+    '--collector URL uses a running sidecar (tracecheck serve) instead of a collector of its own: run makes a run id,',
+    'sends the run\'s root span to the sidecar, and hands CMD TRACECHECK_RUN_ID, TRACECHECK_TRACEPARENT,',
+    'TRACECHECK_BAGGAGE and TRACECHECK_HEADERS (a JSON object of x-test-run-id, traceparent and baggage): the headers',
+    'its test requests should carry. After CMD exits it waits for the run to settle at the sidecar and judges it; a',
+    'run with no spans fails with that reason. The token comes from --auth-token-file or TRACECHECK_AUTH_TOKEN.',
     'Durations: 300ms, 1.5s, 2m, or a number of milliseconds.',
     'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error (or a port in use),',
     "otherwise CMD's own non-zero exit code (the report is still printed).",
@@ -73,6 +83,7 @@ export const runCommand: CliCommand = {
     { name: 'http-port', type: 'value', valueName: 'PORT', description: 'OTLP/HTTP port, default 0 (a free one)' },
     { name: 'grpc-port', type: 'value', valueName: 'PORT', description: 'OTLP/gRPC port, default 0 (a free one)' },
     { name: 'protocol', type: 'value', valueName: 'PROTOCOL', choices: PROTOCOLS, description: 'the OTLP protocol CMD is told to use, default http/protobuf' },
+    ...sidecarOptions,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -95,9 +106,15 @@ export const runCommand: CliCommand = {
     if (!grpcPort.ok) return usage(grpcPort.error);
     const host = valueOf(args, 'host') ?? '127.0.0.1';
     const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as ExportProtocol;
+    const sidecar = sidecarConnection(args, io);
+    if (!sidecar.ok) return usage(sidecar.error);
+    const ownCollectorOption = ['host', 'http-port', 'grpc-port'].find((name) => args.values.has(name));
+    if (sidecar.value !== undefined && ownCollectorOption !== undefined) return usage(`--${ownCollectorOption} configures run's own collector; with --collector the sidecar receives`);
+    if (sidecar.value !== undefined && protocol === 'grpc') return usage('--protocol grpc needs run\'s own collector; with --collector, CMD exports OTLP/HTTP to the sidecar');
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;
+    if (sidecar.value !== undefined) return runWithSidecar(command, specs, sidecar.value, { timeoutMillis: timeout.value, quietMillis: quiet.value, protocol }, args, io);
 
     // Loaded on use: `--help` and `validate` should not pay for gRPC and the engine.
     const [{ startCollector }, { evaluateSpecs, DEFAULT_EVALUATE_TIMEOUT_MILLIS }, { runIdCarriedBy }] = await Promise.all([
@@ -167,6 +184,54 @@ export const runCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * `run --collector URL`: the run lives in a sidecar. CMD is handed the run's OTEL_* variables (aimed at the
+ * sidecar) and its request headers, and once CMD exits the run is judged as the sidecar holds it.
+ */
+async function runWithSidecar(
+  command: readonly string[],
+  specs: readonly LoadedSpec[],
+  sidecar: SidecarConnection,
+  options: { timeoutMillis: number | undefined; quietMillis: number | undefined; protocol: ExportProtocol },
+  args: ParsedArgs,
+  io: CliIo,
+): Promise<number> {
+  const begun = await beginSidecarRun(sidecar, options.protocol);
+  if (!begun.ok) {
+    io.stderr.write(`tracecheck run: ${begun.error}\n`);
+    return ExitCode.USAGE;
+  }
+  const { runId, env: runEnv, rootTraceId } = begun.value;
+  const overridden = overriddenVariables(io.env, runEnv);
+  if (overridden !== undefined) io.stderr.write(`tracecheck run: ${overridden}\n`);
+  const machineReportOnStdout = valueOf(args, 'out') === undefined && MACHINE_REPORTERS.has(valueOf(args, 'reporter') ?? 'pretty');
+  const exit = await runChild(command, withRunEnv(io.env, runEnv), io.cwd, machineReportOnStdout);
+  if (exit.spawnError !== undefined) {
+    io.stderr.write(`tracecheck run: cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}\n`);
+    return ExitCode.USAGE;
+  }
+  const { DEFAULT_EVALUATE_TIMEOUT_MILLIS } = await import('../engine/index.ts');
+  const code = await judgeSidecarRun(
+    specs,
+    sidecar,
+    runId,
+    {
+      timeoutMillis: options.timeoutMillis ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS,
+      quietMillis: options.quietMillis,
+      rootTraceId,
+      commandName: 'tracecheck run',
+      notes: machineReportOnStdout ? io.stderr : io.stdout,
+    },
+    args,
+    io,
+  );
+  if (exit.code !== 0) {
+    io.stderr.write(`tracecheck run: ${command.join(' ')} exited with ${exit.description}\n`);
+    return exit.code;
+  }
+  return code;
+}
 
 /** One line naming the inherited traces-specific variables the run replaces, or `undefined` when there are none. */
 function overriddenVariables(base: NodeJS.ProcessEnv, runEnv: Readonly<Record<string, string>>): string | undefined {

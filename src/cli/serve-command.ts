@@ -1,8 +1,6 @@
-import { createWriteStream, openSync } from 'node:fs';
-import type { WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { err, ok, type Result } from '../result.ts';
-import type { Collector } from '../server/index.ts';
+import type { Collector, SaveFile } from '../server/index.ts';
 import type { CliIo } from './cli-io.ts';
 import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -19,16 +17,6 @@ function positiveIntegerOption(args: ParsedArgs, name: string): Result<number | 
   const value = Number(text.replaceAll('_', ''));
   if (!/^\d[\d_]*$/.test(text) || !Number.isSafeInteger(value) || value < 1) return err(`--${name} must be a positive integer, got ${JSON.stringify(text)}`);
   return ok(value);
-}
-
-/** Opens the save file for appending now, so a bad path is a usage error before anything listens. */
-function openSaveFile(path: string): Result<WriteStream, string> {
-  try {
-    const fd = openSync(path, 'a');
-    return ok(createWriteStream('', { fd, flags: 'a', encoding: 'utf8' }));
-  } catch (cause) {
-    return err(`--save ${JSON.stringify(path)}: cannot open for appending: ${cause instanceof Error ? cause.message : String(cause)}`);
-  }
 }
 
 /** Resolves when one of {@link STOP_SIGNALS} arrives; a second signal while stopping exits at once. */
@@ -56,13 +44,20 @@ function untilStopSignal(io: CliIo): Promise<string> {
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run a collector in the foreground (sidecar): OTLP/HTTP + query API, OTLP/gRPC',
-  usage: 'tracecheck serve [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1] [--max-spans N] [--auth-token T] [--save FILE]',
+  usage:
+    'tracecheck serve [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1] [--max-spans N] [--auth-token T] ' +
+    '[--save FILE [--save-fsync] [--save-max-bytes N] [--save-max-pending-bytes N]]',
   details: [
     'Spans join a run by the x-test-run-id header (or gRPC metadata), the test.run.id resource or span attribute,',
     'or by belonging to a trace another span of the run is in.',
     'Query API on the HTTP port: GET /api/runs, /api/runs/{id}/traces, /api/runs/{id}/settled?quietMillis=&timeoutMillis=, /healthz.',
     'With --auth-token, OTLP and query requests need "authorization: Bearer T".',
-    '--save FILE appends every accepted export as one OTLP/JSON line (tracecheck check --traces FILE reads it).',
+    '--save FILE appends every export as one OTLP/JSON line, with its x-test-run-id, and acknowledges the export only',
+    'once the line is written (tracecheck check --traces FILE --run ID reads it). An export that cannot be written',
+    '(a write error, or --save-max-pending-bytes waiting) is answered 503 / UNAVAILABLE with a retry hint and not',
+    'kept. --save-fsync also flushes each batch to the disk before acknowledging it (survives power loss).',
+    '--save-max-bytes N rotates FILE to FILE.1, FILE.2, ... (the highest is the newest) before it passes N bytes.',
+    'Exit codes: 0 stopped cleanly, 2 usage error, 3 some export could not be written to the save file.',
     'SIGINT/SIGTERM, or its stdout/stderr pipe closing, stop it after in-flight exports land.',
     'A port of 0 picks a free one; "off" disables a transport.',
     '',
@@ -74,7 +69,10 @@ export const serveCommand: CliCommand = {
     { name: 'host', type: 'value', valueName: 'HOST', description: 'interface to bind, default 127.0.0.1' },
     { name: 'max-spans', type: 'value', valueName: 'N', description: 'spans held before the oldest run is evicted, default 1000000' },
     { name: 'auth-token', type: 'value', valueName: 'TOKEN', description: 'require "authorization: Bearer TOKEN" on every request' },
-    { name: 'save', type: 'value', valueName: 'FILE', description: 'append every export to FILE as OTLP/JSON lines' },
+    { name: 'save', type: 'value', valueName: 'FILE', description: 'append every export to FILE as OTLP/JSON lines before acknowledging it' },
+    { name: 'save-fsync', type: 'flag', description: 'with --save: flush each batch of lines to the disk before acknowledging it' },
+    { name: 'save-max-bytes', type: 'value', valueName: 'N', description: 'with --save: rotate FILE to FILE.<n> before it grows past N bytes' },
+    { name: 'save-max-pending-bytes', type: 'value', valueName: 'N', description: 'with --save: bytes waiting to be written before exports get 503, default 16777216' },
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -91,17 +89,26 @@ export const serveCommand: CliCommand = {
     if (!maxSpans.ok) return usage(maxSpans.error);
     const host = valueOf(args, 'host') ?? '127.0.0.1';
     const savePath = valueOf(args, 'save');
-    let save: WriteStream | undefined;
-    if (savePath !== undefined) {
-      const opened = openSaveFile(resolve(io.cwd, savePath));
-      if (!opened.ok) return usage(opened.error);
-      save = opened.value;
-      save.on('error', (cause) => io.stderr.write(`tracecheck serve: writing ${savePath} failed: ${cause.message}\n`));
-    }
-    const saveStream = save;
+    const saveMaxBytes = positiveIntegerOption(args, 'save-max-bytes');
+    if (!saveMaxBytes.ok) return usage(saveMaxBytes.error);
+    const saveMaxPendingBytes = positiveIntegerOption(args, 'save-max-pending-bytes');
+    if (!saveMaxPendingBytes.ok) return usage(saveMaxPendingBytes.error);
+    const saveOnly = ['save-fsync', 'save-max-bytes', 'save-max-pending-bytes'].find((name) => args.flags.has(name) || args.values.has(name));
+    if (savePath === undefined && saveOnly !== undefined) return usage(`--${saveOnly} needs --save FILE`);
 
     // Loaded here, as the other commands do, so `tracecheck --help` and `validate` start fast.
-    const [{ startCollector }, { encodeSpansAsOtlpJson }] = await Promise.all([import('../server/index.ts'), import('../otlp/index.ts')]);
+    const { startCollector, openSaveFile } = await import('../server/index.ts');
+    let save: SaveFile | undefined;
+    if (savePath !== undefined) {
+      const opened = await openSaveFile({
+        path: resolve(io.cwd, savePath),
+        fsync: args.flags.has('save-fsync'),
+        maxFileBytes: saveMaxBytes.value,
+        maxPendingBytes: saveMaxPendingBytes.value,
+      });
+      if (!opened.ok) return usage(`--save ${opened.error}`);
+      save = opened.value;
+    }
     let collector: Collector;
     try {
       collector = await startCollector({
@@ -111,11 +118,10 @@ export const serveCommand: CliCommand = {
         maxSpans: maxSpans.value,
         authToken: valueOf(args, 'auth-token'),
         log: (line) => io.stderr.write(`${line}\n`),
-        onExport:
-          saveStream === undefined ? undefined : (spans) => saveStream.write(`${JSON.stringify(encodeSpansAsOtlpJson(spans))}\n`),
+        save,
       });
     } catch (cause) {
-      saveStream?.destroy();
+      await save?.close();
       return usage(cause instanceof Error ? cause.message : String(cause));
     }
 
@@ -124,15 +130,23 @@ export const serveCommand: CliCommand = {
       io.stdout.write(`tracecheck serve: listening on ${collector.httpUrl} (OTLP/HTTP protobuf and JSON; query API at ${collector.httpUrl}/api/runs)\n`);
     }
     if (collector.grpcPort !== undefined) io.stdout.write(`tracecheck serve: listening on ${collector.grpcUrl} (OTLP/gRPC)\n`);
-    if (saveStream !== undefined) io.stdout.write(`tracecheck serve: saving exports to ${savePath}\n`);
+    if (save !== undefined) io.stdout.write(`tracecheck serve: saving exports to ${savePath}${args.flags.has('save-fsync') ? ' (fsync)' : ''}\n`);
 
     // A closed output pipe stops the sidecar as SIGTERM would: its reader (`| head`, a log shipper) has gone.
     const signal = await Promise.race([stopped, ...(io.outputClosed === undefined ? [] : [io.outputClosed.then((name) => `${name} closed`)])]);
     io.stdout.write(`tracecheck serve: ${signal}, draining in-flight exports\n`);
     await collector.close();
-    if (saveStream !== undefined) await new Promise<void>((done) => saveStream.end(done));
+    await save?.close();
     const stats = collector.store.stats();
     io.stdout.write(`tracecheck serve: stopped (${stats.runCount} runs, ${stats.spanCount} spans held, ${stats.evictedRunCount} runs evicted)\n`);
+    const saved = save?.stats();
+    if (saved !== undefined && saved.busyLines > 0) {
+      io.stdout.write(`tracecheck serve: ${saved.busyLines} exports were answered 503 while ${savePath} was behind (retried by their exporters)\n`);
+    }
+    if (saved !== undefined && saved.failedLines > 0) {
+      io.stderr.write(`tracecheck serve: ${saved.failedLines} exports could not be written to ${savePath} (answered 503, not kept); last error: ${saved.lastError ?? 'none'}\n`);
+      return ExitCode.SAVE_FAILED;
+    }
     return ExitCode.OK;
   },
 };

@@ -70,7 +70,8 @@ export function attributeValueToJson(value: AttributeValue): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (Array.isArray(value)) return value.map(attributeValueToJson);
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
+    // No prototype, so a key named `__proto__` is an entry like any other (JSON.stringify writes it).
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const key of Object.keys(value)) out[key] = attributeValueToJson(value[key] as AttributeValue);
     return out;
   }

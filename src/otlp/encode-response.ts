@@ -33,17 +33,36 @@ export function encodeExportResponse(encoding: OtlpEncoding, partialSuccess?: Pa
   return type.encode(type.fromObject({ partialSuccess: { rejectedSpans: partial.rejectedSpans, errorMessage: partial.errorMessage } })).finish();
 }
 
+/** The `type_url` of a `google.rpc.RetryInfo` packed in a `google.protobuf.Any`. */
+const RETRY_INFO_TYPE_URL = 'type.googleapis.com/google.rpc.RetryInfo';
+
 /**
  * Encodes a `google.rpc.Status` error body (HTTP 4xx/5xx): `code` is a gRPC status code (3 INVALID_ARGUMENT
- * for bad data), `message` says what was wrong. JSON form: `{"code":3,"message":"..."}`.
+ * for bad data), `message` says what was wrong. JSON form: `{"code":3,"message":"..."}`. With
+ * `retryDelaySeconds`, `details` carries a `google.rpc.RetryInfo` (OTLP's throttling hint: when to retry).
  *
  * @example
  * ```ts
  * const body = encodeRpcStatus('protobuf', 3, 'invalid OTLP protobuf: payload truncated');
+ * const retry = encodeRpcStatus('json', 14, 'the save file is full', 1);
+ * // {"code":14,"message":"the save file is full","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"1s"}]}
  * ```
  */
-export function encodeRpcStatus(encoding: OtlpEncoding, code: number, message: string): Uint8Array {
-  if (encoding === 'json') return utf8.encode(JSON.stringify({ code, message }));
+export function encodeRpcStatus(encoding: OtlpEncoding, code: number, message: string, retryDelaySeconds?: number): Uint8Array {
+  if (encoding === 'json') {
+    // The proto3 JSON mapping: an Any is its message's fields plus "@type"; a Duration is "<seconds>s".
+    const details = retryDelaySeconds === undefined ? undefined : [{ '@type': RETRY_INFO_TYPE_URL, retryDelay: `${retryDelaySeconds}s` }];
+    return utf8.encode(JSON.stringify(details === undefined ? { code, message } : { code, message, details }));
+  }
   const type = otlpMessageType('google.rpc.Status');
-  return type.encode(type.fromObject({ code, message })).finish();
+  // protobufjs keeps Any's field names as declared (type_url), whatever keepCase says.
+  const any = otlpMessageType('google.protobuf.Any');
+  const details = retryDelaySeconds === undefined ? [] : [any.create({ type_url: RETRY_INFO_TYPE_URL, value: encodeRetryInfo(retryDelaySeconds) })];
+  return type.encode(type.create({ code, message, details })).finish();
+}
+
+/** A serialized `google.rpc.RetryInfo { retry_delay: { seconds } }`. */
+export function encodeRetryInfo(retryDelaySeconds: number): Uint8Array {
+  const type = otlpMessageType('google.rpc.RetryInfo');
+  return type.encode(type.fromObject({ retryDelay: { seconds: Math.floor(retryDelaySeconds), nanos: Math.round((retryDelaySeconds % 1) * 1e9) } })).finish();
 }

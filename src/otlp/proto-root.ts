@@ -8,14 +8,14 @@ export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url))
 let root: protobuf.Root | undefined;
 
 /**
- * The OTLP trace service and `google.rpc.Status` definitions from `proto/`, parsed once on first use.
+ * The OTLP trace service, `google.rpc.Status` and `google.rpc.RetryInfo` definitions from `proto/`, parsed once on first use.
  * Imports resolve against `proto/` (the include path), as protoc's `-I proto` would.
  */
 export function otlpProtoRoot(): protobuf.Root {
   if (root === undefined) {
     const r = new protobuf.Root();
     r.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_DIR, target));
-    r.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto'], { keepCase: false });
+    r.loadSync(['opentelemetry/proto/collector/trace/v1/trace_service.proto', 'google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: false });
     root = r;
   }
   return root;

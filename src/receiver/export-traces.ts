@@ -4,7 +4,7 @@
 import type { DecodeResult, OtlpEncoding } from '../otlp/index.ts';
 import { decodeExportRequestJson, decodeExportRequestProtobuf } from '../otlp/index.ts';
 import { runIdOfRequestValue } from '../protocol/index.ts';
-import type { IngestContext, SpanSink } from '../store/index.ts';
+import type { IngestContext, IngestUnavailable, SpanSink } from '../store/index.ts';
 
 /** One export request as the transports hand it over: already read and decompressed. */
 export interface ExportRequest {
@@ -65,12 +65,11 @@ export interface ExportTooLarge {
   readonly message: string;
 }
 
-/** The sink takes no exports now; the client may retry after `retryAfterSeconds`. */
-export interface ExportUnavailable {
-  readonly kind: 'unavailable';
-  readonly message: string;
-  readonly retryAfterSeconds: number;
-}
+/**
+ * The sink takes no exports now (shutting down, or its save file failed or is full) and kept none of the spans;
+ * the client may retry after `retryAfterSeconds`.
+ */
+export type ExportUnavailable = IngestUnavailable;
 
 /** The answer to one export request, independent of its transport. */
 export type ExportOutcome = ExportOk | ExportPartial | ExportUnauthenticated | ExportInvalid | ExportTooLarge | ExportUnavailable;
@@ -91,16 +90,17 @@ export function checkAuthorization(authorization: string | undefined, policy: Ex
 
 /**
  * Handles one OTLP trace export: checks the bearer token, the size and the sink's availability, decodes the
- * request, hands the accepted spans to `sink` with the request's run id, and says how it went. Never throws for
- * bad input; what a sink throws propagates (the transports answer it as an internal error).
+ * request, hands the accepted spans to `sink` with the request's run id, and says how it went once the sink has
+ * answered (a sink that saves before it keeps answers after the write: nothing is acknowledged before that).
+ * Never rejects for bad input; what a sink throws propagates (the transports answer it as an internal error).
  *
  * @example
  * ```ts
- * const outcome = exportTraces({ bytes, encoding: 'protobuf', runId: 'run-1', authorization: undefined, transport: 'http' }, store);
+ * const outcome = await exportTraces({ bytes, encoding: 'protobuf', runId: 'run-1', authorization: undefined, transport: 'http' }, store);
  * if (outcome.kind === 'invalid') console.warn(outcome.message);
  * ```
  */
-export function exportTraces(request: ExportRequest, sink: SpanSink, policy: ExportPolicy = {}): ExportOutcome {
+export async function exportTraces(request: ExportRequest, sink: SpanSink, policy: ExportPolicy = {}): Promise<ExportOutcome> {
   const unauthenticated = checkAuthorization(request.authorization, policy);
   if (unauthenticated !== undefined) return unauthenticated;
   const { bytes, encoding } = request;
@@ -118,7 +118,10 @@ export function exportTraces(request: ExportRequest, sink: SpanSink, policy: Exp
     return { kind: 'invalid', message: `undecodable OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} export request: ${decoded.error.message}` };
   }
   const { spans, rejectedSpans, rejectionMessage } = decoded.value;
-  if (spans.length > 0) sink.ingest(spans, { runId: runIdOfRequestValue(request.runId), transport: request.transport });
+  if (spans.length > 0) {
+    const refused = await sink.ingest(spans, { runId: runIdOfRequestValue(request.runId), transport: request.transport });
+    if (refused !== undefined) return refused;
+  }
   if (rejectedSpans > 0) return { kind: 'partial', acceptedSpans: spans.length, rejectedSpans, errorMessage: rejectionMessage };
   return { kind: 'ok', acceptedSpans: spans.length };
 }

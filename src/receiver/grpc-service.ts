@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { TracecheckError } from '../errors.ts';
-import { encodeExportResponse } from '../otlp/index.ts';
+import { encodeExportResponse, encodeRpcStatus } from '../otlp/index.ts';
 import { runIdHeaderName } from '../protocol/index.ts';
 import type { SpanSink } from '../store/index.ts';
 import { exportTraces } from './export-traces.ts';
@@ -53,8 +53,19 @@ function callbackArgs(outcome: ExportOutcome): [Partial<grpc.StatusObject> | nul
     case 'tooLarge':
       return [{ code: grpc.status.RESOURCE_EXHAUSTED, details: outcome.message }];
     case 'unavailable':
-      return [{ code: grpc.status.UNAVAILABLE, details: outcome.message }];
+      return [{ code: grpc.status.UNAVAILABLE, details: outcome.message, metadata: retryInfoTrailer(outcome.message, outcome.retryAfterSeconds) }];
   }
+}
+
+/**
+ * The OTLP/gRPC retry hint: a `google.rpc.Status` whose details hold a `google.rpc.RetryInfo`, in the
+ * `grpc-status-details-bin` trailer (gRPC's rich error model; OTLP specification, "OTLP/gRPC Throttling").
+ */
+function retryInfoTrailer(message: string, retryAfterSeconds: number): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  const status = encodeRpcStatus('protobuf', grpc.status.UNAVAILABLE, message, retryAfterSeconds);
+  metadata.set('grpc-status-details-bin', Buffer.from(status.buffer, status.byteOffset, status.byteLength));
+  return metadata;
 }
 
 /** The unary `Export` implementation, for mounting on a grpc-js server of your own. */
@@ -69,9 +80,9 @@ export function createTraceServiceHandlers(options: GrpcReceiverOptions): grpc.U
     return typeof value === 'string' ? value : undefined;
   };
 
-  const exportHandler: grpc.handleUnaryCall<Buffer, Uint8Array> = (call, callback) => {
+  const exportHandler: grpc.handleUnaryCall<Buffer, Uint8Array> = async (call, callback) => {
     try {
-      const outcome = exportTraces(
+      const outcome = await exportTraces(
         {
           bytes: call.request,
           encoding: 'protobuf',

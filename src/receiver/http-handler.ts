@@ -9,7 +9,7 @@ import { checkAuthorization, exportTraces } from './export-traces.ts';
 import type { ExportOutcome, ExportPolicy } from './export-traces.ts';
 import { contentTypeOfOtlpEncoding, otlpEncodingOfContentType } from './media-type.ts';
 import { readBody } from './read-body.ts';
-import { grpcStatusOfHttpStatus } from './status-codes.ts';
+import { grpcStatusOfHttpStatus, RpcCode } from './status-codes.ts';
 
 /** One HTTP request as the transport-independent handler sees it. */
 export interface OtlpHttpRequest {
@@ -175,7 +175,7 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
       const status = inflated.error.kind === 'too-large' ? 413 : inflated.error.kind === 'unsupported' ? 415 : 400;
       return answer(status, encoding, inflated.error.message, origin);
     }
-    const outcome = exportTraces(
+    const outcome = await exportTraces(
       { bytes: inflated.value, encoding, runId: headers[runIdHeader], authorization: headers['authorization'], transport: 'http' },
       sink,
       policy,
@@ -203,8 +203,16 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
       case 'tooLarge':
         return answer(413, encoding, outcome.message, origin);
       case 'unavailable':
-        // 503 is retryable in OTLP/HTTP, and Retry-After tells the exporter when.
-        return answer(503, encoding, outcome.message, origin, { 'retry-after': String(outcome.retryAfterSeconds) });
+        // 503 is retryable in OTLP/HTTP, and Retry-After tells the exporter when (the Status body says it too).
+        return {
+          status: 503,
+          headers: {
+            'content-type': contentTypeOfOtlpEncoding(encoding),
+            ...(cors?.responseHeaders(origin) ?? {}),
+            'retry-after': String(outcome.retryAfterSeconds),
+          },
+          body: encodeRpcStatus(encoding, RpcCode.UNAVAILABLE, outcome.message, outcome.retryAfterSeconds),
+        };
     }
   };
 

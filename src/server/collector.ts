@@ -20,6 +20,8 @@ import type {
   SpanSink,
 } from '../store/index.ts';
 import { createQueryApi } from './query-api.ts';
+import { saveLineOf } from './save-file.ts';
+import type { SaveFile, SaveRefusal } from './save-file.ts';
 
 export type { ExportEnvOptions } from '../protocol/index.ts';
 
@@ -49,8 +51,16 @@ export interface CollectorOptions {
   readonly correlators?: readonly SpanCorrelator[];
   /** Told when a run is evicted by the span cap (the collector also logs it). */
   readonly onEvict?: (eviction: RunEviction) => void;
-  /** Sees every accepted export after the store took it (e.g. to save it). What it throws is logged, not raised. */
+  /** Sees every accepted export after the store took it. What it throws is logged, not raised. */
   readonly onExport?: (spans: readonly Span[], context: IngestContext) => void;
+  /**
+   * A save file ({@link openSaveFile}): every export is appended to it as one line BEFORE the store takes it, and
+   * acknowledged only once written. An export whose line cannot be written (a write error, or too much waiting to
+   * be written) is not kept in memory either, and is answered 503 / UNAVAILABLE with a retry hint, so the exporter
+   * sends it again: whatever the collector acknowledged and holds is in the file. The caller closes it after
+   * `close()`.
+   */
+  readonly save?: SaveFile;
   /** Where the collector writes log lines (evictions, listener errors). Default: standard error. */
   readonly log?: (line: string) => void;
 }
@@ -159,6 +169,26 @@ export interface Collector {
   close(): Promise<void>;
 }
 
+/**
+ * Logs save problems without a line per export: the first refusal of each kind of trouble, and the recovery once
+ * lines are written again (with how many exports were refused meanwhile).
+ */
+function saveProblemLog(log: (line: string) => void): (refusal: SaveRefusal | undefined) => void {
+  let trouble: string | undefined;
+  let refused = 0;
+  return (refusal) => {
+    if (refusal === undefined) {
+      if (trouble !== undefined) log(`tracecheck: saving works again; ${refused} exports were refused meanwhile (answered 503, to be retried)`);
+      trouble = undefined;
+      refused = 0;
+      return;
+    }
+    refused++;
+    if (trouble !== refusal.kind) log(`tracecheck: ${refusal.message}; exports are answered 503 / UNAVAILABLE until it is saved`);
+    trouble = refusal.kind;
+  };
+}
+
 function portOption(value: number | null | false | undefined, name: string): number | undefined {
   if (value === null || value === false) return undefined;
   const port = value ?? 0;
@@ -202,20 +232,33 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       options.onEvict?.(eviction);
     },
   });
-  const { onExport } = options;
+  const { onExport, save } = options;
+  const keep = (spans: readonly Span[], context: IngestContext): void => {
+    store.ingest(spans, context);
+    if (onExport === undefined) return;
+    try {
+      onExport(spans, context);
+    } catch (error) {
+      log(`tracecheck: onExport threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const saveLog = saveProblemLog(log);
   const sink: SpanSink =
-    onExport === undefined
-      ? store
-      : {
-          ingest(spans, context) {
-            store.ingest(spans, context);
-            try {
-              onExport(spans, context);
-            } catch (error) {
-              log(`tracecheck: onExport threw: ${error instanceof Error ? error.message : String(error)}`);
+    save !== undefined
+      ? {
+          async ingest(spans, context) {
+            const saved = await save.append(saveLineOf(spans, context));
+            saveLog(saved.ok ? undefined : saved.error);
+            if (!saved.ok) {
+              return { kind: 'unavailable', message: `${saved.error.message}; nothing of this export was kept`, retryAfterSeconds: saved.error.retryAfterSeconds };
             }
+            keep(spans, context);
+            return undefined;
           },
-        };
+        }
+      : onExport === undefined
+        ? store
+        : { ingest: keep };
 
   let http: HttpListener | undefined;
   let grpc: GrpcListener | undefined;

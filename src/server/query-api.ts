@@ -70,7 +70,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  * | `GET /api/runs` | `{ runs: RunSummaryJson[], unclaimed: { spanCount, traceCount } }` |
  * | `GET /api/runs/{id}` | `RunSummaryJson`; 404 for a run never seen |
  * | `GET /api/runs/{id}/traces` | `{ runId, state, traces: TraceJson[] }`; 404 for a run never seen |
- * | `GET /api/runs/{id}/settled?quietMillis=&timeoutMillis=` | waits, then `{ runId, ...SettleOutcome }`. A run not seen yet is waited for (its spans may still be in flight), so this never 404s. |
+ * | `GET /api/runs/{id}/settled?quietMillis=&timeoutMillis=` | waits, then `{ runId, ...SettleOutcome }`. A run not seen yet is waited for (its spans may still be in flight), so this never 404s; one that stays quiet without any span answers `settled: false, reason: "no-spans"`. |
  * | `GET /api/runs/{id}/stream` | server-sent events: `spans` events, each an OTLP/JSON export of the run's new spans (the first: all so far), then `end` (see `createRunStream`). A run not seen yet is streamed from its first span. |
  * | `GET /api/unclaimed` | `{ traces: TraceJson[] }`: untagged traces no run claimed |
  *
@@ -121,6 +121,9 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
       if (typeof quietMillis === 'string') return problem(400, quietMillis);
       if (typeof timeoutMillis === 'string') return problem(400, timeoutMillis);
       const outcome = await store.run(runId).settled({ quietMillis, timeoutMillis });
+      // A run that went quiet without ever receiving a span has not settled into anything: `settled: true` would
+      // read as success to a CI job that checks only that.
+      if (outcome.reason === 'quiet' && outcome.spanCount === 0) return json(200, { runId, ...outcome, settled: false, reason: 'no-spans' });
       return json(200, { runId, ...outcome });
     }
     if (action === 'stream') {

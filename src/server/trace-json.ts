@@ -48,7 +48,8 @@ export interface TraceJson {
 
 /** Converts an attribute map for JSON (see {@link attributeValueToJson}). */
 export function attributesToJson(attributes: AttributeMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // No prototype: on a plain object, `out['__proto__'] = v` would set the prototype and the attribute would vanish.
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(attributes)) out[key] = attributeValueToJson(attributes[key] as AttributeValue);
   return out;
 }

@@ -1,4 +1,4 @@
-export type { IngestContext, SpanSink } from './span-sink.ts';
+export type { IngestAnswer, IngestContext, IngestUnavailable, SpanSink } from './span-sink.ts';
 export type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 export { SpanStore, DEFAULT_MAX_SPANS, DEFAULT_MAX_UNCLAIMED_SPANS } from './span-store.ts';
 export type { SpanStoreOptions, SpanStoreStats, SpanStoreView, RunEviction } from './span-store.ts';

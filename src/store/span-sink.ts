@@ -7,7 +7,24 @@ export interface IngestContext {
   readonly transport: 'http' | 'grpc' | 'file' | 'memory';
 }
 
-/** Anything that accepts decoded spans: the store, in production; receivers only know this. */
+/**
+ * A sink that could not keep an export (its save file failed, or too much is waiting to be written): none of the
+ * spans was kept, and the client should send them again after `retryAfterSeconds` (OTLP: 503 / UNAVAILABLE).
+ */
+export interface IngestUnavailable {
+  readonly kind: 'unavailable';
+  readonly message: string;
+  readonly retryAfterSeconds: number;
+}
+
+/** What a sink answers: nothing when it kept the spans, or why it could not. */
+export type IngestAnswer = IngestUnavailable | undefined;
+
+/**
+ * Anything that accepts decoded spans: the store, in production; receivers only know this. A sink may answer
+ * later (a promise): the receiver acknowledges the export only once it has, so a sink that saves before it keeps
+ * makes every acknowledged span a saved one.
+ */
 export interface SpanSink {
-  ingest(spans: readonly Span[], context: IngestContext): void;
+  ingest(spans: readonly Span[], context: IngestContext): void | IngestAnswer | Promise<IngestAnswer>;
 }

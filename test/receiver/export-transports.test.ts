@@ -64,7 +64,7 @@ const core: Transport = {
       exporters: [],
       url: '',
       async send(bytes, { encoding, runId, authorization }) {
-        const outcome = exportTraces({ bytes, encoding, runId, authorization, transport: 'memory' }, sink, options);
+        const outcome = await exportTraces({ bytes, encoding, runId, authorization, transport: 'memory' }, sink, options);
         return {
           kind: outcome.kind,
           rejectedSpans: outcome.kind === 'partial' ? outcome.rejectedSpans : 0,

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../src/server/index.ts';
 import type { Collector, RunSummaryJson, TraceJson } from '../../src/server/index.ts';
 import { makeSdkSpans } from '../support/sdk-traces.ts';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { rawGrpcExport } from '../receiver/raw-grpc-client.ts';
 import { exportVia } from './exporters.ts';
 
 describe('query API over a real socket', () => {
@@ -84,5 +86,84 @@ describe('query API over a real socket', () => {
     const post = await fetch(`${collector.httpUrl}/api/runs`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+});
+
+describe('query API answers that once misled (issue 12)', () => {
+  let collector: Collector;
+  beforeAll(async () => {
+    collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: null });
+  });
+  afterAll(async () => {
+    await collector.close();
+  });
+
+  it('answers settled: false, reason "no-spans" for a run that went quiet without a span, not settled: true', async () => {
+    const response = await fetch(`${collector.httpUrl}/api/runs/never-sent/settled?quietMillis=20&timeoutMillis=5000`);
+    expect(await response.json()).toMatchObject({ runId: 'never-sent', settled: false, reason: 'no-spans', spanCount: 0 });
+  });
+
+  it('refuses over real sockets a JSON time beyond uint64 and a protobuf length prefix of 2^32 + n, storing nothing', async () => {
+    const span = (start: string) =>
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60d","spanId":"eee19b7ec3c1b175","name":"x","startTimeUnixNano":${start},"endTimeUnixNano":"1"}]}]}]}`;
+    for (const start of ['"18446744073709551616"', '18446744073709551616', '"99999999999999999999999"']) {
+      const answer = await fetch(`${collector.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-run-id': 'wide-1' }, body: span(start) });
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { message: string }).message).toMatch(/out of range for a fixed64/);
+    }
+    // Field 1 (resource_spans), LEN, length 2^32 + 1, then one byte: read as 1 it would be an empty ResourceSpans.
+    const wide = new Uint8Array([0x0a, 0x81, 0x80, 0x80, 0x80, 0x10, 0x00]);
+    const answer = await fetch(`${collector.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-test-run-id': 'wide-1' }, body: wide });
+    expect(answer.status).toBe(400);
+    const grpcCollector = await startCollector({ host: '127.0.0.1', httpPort: null, grpcPort: 0 });
+    try {
+      const call = await rawGrpcExport(grpcCollector.grpcUrl, wide, { metadata: { 'x-test-run-id': 'wide-1' } });
+      expect(call.error?.code).toBe(grpcStatus.INVALID_ARGUMENT);
+      expect(call.error?.details).toMatch(/4294967297 bytes/);
+    } finally {
+      await grpcCollector.close();
+    }
+    expect((await fetch(`${collector.httpUrl}/api/runs/wide-1`)).status).toBe(404);
+  });
+
+  it('keeps an attribute named __proto__ (span and nested kvlist) in /traces', async () => {
+    const kv = (key: string, value: unknown) => ({ key, value });
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [kv('service.name', { stringValue: 'web' })] },
+          scopeSpans: [
+            {
+              scope: { name: 's' },
+              spans: [
+                {
+                  traceId: '5b8efff798038103d269b633813fc60c',
+                  spanId: 'eee19b7ec3c1b174',
+                  name: 'GET /',
+                  kind: 2,
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000000001000000',
+                  attributes: [
+                    kv('__proto__', { stringValue: 'polluted?' }),
+                    kv('nested', { kvlistValue: { values: [kv('__proto__', { intValue: '7' })] } }),
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const sent = await fetch(`${collector.httpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-test-run-id': 'proto-1' },
+      body: JSON.stringify(body),
+    });
+    expect(sent.status).toBe(200);
+    const traces = (await (await fetch(`${collector.httpUrl}/api/runs/proto-1/traces`)).json()) as { traces: TraceJson[] };
+    const attributes = traces.traces[0]?.spans[0]?.attributes as Record<string, unknown>;
+    expect(Object.keys(attributes)).toEqual(['__proto__', 'nested']);
+    expect(Object.getOwnPropertyDescriptor(attributes, '__proto__')?.value).toBe('polluted?');
+    expect(Object.getOwnPropertyDescriptor(attributes['nested'] as object, '__proto__')?.value).toBe(7);
   });
 });

@@ -1,0 +1,120 @@
+// Judging a sidecar's run from CI (issue 12): `tracecheck run --collector URL -- CMD` and
+// `tracecheck check --collector URL --run ID`, against a real `tracecheck serve` process that a real instrumented
+// service exports to, as in staging.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExportResultCode } from '@opentelemetry/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExportEnv } from '../../src/protocol/index.ts';
+import { makeSdkSpans } from '../support/sdk-traces.ts';
+import { spawnNode, type Child } from '../server/child-processes.ts';
+import { exportVia } from '../server/exporters.ts';
+import { tracecheck } from './tracecheck-process.ts';
+
+const bin = fileURLToPath(new URL('../../bin/tracecheck.js', import.meta.url));
+const service = fileURLToPath(new URL('../server/fixtures/instrumented-service.ts', import.meta.url));
+const requester = fileURLToPath(new URL('./fixtures/request-with-run-headers.ts', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'tracecheck-sidecar-run-'));
+const TOKEN = 'sidecar-token-1';
+
+let serve: Child;
+let inventory: Child;
+let sidecarUrl = '';
+let inventoryUrl = '';
+
+beforeAll(async () => {
+  writeFileSync(join(scratch, 'passing.yaml'), `name: inventory answers\nexpect:\n  - name: its server span\n    spans: '{ service = "inventory" && kind = server }'\n`);
+  writeFileSync(join(scratch, 'failing.yaml'), `name: payments answers\nexpect:\n  - name: its server span\n    spans: '{ service = "payments" && kind = server }'\n`);
+  writeFileSync(join(scratch, 'token.txt'), `${TOKEN}\n`);
+  serve = spawnNode([bin, 'serve', '--http-port', '0', '--grpc-port', 'off', '--auth-token', TOKEN]);
+  sidecarUrl = (await serve.waitFor(/listening on (http:\/\/\S+) \(OTLP\/HTTP/))[1] as string;
+  // A long-running service of the staging environment: it exports every span to the sidecar, untagged; its
+  // spans join a run through the traceparent of the requests it serves.
+  const serviceEnv = buildExportEnv({ httpUrl: sidecarUrl, grpcUrl: undefined, authToken: TOKEN });
+  inventory = spawnNode([service, 'serve', 'inventory'], { ...process.env, ...serviceEnv });
+  inventoryUrl = `http://127.0.0.1:${(await inventory.waitFor(/ready (\d+)/))[1]}/stock`;
+}, 30_000);
+
+afterAll(async () => {
+  inventory.process.kill('SIGTERM');
+  serve.process.kill('SIGTERM');
+  await Promise.all([inventory.exited, serve.exited]);
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const withToken = { env: { TRACECHECK_AUTH_TOKEN: TOKEN } };
+
+describe('tracecheck run --collector URL -- CMD', () => {
+  it('hands CMD the run id and request headers, and passes when the run the sidecar holds meets the specs', async () => {
+    const outcome = await tracecheck(['run', '--collector', sidecarUrl, '--specs', 'passing.yaml', '--', process.execPath, requester, inventoryUrl], scratch, withToken);
+    expect(outcome.stdout).toMatch(/request-with-run-headers: 200 for run [0-9a-f]{16}/);
+    expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
+    expect(outcome.stdout).toMatch(/inventory answers/);
+  });
+
+  it('fails when the run does not meet the specs', async () => {
+    const outcome = await tracecheck(['run', '--collector', sidecarUrl, '--specs', 'failing.yaml', '--', process.execPath, requester, inventoryUrl], scratch, withToken);
+    expect(outcome.code, outcome.stdout + outcome.stderr).toBe(1);
+  });
+
+  it('fails a run that received no spans, saying so', async () => {
+    const outcome = await tracecheck(
+      ['run', '--collector', sidecarUrl, '--auth-token-file', 'token.txt', '--specs', 'passing.yaml', '--', process.execPath, '-e', ''],
+      scratch,
+    );
+    expect(outcome.code, outcome.stdout + outcome.stderr).toBe(1);
+    expect(outcome.stdout).toMatch(/FAILED: run "[0-9a-f]{16}" received no spans at http:\/\/127\.0\.0\.1:\d+ besides its root span/);
+  });
+
+  it('says when the sidecar refuses the token, and judges nothing', async () => {
+    const outcome = await tracecheck(['run', '--collector', sidecarUrl, '--specs', 'passing.yaml', '--', process.execPath, '-e', ''], scratch, {
+      env: { TRACECHECK_AUTH_TOKEN: 'wrong' },
+    });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/refused the run's root span \(401\)/);
+  });
+
+  it.each([
+    [['--http-port', '0'], /--http-port configures run's own collector/],
+    [['--protocol', 'grpc'], /--protocol grpc needs run's own collector/],
+    [['--collector', 'ftp://x'], /must be an http: or https: URL/],
+  ])('rejects %j with --collector', async (extra, message) => {
+    const args = extra.includes('--collector') ? extra : ['--collector', 'http://127.0.0.1:1', ...extra];
+    const outcome = await tracecheck(['run', ...args, '--', process.execPath, '-e', ''], scratch);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(message);
+  });
+});
+
+describe('tracecheck check --collector URL --run ID', () => {
+  beforeAll(async () => {
+    const spans = await makeSdkSpans([{ name: 'GET /stock', kind: 'server', service: 'inventory' }]);
+    const sent = await exportVia('http/protobuf', sidecarUrl, spans, { headers: { authorization: `Bearer ${TOKEN}`, 'x-test-run-id': 'ci-run-1' } });
+    expect(sent.code).toBe(ExportResultCode.SUCCESS);
+  });
+
+  it('judges a run the sidecar holds', async () => {
+    const passing = await tracecheck(['check', '--collector', sidecarUrl, '--run', 'ci-run-1', '--specs', 'passing.yaml', '--reporter', 'json'], scratch, withToken);
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(JSON.parse(passing.stdout)).toMatchObject({ passed: true, spanCount: 1 });
+    const failing = await tracecheck(['check', '--collector', sidecarUrl, '--run', 'ci-run-1', '--specs', 'failing.yaml'], scratch, withToken);
+    expect(failing.code).toBe(1);
+  });
+
+  it('fails a run that never received a span', async () => {
+    const outcome = await tracecheck(['check', '--collector', sidecarUrl, '--run', 'never-sent', '--specs', 'passing.yaml', '--quiet', '50ms'], scratch, withToken);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toMatch(/FAILED: run "never-sent" received no spans/);
+  });
+
+  it('needs the token, and a run id', async () => {
+    const unauthenticated = await tracecheck(['check', '--collector', sidecarUrl, '--run', 'ci-run-1', '--specs', 'passing.yaml'], scratch);
+    expect(unauthenticated.code).toBe(2);
+    expect(unauthenticated.stderr).toMatch(/answered 401 .*nothing was judged/);
+    const noRun = await tracecheck(['check', '--collector', sidecarUrl, '--specs', 'passing.yaml'], scratch, withToken);
+    expect(noRun.code).toBe(2);
+    expect(noRun.stderr).toMatch(/--collector URL needs --run ID/);
+  });
+});
