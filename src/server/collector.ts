@@ -2,7 +2,7 @@ import { diagnoseRun } from '../engine/index.ts';
 import type { PropagationDiagnostic } from '../engine/index.ts';
 import { TracecheckError } from '../errors.ts';
 import type { Span, Trace } from '../model/index.ts';
-import { createOtlpHttpHandler, listenGrpc, listenHttp } from '../receiver/index.ts';
+import { createCorsPolicy, createOtlpHttpHandler, listenGrpc, listenHttp } from '../receiver/index.ts';
 import type { CorsOptions, GrpcListener, HttpListener } from '../receiver/index.ts';
 import { buildExportEnv, checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
 import type { ExportEnvOptions } from '../protocol/index.ts';
@@ -19,6 +19,9 @@ import type {
   SpanCorrelator,
   SpanSink,
 } from '../store/index.ts';
+import { createLoopbackGuard, isLoopbackHost } from './host-guard.ts';
+import { formatLogLine, quoteForLog } from './log-line.ts';
+import type { LogEvent, LogFormat } from './log-line.ts';
 import { createQueryApi } from './query-api.ts';
 
 export type { ExportEnvOptions } from '../protocol/index.ts';
@@ -35,6 +38,15 @@ export interface CollectorOptions {
   readonly maxBodyBytes?: number;
   /** Cap on spans held by all runs; over it the oldest run is evicted whole. Default 1,000,000. */
   readonly maxSpans?: number;
+  /**
+   * Cap on the estimated bytes held by all runs and the unclaimed pool (see docs/collector.md, "Memory bound");
+   * over it the oldest run is evicted whole. Default 512 MiB.
+   */
+  readonly maxMemoryBytes?: number;
+  /** How many evicted runs are remembered, so their late spans are refused with a reason. Default 1,000. */
+  readonly maxEvictedRuns?: number;
+  /** How far a query API `/stream` reader may fall behind before it is closed. Default 4 MiB. */
+  readonly maxStreamBufferBytes?: number;
   /** Cap on untagged spans waiting for a run to claim their trace. Default 100,000. */
   readonly maxUnclaimedSpans?: number;
   /** Resource/span attribute carrying the run id. Default `test.run.id`. */
@@ -51,8 +63,10 @@ export interface CollectorOptions {
   readonly onEvict?: (eviction: RunEviction) => void;
   /** Sees every accepted export after the store took it (e.g. to save it). What it throws is logged, not raised. */
   readonly onExport?: (spans: readonly Span[], context: IngestContext) => void;
-  /** Where the collector writes log lines (evictions, listener errors). Default: standard error. */
+  /** Where the collector writes log lines (evictions, listener errors), one event a line. Default: standard error. */
   readonly log?: (line: string) => void;
+  /** `text` (default): `tracecheck: ...` prose lines; `json`: one JSON object a line. Quoted values are escaped in both. */
+  readonly logFormat?: LogFormat;
 }
 
 /**
@@ -159,6 +173,11 @@ export interface Collector {
   close(): Promise<void>;
 }
 
+/** What the loopback guard asks of the CORS configuration: whether an origin may call from another site. */
+function corsAllowsOf(cors: CorsOptions | undefined): ((origin: string) => boolean) | undefined {
+  return cors === undefined ? undefined : createCorsPolicy(cors).allows;
+}
+
 function portOption(value: number | null | false | undefined, name: string): number | undefined {
   if (value === null || value === false) return undefined;
   const port = value ?? 0;
@@ -188,17 +207,27 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const grpcPort = portOption(options.grpcPort, 'grpcPort');
   const runIdHeader = runIdHeaderName(options.runIdHeader);
   const runIdAttribute = options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const maxSpansNote = options.maxSpans === undefined ? 'the default cap' : `maxSpans=${options.maxSpans}`;
+  const writeLine = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logFormat = options.logFormat ?? 'text';
+  const log = (event: LogEvent): void => writeLine(formatLogLine(logFormat, event));
+  const errorText = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
 
   const store = new SpanStore({
     maxSpans: options.maxSpans,
     maxUnclaimedSpans: options.maxUnclaimedSpans,
+    maxMemoryBytes: options.maxMemoryBytes,
+    maxEvictedRuns: options.maxEvictedRuns,
     runIdAttribute,
     correlators: options.correlators,
-    onListenerError: (error) => log(`tracecheck: a run listener threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    onListenerError: (error) => log({ level: 'error', event: 'listener-threw', message: `a run listener threw: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } }),
     onEvict: (eviction) => {
-      log(`tracecheck: evicted run "${eviction.runId}" (${eviction.spanCount} spans, ${eviction.traceCount} traces) to stay under ${maxSpansNote}; its results are incomplete`);
+      const cap = eviction.reason === 'max-spans' ? 'the span cap (maxSpans, --max-spans)' : 'the memory cap (maxMemoryBytes, --max-memory)';
+      log({
+        level: 'warn',
+        event: 'run-evicted',
+        message: `evicted run ${quoteForLog(eviction.runId)} (${eviction.spanCount} spans, ${eviction.traceCount} traces, about ${eviction.retainedBytes} bytes) to stay under ${cap}; its results are incomplete`,
+        fields: { runId: eviction.runId, spanCount: eviction.spanCount, traceCount: eviction.traceCount, retainedBytes: eviction.retainedBytes, reason: eviction.reason },
+      });
       options.onEvict?.(eviction);
     },
   });
@@ -208,12 +237,13 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       ? store
       : {
           ingest(spans, context) {
-            store.ingest(spans, context);
+            const refused = store.ingest(spans, context);
             try {
               onExport(spans, context);
             } catch (error) {
-              log(`tracecheck: onExport threw: ${error instanceof Error ? error.message : String(error)}`);
+              log({ level: 'error', event: 'on-export-threw', message: `onExport threw: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } });
             }
+            return refused;
           },
         };
 
@@ -221,14 +251,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   let grpc: GrpcListener | undefined;
   try {
     if (httpPort !== undefined) {
-      const handler = createOtlpHttpHandler({
+      const otlp = createOtlpHttpHandler({
         sink,
         maxBodyBytes: options.maxBodyBytes,
         runIdHeader,
         cors: options.cors,
         authToken: options.authToken,
-        fallback: createQueryApi({ store, authToken: options.authToken }),
+        fallback: createQueryApi({ store, authToken: options.authToken, maxStreamBufferBytes: options.maxStreamBufferBytes }),
       });
+      // On loopback, Host and Origin must name this server: a web page cannot reach it through DNS rebinding.
+      const guard = isLoopbackHost(host) ? createLoopbackGuard({ port: () => http?.port, corsAllows: corsAllowsOf(options.cors) }) : undefined;
+      const handler = guard === undefined ? otlp : (request: Parameters<typeof otlp>[0]) => Promise.resolve(guard(request) ?? otlp(request));
       http = await listenHttp({ host, port: httpPort, handler });
     }
     if (grpcPort !== undefined) {

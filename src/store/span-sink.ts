@@ -7,7 +7,18 @@ export interface IngestContext {
   readonly transport: 'http' | 'grpc' | 'file' | 'memory';
 }
 
+/**
+ * Spans a sink refused (their run was evicted, or they carry an unusable run id), for the export's OTLP
+ * `partial_success`: the exporter must not retry them, and its logs say why.
+ */
+export interface IngestRejections {
+  readonly rejectedSpans: number;
+  /** One line saying which spans were refused and why. */
+  readonly errorMessage: string;
+}
+
 /** Anything that accepts decoded spans: the store, in production; receivers only know this. */
 export interface SpanSink {
-  ingest(spans: readonly Span[], context: IngestContext): void;
+  /** Takes spans; returns what it refused, if anything (a sink that refuses nothing may return nothing). */
+  ingest(spans: readonly Span[], context: IngestContext): IngestRejections | void;
 }
