@@ -4,6 +4,7 @@ import { DEFAULT_RUN_ID_ATTRIBUTE, EXPORT_PROTOCOLS } from '../protocol/index.ts
 import type { ExportProtocol } from '../protocol/index.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
+import { corsOriginOption, corsOriginsOption } from './cors-option.ts';
 import { durationMillisOption } from './duration-option.ts';
 import { ExitCode } from './exit-codes.ts';
 import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
@@ -41,7 +42,7 @@ export const runCommand: CliCommand = {
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
     'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
-    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] -- CMD...',
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
@@ -53,6 +54,7 @@ export const runCommand: CliCommand = {
     'TRACECHECK_OTLP_GRPC_ENDPOINT is the OTLP/gRPC endpoint, for a service that must export over gRPC.',
     '--host, --http-port and --grpc-port fix where the collector listens (default 127.0.0.1 and free ports), e.g.',
     '--http-port 4318 for a service whose exporter is hard-wired to localhost:4318.',
+    '--cors-origin lets browser exporters on that origin export (CORS); on loopback other origins are refused.',
     'With --reporter json or junit and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
     'so tracecheck run --reporter json -- npm test > report.json gives a file that parses.',
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
@@ -73,6 +75,7 @@ export const runCommand: CliCommand = {
     { name: 'http-port', type: 'value', valueName: 'PORT', description: 'OTLP/HTTP port, default 0 (a free one)' },
     { name: 'grpc-port', type: 'value', valueName: 'PORT', description: 'OTLP/gRPC port, default 0 (a free one)' },
     { name: 'protocol', type: 'value', valueName: 'PROTOCOL', choices: PROTOCOLS, description: 'the OTLP protocol CMD is told to use, default http/protobuf' },
+    corsOriginOption,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -93,6 +96,8 @@ export const runCommand: CliCommand = {
     if (!httpPort.ok) return usage(httpPort.error);
     const grpcPort = portOption(args, 'grpc-port', 0);
     if (!grpcPort.ok) return usage(grpcPort.error);
+    const corsOrigins = corsOriginsOption(args);
+    if (!corsOrigins.ok) return usage(corsOrigins.error);
     const host = valueOf(args, 'host') ?? '127.0.0.1';
     const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as ExportProtocol;
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
@@ -113,6 +118,7 @@ export const runCommand: CliCommand = {
         host,
         httpPort: httpPort.value,
         grpcPort: grpcPort.value,
+        cors: corsOrigins.value === undefined ? undefined : { allowedOrigins: corsOrigins.value },
         log: (line) => io.stderr.write(`${line}\n`),
         onExport(spans, context) {
           exports.requests++;
