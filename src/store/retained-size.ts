@@ -1,7 +1,10 @@
 // What the store counts against `maxMemoryBytes`: an estimate of the heap a stored span keeps alive, from the
 // sizes V8 gives its objects on 64-bit Node without pointer compression (Node's default build). It errs on the
-// high side: shared values (a resource or scope object used by every span of a request, interned strings) are
-// counted by each span that holds them, except the resource and scope, which a trace counts once per object.
+// high side: values that may be shared (short attribute values and names the decoders' string cache interns) are
+// counted by each span that holds them; only short attribute keys (always interned) are not, and the resource and
+// scope, which every span of a request shares, are counted once per trace per object. Measured 2026-12-03 on the
+// bench spans (bench/support/payloads.ts: 10 attributes, OTLP/protobuf, traces built): 1,086 bytes/span of heap
+// growth after a full GC against an estimate of about 1,500, so the cap errs by a third on the safe side.
 import type { AttributeMap, AttributeValue, Span } from '../model/index.ts';
 
 /** A heap object's header (map, properties, elements): 24 bytes. */
@@ -13,15 +16,20 @@ const STRING_HEADER_BYTES = 16;
 /** A BigInt of up to 64 bits, or a HeapNumber: header plus one 8-byte digit. */
 const BOXED_NUMBER_BYTES = 24;
 /**
- * One attribute in a dictionary-mode object (attribute maps are made from a null prototype and grow key by key):
- * key, value and details slots of the hash table, at load factor 2.
+ * One attribute of an attribute map: a value slot, and its share of the map's property table (maps of the same
+ * keys share their hidden class; a map in dictionary mode pays key, value and details slots instead).
  */
-const DICTIONARY_ENTRY_BYTES = 48;
+const ATTRIBUTE_ENTRY_BYTES = 24;
+/**
+ * Keys up to this many bytes come from the decoders' string cache (src/otlp/string-cache.ts), one copy shared by
+ * every span, so a span pays only its slot for them; longer keys are counted in full.
+ */
+const SHARED_KEY_CHARS = 64;
 /**
  * What the store adds per span beside the span itself: its entry in the trace's span-id map, the tree node the
  * built trace holds (span, parent, children array, depth) and the slots of the trace's cached span arrays.
  */
-export const STORE_OVERHEAD_BYTES_PER_SPAN = 240;
+export const STORE_OVERHEAD_BYTES_PER_SPAN = 160;
 /** A run's own record: the LiveRun object, its maps and sets, its view (not counting the id string). */
 export const RUN_RECORD_BYTES = 1_024;
 /** A trace's assembly: the TraceAssembly object, its maps and its cached Trace (not counting its spans). */
@@ -60,7 +68,7 @@ export function attributeValueBytes(value: AttributeValue): number {
 export function attributeMapBytes(attributes: AttributeMap): number {
   let bytes = OBJECT_HEADER_BYTES + 32;
   for (const key in attributes) {
-    bytes += DICTIONARY_ENTRY_BYTES + stringBytes(key) + attributeValueBytes(attributes[key] as AttributeValue);
+    bytes += ATTRIBUTE_ENTRY_BYTES + (key.length > SHARED_KEY_CHARS ? stringBytes(key) : 0) + attributeValueBytes(attributes[key] as AttributeValue);
   }
   return bytes;
 }
