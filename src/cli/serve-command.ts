@@ -157,11 +157,11 @@ export const serveCommand: CliCommand = {
     }
 
     const stopped = untilStopSignal(io);
+    if (auth.value.source !== undefined) say('stdout', 'auth', `requests need a bearer token (from ${auth.value.source})`, { source: auth.value.source });
     if (collector.httpPort !== undefined) {
       say('stdout', 'listening', `listening on ${collector.httpUrl} (OTLP/HTTP protobuf and JSON; query API at ${collector.httpUrl}/api/runs)`, { transport: 'http', url: collector.httpUrl });
     }
     if (collector.grpcPort !== undefined) say('stdout', 'listening', `listening on ${collector.grpcUrl} (OTLP/gRPC)`, { transport: 'grpc', url: collector.grpcUrl });
-    if (auth.value.source !== undefined) say('stdout', 'auth', `requests need a bearer token (from ${auth.value.source})`, { source: auth.value.source });
     if (saveStream !== undefined) say('stdout', 'saving', `saving exports to ${quoteForLog(savePath as string)}`, { path: savePath as string });
 
     // A closed output pipe stops the sidecar as SIGTERM would: its reader (`| head`, a log shipper) has gone.
