@@ -55,7 +55,7 @@ export function createLoopbackGuard(options: LoopbackGuardOptions): (request: Ot
     }
     const origin = request.headers['origin'];
     if (origin !== undefined && options.corsAllows?.(origin) !== true) {
-      let allowed = false;
+      let allowed: boolean;
       try {
         const url = new URL(origin);
         allowed = (url.protocol === 'http:' || url.protocol === 'https:') && sameServer(url.hostname, Number(url.port || (url.protocol === 'https:' ? 443 : 80)));

@@ -20,6 +20,7 @@ export interface LogEvent {
  * sequence would rewrite a terminal), DEL, the Unicode line and paragraph separators and the bidirectional
  * overrides that make text read differently from what it is.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this pattern finds
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
 
 /**

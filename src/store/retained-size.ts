@@ -37,7 +37,7 @@ export const TRACE_RECORD_BYTES = 512;
 
 /** Bytes of a string's own storage. Only long strings are scanned for non-Latin-1 characters. */
 export function stringBytes(text: string): number {
-  const wide = text.length > 64 && /[^\u0000-\u00ff]/u.test(text);
+  const wide = text.length > 64 && /[\u0100-\u{10ffff}]/u.test(text);
   return roundUp(STRING_HEADER_BYTES + text.length * (wide ? 2 : 1));
 }
 

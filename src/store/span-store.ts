@@ -124,8 +124,11 @@ export interface SpanStoreView {
  * A trace belongs to one run: the first claim wins, and a later span tagged with another run id follows the
  * trace's owner.
  *
- * Memory is bounded: when runs together hold more than `maxSpans` spans, the oldest run is evicted whole (its view
- * reports `state: 'evicted'` and its `settled()` resolves with reason `evicted`) and `onEvict` is told.
+ * Memory is bounded: when runs together hold more than `maxSpans` spans, or more than `maxMemoryBytes` estimated
+ * bytes (see retained-size.ts), the oldest run (by its first trace) is evicted whole (its view reports
+ * `state: 'evicted'` and its `settled()` resolves with reason `evicted`) and `onEvict` is told. Evicted runs are
+ * remembered (up to `maxEvictedRuns`) so their late spans are refused; runs only waited on ({@link watchRun}) are
+ * forgotten when the wait ends empty.
  *
  * @example
  * ```ts
@@ -148,7 +151,7 @@ export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
   private readonly correlators: readonly SpanCorrelator[];
   private readonly reportListenerError: (error: unknown) => void;
   private readonly evictListeners = new Set<(eviction: RunEviction) => void>();
-  /** Runs by id, in creation order (eviction takes the oldest); the last `maxEvictedRuns` evicted stay as tombstones. */
+  /** Runs by id, in order of their first trace (eviction takes the oldest); the last `maxEvictedRuns` evicted stay as tombstones. */
   private readonly runsById = new Map<string, LiveRun>();
   /** Evicted runs still in `runsById`, oldest eviction first. */
   private readonly tombstones = new Set<string>();
@@ -392,6 +395,12 @@ export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
 
   /** Makes `run` the trace's owner, moving any unclaimed spans of the trace into it. */
   private assign(traceId: string, run: LiveRun): void {
+    // Runs are evicted in order of their first trace, not of their creation: a run made early by a waiting query
+    // (or `run(id)`) is not older than runs that received spans before it did.
+    if (run.traceCount === 0 && this.runsById.get(run.id) === run) {
+      this.runsById.delete(run.id);
+      this.runsById.set(run.id, run);
+    }
     this.ownerByTraceId.set(traceId, run);
     const waiting = this.unclaimed.get(traceId);
     if (waiting !== undefined) {
