@@ -110,6 +110,7 @@ export type LiveRunView = Pick<
   | 'traceCount'
   | 'orphanCount'
   | 'evictedSpanCount'
+  | 'retainedBytes'
   | 'traces'
   | 'trace'
   | 'spans'
@@ -138,6 +139,9 @@ function liveRunView(live: LiveRun): LiveRunView {
     },
     get evictedSpanCount() {
       return live.evictedSpanCount;
+    },
+    get retainedBytes() {
+      return live.retainedBytes;
     },
     traces: () => live.traces(),
     trace: (traceId: string) => live.trace(traceId),
