@@ -50,10 +50,12 @@ describe('records of unknown and evicted runs are bounded', () => {
 
   it('a settle query still waits for a run whose spans are in flight, and the run stays once they land', async () => {
     const c = await collector();
-    const waiting = fetch(`${c.httpUrl}/api/runs/late-1/settled?quietMillis=50&timeoutMillis=10000`).then((r) => r.json());
+    const body = await oneSpan();
+    // Quiet for 3 s counts from the call: ample for one local export to land in, on a loaded machine.
+    const waiting = fetch(`${c.httpUrl}/api/runs/late-1/settled?quietMillis=3000&timeoutMillis=20000`).then((r) => r.json());
     // The waiting query made the run; the span lands in it.
     await expect.poll(() => c.store.stats().runCount).toBe(1);
-    await post(c.httpUrl, await oneSpan(), { 'x-test-run-id': 'late-1' });
+    await post(c.httpUrl, body, { 'x-test-run-id': 'late-1' });
     expect(await waiting).toMatchObject({ runId: 'late-1', settled: true, spanCount: 1 });
     expect(c.store.stats().runCount).toBe(1);
   });
