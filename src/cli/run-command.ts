@@ -4,6 +4,7 @@ import { DEFAULT_RUN_ID_ATTRIBUTE, EXPORT_PROTOCOLS } from '../protocol/index.ts
 import type { ExportProtocol } from '../protocol/index.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
+import { corsOriginOption, corsOriginsOption } from './cors-option.ts';
 import { durationMillisOption } from './duration-option.ts';
 import { ExitCode } from './exit-codes.ts';
 import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
@@ -46,7 +47,7 @@ export const runCommand: CliCommand = {
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
     'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
-    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--collector URL] -- CMD...',
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
@@ -58,6 +59,7 @@ export const runCommand: CliCommand = {
     'TRACECHECK_OTLP_GRPC_ENDPOINT is the OTLP/gRPC endpoint, for a service that must export over gRPC.',
     '--host, --http-port and --grpc-port fix where the collector listens (default 127.0.0.1 and free ports), e.g.',
     '--http-port 4318 for a service whose exporter is hard-wired to localhost:4318.',
+    '--cors-origin lets browser exporters on that origin export (CORS); on loopback other origins are refused.',
     'With --reporter json or junit and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
     'so tracecheck run --reporter json -- npm test > report.json gives a file that parses.',
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
@@ -83,6 +85,7 @@ export const runCommand: CliCommand = {
     { name: 'http-port', type: 'value', valueName: 'PORT', description: 'OTLP/HTTP port, default 0 (a free one)' },
     { name: 'grpc-port', type: 'value', valueName: 'PORT', description: 'OTLP/gRPC port, default 0 (a free one)' },
     { name: 'protocol', type: 'value', valueName: 'PROTOCOL', choices: PROTOCOLS, description: 'the OTLP protocol CMD is told to use, default http/protobuf' },
+    corsOriginOption,
     ...sidecarOptions,
   ],
   async run(args, io) {
@@ -104,6 +107,8 @@ export const runCommand: CliCommand = {
     if (!httpPort.ok) return usage(httpPort.error);
     const grpcPort = portOption(args, 'grpc-port', 0);
     if (!grpcPort.ok) return usage(grpcPort.error);
+    const corsOrigins = corsOriginsOption(args);
+    if (!corsOrigins.ok) return usage(corsOrigins.error);
     const host = valueOf(args, 'host') ?? '127.0.0.1';
     const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as ExportProtocol;
     const sidecar = sidecarConnection(args, io);
@@ -130,6 +135,7 @@ export const runCommand: CliCommand = {
         host,
         httpPort: httpPort.value,
         grpcPort: grpcPort.value,
+        cors: corsOrigins.value === undefined ? undefined : { allowedOrigins: corsOrigins.value },
         log: (line) => io.stderr.write(`${line}\n`),
         onExport(spans, context) {
           exports.requests++;

@@ -3,8 +3,9 @@
 // outcome union; OTLP/HTTP and OTLP/gRPC only read their transport and map each outcome to their status codes.
 import type { DecodeResult, OtlpEncoding } from '../otlp/index.ts';
 import { decodeExportRequestJson, decodeExportRequestProtobuf } from '../otlp/index.ts';
-import { runIdOfRequestValue } from '../protocol/index.ts';
+import { isUsableRunId, runIdOfRequestValue } from '../protocol/index.ts';
 import type { IngestContext, IngestUnavailable, SpanSink } from '../store/index.ts';
+import { bearerMatches } from './bearer-token.ts';
 
 /** One export request as the transports hand it over: already read and decompressed. */
 export interface ExportRequest {
@@ -79,12 +80,18 @@ export const RETRY_AFTER_SECONDS = 1;
 
 const emptyExport: DecodeResult = { ok: true, value: { spans: [], rejectedSpans: 0, rejectionMessage: '' } };
 
+/** A run id for a message: its length and a quoted, escaped start (it may be long or hold control characters). */
+function describeRunId(runId: string): string {
+  const head = JSON.stringify(runId.length > 40 ? `${runId.slice(0, 40)}…` : runId);
+  return `${runId.length} characters, ${head}`;
+}
+
 /**
  * The bearer check alone, for transports that can answer it before reading a body (OTLP/HTTP does, so an
  * unauthenticated client cannot make it buffer up to the body limit). {@link exportTraces} makes it too.
  */
 export function checkAuthorization(authorization: string | undefined, policy: ExportPolicy): ExportUnauthenticated | undefined {
-  if (policy.authToken === undefined || authorization === `Bearer ${policy.authToken}`) return undefined;
+  if (policy.authToken === undefined || bearerMatches(authorization, policy.authToken)) return undefined;
   return { kind: 'unauthenticated', message: 'missing or wrong bearer token' };
 }
 
@@ -117,11 +124,19 @@ export async function exportTraces(request: ExportRequest, sink: SpanSink, polic
   if (!decoded.ok) {
     return { kind: 'invalid', message: `undecodable OTLP ${encoding === 'protobuf' ? 'protobuf' : 'JSON'} export request: ${decoded.error.message}` };
   }
-  const { spans, rejectedSpans, rejectionMessage } = decoded.value;
-  if (spans.length > 0) {
-    const refused = await sink.ingest(spans, { runId: runIdOfRequestValue(request.runId), transport: request.transport });
-    if (refused !== undefined) return refused;
+  const runId = runIdOfRequestValue(request.runId);
+  // Checked before anything is stored: the whole request claims this run, so none of it can be placed.
+  if (runId !== undefined && !isUsableRunId(runId)) {
+    return { kind: 'invalid', message: `TC_RUN_ID_INVALID: the request's run id (${describeRunId(runId)}) is not usable: use 1-256 printable ASCII characters without spaces` };
   }
-  if (rejectedSpans > 0) return { kind: 'partial', acceptedSpans: spans.length, rejectedSpans, errorMessage: rejectionMessage };
+  const { spans, rejectedSpans, rejectionMessage } = decoded.value;
+  const answer = spans.length > 0 ? await sink.ingest(spans, { runId, transport: request.transport }) : undefined;
+  // Nothing kept (the save file is behind or failed): the client sends it all again later.
+  if (answer !== undefined && 'kind' in answer) return answer;
+  const refusedSpans = answer?.rejectedSpans ?? 0;
+  if (rejectedSpans + refusedSpans > 0) {
+    const errorMessage = [rejectedSpans > 0 ? rejectionMessage : '', refusedSpans > 0 ? (answer?.errorMessage ?? '') : ''].filter((m) => m !== '').join('; ');
+    return { kind: 'partial', acceptedSpans: spans.length - refusedSpans, rejectedSpans: rejectedSpans + refusedSpans, errorMessage };
+  }
   return { kind: 'ok', acceptedSpans: spans.length };
 }

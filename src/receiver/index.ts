@@ -2,6 +2,7 @@
 // OTLP/HTTP and OTLP/gRPC transports that map its outcomes to their status codes. They hand spans to a SpanSink
 // and know nothing of runs or storage.
 export { checkAuthorization, exportTraces, RETRY_AFTER_SECONDS } from './export-traces.ts';
+export { bearerMatches, secretsEqual } from './bearer-token.ts';
 export type {
   ExportInvalid,
   ExportOk,
@@ -19,7 +20,8 @@ export { listenHttp } from './node-http.ts';
 export type { HttpListener, ListenHttpOptions } from './node-http.ts';
 export { createTraceServiceHandlers, listenGrpc, traceExportMethodPath, traceServiceDefinition } from './grpc-service.ts';
 export type { GrpcListener, GrpcReceiverOptions, ListenGrpcOptions } from './grpc-service.ts';
-export type { CorsOptions } from './cors.ts';
+export { createCorsPolicy } from './cors.ts';
+export type { CorsOptions, CorsPolicy } from './cors.ts';
 export { supportedContentCodings } from './content-encoding.ts';
 export type { ContentCoding } from './content-encoding.ts';
 export { otlpEncodingOfContentType } from './media-type.ts';

@@ -20,6 +20,11 @@ export interface ListenHttpOptions {
   readonly fallback?: RequestListener;
   /** How long `close()` waits for in-flight requests before cutting their connections. Default 10 000. */
   readonly closeTimeoutMillis?: number;
+  /**
+   * How long a streamed answer (server-sent events) may wait for its reader to take what was written before the
+   * connection is cut. Default 60 000.
+   */
+  readonly streamStallMillis?: number;
 }
 
 /** A listening HTTP receiver. */
@@ -50,23 +55,53 @@ function toRequest(req: IncomingMessage): OtlpHttpRequest {
   };
 }
 
-/** Writes a streamed answer; a client that goes away ends the stream through its iterator's `return()`. */
+/**
+ * Resolves true when `res` drains (its reader took what was written), false when it closes first or stays full for
+ * `stallMillis` (the connection is then destroyed: a reader that stopped reading holds no socket forever).
+ */
+function drained(res: ServerResponse, stallMillis: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settle = (ok: boolean): void => {
+      clearTimeout(deadline);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(ok);
+    };
+    const onDrain = (): void => settle(true);
+    const onClose = (): void => settle(false);
+    const deadline = setTimeout(() => {
+      res.destroy();
+      settle(false);
+    }, stallMillis);
+    deadline.unref();
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
+
+/**
+ * Writes a streamed answer, asking the stream for its next chunk only once the socket has taken the previous one
+ * (backpressure: a reader that stops reading makes the stream wait, not the server buffer). A client that goes away
+ * ends the stream through its iterator's `return()`.
+ */
 async function streamAnswer(
   res: ServerResponse,
   status: number,
   headers: Record<string, string>,
   head: Uint8Array,
   stream: AsyncIterable<Uint8Array>,
+  stallMillis: number,
 ): Promise<void> {
   const iterator = stream[Symbol.asyncIterator]();
   res.on('close', () => void iterator.return?.());
   res.writeHead(status, headers);
-  if (head.byteLength > 0) res.write(head);
+  let writable = head.byteLength === 0 || res.write(head);
   try {
     for (;;) {
+      if (!writable && !(await drained(res, stallMillis))) break;
       const next = await iterator.next();
       if (next.done === true || res.destroyed) break;
-      res.write(next.value);
+      writable = res.write(next.value);
     }
   } finally {
     res.end();
@@ -92,6 +127,7 @@ function formatHost(host: string): string {
 export async function listenHttp(options: ListenHttpOptions): Promise<HttpListener> {
   const { handler, fallback } = options;
   const closeTimeoutMillis = options.closeTimeoutMillis ?? 10_000;
+  const streamStallMillis = options.streamStallMillis ?? 60_000;
   let closing = false;
   const active = new Set<ServerResponse>();
 
@@ -112,7 +148,7 @@ export async function listenHttp(options: ListenHttpOptions): Promise<HttpListen
         // A body the handler did not read to the end (413) cannot be skipped cheaply: end the connection.
         if (!req.complete || closing) headers['connection'] = 'close';
         if (response.stream !== undefined) {
-          void streamAnswer(res, response.status, headers, response.body, response.stream);
+          void streamAnswer(res, response.status, headers, response.body, response.stream, streamStallMillis);
           return;
         }
         headers['content-length'] = String(response.body.byteLength);

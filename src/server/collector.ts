@@ -2,13 +2,14 @@ import { diagnoseRun } from '../engine/index.ts';
 import type { PropagationDiagnostic } from '../engine/index.ts';
 import { TracecheckError } from '../errors.ts';
 import type { Span, Trace } from '../model/index.ts';
-import { createOtlpHttpHandler, listenGrpc, listenHttp } from '../receiver/index.ts';
+import { createCorsPolicy, createOtlpHttpHandler, listenGrpc, listenHttp } from '../receiver/index.ts';
 import type { CorsOptions, GrpcListener, HttpListener } from '../receiver/index.ts';
 import { buildExportEnv, checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
 import type { ExportEnvOptions } from '../protocol/index.ts';
 import { SpanStore } from '../store/index.ts';
 import type {
   IngestContext,
+  IngestRejections,
   SpanStoreView,
   LiveRun,
   RunEviction,
@@ -19,6 +20,9 @@ import type {
   SpanCorrelator,
   SpanSink,
 } from '../store/index.ts';
+import { createLoopbackGuard, isLoopbackHost } from './host-guard.ts';
+import { formatLogLine, quoteForLog } from './log-line.ts';
+import type { LogEvent, LogFormat } from './log-line.ts';
 import { createQueryApi } from './query-api.ts';
 import { saveLineOf } from './save-file.ts';
 import type { SaveFile, SaveRefusal } from './save-file.ts';
@@ -37,6 +41,15 @@ export interface CollectorOptions {
   readonly maxBodyBytes?: number;
   /** Cap on spans held by all runs; over it the oldest run is evicted whole. Default 1,000,000. */
   readonly maxSpans?: number;
+  /**
+   * Cap on the estimated bytes held by all runs and the unclaimed pool (see docs/collector.md, "Memory bound");
+   * over it the oldest run is evicted whole. Default 512 MiB.
+   */
+  readonly maxMemoryBytes?: number;
+  /** How many evicted runs are remembered, so their late spans are refused with a reason. Default 1,000. */
+  readonly maxEvictedRuns?: number;
+  /** How far a query API `/stream` reader may fall behind before it is closed. Default 4 MiB. */
+  readonly maxStreamBufferBytes?: number;
   /** Cap on untagged spans waiting for a run to claim their trace. Default 100,000. */
   readonly maxUnclaimedSpans?: number;
   /** Resource/span attribute carrying the run id. Default `test.run.id`. */
@@ -61,8 +74,10 @@ export interface CollectorOptions {
    * `close()`.
    */
   readonly save?: SaveFile;
-  /** Where the collector writes log lines (evictions, listener errors). Default: standard error. */
+  /** Where the collector writes log lines (evictions, listener errors), one event a line. Default: standard error. */
   readonly log?: (line: string) => void;
+  /** `text` (default): `tracecheck: ...` prose lines; `json`: one JSON object a line. Quoted values are escaped in both. */
+  readonly logFormat?: LogFormat;
 }
 
 /**
@@ -106,6 +121,7 @@ export type LiveRunView = Pick<
   | 'traceCount'
   | 'orphanCount'
   | 'evictedSpanCount'
+  | 'retainedBytes'
   | 'traces'
   | 'trace'
   | 'spans'
@@ -134,6 +150,9 @@ function liveRunView(live: LiveRun): LiveRunView {
     },
     get evictedSpanCount() {
       return live.evictedSpanCount;
+    },
+    get retainedBytes() {
+      return live.retainedBytes;
     },
     traces: () => live.traces(),
     trace: (traceId: string) => live.trace(traceId),
@@ -173,20 +192,25 @@ export interface Collector {
  * Logs save problems without a line per export: the first refusal of each kind of trouble, and the recovery once
  * lines are written again (with how many exports were refused meanwhile).
  */
-function saveProblemLog(log: (line: string) => void): (refusal: SaveRefusal | undefined) => void {
+function saveProblemLog(log: (event: LogEvent) => void): (refusal: SaveRefusal | undefined) => void {
   let trouble: string | undefined;
   let refused = 0;
   return (refusal) => {
     if (refusal === undefined) {
-      if (trouble !== undefined) log(`tracecheck: saving works again; ${refused} exports were refused meanwhile (answered 503, to be retried)`);
+      if (trouble !== undefined) log({ level: 'info', event: 'save-recovered', message: `saving works again; ${refused} exports were refused meanwhile (answered 503, to be retried)`, fields: { refusedExports: refused } });
       trouble = undefined;
       refused = 0;
       return;
     }
     refused++;
-    if (trouble !== refusal.kind) log(`tracecheck: ${refusal.message}; exports are answered 503 / UNAVAILABLE until it is saved`);
+    if (trouble !== refusal.kind) log({ level: 'error', event: 'save-failed', message: `${refusal.message}; exports are answered 503 / UNAVAILABLE until it is saved`, fields: { reason: refusal.kind } });
     trouble = refusal.kind;
   };
+}
+
+/** What the loopback guard asks of the CORS configuration: whether an origin may call from another site. */
+function corsAllowsOf(cors: CorsOptions | undefined): ((origin: string) => boolean) | undefined {
+  return cors === undefined ? undefined : createCorsPolicy(cors).allows;
 }
 
 function portOption(value: number | null | false | undefined, name: string): number | undefined {
@@ -218,29 +242,40 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const grpcPort = portOption(options.grpcPort, 'grpcPort');
   const runIdHeader = runIdHeaderName(options.runIdHeader);
   const runIdAttribute = options.runIdAttribute ?? DEFAULT_RUN_ID_ATTRIBUTE;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const maxSpansNote = options.maxSpans === undefined ? 'the default cap' : `maxSpans=${options.maxSpans}`;
+  const writeLine = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logFormat = options.logFormat ?? 'text';
+  const log = (event: LogEvent): void => writeLine(formatLogLine(logFormat, event));
+  const errorText = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
 
   const store = new SpanStore({
     maxSpans: options.maxSpans,
     maxUnclaimedSpans: options.maxUnclaimedSpans,
+    maxMemoryBytes: options.maxMemoryBytes,
+    maxEvictedRuns: options.maxEvictedRuns,
     runIdAttribute,
     correlators: options.correlators,
-    onListenerError: (error) => log(`tracecheck: a run listener threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+    onListenerError: (error) => log({ level: 'error', event: 'listener-threw', message: `a run listener threw: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } }),
     onEvict: (eviction) => {
-      log(`tracecheck: evicted run "${eviction.runId}" (${eviction.spanCount} spans, ${eviction.traceCount} traces) to stay under ${maxSpansNote}; its results are incomplete`);
+      const cap = eviction.reason === 'max-spans' ? 'the span cap (maxSpans, --max-spans)' : 'the memory cap (maxMemoryBytes, --max-memory)';
+      log({
+        level: 'warn',
+        event: 'run-evicted',
+        message: `evicted run ${quoteForLog(eviction.runId)} (${eviction.spanCount} spans, ${eviction.traceCount} traces, about ${eviction.retainedBytes} bytes) to stay under ${cap}; its results are incomplete`,
+        fields: { runId: eviction.runId, spanCount: eviction.spanCount, traceCount: eviction.traceCount, retainedBytes: eviction.retainedBytes, reason: eviction.reason },
+      });
       options.onEvict?.(eviction);
     },
   });
   const { onExport, save } = options;
-  const keep = (spans: readonly Span[], context: IngestContext): void => {
-    store.ingest(spans, context);
-    if (onExport === undefined) return;
+  const keep = (spans: readonly Span[], context: IngestContext): IngestRejections | void => {
+    const refused = store.ingest(spans, context);
+    if (onExport === undefined) return refused;
     try {
       onExport(spans, context);
     } catch (error) {
-      log(`tracecheck: onExport threw: ${error instanceof Error ? error.message : String(error)}`);
+      log({ level: 'error', event: 'on-export-threw', message: `onExport threw: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } });
     }
+    return refused;
   };
   const saveLog = saveProblemLog(log);
   const sink: SpanSink =
@@ -252,8 +287,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
             if (!saved.ok) {
               return { kind: 'unavailable', message: `${saved.error.message}; nothing of this export was kept`, retryAfterSeconds: saved.error.retryAfterSeconds };
             }
-            keep(spans, context);
-            return undefined;
+            return keep(spans, context) ?? undefined;
           },
         }
       : onExport === undefined
@@ -264,14 +298,17 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   let grpc: GrpcListener | undefined;
   try {
     if (httpPort !== undefined) {
-      const handler = createOtlpHttpHandler({
+      const otlp = createOtlpHttpHandler({
         sink,
         maxBodyBytes: options.maxBodyBytes,
         runIdHeader,
         cors: options.cors,
         authToken: options.authToken,
-        fallback: createQueryApi({ store, authToken: options.authToken }),
+        fallback: createQueryApi({ store, authToken: options.authToken, maxStreamBufferBytes: options.maxStreamBufferBytes }),
       });
+      // On loopback, Host and Origin must name this server: a web page cannot reach it through DNS rebinding.
+      const guard = isLoopbackHost(host) ? createLoopbackGuard({ port: () => http?.port, corsAllows: corsAllowsOf(options.cors) }) : undefined;
+      const handler = guard === undefined ? otlp : (request: Parameters<typeof otlp>[0]) => Promise.resolve(guard(request) ?? otlp(request));
       http = await listenHttp({ host, port: httpPort, handler });
     }
     if (grpcPort !== undefined) {

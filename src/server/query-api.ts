@@ -1,4 +1,6 @@
+import { bearerMatches } from '../receiver/index.ts';
 import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/index.ts';
+import { isUsableRunId } from '../protocol/index.ts';
 import type { LiveRun, SpanStore } from '../store/index.ts';
 import { createRunStream } from './run-stream.ts';
 import { traceToJson } from './trace-json.ts';
@@ -11,6 +13,8 @@ export interface QueryApiOptions {
   readonly store: SpanStore;
   /** When set, every route but `/healthz` needs `authorization: Bearer <authToken>`; 401 otherwise. */
   readonly authToken?: string;
+  /** How far a `/stream` reader may fall behind before it is closed (see `createRunStream`). Default 4 MiB. */
+  readonly maxStreamBufferBytes?: number;
 }
 
 /** A run as `GET /api/runs` lists it. */
@@ -86,7 +90,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  */
 export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
   const { store } = options;
-  const expectedAuthorization = options.authToken === undefined ? undefined : `Bearer ${options.authToken}`;
+  const { authToken } = options;
 
   const route = async (request: OtlpHttpRequest): Promise<OtlpHttpResponse> => {
     const url = new URL(request.path, 'http://query.invalid');
@@ -95,7 +99,7 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
     if (!known) return problem(404, `no route ${path}; the query API serves /healthz, /api/runs, /api/runs/{id}, /api/runs/{id}/traces, /api/runs/{id}/settled, /api/unclaimed`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, `method ${request.method} is not allowed on ${path}; use GET`, { allow: 'GET, HEAD' });
     if (path === '/healthz') return json(200, { status: 'ok' });
-    if (expectedAuthorization !== undefined && request.headers['authorization'] !== expectedAuthorization) {
+    if (authToken !== undefined && !bearerMatches(request.headers['authorization'], authToken)) {
       return problem(401, 'missing or wrong bearer token: send "authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
     }
     if (path === '/api/runs') {
@@ -114,30 +118,41 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
     } catch {
       return problem(400, `run id in ${path} is not valid percent-encoding`);
     }
+    if (!isUsableRunId(runId)) {
+      return problem(400, `TC_RUN_ID_INVALID: run id in the path (${runId.length} characters) is not usable: use 1-256 printable ASCII characters without spaces`);
+    }
     const action = segments.slice(1).join('/');
     if (action === 'settled') {
       const quietMillis = millisParam(url.searchParams, 'quietMillis');
       const timeoutMillis = millisParam(url.searchParams, 'timeoutMillis');
       if (typeof quietMillis === 'string') return problem(400, quietMillis);
       if (typeof timeoutMillis === 'string') return problem(400, timeoutMillis);
-      const outcome = await store.run(runId).settled({ quietMillis, timeoutMillis });
-      // A run that went quiet without ever receiving a span has not settled into anything: `settled: true` would
-      // read as success to a CI job that checks only that.
-      if (outcome.reason === 'quiet' && outcome.spanCount === 0) return json(200, { runId, ...outcome, settled: false, reason: 'no-spans' });
-      return json(200, { runId, ...outcome });
+      // Watched, not created: a run that never receives a span (a typo) is forgotten when the wait ends.
+      const watch = store.watchRun(runId);
+      try {
+        const outcome = await watch.run.settled({ quietMillis, timeoutMillis });
+        // A run that went quiet without ever receiving a span has not settled into anything: `settled: true` would
+        // read as success to a CI job that checks only that.
+        if (outcome.reason === 'quiet' && outcome.spanCount === 0) return json(200, { runId, ...outcome, settled: false, reason: 'no-spans' });
+        return json(200, { runId, ...outcome });
+      } finally {
+        watch.release();
+      }
     }
     if (action === 'stream') {
+      const watch = store.watchRun(runId);
       return {
         status: 200,
         headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store' },
         body: new Uint8Array(0),
-        stream: createRunStream(store.run(runId)),
+        stream: createRunStream(watch.run, { maxBufferedBytes: options.maxStreamBufferBytes, onClose: watch.release }),
       };
     }
     const run = store.findRun(runId);
     if (action !== '' && action !== 'traces') return problem(404, `no route ${path}; runs have /traces, /settled and /stream`);
     if (run === undefined) {
-      return problem(404, `unknown run "${runId}": no span tagged with it has arrived (runs: ${store.runs().length === 0 ? 'none' : store.runs().map((r) => r.id).slice(0, 20).join(', ')})`);
+      const known = store.runs().slice(0, 20).map((r) => JSON.stringify(r.id));
+      return problem(404, `unknown run ${JSON.stringify(runId)}: no span tagged with it has arrived (runs: ${known.length === 0 ? 'none' : known.join(', ')})`);
     }
     if (action === '') return json(200, summarise(run));
     return json(200, { runId: run.id, state: run.state, traces: run.traces().map(traceToJson) });

@@ -1,6 +1,7 @@
-export type { IngestAnswer, IngestContext, IngestUnavailable, SpanSink } from './span-sink.ts';
+export type { IngestAnswer, IngestContext, IngestRejections, IngestUnavailable, SpanSink } from './span-sink.ts';
 export type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
-export { SpanStore, DEFAULT_MAX_SPANS, DEFAULT_MAX_UNCLAIMED_SPANS } from './span-store.ts';
+export { SpanStore, DEFAULT_MAX_EVICTED_RUNS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SPANS, DEFAULT_MAX_UNCLAIMED_SPANS } from './span-store.ts';
+export { spanRetainedBytes } from './retained-size.ts';
 export type { SpanStoreOptions, SpanStoreStats, SpanStoreView, RunEviction } from './span-store.ts';
 export { LiveRun, DEFAULT_QUIET_MILLIS, DEFAULT_SETTLE_TIMEOUT_MILLIS } from './live-run.ts';
 export type { RunState } from './live-run.ts';

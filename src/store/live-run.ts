@@ -2,6 +2,7 @@ import type { Span, Trace } from '../model/index.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
+import { RUN_RECORD_BYTES, stringBytes } from './retained-size.ts';
 
 /** Default quiet period of {@link LiveRun.settled}, in milliseconds. */
 export const DEFAULT_QUIET_MILLIS = 200;
@@ -51,6 +52,8 @@ export class LiveRun implements RunSource {
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
+  /** Estimated heap held by the run's traces (0 while it holds none), see retained-size.ts. */
+  private bytes = 0;
   private readonly unclaimed: (() => readonly Trace[]) | undefined;
 
   /**
@@ -90,6 +93,14 @@ export class LiveRun implements RunSource {
   /** Spans waiting for a parent that has not arrived. */
   get orphanCount(): number {
     return this.orphanTotal;
+  }
+
+  /**
+   * Estimated bytes the run keeps alive: its record and id once it holds a trace, plus each trace's
+   * `retainedBytes` (see retained-size.ts). 0 once evicted. What the store counts against `maxMemoryBytes`.
+   */
+  get retainedBytes(): number {
+    return this.bytes;
   }
 
   /** How many spans the run held when it was evicted (0 unless evicted). */
@@ -168,12 +179,16 @@ export class LiveRun implements RunSource {
     });
   }
 
-  /** @internal Store use: takes over a trace (claimed, or first tagged span). */
-  adoptTrace(assembly: TraceAssembly): void {
+  /** @internal Store use: takes over a trace (claimed, or first tagged span); returns the growth of {@link retainedBytes}. */
+  adoptTrace(assembly: TraceAssembly): number {
+    const before = this.bytes;
+    if (this.assemblies.size === 0) this.bytes += RUN_RECORD_BYTES + stringBytes(this.id);
     this.assemblies.set(assembly.traceId, assembly);
     this.spanTotal += assembly.spanCount;
     this.orphanTotal += assembly.orphanCount;
+    this.bytes += assembly.retainedBytes;
     this.invalidate();
+    return this.bytes - before;
   }
 
   /** @internal Store use: the assembly holding a trace of this run. */
@@ -181,13 +196,14 @@ export class LiveRun implements RunSource {
     return this.assemblies.get(traceId);
   }
 
-  /** @internal Store use: adds a span to one of the run's traces; returns whether it was new. */
-  addSpan(assembly: TraceAssembly, span: Span): boolean {
+  /** @internal Store use: adds a span to one of the run's traces; returns the growth of {@link retainedBytes} (0: a duplicate). */
+  addSpan(assembly: TraceAssembly, span: Span): number {
     const outcome = assembly.add(span);
     if (outcome.added) this.spanTotal++;
     this.orphanTotal += outcome.orphanDelta;
+    this.bytes += outcome.addedBytes;
     this.invalidate();
-    return outcome.added;
+    return outcome.addedBytes;
   }
 
   /** @internal Store use: spans arrived; re-arms settle deadlines, then tells listeners. */
@@ -213,6 +229,7 @@ export class LiveRun implements RunSource {
     this.assemblies.clear();
     this.spanTotal = 0;
     this.orphanTotal = 0;
+    this.bytes = 0;
     this.invalidate();
     return dropped;
   }

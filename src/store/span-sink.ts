@@ -8,6 +8,16 @@ export interface IngestContext {
 }
 
 /**
+* Spans a sink refused (their run was evicted, or they carry an unusable run id), for the export's OTLP
+ * `partial_success`: the exporter must not retry them, and its logs say why.
+ */
+export interface IngestRejections {
+  readonly rejectedSpans: number;
+  /** One line saying which spans were refused and why. */
+  readonly errorMessage: string;
+}
+
+/**
  * A sink that could not keep an export (its save file failed, or too much is waiting to be written): none of the
  * spans was kept, and the client should send them again after `retryAfterSeconds` (OTLP: 503 / UNAVAILABLE).
  */
@@ -17,8 +27,8 @@ export interface IngestUnavailable {
   readonly retryAfterSeconds: number;
 }
 
-/** What a sink answers: nothing when it kept the spans, or why it could not. */
-export type IngestAnswer = IngestUnavailable | undefined;
+/** What a sink answers: nothing when it kept every span, the spans it refused, or that it could keep none now. */
+export type IngestAnswer = IngestUnavailable | IngestRejections | undefined;
 
 /**
  * Anything that accepts decoded spans: the store, in production; receivers only know this. A sink may answer

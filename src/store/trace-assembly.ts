@@ -1,5 +1,6 @@
 import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
+import { sharedPartsBytes, spanRetainedBytes, TRACE_RECORD_BYTES } from './retained-size.ts';
 
 /** A {@link SpanNode} while it is being built; exposed read-only through the model type. */
 interface MutableNode {
@@ -15,6 +16,8 @@ export interface AddOutcome {
   readonly added: boolean;
   /** Change in the number of spans waiting for a parent that has not arrived (may be negative). */
   readonly orphanDelta: number;
+  /** Growth of {@link TraceAssembly.retainedBytes} (0 for a duplicate). */
+  readonly addedBytes: number;
 }
 
 /**
@@ -33,9 +36,18 @@ export class TraceAssembly {
   private orphans = 0;
   private duplicates = 0;
   private cached: Trace | undefined;
+  private bytes = TRACE_RECORD_BYTES;
+  /** The resource and scope last counted: spans of one request share them, so each is counted once per run of spans. */
+  private lastResource: object | undefined;
+  private lastScope: object | undefined;
 
   constructor(traceId: string) {
     this.traceId = traceId;
+  }
+
+  /** Estimated heap this trace keeps alive (see retained-size.ts): its record, its spans, their resources and scopes. */
+  get retainedBytes(): number {
+    return this.bytes;
   }
 
   /** Distinct spans held. */
@@ -69,10 +81,19 @@ export class TraceAssembly {
     if (this.spansById.has(spanId)) {
       this.duplicates++;
       this.cached = undefined;
-      return { added: false, orphanDelta: 0 };
+      return { added: false, orphanDelta: 0, addedBytes: 0 };
     }
     this.spansById.set(spanId, span);
     this.cached = undefined;
+    const bytesBefore = this.bytes;
+    this.bytes += spanRetainedBytes(span);
+    if (span.resource !== this.lastResource || span.scope !== this.lastScope) {
+      const shared = sharedPartsBytes(span);
+      if (span.resource !== this.lastResource) this.bytes += shared.resourceBytes;
+      if (span.scope !== this.lastScope) this.bytes += shared.scopeBytes;
+      this.lastResource = span.resource;
+      this.lastScope = span.scope;
+    }
     let delta = 0;
     const parentId = span.parentSpanId;
     if (parentId !== undefined && !this.spansById.has(parentId)) {
@@ -85,7 +106,7 @@ export class TraceAssembly {
       delta -= waitingForThis;
     }
     this.orphans += delta;
-    return { added: true, orphanDelta: delta };
+    return { added: true, orphanDelta: delta, addedBytes: this.bytes - bytesBefore };
   }
 
   /** The trace as the model shows it; rebuilt only when a span arrived since the last call. */

@@ -1,12 +1,15 @@
 /**
  * docker-compose.yml cannot be run here (no Docker daemon, no compose plugin), so its structure is checked:
- * every name, port and variable the services read must line up with the code they run.
+ * every name, port and variable the services read must line up with the code they run; and the sidecar's command
+ * is run by the real `tracecheck serve`, with and without the token compose hands it.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { defaultTransports, type ServiceName } from '../../examples/three-services/start-services.ts';
+import { spawnNode } from '../server/child-processes.ts';
+import { environmentWithoutOtel } from '../support/child-process.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -45,14 +48,36 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['gateway', 'inventory', 'orders', 'tracecheck']);
   });
 
-  it('runs `tracecheck serve --host 0.0.0.0` and publishes its OTLP ports', () => {
+  it('runs `tracecheck serve --host 0.0.0.0` and publishes its OTLP ports on 127.0.0.1 only', () => {
     expect(sidecarCommand.slice(0, 3)).toEqual(['node', 'bin/tracecheck.js', 'serve']);
     expect(existsSync(`${root}bin/tracecheck.js`)).toBe(true);
     expect(optionValue(sidecarCommand, '--host')).toBe('0.0.0.0');
     expect(httpPort).toMatch(/^\d+$/);
     expect(grpcPort).toMatch(/^\d+$/);
-    expect(service('tracecheck').ports).toEqual(expect.arrayContaining([`${httpPort}:${httpPort}`, `${grpcPort}:${grpcPort}`]));
+    expect(service('tracecheck').ports).toEqual([`127.0.0.1:${httpPort}:${httpPort}`, `127.0.0.1:${grpcPort}:${grpcPort}`]);
+    // The liveness probe needs no token.
     expect(service('tracecheck').healthcheck?.test.join(' ')).toContain(`:${httpPort}/healthz`);
+  });
+
+  it('gives the sidecar its token from the environment, required (${VAR:?...}), never on the command line', () => {
+    expect(service('tracecheck').environment?.['TRACECHECK_AUTH_TOKEN']).toMatch(/^\$\{TRACECHECK_AUTH_TOKEN:\?[^}$]+\}$/);
+    expect(sidecarCommand).not.toContain('--auth-token');
+    expect(sidecarCommand).not.toContain('--insecure');
+  });
+
+  it('starts as compose runs it: the real serve accepts the command with the token, and refuses it without', { timeout: 30_000 }, async () => {
+    const args = sidecarCommand.slice(1).map((arg, i, all) => (all[i - 1] === '--http-port' || all[i - 1] === '--grpc-port' ? '0' : arg));
+    const refused = spawnNode(args, { ...environmentWithoutOtel(), TRACECHECK_AUTH_TOKEN: '' });
+    expect(await refused.exited).toBe(2);
+    expect(refused.stderr).toMatch(/not a loopback address and no token is set/);
+    const started = spawnNode(args, { ...environmentWithoutOtel(), TRACECHECK_AUTH_TOKEN: 'compose-token' });
+    try {
+      await started.waitFor(/requests need a bearer token \(from TRACECHECK_AUTH_TOKEN\)/);
+      await started.waitFor(/listening on .* \(OTLP\/gRPC\)/);
+    } finally {
+      started.process.kill('SIGTERM');
+    }
+    expect(await started.exited).toBe(0);
   });
 
   it('builds every container from the examples Dockerfile on Node 24', () => {
@@ -72,6 +97,8 @@ describe('docker-compose.yml', () => {
     expect(environment['OTEL_EXPORTER_OTLP_PROTOCOL']).toBe(protocol);
     expect(environment['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe(`http://tracecheck:${protocol === 'grpc' ? grpcPort : httpPort}`);
     expect(environment).toMatchObject({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', LISTEN_HOST: '0.0.0.0' });
+    // The sidecar's token, as the SDKs read it: "Bearer <token>" with the space percent-encoded.
+    expect(environment['OTEL_EXPORTER_OTLP_HEADERS']).toMatch(/^authorization=Bearer%20\$\{TRACECHECK_AUTH_TOKEN:\?[^}$]+\}$/);
     expect(environment['PORT']).toMatch(/^\d+$/);
     expect(dependsOn['tracecheck']).toEqual({ condition: 'service_healthy' });
   });
@@ -90,9 +117,9 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the gateway, the only entry point', () => {
+  it('publishes the gateway, the only entry point, on 127.0.0.1', () => {
     const port = service('gateway').environment?.['PORT'];
-    expect(service('gateway').ports).toEqual([`${port}:${port}`]);
+    expect(service('gateway').ports).toEqual([`127.0.0.1:${port}:${port}`]);
     expect(service('orders').ports).toBeUndefined();
     expect(service('inventory').ports).toBeUndefined();
   });

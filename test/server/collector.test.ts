@@ -103,8 +103,8 @@ describe('startCollector', () => {
     const headers = (id: string) => ({ 'x-test-run-id': id });
     await exportVia('http/protobuf', collector.httpUrl, await makeSdkSpans([...checkout]), { headers: headers('first') });
     await exportVia('http/protobuf', collector.httpUrl, await makeSdkSpans([...checkout]), { headers: headers('second') });
-    expect(evictions).toEqual([{ runId: 'first', spanCount: 4, traceCount: 1, reason: 'max-spans' }]);
-    expect(logged.join('\n')).toMatch(/evicted run "first" \(4 spans, 1 traces\).*maxSpans=6/);
+    expect(evictions).toEqual([{ runId: 'first', spanCount: 4, traceCount: 1, retainedBytes: expect.any(Number), reason: 'max-spans' }]);
+    expect(logged.join('\n')).toMatch(/evicted run "first" \(4 spans, 1 traces, about \d+ bytes\).*the span cap \(maxSpans/);
     expect(await waiting).toMatchObject({ settled: false, reason: 'evicted' });
     expect(first.state).toBe('evicted');
     expect(collector.run('second').spans()).toHaveLength(4);

@@ -97,7 +97,7 @@ describe('memory bound', () => {
     store.ingest([4, 5].map((i) => modelSpan({ traceId: traceId(2), spanId: spanId(i) })), { transport: 'memory', runId: 'new' });
     expect(evictions).toEqual([]);
     store.ingest([modelSpan({ traceId: traceId(2), spanId: spanId(6) })], { transport: 'memory', runId: 'new' });
-    expect(evictions).toEqual([{ runId: 'old', spanCount: 3, traceCount: 1, reason: 'max-spans' }]);
+    expect(evictions).toEqual([{ runId: 'old', spanCount: 3, traceCount: 1, retainedBytes: expect.any(Number), reason: 'max-spans' }]);
     const outcome: SettleOutcome = await pending;
     expect(outcome).toMatchObject({ settled: false, reason: 'evicted' });
     expect(old.state).toBe('evicted');
