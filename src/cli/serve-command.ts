@@ -181,10 +181,10 @@ export const serveCommand: CliCommand = {
     });
     const saved = save?.stats();
     if (saved !== undefined && saved.busyLines > 0) {
-      say('stdout', 'save-busy', `${saved.busyLines} exports were answered 503 while ${quoteForLog(savePath as string)} was behind (retried by their exporters)`, { busyLines: saved.busyLines });
+      say('stdout', 'save-busy', `${saved.busyLines} exports were answered 503 while ${savePath as string} was behind (retried by their exporters)`, { busyLines: saved.busyLines });
     }
     if (saved !== undefined && saved.failedLines > 0) {
-      say('stderr', 'save-failed', `${saved.failedLines} exports could not be written to ${quoteForLog(savePath as string)} (answered 503, not kept); last error: ${saved.lastError ?? 'none'}`, {
+      say('stderr', 'save-failed', `${saved.failedLines} exports could not be written to ${savePath as string} (answered 503, not kept); last error: ${saved.lastError ?? 'none'}`, {
         failedLines: saved.failedLines,
       });
       return ExitCode.SAVE_FAILED;
