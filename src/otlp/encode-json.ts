@@ -42,16 +42,8 @@ export interface OtlpJsonExportRequest {
  * ```
  */
 export function encodeSpansAsOtlpJson(spans: readonly Span[]): OtlpJsonExportRequest {
-  const byResource = new Map<Resource, Map<InstrumentationScope, Span[]>>();
-  for (const span of spans) {
-    let scopes = byResource.get(span.resource);
-    if (scopes === undefined) byResource.set(span.resource, (scopes = new Map()));
-    let list = scopes.get(span.scope);
-    if (list === undefined) scopes.set(span.scope, (list = []));
-    list.push(span);
-  }
   const resourceSpans: OtlpJsonExportRequest['resourceSpans'] = [];
-  for (const [resource, scopes] of byResource) {
+  for (const [resource, scopes] of groupByResourceAndScope(spans)) {
     const scopeSpans: OtlpJsonExportRequest['resourceSpans'][number]['scopeSpans'] = [];
     for (const [scope, list] of scopes) {
       scopeSpans.push({
@@ -67,6 +59,19 @@ export function encodeSpansAsOtlpJson(spans: readonly Span[]): OtlpJsonExportReq
     });
   }
   return { resourceSpans };
+}
+
+/** Spans grouped by their resource object, then scope object, in first-seen order: one `ResourceSpans` each. */
+export function groupByResourceAndScope(spans: readonly Span[]): Map<Resource, Map<InstrumentationScope, Span[]>> {
+  const byResource = new Map<Resource, Map<InstrumentationScope, Span[]>>();
+  for (const span of spans) {
+    let scopes = byResource.get(span.resource);
+    if (scopes === undefined) byResource.set(span.resource, (scopes = new Map()));
+    let list = scopes.get(span.scope);
+    if (list === undefined) scopes.set(span.scope, (list = []));
+    list.push(span);
+  }
+  return byResource;
 }
 
 function spanToJson(span: Span): Record<string, unknown> {

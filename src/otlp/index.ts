@@ -5,4 +5,5 @@ export type { PartialSuccess } from './encode-response.ts';
 export { encodeExportResponse, encodeRpcStatus } from './encode-response.ts';
 export type { OtlpJsonExportRequest } from './encode-json.ts';
 export { encodeSpansAsOtlpJson } from './encode-json.ts';
+export { encodeSpansAsOtlpProtobuf } from './encode-protobuf.ts';
 export { PROTO_DIR, otlpProtoRoot } from './proto-root.ts';

@@ -19,7 +19,15 @@ import type {
   SpanCorrelator,
   SpanSink,
 } from '../store/index.ts';
+import { createForwarder } from './forwarder.ts';
+import type { Forwarder, ForwardOptions } from './forwarder.ts';
+import { createLiveVerifier } from './live-verification.ts';
+import type { LiveVerifier, LiveVerifierOptions } from './live-verification.ts';
+import { createCollectorMetrics } from './metrics.ts';
+import type { CollectorMetrics } from './metrics.ts';
 import { createQueryApi } from './query-api.ts';
+import { compileRedaction } from './redaction.ts';
+import type { RedactionRules } from './redaction.ts';
 
 export type { ExportEnvOptions } from '../protocol/index.ts';
 
@@ -53,6 +61,20 @@ export interface CollectorOptions {
   readonly onExport?: (spans: readonly Span[], context: IngestContext) => void;
   /** Where the collector writes log lines (evictions, listener errors). Default: standard error. */
   readonly log?: (line: string) => void;
+  /**
+   * Redaction applied to every accepted export before anything else sees it (store, `onExport`, forwarding,
+   * verification). Bad rules throw `TC_OPTION_INVALID`.
+   */
+  readonly redaction?: RedactionRules;
+  /** Re-export every accepted span (after redaction) to an upstream collector; see docs/collector.md. */
+  readonly forward?: Omit<ForwardOptions, 'onSent' | 'onDropped' | 'log' | 'runIdHeader'>;
+  /** How long `close()` lets the forward queue drain before dropping the rest. Default 5,000. */
+  readonly forwardDrainMillis?: number;
+  /**
+   * Continuous verification: judge each live trace against these trace-scoped specs once it settles. Verdicts
+   * feed `/metrics`; failures are logged one line each, and `onVerdict` (if given) hears every verdict.
+   */
+  readonly verify?: Omit<LiveVerifierOptions, 'onVerdict' | 'onError'> & { readonly onVerdict?: LiveVerifierOptions['onVerdict'] };
 }
 
 /**
@@ -155,7 +177,12 @@ export interface Collector {
   ingest(spans: readonly Span[], context: IngestContext): void;
   /** A view of one test run; without an id, a fresh random one. Views of one id share their state. */
   run(id?: string): CollectorRun;
-  /** Stops accepting, lets in-flight exports land, ends pending settle waits (reason `closed`), frees the ports. */
+  /** The collector's Prometheus metrics (also served at `GET /metrics` on the HTTP port). */
+  readonly metrics: Pick<CollectorMetrics, 'registry' | 'render'>;
+  /**
+   * Stops accepting, lets in-flight exports land, judges traces still waiting to settle, drains the forward queue
+   * (up to `forwardDrainMillis`), ends pending settle waits (reason `closed`), frees the ports.
+   */
   close(): Promise<void>;
 }
 
@@ -191,6 +218,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const maxSpansNote = options.maxSpans === undefined ? 'the default cap' : `maxSpans=${options.maxSpans}`;
 
+  // eslint-disable-next-line prefer-const -- assigned once the store it reads exists
+  let metrics: CollectorMetrics;
   const store = new SpanStore({
     maxSpans: options.maxSpans,
     maxUnclaimedSpans: options.maxUnclaimedSpans,
@@ -199,23 +228,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     onListenerError: (error) => log(`tracecheck: a run listener threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
     onEvict: (eviction) => {
       log(`tracecheck: evicted run "${eviction.runId}" (${eviction.spanCount} spans, ${eviction.traceCount} traces) to stay under ${maxSpansNote}; its results are incomplete`);
+      metrics.runEvicted(eviction);
       options.onEvict?.(eviction);
     },
   });
-  const { onExport } = options;
-  const sink: SpanSink =
-    onExport === undefined
-      ? store
-      : {
-          ingest(spans, context) {
-            store.ingest(spans, context);
-            try {
-              onExport(spans, context);
-            } catch (error) {
-              log(`tracecheck: onExport threw: ${error instanceof Error ? error.message : String(error)}`);
-            }
-          },
-        };
+  metrics = createCollectorMetrics(store.view());
+  const sink = ingestPipeline(store, options, metrics, log);
 
   let http: HttpListener | undefined;
   let grpc: GrpcListener | undefined;
@@ -227,7 +245,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         runIdHeader,
         cors: options.cors,
         authToken: options.authToken,
-        fallback: createQueryApi({ store, authToken: options.authToken }),
+        fallback: createQueryApi({ store, authToken: options.authToken, metrics: () => metrics.render() }),
+        onExportHandled: (handled) => metrics.exportHandled(handled),
       });
       http = await listenHttp({ host, port: httpPort, handler });
     }
@@ -239,9 +258,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         runIdMetadataKey: runIdHeader,
         authToken: options.authToken,
         maxReceiveMessageBytes: options.maxBodyBytes,
+        onExportHandled: (handled) => metrics.exportHandled(handled),
       });
     }
   } catch (error) {
+    await sink.close();
     await http?.close();
     throw error;
   }
@@ -302,6 +323,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     },
     store: store.view(),
     ingest: (spans, context) => sink.ingest(spans, context),
+    metrics,
     run(id) {
       const runId = checkRunId(id ?? newRunId());
       let view = runViews.get(runId);
@@ -317,8 +339,72 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         // Pending settle waits (including settle queries on the HTTP port) end now, so closing never waits on them.
         store.close();
         await listeners;
+        // Exports that landed while the listeners drained are judged and forwarded too.
+        await sink.close();
       })();
       return closing;
+    },
+  };
+}
+
+/** The sink both transports feed, with what it owns beyond the store: the verifier and the forward queue. */
+interface IngestPipeline extends SpanSink {
+  close(): Promise<void>;
+}
+
+/**
+ * Every accepted export goes through here: redaction first, so no redacted value reaches the store, `onExport`
+ * (the save file), the forward queue or the verifier; then each of those in turn.
+ */
+function ingestPipeline(store: SpanStore, options: CollectorOptions, metrics: CollectorMetrics, log: (line: string) => void): IngestPipeline {
+  const redactor = options.redaction === undefined ? undefined : compileRedaction(options.redaction, (rule) => metrics.valuesRedacted(rule, 1));
+  if (redactor !== undefined && !redactor.ok) throw new TracecheckError('TC_OPTION_INVALID', redactor.error.join('; '));
+  let forwarder: Forwarder | undefined;
+  if (options.forward !== undefined) {
+    const created = createForwarder({
+      ...options.forward,
+      runIdHeader: runIdHeaderName(options.runIdHeader),
+      onSent: (count) => metrics.spansForwarded(count),
+      onDropped: (reason, count) => metrics.spansDropped(reason, count),
+      log,
+    });
+    if (!created.ok) throw new TracecheckError('TC_OPTION_INVALID', created.error);
+    forwarder = created.value;
+  }
+  const verify = options.verify;
+  const verifier: LiveVerifier | undefined =
+    verify === undefined
+      ? undefined
+      : createLiveVerifier({
+          ...verify,
+          onVerdict: (verdict) => {
+            metrics.traceJudged(verdict.spec, verdict.passed);
+            for (const expectation of verdict.expectations) metrics.expectationJudged(verdict.spec, expectation.name, expectation.passed);
+            const failed = verdict.expectations.find((e) => !e.passed);
+            if (failed !== undefined) {
+              log(`tracecheck: trace ${verdict.traceId} failed spec ${JSON.stringify(verdict.spec)}: ${JSON.stringify(failed.name)}: ${failed.message.split('\n')[0] ?? ''}`);
+            }
+            verify.onVerdict?.(verdict);
+          },
+          onError: (error) => log(`tracecheck: judging a live trace failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
+        });
+  const { onExport } = options;
+  return {
+    ingest(received, context) {
+      const spans = redactor === undefined ? received : redactor.value.redact(received);
+      store.ingest(spans, context);
+      forwarder?.enqueue(spans, context.runId);
+      verifier?.noteSpans(spans);
+      if (onExport === undefined) return;
+      try {
+        onExport(spans, context);
+      } catch (error) {
+        log(`tracecheck: onExport threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    },
+    async close() {
+      verifier?.close();
+      await forwarder?.close(options.forwardDrainMillis);
     },
   };
 }
