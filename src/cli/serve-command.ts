@@ -5,10 +5,13 @@ import { err, ok, type Result } from '../result.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliIo } from './cli-io.ts';
 import type { CliCommand } from './command.ts';
+import { CONFIG_OPTION, overrideConfig, readConfigFile } from './config-file.ts';
+import { formatSpecProblem, type SourcePosition } from '../errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { ParsedArgs } from './option-table.ts';
 import { valueOf } from './option-table.ts';
 import { portOption } from './port-option.ts';
+import { describeObservability, observabilityOf, observabilityOptions } from './serve-observability.ts';
 
 /** Signals that stop `tracecheck serve` gracefully (in-flight exports land, the save file is flushed). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -63,6 +66,8 @@ export const serveCommand: CliCommand = {
     'Query API on the HTTP port: GET /api/runs, /api/runs/{id}/traces, /api/runs/{id}/settled?quietMillis=&timeoutMillis=, /healthz.',
     'With --auth-token, OTLP and query requests need "authorization: Bearer T".',
     '--save FILE appends every accepted export as one OTLP/JSON line (tracecheck check --traces FILE reads it).',
+    'GET /metrics on the HTTP port serves Prometheus metrics (with --auth-token, it needs the token too).',
+    '--config FILE reads any of these options from YAML ("http-port: 4318"); options on the command line win.',
     'SIGINT/SIGTERM, or its stdout/stderr pipe closing, stop it after in-flight exports land.',
     'A port of 0 picks a free one; "off" disables a transport.',
     '',
@@ -75,13 +80,32 @@ export const serveCommand: CliCommand = {
     { name: 'max-spans', type: 'value', valueName: 'N', description: 'spans held before the oldest run is evicted, default 1000000' },
     { name: 'auth-token', type: 'value', valueName: 'TOKEN', description: 'require "authorization: Bearer TOKEN" on every request' },
     { name: 'save', type: 'value', valueName: 'FILE', description: 'append every export to FILE as OTLP/JSON lines' },
+    ...observabilityOptions,
+    { name: CONFIG_OPTION, type: 'value', valueName: 'FILE', description: 'read options from a YAML file (keys are these option names); flags override it' },
   ],
-  async run(args, io) {
+  async run(commandLine, io) {
+    // Where each option read from --config was written, so a bad value there is reported at its file:line:col.
+    let configPositions: ReadonlyMap<string, SourcePosition> = new Map();
     const usage = (message: string): number => {
-      io.stderr.write(`tracecheck serve: ${message}\n`);
+      const option = /--([a-z][a-z-]*)/.exec(message)?.[1];
+      const position = option === undefined || commandLine.values.has(option) ? undefined : configPositions.get(option);
+      io.stderr.write(`tracecheck serve: ${position === undefined ? '' : `${position.file}:${position.line}:${position.col} `}${message}\n`);
       return ExitCode.USAGE;
     };
-    if (args.positionals.length > 0 || args.rest !== undefined) return usage(`unexpected argument ${JSON.stringify(args.positionals[0] ?? '--')}; serve takes options only`);
+    if (commandLine.positionals.length > 0 || commandLine.rest !== undefined) {
+      return usage(`unexpected argument ${JSON.stringify(commandLine.positionals[0] ?? '--')}; serve takes options only`);
+    }
+    let args: ParsedArgs = commandLine;
+    const configPath = valueOf(commandLine, CONFIG_OPTION);
+    if (configPath !== undefined) {
+      const config = await readConfigFile(resolve(io.cwd, configPath), serveCommand.options);
+      if (!config.ok) {
+        for (const problem of config.error) io.stderr.write(`${formatSpecProblem({ ...problem, file: configPath })}\n`);
+        return ExitCode.USAGE;
+      }
+      args = overrideConfig(config.value.args, commandLine);
+      configPositions = new Map([...config.value.positions].map(([name, at]) => [name, { ...at, file: configPath }]));
+    }
     const httpPort = portOption(args, 'http-port', 4318, true);
     if (!httpPort.ok) return usage(httpPort.error);
     const grpcPort = portOption(args, 'grpc-port', 4317, true);
@@ -99,6 +123,11 @@ export const serveCommand: CliCommand = {
       save.on('error', (cause) => io.stderr.write(`tracecheck serve: writing ${savePath} failed: ${cause.message}\n`));
     }
     const saveStream = save;
+    const observability = await observabilityOf(args, io);
+    if (!observability.ok) {
+      saveStream?.destroy();
+      return observability.error === undefined ? ExitCode.USAGE : usage(observability.error);
+    }
 
     // Loaded here, as the other commands do, so `tracecheck --help` and `validate` start fast.
     const [{ startCollector }, { encodeSpansAsOtlpJson }] = await Promise.all([import('../server/index.ts'), import('../otlp/index.ts')]);
@@ -111,6 +140,7 @@ export const serveCommand: CliCommand = {
         maxSpans: maxSpans.value,
         authToken: valueOf(args, 'auth-token'),
         log: (line) => io.stderr.write(`${line}\n`),
+        ...observability.value,
         onExport:
           saveStream === undefined ? undefined : (spans) => saveStream.write(`${JSON.stringify(encodeSpansAsOtlpJson(spans))}\n`),
       });
@@ -125,6 +155,7 @@ export const serveCommand: CliCommand = {
     }
     if (collector.grpcPort !== undefined) io.stdout.write(`tracecheck serve: listening on ${collector.grpcUrl} (OTLP/gRPC)\n`);
     if (saveStream !== undefined) io.stdout.write(`tracecheck serve: saving exports to ${savePath}\n`);
+    for (const line of describeObservability(observability.value)) io.stdout.write(`tracecheck serve: ${line}\n`);
 
     // A closed output pipe stops the sidecar as SIGTERM would: its reader (`| head`, a log shipper) has gone.
     const signal = await Promise.race([stopped, ...(io.outputClosed === undefined ? [] : [io.outputClosed.then((name) => `${name} closed`)])]);
