@@ -76,8 +76,9 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
   });
   const latency = new Histogram({
     name: 'tracecheck_export_duration_seconds',
-    help: 'Export handling latency, from arrival to answer (read, decompress, decode, ingest), by transport',
-    labelNames: ['transport'] as const,
+    // No transport label: tracecheck_export_requests_total splits by transport, and an unlabelled histogram is
+    // one family every text-format parser reads whole (parse-prometheus-text-format merges labelled ones).
+    help: 'Export handling latency, from arrival to answer (read, decompress, decode, ingest), both transports',
     buckets: LATENCY_BUCKETS_SECONDS,
     registers,
   });
@@ -169,7 +170,7 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
       requests.inc({ transport: handled.transport, outcome: handled.outcome });
       if (handled.acceptedSpans > 0) received.inc({ transport: handled.transport }, handled.acceptedSpans);
       if (handled.rejectedSpans > 0) rejected.inc({ transport: handled.transport, reason: 'invalid-span' }, handled.rejectedSpans);
-      latency.observe({ transport: handled.transport }, handled.durationSeconds);
+      latency.observe(handled.durationSeconds);
     },
     runEvicted(eviction) {
       evictedRuns.inc({ reason: eviction.reason });
