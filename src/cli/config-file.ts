@@ -110,7 +110,7 @@ function readValue(spec: OptionSpec, node: YamlNode | null, at: (node: YamlNode 
     const text = scalarText(item);
     if (text === undefined || text === '') {
       const what = spec.type === 'list' ? `a ${spec.valueName ?? 'value'} or a list of them` : `one ${spec.valueName ?? 'value'}`;
-      return problem(item as YamlNode | null, `"${spec.name}" needs ${what}`, `e.g. "${spec.name}: ${spec.choices?.[0] ?? spec.valueName ?? 'VALUE'}" (${spec.description})`);
+      return problem(item as YamlNode | null, `"${spec.name}" needs ${what}`, `write e.g. "${spec.name}: ${spec.choices?.[0] ?? spec.valueName ?? 'VALUE'}"; ${spec.name} is: ${spec.description}`);
     }
     if (spec.choices !== undefined && !spec.choices.includes(text)) {
       const guess = didYouMean(text, spec.choices);
