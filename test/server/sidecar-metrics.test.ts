@@ -5,50 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExportResultCode } from '@opentelemetry/core';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 import { spawnNode } from './child-processes.ts';
 import type { Child } from './child-processes.ts';
 import { exportVia } from './exporters.ts';
+import { scrape, valueOf } from './sidecar-support.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tracecheck.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'tracecheck-metrics-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** One sample of a scrape: its metric name, labels and value. */
-export interface Sample {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-}
-
-/** Scrapes `/metrics` and flattens it with parse-prometheus-text-format (histograms become _bucket/_count/_sum). */
-export async function scrape(httpUrl: string, token?: string): Promise<Sample[]> {
-  const response = await fetch(`${httpUrl}/metrics`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-  const families = parsePrometheusTextFormat(await response.text());
-  const samples: Sample[] = [];
-  for (const family of families) {
-    for (const metric of family.metrics) {
-      if ('buckets' in metric) {
-        samples.push({ name: `${family.name}_count`, labels: metric.labels ?? {}, value: Number(metric.count) });
-        samples.push({ name: `${family.name}_sum`, labels: metric.labels ?? {}, value: Number(metric.sum) });
-      } else {
-        samples.push({ name: family.name, labels: metric.labels ?? {}, value: Number(metric.value) });
-      }
-    }
-  }
-  return samples;
-}
-
-/** The value of one sample whose labels include `labels`, or 0 when the scrape has none. */
-export function valueOf(samples: readonly Sample[], name: string, labels: Readonly<Record<string, string>> = {}): number {
-  return samples
-    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-    .reduce((sum, s) => sum + s.value, 0);
-}
 
 /** Resolves once stderr matches `pattern` `times` times; the serve process logs each failed live trace there. */
 function waitForStderr(child: Child, pattern: RegExp, times: number, timeoutMillis = 20_000): Promise<void> {

@@ -8,32 +8,14 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeSpansAsOtlpJson } from '../../src/otlp/index.ts';
 import { compileRedaction, startCollector } from '../../src/server/index.ts';
-import type { CollectorRun } from '../../src/server/index.ts';
 import { makeTrace, makeSdkSpans } from '../support/sdk-traces.ts';
 import { BIN, tracecheck } from '../cli/tracecheck-process.ts';
 import { spawnNode } from './child-processes.ts';
 import { exportVia } from './exporters.ts';
+import { untilSpanCount } from './sidecar-support.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'tracecheck-redact-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Resolves once the run holds `count` spans (an event, not a poll), or rejects at the deadline. */
-export function untilSpanCount(run: CollectorRun, count: number, timeoutMillis = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (run.spans().length < count) return;
-      clearTimeout(deadline);
-      stop();
-      resolve();
-    };
-    const deadline = setTimeout(() => {
-      stop();
-      reject(new Error(`run ${run.id} holds ${run.spans().length} of ${count} spans after ${timeoutMillis}ms`));
-    }, timeoutMillis);
-    const stop = run.onChange(check);
-    check();
-  });
-}
 
 const EMAIL = 'alice.liddell@example.com';
 const CARD = '4111 1111 1111 1111';
