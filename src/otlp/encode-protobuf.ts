@@ -95,5 +95,7 @@ export function encodeSpansAsOtlpProtobuf(spans: readonly Span[]): Uint8Array {
   }));
   const type = otlpMessageType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
   // encode() (not fromObject) takes the halves of 64-bit fields as they are, with or without the `long` package.
-  return type.encode({ resourceSpans }).finish();
+  const bytes = type.encode({ resourceSpans }).finish();
+  // finish() gives a Buffer under Node; a plain view keeps the decoded bytes values plain Uint8Arrays too.
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
