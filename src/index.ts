@@ -26,7 +26,7 @@
 // Collector lifecycle and runs (wire → store).
 export { startCollector } from './testing/index.ts';
 export type { Collector, CollectorRun } from './testing/index.ts';
-export type { CollectorOptions, ExportEnvOptions } from './server/index.ts';
+export type { CollectorOptions, ExportEnvOptions, ForwardOptions, RedactionMode, RedactionRules, TraceVerdict } from './server/index.ts';
 export type { RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions, SpanStoreStats, SpanStoreView } from './store/index.ts';
 export { diagnosePropagation, diagnoseRun } from './engine/index.ts';
 export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './engine/index.ts';

@@ -1,5 +1,6 @@
-import type { AttributeMap, AttributeValue, Span } from '../model/index.ts';
-import { groupByResourceAndScope } from './encode-json.ts';
+import type { AttributeMap, Span } from '../model/index.ts';
+import { groupByResourceAndScope, keyValuesWith } from './encode-json.ts';
+import type { AnyValueScalars } from './encode-json.ts';
 import { otlpMessageType } from './proto-root.ts';
 
 /** A 64-bit value as protobufjs's writer takes it without the `long` package: two unsigned 32-bit halves. */
@@ -17,26 +18,11 @@ function hexBytes(hex: string): Uint8Array {
   return Buffer.from(hex, 'hex');
 }
 
-function keyValues(map: AttributeMap): object[] {
-  return Object.keys(map).map((key) => ({ key, value: anyValue(map[key] as AttributeValue) }));
-}
+/** Protobuf's forms: 64-bit halves for int64, doubles and bytes as they are. */
+const PROTOBUF_SCALARS: AnyValueScalars = { int: longBits, double: (value) => value, bytes: (value) => value };
 
-function anyValue(value: AttributeValue): object {
-  switch (typeof value) {
-    case 'string':
-      return { stringValue: value };
-    case 'boolean':
-      return { boolValue: value };
-    case 'bigint':
-      return { intValue: longBits(value) };
-    case 'number':
-      return { doubleValue: value };
-    default:
-      if (value === null) return {};
-      if (value instanceof Uint8Array) return { bytesValue: value };
-      if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
-      return { kvlistValue: { values: keyValues(value) } };
-  }
+function keyValues(map: AttributeMap): object[] {
+  return keyValuesWith(map, PROTOBUF_SCALARS);
 }
 
 function spanMessage(span: Span): object {

@@ -323,7 +323,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     },
     store: store.view(),
     ingest: (spans, context) => sink.ingest(spans, context),
-    metrics,
+    // The reading side only: the hooks that feed the metrics stay with the collector.
+    metrics: Object.freeze({ registry: metrics.registry, render: () => metrics.render() }),
     run(id) {
       const runId = checkRunId(id ?? newRunId());
       let view = runViews.get(runId);
@@ -370,6 +371,8 @@ function ingestPipeline(store: SpanStore, options: CollectorOptions, metrics: Co
     });
     if (!created.ok) throw new TracecheckError('TC_OPTION_INVALID', created.error);
     forwarder = created.value;
+    const queue = forwarder;
+    metrics.watchForwardQueue(() => queue.queuedSpans);
   }
   const verify = options.verify;
   const verifier: LiveVerifier | undefined =

@@ -19,6 +19,8 @@ export interface CollectorMetrics {
   spansDropped(reason: SpanDropReason, count: number): void;
   /** Spans reached the upstream collector. */
   spansForwarded(count: number): void;
+  /** Where `tracecheck_forward_queue_spans` reads the forward queue's length (set when forwarding is on). */
+  watchForwardQueue(read: () => number): void;
   /** Continuous verification judged one expectation of one spec on one trace. */
   expectationJudged(spec: string, expectation: string, pass: boolean): void;
   /** Continuous verification judged one spec on one trace. */
@@ -56,24 +58,31 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
   const registry = new Registry();
   const registers = [registry];
 
-  const requests = new Counter({
-    name: 'tracecheck_export_requests_total',
-    help: 'OTLP export requests answered, by transport and outcome (ok, partial, unauthenticated, invalid, tooLarge, unavailable, unsupported, internal)',
-    labelNames: ['transport', 'outcome'] as const,
-    registers,
-  });
-  const received = new Counter({
-    name: 'tracecheck_spans_received_total',
-    help: 'Spans accepted from exports, by transport',
-    labelNames: ['transport'] as const,
-    registers,
-  });
-  const rejected = new Counter({
-    name: 'tracecheck_spans_rejected_total',
-    help: 'Spans refused inside accepted exports (partial success), by transport and reason',
-    labelNames: ['transport', 'reason'] as const,
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> =>
+    new Counter({ name, help, labelNames, registers });
+  /** A gauge read from the store at scrape time; `undefined` leaves it unset. */
+  const storeGauge = (name: string, help: string, read: (stats: SpanStoreStats) => number | undefined): void => {
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const value = read(store.stats());
+        if (value !== undefined) this.set(value);
+      },
+    });
+  };
+
+  const requests = counter(
+    'tracecheck_export_requests_total',
+    'OTLP export requests answered, by transport and outcome (ok, partial, unauthenticated, invalid, tooLarge, unavailable, unsupported, internal)',
+    ['transport', 'outcome'],
+  );
+  const received = counter('tracecheck_spans_received_total', 'Spans accepted from exports, by transport', ['transport']);
+  const rejected = counter('tracecheck_spans_rejected_total', 'Spans refused inside accepted exports (partial success), by transport and reason', [
+    'transport',
+    'reason',
+  ]);
   const latency = new Histogram({
     name: 'tracecheck_export_duration_seconds',
     // No transport label: tracecheck_export_requests_total splits by transport, and an unlabelled histogram is
@@ -83,7 +92,7 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
     registers,
   });
 
-  // The store counts its own drops; the counters follow those totals at each scrape.
+  // The store counts its own drops; the counter follows those totals at each scrape.
   const seen = { unclaimed: 0, evictedRun: 0 };
   const dropped = new Counter({
     name: 'tracecheck_spans_dropped_total',
@@ -98,71 +107,29 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
       seen.evictedRun = stats.droppedEvictedRunSpanCount;
     },
   });
-  const evictedSpans = new Counter({
-    name: 'tracecheck_spans_evicted_total',
-    help: 'Spans dropped with their run by the memory bound, by reason',
-    labelNames: ['reason'] as const,
-    registers,
-  });
-  const evictedRuns = new Counter({
-    name: 'tracecheck_runs_evicted_total',
-    help: 'Runs dropped whole by the memory bound, by reason',
-    labelNames: ['reason'] as const,
-    registers,
-  });
+  const evictedSpans = counter('tracecheck_spans_evicted_total', 'Spans dropped with their run by the memory bound, by reason', ['reason']);
+  const evictedRuns = counter('tracecheck_runs_evicted_total', 'Runs dropped whole by the memory bound, by reason', ['reason']);
+  storeGauge('tracecheck_retained_spans', 'Spans held by runs now', (stats) => stats.spanCount);
+  storeGauge('tracecheck_unclaimed_spans', 'Untagged spans waiting for a run to claim their trace', (stats) => stats.unclaimedSpanCount);
+  storeGauge('tracecheck_retained_bytes', 'Bytes held by runs now, as the store counts them (absent while the store does not)', retainedBytesOf);
+  storeGauge('tracecheck_active_runs', 'Runs the store holds that were not evicted', (stats) => stats.runCount - stats.evictedRunCount);
+  const forwarded = counter('tracecheck_spans_forwarded_total', 'Spans the upstream collector accepted (--forward)');
+  let forwardQueue: (() => number) | undefined;
   new Gauge({
-    name: 'tracecheck_retained_spans',
-    help: 'Spans held by runs now',
+    name: 'tracecheck_forward_queue_spans',
+    help: 'Spans waiting for the upstream, the request in flight included (--forward)',
     registers,
     collect() {
-      this.set(store.stats().spanCount);
+      if (forwardQueue !== undefined) this.set(forwardQueue());
     },
   });
-  new Gauge({
-    name: 'tracecheck_unclaimed_spans',
-    help: 'Untagged spans waiting for a run to claim their trace',
-    registers,
-    collect() {
-      this.set(store.stats().unclaimedSpanCount);
-    },
-  });
-  new Gauge({
-    name: 'tracecheck_retained_bytes',
-    help: 'Bytes held by runs now, as the store counts them (absent while the store does not)',
-    registers,
-    collect() {
-      const bytes = retainedBytesOf(store.stats());
-      if (bytes !== undefined) this.set(bytes);
-    },
-  });
-  new Gauge({
-    name: 'tracecheck_active_runs',
-    help: 'Runs the store holds that were not evicted',
-    registers,
-    collect() {
-      const stats = store.stats();
-      this.set(stats.runCount - stats.evictedRunCount);
-    },
-  });
-  const forwarded = new Counter({ name: 'tracecheck_spans_forwarded_total', help: 'Spans the upstream collector accepted (--forward)', registers });
-  const expectations = new Counter({
-    name: 'tracecheck_expectations_total',
-    help: 'Expectations judged on live traces (--specs), by spec, expectation and result (pass, fail): the telemetry assertion success SLI',
-    labelNames: ['spec', 'expectation', 'result'] as const,
-    registers,
-  });
-  const traces = new Counter({
-    name: 'tracecheck_traces_judged_total',
-    help: 'Live traces judged against a spec (--specs), by spec and result (pass, fail)',
-    labelNames: ['spec', 'result'] as const,
-    registers,
-  });
-  const redacted = new Counter({
-    name: 'tracecheck_values_redacted_total',
-    help: 'Values replaced by redaction at ingest, by rule (a key glob or a pattern)',
-    labelNames: ['rule'] as const,
-    registers,
-  });
+  const expectations = counter(
+    'tracecheck_expectations_total',
+    'Expectations judged on live traces (--specs), by spec, expectation and result (pass, fail): the telemetry assertion success SLI',
+    ['spec', 'expectation', 'result'],
+  );
+  const traces = counter('tracecheck_traces_judged_total', 'Live traces judged against a spec (--specs), by spec and result (pass, fail)', ['spec', 'result']);
+  const redacted = counter('tracecheck_values_redacted_total', 'Values replaced by redaction at ingest, by rule (a key glob or a pattern)', ['rule']);
 
   return {
     registry,
@@ -181,6 +148,9 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
     },
     spansForwarded(count) {
       if (count > 0) forwarded.inc(count);
+    },
+    watchForwardQueue(read) {
+      forwardQueue = read;
     },
     expectationJudged(spec, expectation, pass) {
       expectations.inc({ spec, expectation, result: pass ? 'pass' : 'fail' });

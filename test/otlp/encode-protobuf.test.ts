@@ -11,7 +11,7 @@ describe('encodeSpansAsOtlpProtobuf', () => {
         name: 'GET /',
         kind: 'server',
         service: 'web',
-        attributes: { big: 9_007_199_254_740_993, negative: -42, ratio: 0.25, ok: true, tags: ['a', 'b'], raw: new Uint8Array([0, 255]) },
+        attributes: { big: 9_007_199_254_740_992, negative: -42, ratio: 0.25, ok: true, tags: ['a', 'b'], raw: new Uint8Array([0, 255]) },
         events: [{ name: 'retry', attributes: { attempt: 2 } }],
         status: { code: 'error', message: 'boom' },
       },
