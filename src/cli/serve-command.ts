@@ -59,7 +59,9 @@ function untilStopSignal(io: CliIo): Promise<string> {
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run a collector in the foreground (sidecar): OTLP/HTTP + query API, OTLP/gRPC',
-  usage: 'tracecheck serve [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1] [--max-spans N] [--auth-token T] [--save FILE]',
+  usage:
+    'tracecheck serve [--config FILE] [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1] [--max-spans N] [--auth-token T] [--save FILE] ' +
+    '[--specs PATH...] [--forward URL] [--redact-key GLOB...] [--redact-pattern PATTERN...]',
   details: [
     'Spans join a run by the x-test-run-id header (or gRPC metadata), the test.run.id resource or span attribute,',
     'or by belonging to a trace another span of the run is in.',

@@ -5,7 +5,7 @@
 // permanent refusal and the batch is dropped. Every span dropped is counted by reason.
 import * as grpc from '@grpc/grpc-js';
 import type { Span } from '../model/index.ts';
-import { encodeSpansAsOtlpProtobuf } from '../otlp/index.ts';
+import { decodeExportResponse, encodeSpansAsOtlpProtobuf } from '../otlp/index.ts';
 import { traceServiceDefinition } from '../receiver/index.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { SpanDropReason } from './metrics.ts';
@@ -53,8 +53,10 @@ interface Batch {
   spans: Span[];
 }
 
-/** One upstream attempt's verdict. */
-type Attempt = { readonly kind: 'sent' } | { readonly kind: 'retry'; readonly afterMillis: number | undefined; readonly why: string } | { readonly kind: 'refused'; readonly why: string };
+/** One upstream attempt's verdict; `rejectedSpans` is the upstream's partial success (spans it dropped). */
+type Attempt =
+  | { readonly kind: 'sent'; readonly rejectedSpans: number; readonly why: string }
+  | { readonly kind: 'retry'; readonly afterMillis: number | undefined; readonly why: string } | { readonly kind: 'refused'; readonly why: string };
 
 type Send = (body: Uint8Array, runId: string | undefined, signal: AbortSignal) => Promise<Attempt>;
 
@@ -95,6 +97,7 @@ function httpSender(url: URL, headers: Readonly<Record<string, string>>, runIdHe
   const target = url.pathname === '/' || url.pathname === '' ? new URL('/v1/traces', url) : url;
   return async (body, runId, signal) => {
     let response: Response;
+    let answer: Uint8Array;
     try {
       response = await fetch(target, {
         method: 'POST',
@@ -102,11 +105,14 @@ function httpSender(url: URL, headers: Readonly<Record<string, string>>, runIdHe
         body,
         signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMillis)]),
       });
-      await response.arrayBuffer();
+      answer = new Uint8Array(await response.arrayBuffer());
     } catch (cause) {
       return { kind: 'retry', afterMillis: undefined, why: `cannot reach ${target.origin}: ${cause instanceof Error ? cause.message : String(cause)}` };
     }
-    if (response.ok) return { kind: 'sent' };
+    if (response.ok) {
+      const partial = decodeExportResponse(answer, /json/i.test(response.headers.get('content-type') ?? '') ? 'json' : 'protobuf');
+      return { kind: 'sent', rejectedSpans: partial?.rejectedSpans ?? 0, why: partial?.errorMessage ?? '' };
+    }
     const why = `${target.href} answered ${response.status}`;
     if (RETRYABLE_HTTP.has(response.status)) return { kind: 'retry', afterMillis: retryAfterMillis(response.headers.get('retry-after')), why };
     return { kind: 'refused', why };
@@ -128,9 +134,12 @@ function grpcSender(url: URL, headers: Readonly<Record<string, string>>, runIdHe
         body,
         metadata,
         { deadline: Date.now() + timeoutMillis },
-        (error: grpc.ServiceError | null) => {
+        (error: grpc.ServiceError | null, response?: Uint8Array) => {
           signal.removeEventListener('abort', cancel);
-          if (error === null) resolve({ kind: 'sent' });
+          if (error === null) {
+            const partial = response === undefined ? undefined : decodeExportResponse(response, 'protobuf');
+            resolve({ kind: 'sent', rejectedSpans: partial?.rejectedSpans ?? 0, why: partial?.errorMessage ?? '' });
+          }
           else if (RETRYABLE_GRPC.has(error.code)) resolve({ kind: 'retry', afterMillis: undefined, why: `${url.host} answered ${grpc.status[error.code]}: ${error.details}` });
           else resolve({ kind: 'refused', why: `${url.host} answered ${grpc.status[error.code]}: ${error.details}` });
         },
@@ -217,7 +226,13 @@ export function createForwarder(options: ForwardOptions): Result<Forwarder, stri
         if (attempt.kind === 'sent') {
           if (failing) log('tracecheck: forwarding recovered');
           failing = false;
-          options.onSent?.(batch.spans.length);
+          // OTLP partial success: the upstream accepted the request but dropped some spans, which must not be resent.
+          const rejected = Math.min(attempt.rejectedSpans, batch.spans.length);
+          if (rejected > 0) {
+            log(`tracecheck: forwarding: the upstream rejected ${rejected} of ${batch.spans.length} spans: ${JSON.stringify(attempt.why)}`);
+            drop('forward-rejected', rejected);
+          }
+          options.onSent?.(batch.spans.length - rejected);
         } else if (attempt.kind === 'refused') {
           log(`tracecheck: forwarding dropped ${batch.spans.length} spans: ${attempt.why}`);
           drop('forward-rejected', batch.spans.length);

@@ -153,6 +153,39 @@ describe('serve --forward', () => {
     }
   });
 
+  it("counts the spans an upstream's partial success rejects as dropped, and does not resend them", async () => {
+    const upstream = await startCollector({ grpcPort: null });
+    const gate = await startGate(upstream.httpUrl, (_n, _req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"partialSuccess":{"rejectedSpans":"2","errorMessage":"spans too old"}}');
+      return true;
+    });
+    const lines: string[] = [];
+    let logged: () => void = () => {};
+    const loggedOnce = new Promise<void>((resolve) => (logged = resolve));
+    const sidecar = await startCollector({
+      grpcPort: null,
+      forward: { url: gate.url },
+      log: (line) => {
+        lines.push(line);
+        logged();
+      },
+    });
+    try {
+      const spans = await makeSdkSpans([{ ref: 'r', name: 'a' }, { parent: 'r', name: 'b' }, { parent: 'r', name: 'c' }]);
+      expect((await exportVia('http/protobuf', sidecar.httpUrl, spans)).code).toBe(ExportResultCode.SUCCESS);
+      await loggedOnce;
+      expect(lines).toEqual(['tracecheck: forwarding: the upstream rejected 2 of 3 spans: "spans too old"']);
+      const samples = await scrape(sidecar.httpUrl);
+      expect(valueOf(samples, 'tracecheck_spans_dropped_total', { reason: 'forward-rejected' })).toBe(2);
+      expect(valueOf(samples, 'tracecheck_spans_forwarded_total') + valueOf(samples, 'tracecheck_forward_queue_spans')).toBe(1);
+      expect(gate.seen()).toBe(1);
+    } finally {
+      await sidecar.close();
+      await gate.close();
+      await upstream.close();
+    }
+  });
+
   it('bounds its queue: exports past it are dropped and counted, and what is left at close is counted too', async () => {
     const upstream = await startCollector({ grpcPort: null });
     let reached: () => void = () => {};
