@@ -49,8 +49,13 @@ export async function observabilityOf(args: ParsedArgs, io: CliIo): Promise<Resu
   const keys = args.values.get('redact-key');
   const patterns = args.values.get('redact-pattern');
   const mode = valueOf(args, 'redact-mode') as 'mask' | 'hash' | undefined;
-  if (keys !== undefined || patterns !== undefined) out.redaction = { keys, patterns, mode };
-  else if (mode !== undefined) return err('--redact-mode needs --redact-key or --redact-pattern: there is nothing to redact');
+  if (keys !== undefined || patterns !== undefined) {
+    out.redaction = { keys, patterns, mode };
+    // Checked here, not only by the collector, so a bad rule in a config file is reported at its position.
+    const { compileRedaction } = await import('../server/index.ts');
+    const compiled = compileRedaction(out.redaction);
+    if (!compiled.ok) return err(compiled.error[0]);
+  } else if (mode !== undefined) return err('--redact-mode needs --redact-key or --redact-pattern: there is nothing to redact');
 
   const url = valueOf(args, 'forward');
   const headers = forwardHeaders(args);

@@ -84,7 +84,7 @@ export function compileRedaction(rules: RedactionRules, onRedacted: (rule: strin
   const problems: string[] = [];
   const keyGlobs: { rule: string; regex: RegExp }[] = [];
   for (const glob of rules.keys ?? []) {
-    if (glob.trim() === '') problems.push('a redacted key glob is empty; write a key such as "user.email" or a glob such as "*password*"');
+    if (glob.trim() === '') problems.push('--redact-key "" is empty; write a key such as "user.email" or a glob such as "*password*"');
     else keyGlobs.push({ rule: glob, regex: globToRegex(glob) });
   }
   const patterns: CompiledPattern[] = [];
@@ -97,7 +97,7 @@ export function compileRedaction(rules: RedactionRules, onRedacted: (rule: strin
     const problem = regexProblem(source);
     if (problem !== undefined) {
       const names = Object.keys(BUILT_IN_REDACTION_PATTERNS).join(', ');
-      problems.push(`redaction pattern ${JSON.stringify(source)} is neither a built-in name (${names}) nor a usable regex: ${problem.reason} (${problem.hint})`);
+      problems.push(`--redact-pattern ${JSON.stringify(source)} is neither a built-in name (${names}) nor a usable regex: ${problem.reason} (${problem.hint})`);
       continue;
     }
     const regex = specRegex(source);

@@ -84,6 +84,12 @@ describe('serve --config', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('tracecheck serve: serve.yaml:3:12 --max-spans must be a positive integer, got "0"\n');
 
+    writeFileSync(config, 'http-port: 0\ngrpc-port: "off"\nredact-pattern:\n  - email\n  - "(oops"\n');
+    const badRule = await tracecheck(['serve', '--config', 'serve.yaml'], scratch);
+    expect(badRule.code).toBe(2);
+    // A list option's position is its first item's.
+    expect(badRule.stderr).toMatch(/^tracecheck serve: serve\.yaml:4:3 --redact-pattern "\(oops" is neither a built-in name \(email, card-number, bearer-token\) nor a usable regex/);
+
     writeFileSync(config, 'http-port: 0\nmax-spams: 10\n');
     const typo = await tracecheck(['serve', '--config', 'serve.yaml'], scratch);
     expect(typo.code).toBe(2);

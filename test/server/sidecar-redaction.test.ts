@@ -140,7 +140,7 @@ describe('compileRedaction', () => {
     const redactor = compileRedaction({ patterns: ['emial', '(unclosed'], keys: [''] });
     expect(redactor.ok).toBe(false);
     if (redactor.ok) return;
-    expect(redactor.error.join('\n')).toMatch(/a redacted key glob is empty/);
-    expect(redactor.error.join('\n')).toMatch(/"\(unclosed" is neither a built-in name \(email, card-number, bearer-token\) nor a usable regex/);
+    expect(redactor.error.join('\n')).toMatch(/--redact-key "" is empty/);
+    expect(redactor.error.join('\n')).toMatch(/--redact-pattern "\(unclosed" is neither a built-in name \(email, card-number, bearer-token\) nor a usable regex/);
   });
 });
