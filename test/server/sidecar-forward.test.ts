@@ -50,6 +50,11 @@ async function startGate(
   };
 }
 
+/** Closes the sidecar before its upstream, so its last forward attempts find the upstream still there. */
+async function closeInOrder(...servers: { close(): Promise<void> }[]): Promise<void> {
+  for (const server of servers) await server.close();
+}
+
 describe('serve --forward', () => {
   it.each(['http', 'grpc'] as const)('delivers every span of every transport and run to a second collector over %s', async (protocol) => {
     let onUpstreamExport: () => void = () => {};
@@ -122,9 +127,7 @@ describe('serve --forward', () => {
       expect(valueOf(samples, 'tracecheck_spans_forwarded_total') + valueOf(samples, 'tracecheck_forward_queue_spans')).toBe(2);
       expect(valueOf(samples, 'tracecheck_spans_dropped_total')).toBe(0);
     } finally {
-      await sidecar.close();
-      await gate.close();
-      await upstream.close();
+      await closeInOrder(sidecar, gate, upstream);
     }
   });
 
@@ -147,9 +150,7 @@ describe('serve --forward', () => {
       expect(valueOf(samples, 'tracecheck_spans_dropped_total', { reason: 'forward-rejected' })).toBe(1);
       expect(valueOf(samples, 'tracecheck_spans_forwarded_total') + valueOf(samples, 'tracecheck_forward_queue_spans')).toBe(1);
     } finally {
-      await sidecar.close();
-      await gate.close();
-      await upstream.close();
+      await closeInOrder(sidecar, gate, upstream);
     }
   });
 
@@ -180,9 +181,7 @@ describe('serve --forward', () => {
       expect(valueOf(samples, 'tracecheck_spans_forwarded_total') + valueOf(samples, 'tracecheck_forward_queue_spans')).toBe(1);
       expect(gate.seen()).toBe(1);
     } finally {
-      await sidecar.close();
-      await gate.close();
-      await upstream.close();
+      await closeInOrder(sidecar, gate, upstream);
     }
   });
 
@@ -211,9 +210,7 @@ describe('serve --forward', () => {
       expect(valueOf(samples, 'tracecheck_spans_dropped_total', { reason: 'forward-queue-full' })).toBe(6);
       expect(valueOf(samples, 'tracecheck_forward_queue_spans')).toBe(3);
     } finally {
-      await sidecar.close();
-      await gate.close();
-      await upstream.close();
+      await closeInOrder(sidecar, gate, upstream);
     }
     const families = parsePrometheusTextFormat(await sidecar.metrics.registry.metrics());
     const dropped = families.find((f) => f.name === 'tracecheck_spans_dropped_total');
