@@ -26,7 +26,7 @@
 // Collector lifecycle and runs (wire → store).
 export { startCollector } from './testing/index.ts';
 export type { Collector, CollectorRun } from './testing/index.ts';
-export type { CollectorOptions, ExportEnvOptions, LogFormat } from './server/index.ts';
+export type { CollectorOptions, ExportEnvOptions, ForwardOptions, LogFormat, RedactionMode, RedactionRules, TraceVerdict } from './server/index.ts';
 // The durable save file a collector appends every export to before acknowledging it (`save` option).
 export { openSaveFile, saveLineOf } from './server/index.ts';
 export type { SaveFile, SaveFileOptions, SaveFileStats, SaveRefusal } from './server/index.ts';

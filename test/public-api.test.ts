@@ -17,6 +17,8 @@ describe('the public API', () => {
       expect(Object.isFrozen(collector.store)).toBe(true);
       const live = collector.run('r').live as object;
       for (const mutator of ['adoptTrace', 'addSpan', 'evict', 'close', 'arrived']) expect(mutator in live, mutator).toBe(false);
+      // Metrics: the registry to scrape or merge, never the hooks that feed it.
+      expect(Object.keys(collector.metrics).sort()).toEqual(['registry', 'render']);
     } finally {
       await collector.close();
     }

@@ -6,10 +6,13 @@ import { byteSizeOption } from './byte-size-option.ts';
 import type { CliIo } from './cli-io.ts';
 import type { CliCommand } from './command.ts';
 import { corsOriginOption, corsOriginsOption } from './cors-option.ts';
+import { CONFIG_OPTION, overrideConfig, readConfigFile } from './config-file.ts';
+import { formatSpecProblem, type SourcePosition } from '../errors.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { ParsedArgs } from './option-table.ts';
 import { valueOf } from './option-table.ts';
 import { portOption } from './port-option.ts';
+import { describeObservability, observabilityOf, observabilityOptions } from './serve-observability.ts';
 
 /** Signals that stop `tracecheck serve` gracefully (in-flight exports land, the save file is flushed). */
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -48,9 +51,10 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run a collector in the foreground (sidecar): OTLP/HTTP + query API, OTLP/gRPC',
   usage:
-    'tracecheck serve [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1] [--max-memory 512MiB] [--max-spans N] ' +
+    'tracecheck serve [--config FILE] [--http-port 4318] [--grpc-port 4317] [--host 127.0.0.1] [--max-memory 512MiB] [--max-spans N] ' +
     '[--auth-token-file FILE] [--insecure] [--cors-origin ORIGIN...] [--log-format text|json] ' +
-    '[--save FILE [--save-fsync] [--save-max-bytes N] [--save-max-pending-bytes N]]',
+    '[--save FILE [--save-fsync] [--save-max-bytes N] [--save-max-pending-bytes N]] ' +
+    '[--specs PATH...] [--forward URL] [--redact-key GLOB...] [--redact-pattern PATTERN...]',
   details: [
     'Spans join a run by the x-test-run-id header (or gRPC metadata), the test.run.id resource or span attribute,',
     'or by belonging to a trace another span of the run is in.',
@@ -65,6 +69,8 @@ export const serveCommand: CliCommand = {
     'kept. --save-fsync also flushes each batch to the disk before acknowledging it (survives power loss).',
     '--save-max-bytes N rotates FILE to FILE.1, FILE.2, ... (the highest is the newest) before it passes N bytes.',
     'Exit codes: 0 stopped cleanly, 2 usage error, 3 some export could not be written to the save file.',
+    'GET /metrics on the HTTP port serves Prometheus metrics (with a token, it needs the token too).',
+    '--config FILE reads any of these options from YAML ("http-port: 4318"); options on the command line win.',
     'SIGINT/SIGTERM, or its stdout/stderr pipe closing, stop it after in-flight exports land.',
     'A port of 0 picks a free one; "off" disables a transport.',
     '',
@@ -85,13 +91,32 @@ export const serveCommand: CliCommand = {
     { name: 'save-fsync', type: 'flag', description: 'with --save: flush each batch of lines to the disk before acknowledging it' },
     { name: 'save-max-bytes', type: 'value', valueName: 'N', description: 'with --save: rotate FILE to FILE.<n> before it grows past N bytes' },
     { name: 'save-max-pending-bytes', type: 'value', valueName: 'N', description: 'with --save: bytes waiting to be written before exports get 503, default 16777216' },
+    ...observabilityOptions,
+    { name: CONFIG_OPTION, type: 'value', valueName: 'FILE', description: 'read options from a YAML file (keys are these option names); flags override it' },
   ],
-  async run(args, io) {
+  async run(commandLine, io) {
+    // Where each option read from --config was written, so a bad value there is reported at its file:line:col.
+    let configPositions: ReadonlyMap<string, SourcePosition> = new Map();
     const usage = (message: string): number => {
-      io.stderr.write(`tracecheck serve: ${message}\n`);
+      const option = /--([a-z][a-z-]*)/.exec(message)?.[1];
+      const position = option === undefined || commandLine.values.has(option) ? undefined : configPositions.get(option);
+      io.stderr.write(`tracecheck serve: ${position === undefined ? '' : `${position.file}:${position.line}:${position.col} `}${message}\n`);
       return ExitCode.USAGE;
     };
-    if (args.positionals.length > 0 || args.rest !== undefined) return usage(`unexpected argument ${JSON.stringify(args.positionals[0] ?? '--')}; serve takes options only`);
+    if (commandLine.positionals.length > 0 || commandLine.rest !== undefined) {
+      return usage(`unexpected argument ${JSON.stringify(commandLine.positionals[0] ?? '--')}; serve takes options only`);
+    }
+    let args: ParsedArgs = commandLine;
+    const configPath = valueOf(commandLine, CONFIG_OPTION);
+    if (configPath !== undefined) {
+      const config = await readConfigFile(resolve(io.cwd, configPath), serveCommand.options);
+      if (!config.ok) {
+        for (const problem of config.error) io.stderr.write(`${formatSpecProblem({ ...problem, file: configPath })}\n`);
+        return ExitCode.USAGE;
+      }
+      args = overrideConfig(config.value.args, commandLine);
+      configPositions = new Map([...config.value.positions].map(([name, at]) => [name, { ...at, file: configPath }]));
+    }
     const httpPort = portOption(args, 'http-port', 4318, true);
     if (!httpPort.ok) return usage(httpPort.error);
     const grpcPort = portOption(args, 'grpc-port', 4317, true);
@@ -114,6 +139,8 @@ export const serveCommand: CliCommand = {
     if (!saveMaxPendingBytes.ok) return usage(saveMaxPendingBytes.error);
     const saveOnly = ['save-fsync', 'save-max-bytes', 'save-max-pending-bytes'].find((name) => args.flags.has(name) || args.values.has(name));
     if (savePath === undefined && saveOnly !== undefined) return usage(`--${saveOnly} needs --save FILE`);
+    const observability = await observabilityOf(args, io);
+    if (!observability.ok) return observability.error === undefined ? ExitCode.USAGE : usage(observability.error);
 
     // Loaded here, as the other commands do, so `tracecheck --help` and `validate` start fast.
     const { startCollector, isLoopbackHost, formatLogLine, quoteForLog, openSaveFile } = await import('../server/index.ts');
@@ -154,6 +181,7 @@ export const serveCommand: CliCommand = {
         log: (line) => io.stderr.write(`${line}\n`),
         logFormat,
         save,
+        ...observability.value,
       });
     } catch (cause) {
       await save?.close();
@@ -167,6 +195,7 @@ export const serveCommand: CliCommand = {
     }
     if (collector.grpcPort !== undefined) say('stdout', 'listening', `listening on ${collector.grpcUrl} (OTLP/gRPC)`, { transport: 'grpc', url: collector.grpcUrl });
     if (save !== undefined) say('stdout', 'saving', `saving exports to ${quoteForLog(savePath as string)}${args.flags.has('save-fsync') ? ' (fsync)' : ''}`, { path: savePath as string });
+    for (const line of describeObservability(observability.value)) say('stdout', 'observability', line);
 
     // A closed output pipe stops the sidecar as SIGTERM would: its reader (`| head`, a log shipper) has gone.
     const signal = await Promise.race([stopped, ...(io.outputClosed === undefined ? [] : [io.outputClosed.then((name) => `${name} closed`)])]);

@@ -42,16 +42,8 @@ export interface OtlpJsonExportRequest {
  * ```
  */
 export function encodeSpansAsOtlpJson(spans: readonly Span[]): OtlpJsonExportRequest {
-  const byResource = new Map<Resource, Map<InstrumentationScope, Span[]>>();
-  for (const span of spans) {
-    let scopes = byResource.get(span.resource);
-    if (scopes === undefined) byResource.set(span.resource, (scopes = new Map()));
-    let list = scopes.get(span.scope);
-    if (list === undefined) scopes.set(span.scope, (list = []));
-    list.push(span);
-  }
   const resourceSpans: OtlpJsonExportRequest['resourceSpans'] = [];
-  for (const [resource, scopes] of byResource) {
+  for (const [resource, scopes] of groupByResourceAndScope(spans)) {
     const scopeSpans: OtlpJsonExportRequest['resourceSpans'][number]['scopeSpans'] = [];
     for (const [scope, list] of scopes) {
       scopeSpans.push({
@@ -67,6 +59,19 @@ export function encodeSpansAsOtlpJson(spans: readonly Span[]): OtlpJsonExportReq
     });
   }
   return { resourceSpans };
+}
+
+/** Spans grouped by their resource object, then scope object, in first-seen order: one `ResourceSpans` each. */
+export function groupByResourceAndScope(spans: readonly Span[]): Map<Resource, Map<InstrumentationScope, Span[]>> {
+  const byResource = new Map<Resource, Map<InstrumentationScope, Span[]>>();
+  for (const span of spans) {
+    let scopes = byResource.get(span.resource);
+    if (scopes === undefined) byResource.set(span.resource, (scopes = new Map()));
+    let list = scopes.get(span.scope);
+    if (list === undefined) scopes.set(span.scope, (list = []));
+    list.push(span);
+  }
+  return byResource;
 }
 
 function spanToJson(span: Span): Record<string, unknown> {
@@ -101,27 +106,48 @@ function spanToJson(span: Span): Record<string, unknown> {
   return out;
 }
 
+/**
+ * How the `AnyValue` members whose form differs between OTLP/JSON and protobuf are written (64-bit ints, doubles,
+ * bytes); strings, bools, arrays and kvlists are the same shape in both.
+ */
+export interface AnyValueScalars {
+  int(value: bigint): unknown;
+  double(value: number): unknown;
+  bytes(value: Uint8Array): unknown;
+}
+
+const JSON_SCALARS: AnyValueScalars = {
+  int: (value) => value.toString(),
+  // JSON has no NaN or infinities; protobuf's JSON mapping spells them as strings.
+  double: (value) => (Number.isFinite(value) ? value : String(value)),
+  bytes: (value) => Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+};
+
 function keyValues(map: AttributeMap): JsonKeyValue[] {
-  const out: JsonKeyValue[] = [];
-  for (const key of Object.keys(map)) out.push({ key, value: anyValue(map[key] as AttributeValue) });
+  return keyValuesWith(map, JSON_SCALARS) as JsonKeyValue[];
+}
+
+/** An attribute map as OTLP `KeyValue`s, with `scalars` writing the members whose form depends on the encoding. */
+export function keyValuesWith(map: AttributeMap, scalars: AnyValueScalars): { key: string; value: object }[] {
+  const out: { key: string; value: object }[] = [];
+  for (const key of Object.keys(map)) out.push({ key, value: anyValueWith(map[key] as AttributeValue, scalars) });
   return out;
 }
 
-function anyValue(value: AttributeValue): JsonAnyValue {
+function anyValueWith(value: AttributeValue, scalars: AnyValueScalars): object {
   switch (typeof value) {
     case 'string':
       return { stringValue: value };
     case 'boolean':
       return { boolValue: value };
     case 'bigint':
-      return { intValue: value.toString() };
+      return { intValue: scalars.int(value) };
     case 'number':
-      // JSON has no NaN or infinities; protobuf's JSON mapping spells them as strings.
-      return { doubleValue: Number.isFinite(value) ? value : String(value) };
+      return { doubleValue: scalars.double(value) };
     default:
       if (value === null) return {};
-      if (value instanceof Uint8Array) return { bytesValue: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-      if (Array.isArray(value)) return { arrayValue: { values: value.map(anyValue) } };
-      return { kvlistValue: { values: keyValues(value) } };
+      if (value instanceof Uint8Array) return { bytesValue: scalars.bytes(value) };
+      if (Array.isArray(value)) return { arrayValue: { values: value.map((item) => anyValueWith(item, scalars)) } };
+      return { kvlistValue: { values: keyValuesWith(value, scalars) } };
   }
 }

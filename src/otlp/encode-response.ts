@@ -66,3 +66,30 @@ export function encodeRetryInfo(retryDelaySeconds: number): Uint8Array {
   const type = otlpMessageType('google.rpc.RetryInfo');
   return type.encode(type.fromObject({ retryDelay: { seconds: Math.floor(retryDelaySeconds), nanos: Math.round((retryDelaySeconds % 1) * 1e9) } })).finish();
 }
+
+/**
+ * Reads an upstream's `ExportTraceServiceResponse` (what `--forward` gets back): its partial success, or `undefined`
+ * when every span was accepted or the body is not a response it can read (a success status is trusted then).
+ *
+ * @example
+ * ```ts
+ * const partial = decodeExportResponse(new Uint8Array(await response.arrayBuffer()), 'protobuf');
+ * if (partial !== undefined) console.warn(`${partial.rejectedSpans} spans rejected: ${partial.errorMessage}`);
+ * ```
+ */
+export function decodeExportResponse(bytes: Uint8Array, encoding: OtlpEncoding): PartialSuccess | undefined {
+  try {
+    const message =
+      encoding === 'json'
+        ? (JSON.parse(new TextDecoder().decode(bytes)) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } })
+        : (otlpMessageType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse').toObject(
+            otlpMessageType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse').decode(bytes),
+            { longs: String },
+          ) as { partialSuccess?: { rejectedSpans?: string; errorMessage?: string } });
+    const rejectedSpans = Number(message.partialSuccess?.rejectedSpans ?? 0);
+    const errorMessage = message.partialSuccess?.errorMessage ?? '';
+    return rejectedSpans > 0 || errorMessage !== '' ? { rejectedSpans, errorMessage } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -75,6 +75,52 @@ export type ExportUnavailable = IngestUnavailable;
 /** The answer to one export request, independent of its transport. */
 export type ExportOutcome = ExportOk | ExportPartial | ExportUnauthenticated | ExportInvalid | ExportTooLarge | ExportUnavailable;
 
+/**
+ * What an OTLP request came to, once answered: for the sidecar's metrics (requests by outcome, spans accepted and
+ * rejected, handling latency). `outcome` is the export core's outcome kind, or what the transport refused before
+ * the core saw the request: `unsupported` (unknown media type or content coding), `internal` (a bug answered 500 /
+ * INTERNAL).
+ */
+export interface ExportHandled {
+  readonly transport: 'http' | 'grpc';
+  readonly outcome: ExportOutcome['kind'] | 'unsupported' | 'internal';
+  readonly acceptedSpans: number;
+  /** Spans refused inside an accepted request (partial success); 0 when the whole request was refused. */
+  readonly rejectedSpans: number;
+  /** From the request's arrival to its answer: reading, decompressing, decoding and ingesting. */
+  readonly durationSeconds: number;
+}
+
+/** Told of every OTLP request a receiver answered (see {@link ExportHandled}); what it throws is ignored. */
+export type ExportObserver = (handled: ExportHandled) => void;
+
+/** The {@link ExportHandled} of one outcome of the export core, or of a refusal before it. */
+export function handledOf(
+  transport: ExportHandled['transport'],
+  outcome: ExportOutcome | 'unsupported' | 'internal',
+  startedAtMillis: number,
+): ExportHandled {
+  const durationSeconds = (performance.now() - startedAtMillis) / 1000;
+  if (typeof outcome === 'string') return { transport, outcome, acceptedSpans: 0, rejectedSpans: 0, durationSeconds };
+  return {
+    transport,
+    outcome: outcome.kind,
+    acceptedSpans: outcome.kind === 'ok' || outcome.kind === 'partial' ? outcome.acceptedSpans : 0,
+    rejectedSpans: outcome.kind === 'partial' ? outcome.rejectedSpans : 0,
+    durationSeconds,
+  };
+}
+
+/** Calls an observer, if any, keeping what it throws away from the request it observes. */
+export function notifyObserver(observer: ExportObserver | undefined, handled: ExportHandled): void {
+  if (observer === undefined) return;
+  try {
+    observer(handled);
+  } catch {
+    // An observer is bookkeeping (metrics); its failure must not turn an answered export into an error.
+  }
+}
+
 /** How long a client should wait before retrying an `unavailable` answer. */
 export const RETRY_AFTER_SECONDS = 1;
 

@@ -3,8 +3,8 @@ import { TracecheckError } from '../errors.ts';
 import { encodeExportResponse, encodeRpcStatus } from '../otlp/index.ts';
 import { runIdHeaderName } from '../protocol/index.ts';
 import type { SpanSink } from '../store/index.ts';
-import { exportTraces } from './export-traces.ts';
-import type { ExportOutcome, ExportPolicy } from './export-traces.ts';
+import { exportTraces, handledOf, notifyObserver } from './export-traces.ts';
+import type { ExportObserver, ExportOutcome, ExportPolicy } from './export-traces.ts';
 import { defaultMaxBodyBytes } from './http-handler.ts';
 
 /** The full gRPC method path of OTLP trace export (package `opentelemetry.proto.collector.trace.v1`). */
@@ -37,6 +37,8 @@ export interface GrpcReceiverOptions {
   readonly authToken?: string;
   /** Whether the sink takes exports now; when false, calls are answered UNAVAILABLE. Default: always. */
   readonly acceptingExports?: () => boolean;
+  /** Told of every export call once answered: outcome, spans, latency. For metrics. */
+  readonly onExportHandled?: ExportObserver;
 }
 
 /** The gRPC answer to one outcome of the export core: a response message, or a status error. */
@@ -81,6 +83,7 @@ export function createTraceServiceHandlers(options: GrpcReceiverOptions): grpc.U
   };
 
   const exportHandler: grpc.handleUnaryCall<Buffer, Uint8Array> = async (call, callback) => {
+    const startedAtMillis = performance.now();
     try {
       const outcome = await exportTraces(
         {
@@ -95,7 +98,9 @@ export function createTraceServiceHandlers(options: GrpcReceiverOptions): grpc.U
       );
       const [error, response] = callbackArgs(outcome);
       callback(error, response);
+      notifyObserver(options.onExportHandled, handledOf('grpc', outcome, startedAtMillis));
     } catch (cause) {
+      notifyObserver(options.onExportHandled, handledOf('grpc', 'internal', startedAtMillis));
       callback({ code: grpc.status.INTERNAL, details: `internal error in the receiver: ${cause instanceof Error ? cause.message : String(cause)}` });
     }
   };

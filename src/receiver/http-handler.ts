@@ -5,8 +5,8 @@ import type { SpanSink } from '../store/index.ts';
 import { parseContentEncoding, decompressBody, supportedContentCodings } from './content-encoding.ts';
 import type { CorsOptions } from './cors.ts';
 import { createCorsPolicy } from './cors.ts';
-import { checkAuthorization, exportTraces } from './export-traces.ts';
-import type { ExportOutcome, ExportPolicy } from './export-traces.ts';
+import { checkAuthorization, exportTraces, handledOf, notifyObserver } from './export-traces.ts';
+import type { ExportHandled, ExportObserver, ExportOutcome, ExportPolicy } from './export-traces.ts';
 import { contentTypeOfOtlpEncoding, otlpEncodingOfContentType } from './media-type.ts';
 import { readBody } from './read-body.ts';
 import { grpcStatusOfHttpStatus, RpcCode } from './status-codes.ts';
@@ -60,6 +60,8 @@ export interface OtlpHttpHandlerOptions {
    * `GET /api/...`; without it those get 404. The fallback sees the request untouched (body unread).
    */
   readonly fallback?: OtlpHttpHandler;
+  /** Told of every OTLP export request (POST) once answered: outcome, spans, latency. For metrics. */
+  readonly onExportHandled?: ExportObserver;
 }
 
 /** OTLP/HTTP's default body limit: 64 MiB (spec recommendation; the Collector uses 20 MiB). */
@@ -124,7 +126,8 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
     body: encodeRpcStatus(encoding, grpcStatusOfHttpStatus(status), message),
   });
 
-  const handleOtlp = async (request: OtlpHttpRequest): Promise<OtlpHttpResponse> => {
+  /** `noteOutcome` hears the export core's outcome, when the request got that far. */
+  const handleOtlp = async (request: OtlpHttpRequest, noteOutcome: (outcome: ExportOutcome) => void): Promise<OtlpHttpResponse> => {
     const { headers } = request;
     const origin = headers['origin'];
     const contentType = headers['content-type'];
@@ -147,7 +150,10 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
     }
     // The bearer check comes before the body is read: an unauthenticated client cannot make us buffer it.
     const unauthenticated = checkAuthorization(headers['authorization'], policy);
-    if (unauthenticated !== undefined) return answerOutcome(unauthenticated, errorEncoding, origin);
+    if (unauthenticated !== undefined) {
+      noteOutcome(unauthenticated);
+      return answerOutcome(unauthenticated, errorEncoding, origin);
+    }
     if (encoding === undefined) {
       const got = contentType === undefined ? 'no Content-Type' : `Content-Type "${contentType}"`;
       return answer(415, 'json', `unsupported media type: ${got}; use application/x-protobuf or application/json`, origin);
@@ -180,6 +186,7 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
       sink,
       policy,
     );
+    noteOutcome(outcome);
     return answerOutcome(outcome, encoding, origin);
   };
 
@@ -222,11 +229,29 @@ export function createOtlpHttpHandler(options: OtlpHttpHandlerOptions): OtlpHttp
         if (fallback !== undefined) return await fallback(request);
         return answer(404, 'json', `no route for ${request.path}; OTLP/HTTP traces go to POST /v1/traces`, request.headers['origin']);
       }
-      return await handleOtlp(request);
+      if (request.method !== 'POST') return await handleOtlp(request, () => {});
+      const startedAtMillis = performance.now();
+      let outcome: ExportOutcome | undefined;
+      let response: OtlpHttpResponse;
+      try {
+        response = await handleOtlp(request, (noted) => (outcome = noted));
+      } catch (cause) {
+        response = internalError(cause);
+      }
+      const handled = outcome === undefined ? refusedBeforeCore(response.status, startedAtMillis) : handledOf('http', outcome, startedAtMillis);
+      notifyObserver(options.onExportHandled, handled);
+      return response;
     } catch (cause) {
       return internalError(cause);
     }
   };
+}
+
+/** What a request refused before the export core saw it came to, by its status. */
+function refusedBeforeCore(status: number, startedAtMillis: number): ExportHandled {
+  if (status === 413) return handledOf('http', { kind: 'tooLarge', message: '' }, startedAtMillis);
+  if (status === 400) return handledOf('http', { kind: 'invalid', message: '' }, startedAtMillis);
+  return handledOf('http', status === 415 ? 'unsupported' : 'internal', startedAtMillis);
 }
 
 /** A 500 built without the encoders, in case they are what failed. */

@@ -1,10 +1,12 @@
 // The receivers: one transport-neutral export core (decode, bearer check, run id, ingest, partial success) and the
 // OTLP/HTTP and OTLP/gRPC transports that map its outcomes to their status codes. They hand spans to a SpanSink
 // and know nothing of runs or storage.
-export { checkAuthorization, exportTraces, RETRY_AFTER_SECONDS } from './export-traces.ts';
+export { checkAuthorization, exportTraces, handledOf, notifyObserver, RETRY_AFTER_SECONDS } from './export-traces.ts';
 export { bearerMatches, secretsEqual } from './bearer-token.ts';
 export type {
+  ExportHandled,
   ExportInvalid,
+  ExportObserver,
   ExportOk,
   ExportOutcome,
   ExportPartial,

@@ -8,6 +8,7 @@ import { buildExportEnv, checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHe
 import type { ExportEnvOptions } from '../protocol/index.ts';
 import { SpanStore } from '../store/index.ts';
 import type {
+  IngestAnswer,
   IngestContext,
   IngestRejections,
   SpanStoreView,
@@ -23,9 +24,17 @@ import type {
 import { createLoopbackGuard, isLoopbackHost } from './host-guard.ts';
 import { formatLogLine, quoteForLog } from './log-line.ts';
 import type { LogEvent, LogFormat } from './log-line.ts';
-import { createQueryApi } from './query-api.ts';
 import { saveLineOf } from './save-file.ts';
 import type { SaveFile, SaveRefusal } from './save-file.ts';
+import { createForwarder } from './forwarder.ts';
+import type { Forwarder, ForwardOptions } from './forwarder.ts';
+import { createLiveVerifier } from './live-verification.ts';
+import type { LiveVerifier, LiveVerifierOptions } from './live-verification.ts';
+import { createCollectorMetrics } from './metrics.ts';
+import type { CollectorMetrics } from './metrics.ts';
+import { createQueryApi } from './query-api.ts';
+import { compileRedaction } from './redaction.ts';
+import type { RedactionRules } from './redaction.ts';
 
 export type { ExportEnvOptions } from '../protocol/index.ts';
 
@@ -78,6 +87,20 @@ export interface CollectorOptions {
   readonly log?: (line: string) => void;
   /** `text` (default): `tracecheck: ...` prose lines; `json`: one JSON object a line. Quoted values are escaped in both. */
   readonly logFormat?: LogFormat;
+  /**
+   * Redaction applied to every accepted export before anything else sees it (store, `onExport`, forwarding,
+   * verification). Bad rules throw `TC_OPTION_INVALID`.
+   */
+  readonly redaction?: RedactionRules;
+  /** Re-export every accepted span (after redaction) to an upstream collector; see docs/collector.md. */
+  readonly forward?: Omit<ForwardOptions, 'onSent' | 'onDropped' | 'log' | 'runIdHeader'>;
+  /** How long `close()` lets the forward queue drain before dropping the rest. Default 5,000. */
+  readonly forwardDrainMillis?: number;
+  /**
+   * Continuous verification: judge each live trace against these trace-scoped specs once it settles. Verdicts
+   * feed `/metrics`; failures are logged one line each, and `onVerdict` (if given) hears every verdict.
+   */
+  readonly verify?: Omit<LiveVerifierOptions, 'onVerdict' | 'onError'> & { readonly onVerdict?: LiveVerifierOptions['onVerdict'] };
 }
 
 /**
@@ -184,7 +207,12 @@ export interface Collector {
   ingest(spans: readonly Span[], context: IngestContext): void;
   /** A view of one test run; without an id, a fresh random one. Views of one id share their state. */
   run(id?: string): CollectorRun;
-  /** Stops accepting, lets in-flight exports land, ends pending settle waits (reason `closed`), frees the ports. */
+  /** The collector's Prometheus metrics (also served at `GET /metrics` on the HTTP port). */
+  readonly metrics: Pick<CollectorMetrics, 'registry' | 'render'>;
+  /**
+   * Stops accepting, lets in-flight exports land, judges traces still waiting to settle, drains the forward queue
+   * (up to `forwardDrainMillis`), ends pending settle waits (reason `closed`), frees the ports.
+   */
   close(): Promise<void>;
 }
 
@@ -245,8 +273,9 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
   const writeLine = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const logFormat = options.logFormat ?? 'text';
   const log = (event: LogEvent): void => writeLine(formatLogLine(logFormat, event));
-  const errorText = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
 
+  // eslint-disable-next-line prefer-const -- assigned once the store it reads exists
+  let metrics: CollectorMetrics;
   const store = new SpanStore({
     maxSpans: options.maxSpans,
     maxUnclaimedSpans: options.maxUnclaimedSpans,
@@ -263,36 +292,12 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         message: `evicted run ${quoteForLog(eviction.runId)} (${eviction.spanCount} spans, ${eviction.traceCount} traces, about ${eviction.retainedBytes} bytes) to stay under ${cap}; its results are incomplete`,
         fields: { runId: eviction.runId, spanCount: eviction.spanCount, traceCount: eviction.traceCount, retainedBytes: eviction.retainedBytes, reason: eviction.reason },
       });
+      metrics.runEvicted(eviction);
       options.onEvict?.(eviction);
     },
   });
-  const { onExport, save } = options;
-  const keep = (spans: readonly Span[], context: IngestContext): IngestRejections | void => {
-    const refused = store.ingest(spans, context);
-    if (onExport === undefined) return refused;
-    try {
-      onExport(spans, context);
-    } catch (error) {
-      log({ level: 'error', event: 'on-export-threw', message: `onExport threw: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } });
-    }
-    return refused;
-  };
-  const saveLog = saveProblemLog(log);
-  const sink: SpanSink =
-    save !== undefined
-      ? {
-          async ingest(spans, context) {
-            const saved = await save.append(saveLineOf(spans, context));
-            saveLog(saved.ok ? undefined : saved.error);
-            if (!saved.ok) {
-              return { kind: 'unavailable', message: `${saved.error.message}; nothing of this export was kept`, retryAfterSeconds: saved.error.retryAfterSeconds };
-            }
-            return keep(spans, context) ?? undefined;
-          },
-        }
-      : onExport === undefined
-        ? store
-        : { ingest: keep };
+  metrics = createCollectorMetrics(store.view());
+  const sink = ingestPipeline(store, options, metrics, log);
 
   let http: HttpListener | undefined;
   let grpc: GrpcListener | undefined;
@@ -304,7 +309,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         runIdHeader,
         cors: options.cors,
         authToken: options.authToken,
-        fallback: createQueryApi({ store, authToken: options.authToken, maxStreamBufferBytes: options.maxStreamBufferBytes }),
+        fallback: createQueryApi({ store, authToken: options.authToken, maxStreamBufferBytes: options.maxStreamBufferBytes, metrics: () => metrics.render() }),
+        onExportHandled: (handled) => metrics.exportHandled(handled),
       });
       // On loopback, Host and Origin must name this server: a web page cannot reach it through DNS rebinding.
       const guard = isLoopbackHost(host) ? createLoopbackGuard({ port: () => http?.port, corsAllows: corsAllowsOf(options.cors) }) : undefined;
@@ -319,9 +325,11 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         runIdMetadataKey: runIdHeader,
         authToken: options.authToken,
         maxReceiveMessageBytes: options.maxBodyBytes,
+        onExportHandled: (handled) => metrics.exportHandled(handled),
       });
     }
   } catch (error) {
+    await sink.close();
     await http?.close();
     throw error;
   }
@@ -382,6 +390,8 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
     },
     store: store.view(),
     ingest: (spans, context) => sink.ingest(spans, context),
+    // The reading side only: the hooks that feed the metrics stay with the collector.
+    metrics: Object.freeze({ registry: metrics.registry, render: () => metrics.render() }),
     run(id) {
       const runId = checkRunId(id ?? newRunId());
       let view = runViews.get(runId);
@@ -397,8 +407,101 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
         // Pending settle waits (including settle queries on the HTTP port) end now, so closing never waits on them.
         store.close();
         await listeners;
+        // Exports that landed while the listeners drained are judged and forwarded too.
+        await sink.close();
       })();
       return closing;
     },
   };
+}
+
+/** The sink both transports feed, with what it owns beyond the store: the verifier and the forward queue. */
+interface IngestPipeline extends SpanSink {
+  close(): Promise<void>;
+}
+
+/**
+ * Every accepted export goes through here: redaction first, so no redacted value reaches the store, `onExport`
+ * (the save file), the forward queue or the verifier; then each of those in turn.
+ */
+function ingestPipeline(store: SpanStore, options: CollectorOptions, metrics: CollectorMetrics, log: (event: LogEvent) => void): IngestPipeline {
+  const redactor = options.redaction === undefined ? undefined : compileRedaction(options.redaction, (rule) => metrics.valuesRedacted(rule, 1));
+  if (redactor !== undefined && !redactor.ok) throw new TracecheckError('TC_OPTION_INVALID', redactor.error.join('; '));
+  const logLine = (event: string, level: LogEvent['level']) => (line: string): void => log({ level, event, message: line.replace(/^tracecheck: /u, '') });
+  let forwarder: Forwarder | undefined;
+  if (options.forward !== undefined) {
+    const created = createForwarder({
+      ...options.forward,
+      runIdHeader: runIdHeaderName(options.runIdHeader),
+      onSent: (count) => metrics.spansForwarded(count),
+      onDropped: (reason, count) => metrics.spansDropped(reason, count),
+      log: logLine('forwarding', 'warn'),
+    });
+    if (!created.ok) throw new TracecheckError('TC_OPTION_INVALID', created.error);
+    forwarder = created.value;
+    const queue = forwarder;
+    metrics.watchForwardQueue(() => queue.queuedSpans);
+  }
+  const verify = options.verify;
+  const verifier: LiveVerifier | undefined =
+    verify === undefined
+      ? undefined
+      : createLiveVerifier({
+          ...verify,
+          onVerdict: (verdict) => {
+            metrics.traceJudged(verdict.spec, verdict.passed);
+            for (const expectation of verdict.expectations) metrics.expectationJudged(verdict.spec, expectation.name, expectation.passed);
+            const failed = verdict.expectations.find((e) => !e.passed);
+            if (failed !== undefined) {
+              const reason = failed.message.split('\n')[0] ?? '';
+              log({
+                level: 'warn',
+                event: 'trace-failed',
+                message: `trace ${verdict.traceId} failed spec ${quoteForLog(verdict.spec)}: ${quoteForLog(failed.name)}: ${reason}`,
+                fields: { traceId: verdict.traceId, spec: verdict.spec, expectation: failed.name, reason },
+              });
+            }
+            verify.onVerdict?.(verdict);
+          },
+          onError: (error) => log({ level: 'error', event: 'verification-threw', message: `judging a live trace failed: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } }),
+        });
+  const { onExport, save } = options;
+  /** The store takes the spans, then the forward queue, the verifier and `onExport` see them. */
+  const keep = (spans: readonly Span[], context: IngestContext): IngestRejections | void => {
+    const refused = store.ingest(spans, context);
+    forwarder?.enqueue(spans, context.runId);
+    verifier?.noteSpans(spans);
+    if (onExport !== undefined) {
+      try {
+        onExport(spans, context);
+      } catch (error) {
+        log({ level: 'error', event: 'on-export-threw', message: `onExport threw: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } });
+      }
+    }
+    return refused;
+  };
+  const saveLog = saveProblemLog(log);
+  /** The save file first: an export is kept (and acknowledged) only once its line is written. */
+  const saveThenKeep = async (spans: readonly Span[], context: IngestContext, file: SaveFile): Promise<IngestAnswer> => {
+    const saved = await file.append(saveLineOf(spans, context));
+    saveLog(saved.ok ? undefined : saved.error);
+    if (!saved.ok) return { kind: 'unavailable', message: `${saved.error.message}; nothing of this export was kept`, retryAfterSeconds: saved.error.retryAfterSeconds };
+    return keep(spans, context) ?? undefined;
+  };
+  return {
+    ingest(received, context) {
+      // Redaction first, so no redacted value reaches the save file, the store, the forward queue or the verifier.
+      const spans = redactor === undefined ? received : redactor.value.redact(received);
+      return save === undefined ? keep(spans, context) : saveThenKeep(spans, context, save);
+    },
+    async close() {
+      verifier?.close();
+      await forwarder?.close(options.forwardDrainMillis);
+    },
+  };
+}
+
+/** A thrown value as log text: the stack when there is one. */
+function errorText(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

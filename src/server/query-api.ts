@@ -15,6 +15,8 @@ export interface QueryApiOptions {
   readonly authToken?: string;
   /** How far a `/stream` reader may fall behind before it is closed (see `createRunStream`). Default 4 MiB. */
   readonly maxStreamBufferBytes?: number;
+  /** Answers `GET /metrics` (Prometheus text format; the token is required like any route but `/healthz`). */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly text: string }>;
 }
 
 /** A run as `GET /api/runs` lists it. */
@@ -71,6 +73,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  * | route | answer |
  * |---|---|
  * | `GET /healthz` | `{ "status": "ok" }` (no token needed: for liveness probes) |
+ * | `GET /metrics` | Prometheus text format (when the collector gives `metrics`; see docs/collector.md) |
  * | `GET /api/runs` | `{ runs: RunSummaryJson[], unclaimed: { spanCount, traceCount } }` |
  * | `GET /api/runs/{id}` | `RunSummaryJson`; 404 for a run never seen |
  * | `GET /api/runs/{id}/traces` | `{ runId, state, traces: TraceJson[] }`; 404 for a run never seen |
@@ -95,12 +98,16 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
   const route = async (request: OtlpHttpRequest): Promise<OtlpHttpResponse> => {
     const url = new URL(request.path, 'http://query.invalid');
     const path = url.pathname.endsWith('/') && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
-    const known = path === '/healthz' || path === '/api/runs' || path === '/api/unclaimed' || path.startsWith('/api/runs/');
+    const known = path === '/healthz' || (path === '/metrics' && options.metrics !== undefined) || path === '/api/runs' || path === '/api/unclaimed' || path.startsWith('/api/runs/');
     if (!known) return problem(404, `no route ${path}; the query API serves /healthz, /api/runs, /api/runs/{id}, /api/runs/{id}/traces, /api/runs/{id}/settled, /api/unclaimed`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, `method ${request.method} is not allowed on ${path}; use GET`, { allow: 'GET, HEAD' });
     if (path === '/healthz') return json(200, { status: 'ok' });
     if (authToken !== undefined && !bearerMatches(request.headers['authorization'], authToken)) {
       return problem(401, 'missing or wrong bearer token: send "authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
+    }
+    if (path === '/metrics' && options.metrics !== undefined) {
+      const { contentType, text } = await options.metrics();
+      return { status: 200, headers: { 'content-type': contentType, 'cache-control': 'no-store' }, body: utf8.encode(text) };
     }
     if (path === '/api/runs') {
       const stats = store.stats();

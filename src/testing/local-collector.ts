@@ -66,6 +66,7 @@ export function withTestRuns(collector: ServerCollector, runIdAttribute: string 
       return collector.env;
     },
     store: collector.store,
+    metrics: collector.metrics,
     ingest: (spans, context) => collector.ingest(spans, context),
     run(id) {
       // The server hands out one view per run id; one test run per view keeps "views of one id share state".

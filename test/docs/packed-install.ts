@@ -14,8 +14,12 @@ const run = promisify(execFile);
 
 /** Packages a doc block may import that are not tracecheck's own dependencies: the user's test tools. */
 const USER_TOOLS = ['vitest', '@vitest', 'jest', '@jest', '@opentelemetry', 'typescript', '@types'];
-/** Optional peers: installed along with tracecheck, they would be a dependency every user pays for. */
-const PEERS = new Set(['vitest', 'jest', '@opentelemetry']);
+/**
+ * Optional peers: installed along with tracecheck, they would be a dependency every user pays for. Of the
+ * `@opentelemetry` scope only the SDK is a peer: prom-client (the sidecar's /metrics) depends on
+ * `@opentelemetry/api`, the small API package every instrumented service has anyway.
+ */
+const PEERS = new Set(['vitest', 'jest', '@opentelemetry/sdk-node', '@opentelemetry/sdk-trace']);
 
 export interface PackedInstall {
   /** The folder whose node_modules holds the installed tarball and the linked tools. */
@@ -38,13 +42,21 @@ export async function installPackedTracecheck(repoRoot: string): Promise<PackedI
   await writeFile(join(installDir, 'package.json'), JSON.stringify({ name: 'docs-scratch', private: true, type: 'module' }, null, 2));
   await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', join(scratch, filename)], { cwd: installDir, maxBuffer: 16 << 20 });
   const nodeModules = join(installDir, 'node_modules');
+  for (const peer of PEERS) {
+    if (await exists(join(nodeModules, peer))) throw new Error(`${peer} is installed with tracecheck: it is a peer the user brings, not a dependency`);
+  }
   for (const tool of USER_TOOLS) {
     const target = join(repoRoot, 'node_modules', tool);
-    if (await exists(join(nodeModules, tool))) {
-      if (PEERS.has(tool)) throw new Error(`${tool} is installed with tracecheck: it is a peer the user brings, not a dependency`);
-      continue;
+    if (!(await exists(target))) continue;
+    if (!(await exists(join(nodeModules, tool)))) {
+      await symlink(target, join(nodeModules, tool), 'dir');
+    } else if (tool.startsWith('@')) {
+      // A scope tracecheck's own dependencies brought in part: link the scope's other packages one by one.
+      await mkdir(join(nodeModules, tool), { recursive: true });
+      for (const name of await readdir(target)) {
+        if (!(await exists(join(nodeModules, tool, name)))) await symlink(join(target, name), join(nodeModules, tool, name), 'dir');
+      }
     }
-    if (await exists(target)) await symlink(target, join(nodeModules, tool), 'dir');
   }
   return { installDir, nodeModules };
 }
