@@ -73,7 +73,7 @@ describe('serve --config', () => {
     try {
       await serve.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+ \(OTLP\/gRPC\)/);
       // save: saved.jsonl is relative to the config file's folder.
-      await serve.waitFor(new RegExp(`saving exports to ${scratch.replaceAll('/', '\\/')}\\/saved\\.jsonl`));
+      await serve.waitFor(new RegExp(`saving exports to "${scratch.replaceAll('/', '\\/')}\\/saved\\.jsonl"`));
     } finally {
       serve.process.kill('SIGTERM');
     }
