@@ -57,6 +57,7 @@ export type {
   AttributeMatchers,
   BudgetExpectation,
   ConnectedExpectation,
+  CompleteExpectation,
   CountSource,
   DurationMatcher,
   DurationSource,
