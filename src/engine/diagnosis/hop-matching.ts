@@ -42,6 +42,26 @@ export function matchDistance(client: Span, server: Span, toleranceNanos: bigint
   return { distanceNanos: d < 0n ? -d : d, addressAgrees: !portDisagrees && (portAgrees || pathAgrees), pathAgrees };
 }
 
+/**
+ * The roots of `byStart` (sorted by start time) that started within the client span's time window, ± the
+ * tolerance: the only ones {@link matchDistance} can accept. A long tagged run holds thousands of roots and as many
+ * calls to uninstrumented dependencies (no server anywhere), so each call looks only at its own window.
+ */
+export function rootsInWindow(byStart: readonly Span[], client: Span, toleranceNanos: bigint): readonly Span[] {
+  const from = client.startTimeUnixNano - toleranceNanos;
+  const to = client.endTimeUnixNano + toleranceNanos;
+  let low = 0;
+  let high = byStart.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((byStart[mid] as Span).startTimeUnixNano < from) low = mid + 1;
+    else high = mid;
+  }
+  let end = low;
+  while (end < byStart.length && (byStart[end] as Span).startTimeUnixNano <= to) end++;
+  return byStart.slice(low, end);
+}
+
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {
   const url = stringOf(client.attributes['url.full']) ?? stringOf(client.attributes['http.url']);
   let port = portOf(client.attributes['server.port'] ?? client.attributes['net.peer.port']);

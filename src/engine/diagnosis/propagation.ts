@@ -3,7 +3,7 @@ import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
 import type { RunSource } from '../../store/index.ts';
 import { FORMAT_TEXT, formatsIn, injectedFormats, type TraceFormat } from './callee-format.ts';
-import { matchDistance } from './hop-matching.ts';
+import { matchDistance, rootsInWindow } from './hop-matching.ts';
 import { baggageKeysOf, baggageValueOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
 import { contextLost } from './context-lost.ts';
 import {
@@ -76,6 +76,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       traceOf.set(root.span, trace);
     }
   }
+  serverRoots.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
   // A server root that recorded the propagation header it received names its caller's span: it pairs with that
   // client span alone, and with no other, whatever the timing of concurrent requests.
   const namedBy = new Map<string, { server: Span; header: PropagationHeaderName }>();
@@ -102,7 +103,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     if (child !== undefined) return child.span;
     const byHeader = namedBy.get(client.spanId);
     if (byHeader !== undefined) return byHeader.server;
-    return serverRoots.find((server) => !named.has(server) && matchDistance(client, server, toleranceNanos)?.addressAgrees === true);
+    return rootsInWindow(serverRoots, client, toleranceNanos).find((server) => !named.has(server) && matchDistance(client, server, toleranceNanos)?.addressAgrees === true);
   };
   const formatsInjectedBy = (server: Span): Set<TraceFormat> | undefined => injectedFormats(server, traceOf.get(server), (client) => calleeOf(client, traceOf.get(server)));
   const candidates: { client: Span; server: Span; distance: bigint; address: boolean; runId: boolean }[] = [];
@@ -118,7 +119,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
           newTraces.push(newTraceDiagnostic(node.span, byHeader.server, { evidence: byHeader.header, confidence: 'certain' }, formatsInjectedBy(byHeader.server)));
           continue;
         }
-        for (const server of serverRoots) {
+        for (const server of rootsInWindow(serverRoots, node.span, toleranceNanos)) {
           if (named.has(server)) continue;
           const run = recordedRun.get(server);
           if (run !== undefined && run !== options.runId) continue;
