@@ -1,6 +1,7 @@
 import { SpanKind, serviceNameOf } from '../../model/index.ts';
 import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { PAIRING_TEXT, shortId, type ContextLostDiagnostic, type HopPairing } from './diagnostic.ts';
+import { firstStartingFrom } from './hop-matching.ts';
 import { correlationHeadersOf } from './recorded-headers.ts';
 
 // Services that lost their own context: an outgoing call that became the root of a new trace while the service
@@ -41,6 +42,9 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
       spans.push(span);
     }
   }
+  const byService = new Map<string, ServiceSpans>();
+  for (const [service, spans] of running) byService.set(service, spansByStart(spans));
+  const traceById = new Map(runTraces.map((trace) => [trace.traceId, trace]));
   const found: ContextLostDiagnostic[] = [];
   // Root calls seen while their service was running nothing of the run, by shape, and all root calls by shape.
   const idle = new Map<string, number>();
@@ -52,15 +56,13 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
         if ((span.kind !== SpanKind.CLIENT && span.kind !== SpanKind.PRODUCER) || span.links.length > 0) continue;
         const service = serviceNameOf(span);
         if (service === undefined) continue;
-        const candidates = (running.get(service) ?? []).filter(
-          (c) => c.traceId !== span.traceId && c.startTimeUnixNano <= span.startTimeUnixNano && c.endTimeUnixNano >= span.startTimeUnixNano,
-        );
+        const candidates = runningAt(byService.get(service), span.startTimeUnixNano).filter((c) => c.traceId !== span.traceId);
         const tied = requestOfCall(root, correlated);
         // A call whose correlation id no request of the run recorded, where the run's requests record that header,
         // is another request's (another run's): not this run's lost context.
         if (tied === 'foreign') continue;
         if (tied !== undefined) {
-          const ofRequest = (running.get(service) ?? []).filter((c) => c.traceId === tied && c.startTimeUnixNano <= span.startTimeUnixNano);
+          const ofRequest = (traceById.get(tied)?.spans ?? []).filter((c) => serviceNameOf(c) === service && c.startTimeUnixNano <= span.startTimeUnixNano);
           const active = innermost(candidates.filter((c) => c.traceId === tied)) ?? innermost(ofRequest);
           if (active !== undefined) found.push(contextLostDiagnostic(span, root, active, { evidence: 'request-header', confidence: 'certain' }, 1));
           continue;
@@ -88,6 +90,35 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
   };
   const out = found.filter((d) => !isBackground(d));
   return out.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
+}
+
+/** A service's spans of the run, by start time, and the longest of them: what bounds a search for running spans. */
+interface ServiceSpans {
+  readonly byStart: readonly Span[];
+  readonly longestNanos: bigint;
+}
+
+function spansByStart(spans: Span[]): ServiceSpans {
+  spans.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+  let longestNanos = 0n;
+  for (const span of spans) if (span.endTimeUnixNano - span.startTimeUnixNano > longestNanos) longestNanos = span.endTimeUnixNano - span.startTimeUnixNano;
+  return { byStart: spans, longestNanos };
+}
+
+/**
+ * The spans running at `at`: started at or before it, ended at or after it. Only spans that started within the
+ * longest span's duration before `at` can be, so a root call of a long-lived collector's unclaimed pool looks at
+ * the few around it, not at every span of the run.
+ */
+function runningAt(spans: ServiceSpans | undefined, at: bigint): Span[] {
+  if (spans === undefined) return [];
+  const { byStart, longestNanos } = spans;
+  const out: Span[] = [];
+  for (let i = firstStartingFrom(byStart, at - longestNanos); i < byStart.length && (byStart[i] as Span).startTimeUnixNano <= at; i++) {
+    const span = byStart[i] as Span;
+    if (span.endTimeUnixNano >= at) out.push(span);
+  }
+  return out;
 }
 
 /** The running span that started last: the innermost work of the request when the call was made. */

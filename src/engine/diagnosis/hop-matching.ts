@@ -48,8 +48,15 @@ export function matchDistance(client: Span, server: Span, toleranceNanos: bigint
  * calls to uninstrumented dependencies (no server anywhere), so each call looks only at its own window.
  */
 export function rootsInWindow(byStart: readonly Span[], client: Span, toleranceNanos: bigint): readonly Span[] {
-  const from = client.startTimeUnixNano - toleranceNanos;
   const to = client.endTimeUnixNano + toleranceNanos;
+  const low = firstStartingFrom(byStart, client.startTimeUnixNano - toleranceNanos);
+  let end = low;
+  while (end < byStart.length && (byStart[end] as Span).startTimeUnixNano <= to) end++;
+  return byStart.slice(low, end);
+}
+
+/** The index of the first span of `byStart` (sorted by start time) that started at or after `from`. */
+export function firstStartingFrom(byStart: readonly Span[], from: bigint): number {
   let low = 0;
   let high = byStart.length;
   while (low < high) {
@@ -57,9 +64,7 @@ export function rootsInWindow(byStart: readonly Span[], client: Span, toleranceN
     if ((byStart[mid] as Span).startTimeUnixNano < from) low = mid + 1;
     else high = mid;
   }
-  let end = low;
-  while (end < byStart.length && (byStart[end] as Span).startTimeUnixNano <= to) end++;
-  return byStart.slice(low, end);
+  return low;
 }
 
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {
