@@ -35,19 +35,16 @@
  * It prints `{"service":…,"port":…}` once listening; `POST /__flush` waits for its pending work and exports (not
  * traced); SIGTERM flushes and exits.
  */
+import { baggageAttributes, exitOnSigterm, offsetClock, postJson, readJson, tagRunOfRequest } from '../propagation/service-parts.ts';
+
 // V8's compile cache (in the OS temp directory) halves the start-up of the SDK's many modules on later starts:
 // a test starts dozens of these services.
 (await import('node:module')).enableCompileCache?.();
 
-const offsetMillis = Number(process.env['CLOCK_OFFSET_MILLIS'] ?? '0');
-if (offsetMillis !== 0) {
-  // Before the SDK loads: the SDK reads Date.now() for every span start, so the whole service is off by this much.
-  const realNow = Date.now.bind(Date);
-  Date.now = () => realNow() + offsetMillis;
-}
+// Before the SDK loads: the SDK reads Date.now() for every span start, so the whole service is off by the offset.
+offsetClock(process.env);
 
 const { createRequire } = await import('node:module');
-const { IncomingMessage } = await import('node:http');
 const { randomBytes } = await import('node:crypto');
 const { setTimeout: delay } = await import('node:timers/promises');
 const api = await import('@opentelemetry/api');
@@ -59,8 +56,6 @@ const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
 const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
 
 type Http = typeof import('node:http');
-type Context = import('@opentelemetry/api').Context;
-type ApiSpan = import('@opentelemetry/api').Span;
 type TextMapPropagator = import('@opentelemetry/api').TextMapPropagator;
 
 const service = process.env['SERVICE_NAME'] ?? 'service';
@@ -117,16 +112,6 @@ function propagator(): TextMapPropagator {
   }
 }
 
-/** Copies the baggage of a span's parent context onto the span as `baggage.<key>` attributes. */
-const baggageAttributes = {
-  onStart(span: ApiSpan, parentContext: Context): void {
-    const entries = api.propagation.getBaggage(parentContext)?.getAllEntries() ?? [];
-    for (const [key, entry] of entries) span.setAttribute(`baggage.${key}`, entry.value);
-  },
-  onEnd(): void {},
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
 
 // Batched (OTEL_BSP_SCHEDULE_DELAY from the collector's env): one export per batch. A simple processor exports
 // each span on its own, and 16 concurrent requests of a 4-service chain exceed the exporter's limit of concurrent
@@ -135,18 +120,14 @@ const exporter = new BatchSpanProcessor({ exporter: new OTLPTraceExporter() });
 const sdk = new NodeSDK({
   serviceName: service,
   textMapPropagator: propagator(),
-  spanProcessors: [baggageAttributes, exporter],
+  spanProcessors: [baggageAttributes(api), exporter],
   instrumentations: [
     new HttpInstrumentation({
       headersToSpanAttributes: { server: { requestHeaders: RECORDED_HEADERS }, client: { requestHeaders: [REQUEST_ID_HEADER] } },
       // A hand-instrumented server: instrumentation-http traces its outgoing calls only.
       disableIncomingRequestInstrumentation: serverMode === 'hand',
       ignoreIncomingRequestHook: (request) => request.url === '/__flush',
-      requestHook: (span, request) => {
-        if (!(request instanceof IncomingMessage)) return;
-        const runId = request.headers['x-test-run-id'];
-        if (typeof runId === 'string' && runId !== '') span.setAttribute('test.run.id', runId);
-      },
+      requestHook: tagRunOfRequest,
     }),
   ],
 });
@@ -162,33 +143,7 @@ interface Hop {
 }
 
 function post(url: string, body: unknown, requestId: string | undefined): Promise<number> {
-  const payload = JSON.stringify(body);
-  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
-  if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-function readJson(req: import('node:http').IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text === '' ? undefined : JSON.parse(text));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    req.on('error', reject);
-  });
+  return postJson(http, url, body, requestId === undefined ? {} : { [REQUEST_ID_HEADER]: requestId });
 }
 
 /** Work that is in flight (worker jobs, queued messages), so `/__flush` can wait for it. */
@@ -350,15 +305,4 @@ server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ service, port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
 });
-process.once('SIGTERM', () => {
-  clearInterval(timer);
-  server.close();
-  server.closeAllConnections();
-  sdk.shutdown().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${service}: telemetry shutdown failed: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-});
+exitOnSigterm(service, server, sdk, () => timer);

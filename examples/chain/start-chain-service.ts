@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { startServiceProcess, type RunningService } from '../propagation/start-service.ts';
+import { exampleServiceEnv, startServiceProcess, type RunningService } from '../propagation/start-service.ts';
 
 export type { RunningService } from '../propagation/start-service.ts';
 
@@ -27,12 +27,8 @@ const serviceFile = fileURLToPath(new URL('./service.ts', import.meta.url));
  */
 export function startChainService(options: ChainServiceOptions): Promise<RunningService> {
   return startServiceProcess(serviceFile, options.name, options.otelEnv, {
-    SERVICE_NAME: options.name,
-    PROPAGATION: options.propagation ?? 'w3c',
+    ...exampleServiceEnv(options),
     SERVER: options.server ?? 'instrumented',
-    ROLE: options.role ?? 'http',
-    CLOCK_OFFSET_MILLIS: String(options.clockOffsetMillis ?? 0),
-    TIMER_MILLIS: String(options.timerMillis ?? 0),
     ...(options.timerUrl === undefined ? {} : { TIMER_URL: options.timerUrl }),
   });
 }

@@ -38,13 +38,29 @@ const serviceFile = fileURLToPath(new URL('./service.ts', import.meta.url));
  */
 export function startService(options: ServiceOptions): Promise<RunningService> {
   return startServiceProcess(serviceFile, options.name, options.otelEnv, {
+    ...exampleServiceEnv(options),
+    ...(options.callUrl === undefined ? {} : { CALL_URL: options.callUrl }),
+  }, options.startupTimeoutMillis);
+}
+
+/**
+ * The variables every example service reads, from its options: `SERVICE_NAME`, `PROPAGATION` (default `w3c`),
+ * `ROLE` (default `http`), `CLOCK_OFFSET_MILLIS`, `TIMER_MILLIS`.
+ */
+export function exampleServiceEnv(options: {
+  readonly name: string;
+  readonly propagation?: string;
+  readonly role?: string;
+  readonly clockOffsetMillis?: number;
+  readonly timerMillis?: number;
+}): Record<string, string> {
+  return {
     SERVICE_NAME: options.name,
     PROPAGATION: options.propagation ?? 'w3c',
     ROLE: options.role ?? 'http',
     CLOCK_OFFSET_MILLIS: String(options.clockOffsetMillis ?? 0),
     TIMER_MILLIS: String(options.timerMillis ?? 0),
-    ...(options.callUrl === undefined ? {} : { CALL_URL: options.callUrl }),
-  }, options.startupTimeoutMillis);
+  };
 }
 
 /**
