@@ -16,7 +16,7 @@ import {
 } from './diagnostic.ts';
 import { linksMissing } from './links-missing.ts';
 
-export type { ContextLostDiagnostic, DiagnoseOptions, HopDiagnostic, HopPairing, PropagationCause, PropagationDiagnostic } from './diagnostic.ts';
+export type { ContextLostDiagnostic, ContextTie, DiagnoseOptions, HopDiagnostic, HopPairing, PropagationCause, PropagationDiagnostic } from './diagnostic.ts';
 
 // Propagation diagnosis: what the recorded spans tell about hops that lost the caller's context, and the English
 // that names the hop and its likely cause. It is analysis, so it lives in the engine; the store only holds the
