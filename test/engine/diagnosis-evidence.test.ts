@@ -143,6 +143,33 @@ describe('a tagged callee behind a proxy that rewrites Host', () => {
   });
 });
 
+describe('a stripped hop paired by the request id both sides recorded', () => {
+  it('pairs each call with its own request\'s callee, though the other started closer in time', async () => {
+    const id = (value: string) => ({ [header('x-request-id')]: [value] });
+    const target = { 'url.full': 'http://127.0.0.1:9000/pricing', 'server.port': 9000 };
+    const run = await makeTrace([
+      { ref: 'a', name: 'POST /cart a', kind: 'server', service: 'cart', start: t(0), end: t(100) },
+      { parent: 'a', name: 'call a', kind: 'client', service: 'cart', start: t(10), end: t(90), attributes: { ...target, ...id('req-a') } },
+      { ref: 'b', name: 'POST /cart b', kind: 'server', service: 'cart', start: t(1), end: t(100) },
+      { parent: 'b', name: 'call b', kind: 'client', service: 'cart', start: t(20), end: t(90), attributes: { ...target, ...id('req-b') } },
+    ]);
+    // A proxy stripped the trace headers; each callee recorded the request id it was forwarded.
+    const callees = await makeTrace([
+      { name: 'pricing for a', kind: 'server', service: 'pricing', start: t(21), end: t(80), attributes: { 'url.path': '/pricing', 'server.port': 8082, [header('baggage')]: 'tenant=acme', ...id('req-a') } },
+      { name: 'pricing for b', kind: 'server', service: 'pricing', start: t(12), end: t(80), attributes: { 'url.path': '/pricing', 'server.port': 8082, [header('baggage')]: 'tenant=acme', ...id('req-b') } },
+    ]);
+    const store = new SpanStore();
+    store.ingest(run, { transport: 'memory', runId: 'r' });
+    store.ingest(callees, { transport: 'memory' });
+    const diagnostics = diagnosePropagation(store.run('r').traces(), store.unclaimedTraces(), { runId: 'r' });
+    expect(diagnostics.map((d) => [d.clientSpan.name, d.kind === 'context-lost' ? undefined : d.serverSpan.name, d.cause])).toEqual([
+      ['call a', 'pricing for a', 'stripped-in-transit'],
+      ['call b', 'pricing for b', 'stripped-in-transit'],
+    ]);
+    expect(diagnostics.every((d) => d.pairing.evidence === 'request-header' && d.pairing.confidence === 'likely')).toBe(true);
+  });
+});
+
 describe('complete: true', () => {
   async function checkout(lost: boolean) {
     const spans = await makeTrace([

@@ -146,7 +146,7 @@ const CASES: readonly Case[] = [
     status: 200,
     hops: [
       { kind: 'new-trace', cause: 'no-propagator', caller: 'web', callee: 'cart', pairing: header('traceparent') },
-      { kind: 'new-trace', cause: 'no-propagator', caller: 'cart', callee: 'pricing', only: 'tagged', pairing: { untagged: '', tagged: 'address' } },
+      { kind: 'new-trace', cause: 'no-propagator', caller: 'cart', callee: 'pricing', only: 'tagged', pairing: { untagged: '', tagged: 'request-header' } },
     ],
     complete: false,
   },
@@ -160,14 +160,14 @@ const CASES: readonly Case[] = [
     name: 'stripping proxy keeping Host',
     route: chain('cart', 'proxy-keep-host'),
     status: 200,
-    hops: [{ kind: 'new-trace', cause: 'stripped-in-transit', caller: 'cart', callee: 'pricing', pairing: { untagged: 'address', tagged: 'address' } }],
+    hops: [{ kind: 'new-trace', cause: 'stripped-in-transit', caller: 'cart', callee: 'pricing', pairing: header('request-header') }],
     complete: false,
   },
   {
     name: 'stripping proxy rewriting Host',
     route: chain('cart', 'proxy-rewrite-host'),
     status: 200,
-    hops: [{ kind: 'new-trace', cause: 'stripped-in-transit', caller: 'cart', callee: 'pricing', pairing: { untagged: 'run-id', tagged: 'run-id' } }],
+    hops: [{ kind: 'new-trace', cause: 'stripped-in-transit', caller: 'cart', callee: 'pricing', pairing: header('request-header') }],
     complete: false,
   },
   { name: 'context lost in a worker loop', route: chain('cart', 'pricing', { cart: { mode: 'worker' } }), status: 200, hops: [{ kind: 'context-lost', cause: 'context-lost-in-process', caller: 'cart', callee: 'pricing', pairing: header('request-header') }], complete: false },
@@ -304,7 +304,7 @@ function checkDiagnostic(d: PropagationDiagnostic, expected: readonly ExpectedHo
     expect(d.clientSpan.kind).toBe(SpanKind.CLIENT);
     expect(d.serverSpan.kind).toBe(SpanKind.SERVER);
     // The ground truth: the request id the client sent is the one the server received.
-    if (d.pairing.confidence === 'certain' || concurrency === 1) expect(requestIdOf(d.serverSpan), d.message).toBe(requestIdOf(d.clientSpan));
+    if (d.pairing.confidence === 'certain' || d.pairing.evidence === 'request-header' || concurrency === 1) expect(requestIdOf(d.serverSpan), d.message).toBe(requestIdOf(d.clientSpan));
   }
   if (hop!.missingBaggageKeys !== undefined && d.kind === 'baggage-dropped') expect(d.missingBaggageKeys).toEqual(hop!.missingBaggageKeys[mode]);
   expect(seenServers.has(d.serverSpan.spanId), `server span named twice: ${d.message}`).toBe(false);

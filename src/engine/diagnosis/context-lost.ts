@@ -175,7 +175,9 @@ function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span,
   const tie =
     pairing.evidence === 'time'
       ? `tied as possible: by time alone, ${caller ?? 'the service'} was handling ${requests} requests of the run (forward and record a request id header, e.g. x-request-id, to be sure)`
-      : PAIRING_TEXT[pairing.evidence];
+      : pairing.evidence === 'request-header'
+        ? 'tied for certain: the call carried a request header value that the running request received too'
+        : PAIRING_TEXT[pairing.evidence];
   const message =
     `${caller ?? '?'} → ${callee ?? '?'}: ${caller ?? 'the caller'} lost its trace context before the call (${evidence}); ` +
     `likely cause: the call ran outside the active context inside ${caller ?? 'the caller'} (a callback, worker loop or promise chain that lost it, or an explicit ROOT_CONTEXT); ${tie}`;

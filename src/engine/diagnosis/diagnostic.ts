@@ -63,6 +63,9 @@ export interface DiagnosticBase {
  * - `traceparent`, `b3`, `x-b3-spanid`: the callee recorded the propagation header it received, and the caller's
  *   span id in it is the client span's id (`certain`, whatever the concurrency);
  * - `parent`: the server span is the client span's child in the trace (`certain`);
+ * - `request-header`: the call and the server root recorded the same correlation header value (a forwarded request
+ *   id such as `x-request-id`: the same request), within the time window and with nothing in the address
+ *   disagreeing (`likely`: one request may call the same address twice);
  * - `address`: the server root started within the client span's time window and its port or path agrees with the
  *   client's URL (`likely`);
  * - `run-id`: the server root recorded the run's id in the baggage it received (`test.run.id`), and started within
@@ -155,7 +158,7 @@ export const PAIRING_TEXT: Readonly<Record<HopPairing['evidence'], string>> = {
   address: "paired as likely: the server span started within the client span's time and its port or path agrees",
   'run-id': "paired as likely: the server span recorded this run's id in its baggage and started within the client span's time",
   time: "paired as possible: by time alone (record the callee's traceparent request header to be sure)",
-  'request-header': 'tied for certain: the call carried a request header value that the running request received too',
+  'request-header': 'paired as likely: the call and the server span recorded the same request id header (one request, and its address fits)',
   'only-candidate': 'tied as likely: it started while its service was handling this request of the run, and no other',
 };
 

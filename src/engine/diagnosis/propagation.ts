@@ -4,7 +4,7 @@ import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
 import type { RunSource } from '../../store/index.ts';
 import { FORMAT_TEXT, formatsIn, injectedFormats, type TraceFormat } from './callee-format.ts';
 import { matchDistance, rootsInWindow } from './hop-matching.ts';
-import { baggageKeysOf, baggageValueOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
+import { baggageKeysOf, baggageValueOf, correlationHeadersOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
 import { contextLost } from './context-lost.ts';
 import {
   PAIRING_TEXT,
@@ -106,7 +106,7 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     return rootsInWindow(serverRoots, client, toleranceNanos).find((server) => !named.has(server) && matchDistance(client, server, toleranceNanos)?.addressAgrees === true);
   };
   const formatsInjectedBy = (server: Span): Set<TraceFormat> | undefined => injectedFormats(server, traceOf.get(server), (client) => calleeOf(client, traceOf.get(server)));
-  const candidates: { client: Span; server: Span; distance: bigint; address: boolean; runId: boolean }[] = [];
+  const candidates: { client: Span; server: Span; distance: bigint; request: boolean; address: boolean; runId: boolean }[] = [];
   const out: HopDiagnostic[] = [];
   const newTraces: HopDiagnostic[] = [];
   for (const trace of runTraces) {
@@ -125,12 +125,15 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
           if (run !== undefined && run !== options.runId) continue;
           const ownRoot = runRoots.has(server);
           if (ownRoot && serviceNameOf(server) === serviceNameOf(node.span)) continue;
+          const request = sameRequest(node.span, server);
+          if (request === false) continue;
           const match = matchDistance(node.span, server, toleranceNanos);
           if (match === undefined) continue;
           // A run's own roots are mostly its entry requests: one is taken for a lost callee only when its address
-          // agrees, or when the path agrees and it carries the run's tag (a proxy between changed the port).
-          if (ownRoot && !match.addressAgrees && !(match.pathAgrees && run !== undefined)) continue;
-          candidates.push({ client: node.span, server, distance: match.distanceNanos, address: match.addressAgrees, runId: run !== undefined });
+          // agrees, or when the path agrees and it carries the run's tag or the call's request id (a proxy between
+          // changed the port).
+          if (ownRoot && !match.addressAgrees && !(match.pathAgrees && (run !== undefined || request === true))) continue;
+          candidates.push({ client: node.span, server, distance: match.distanceNanos, request: request === true, address: match.addressAgrees, runId: run !== undefined });
         }
       } else {
         const dropped = baggageDropped(node, serverChild.span, baggagePrefix);
@@ -138,20 +141,44 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       }
     }
   }
-  // Then by address and time, closest start first; each client and each server is paired at most once.
-  const rank = (c: { address: boolean; runId: boolean }): number => (c.address ? 0 : c.runId ? 1 : 2);
+  // Then by request id, address, run and time, closest start first; each client and each server is paired at most once.
+  const rank = (c: { request: boolean; address: boolean; runId: boolean }): number => (c.request ? 0 : c.address ? 1 : c.runId ? 2 : 3);
   candidates.sort((a, b) => rank(a) - rank(b) || (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
   const usedClients = new Set<Span>(newTraces.map((d) => d.clientSpan));
   const usedServers = new Set<Span>();
-  for (const { client, server, address, runId } of candidates) {
+  for (const { client, server, request, address, runId } of candidates) {
     if (usedClients.has(client) || usedServers.has(server)) continue;
     usedClients.add(client);
     usedServers.add(server);
-    const pairing: HopPairing = address ? { evidence: 'address', confidence: 'likely' } : runId ? { evidence: 'run-id', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' };
+    const pairing: HopPairing = request
+      ? { evidence: 'request-header', confidence: 'likely' }
+      : address
+        ? { evidence: 'address', confidence: 'likely' }
+        : runId
+          ? { evidence: 'run-id', confidence: 'likely' }
+          : { evidence: 'time', confidence: 'possible' };
     newTraces.push(newTraceDiagnostic(client, server, pairing, formatsInjectedBy(server)));
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
   return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out, ...linksMissing(runTraces, unclaimedTraces)];
+}
+
+/**
+ * Whether a call and a server root belong to the same request by the correlation headers both recorded (the
+ * client span what it sent, the server span what it received; e.g. a forwarded `x-request-id`): true when a header
+ * both recorded has the same value, false when every such header differs (another request's callee), undefined when
+ * they share none. One request may call the same address twice, so this pairs as likely, beside the address.
+ */
+function sameRequest(client: Span, server: Span): boolean | undefined {
+  const sent = new Map(correlationHeadersOf(client));
+  let shared = false;
+  for (const [name, value] of correlationHeadersOf(server)) {
+    const mine = sent.get(name);
+    if (mine === undefined) continue;
+    if (mine === value) return true;
+    shared = true;
+  }
+  return shared ? false : undefined;
 }
 
 function stringAttribute(value: unknown): string | undefined {
