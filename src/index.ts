@@ -60,6 +60,7 @@ export type {
   AttributeMatchers,
   BudgetExpectation,
   ConnectedExpectation,
+  CompleteExpectation,
   CountSource,
   DurationMatcher,
   DurationSource,

@@ -24,15 +24,12 @@
  *
  * It prints `{"service":…,"port":…}` on stdout once listening, and flushes its spans on SIGTERM.
  */
-const offsetMillis = Number(process.env['CLOCK_OFFSET_MILLIS'] ?? '0');
-if (offsetMillis !== 0) {
-  // Before the SDK loads: the SDK reads Date.now() for every span start, so the whole service is off by this much.
-  const realNow = Date.now.bind(Date);
-  Date.now = () => realNow() + offsetMillis;
-}
+import { baggageAttributes, exitOnSigterm, offsetClock, postJson, readJson, tagRunOfRequest } from './service-parts.ts';
+
+// Before the SDK loads: the SDK reads Date.now() for every span start, so the whole service is off by the offset.
+offsetClock(process.env);
 
 const { createRequire } = await import('node:module');
-const { IncomingMessage } = await import('node:http');
 const api = await import('@opentelemetry/api');
 const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = await import('@opentelemetry/core');
 const { B3Propagator, B3InjectEncoding } = await import('@opentelemetry/propagator-b3');
@@ -42,8 +39,6 @@ const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
 const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
 
 type Http = typeof import('node:http');
-type Context = import('@opentelemetry/api').Context;
-type ApiSpan = import('@opentelemetry/api').Span;
 
 const service = process.env['SERVICE_NAME'] ?? 'service';
 const propagation = process.env['PROPAGATION'] ?? 'w3c';
@@ -81,30 +76,15 @@ function propagator(): import('@opentelemetry/api').TextMapPropagator {
   }
 }
 
-/** Copies the baggage of a span's parent context onto the span as `baggage.<key>` attributes. */
-const baggageAttributes = {
-  onStart(span: ApiSpan, parentContext: Context): void {
-    const baggage = api.propagation.getBaggage(parentContext);
-    if (baggage === undefined) return;
-    for (const [key, entry] of baggage.getAllEntries()) span.setAttribute(`baggage.${key}`, entry.value);
-  },
-  onEnd(): void {},
-  forceFlush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
-};
 
 const sdk = new NodeSDK({
   serviceName: service,
   textMapPropagator: propagator(),
-  spanProcessors: [baggageAttributes, new SimpleSpanProcessor({ exporter: new OTLPTraceExporter() })],
+  spanProcessors: [baggageAttributes(api), new SimpleSpanProcessor({ exporter: new OTLPTraceExporter() })],
   instrumentations: [
     new HttpInstrumentation({
       headersToSpanAttributes: { server: { requestHeaders: RECORDED_HEADERS } },
-      requestHook: (span, request) => {
-        if (!(request instanceof IncomingMessage)) return;
-        const runId = request.headers['x-test-run-id'];
-        if (typeof runId === 'string' && runId !== '') span.setAttribute('test.run.id', runId);
-      },
+      requestHook: tagRunOfRequest,
     }),
   ],
 });
@@ -114,31 +94,7 @@ const http = createRequire(import.meta.url)('node:http') as Http;
 const tracer = api.trace.getTracer('tracecheck-propagation-example');
 
 function post(url: string, body: unknown): Promise<number> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-function readJson(req: import('node:http').IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text === '' ? undefined : JSON.parse(text));
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      }
-    });
-    req.on('error', reject);
-  });
+  return postJson(http, url, body);
 }
 
 interface Message {
@@ -216,15 +172,4 @@ server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ service, port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
 });
-process.once('SIGTERM', () => {
-  clearInterval(timer);
-  server.close();
-  server.closeAllConnections();
-  sdk.shutdown().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      process.stderr.write(`${service}: telemetry shutdown failed: ${String(error)}\n`);
-      process.exit(1);
-    },
-  );
-});
+exitOnSigterm(service, server, sdk, () => timer);

@@ -37,28 +37,63 @@ const serviceFile = fileURLToPath(new URL('./service.ts', import.meta.url));
  * const gateway = await startService({ name: 'gateway', propagation: 'none', callUrl: orders.url, otelEnv: collector.env });
  */
 export function startService(options: ServiceOptions): Promise<RunningService> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OTEL_')) env[key] = value;
-  Object.assign(env, options.otelEnv, {
+  return startServiceProcess(serviceFile, options.name, options.otelEnv, {
+    ...exampleServiceEnv(options),
+    ...(options.callUrl === undefined ? {} : { CALL_URL: options.callUrl }),
+  }, options.startupTimeoutMillis);
+}
+
+/**
+ * The variables every example service reads, from its options: `SERVICE_NAME`, `PROPAGATION` (default `w3c`),
+ * `ROLE` (default `http`), `CLOCK_OFFSET_MILLIS`, `TIMER_MILLIS`.
+ */
+export function exampleServiceEnv(options: {
+  readonly name: string;
+  readonly propagation?: string;
+  readonly role?: string;
+  readonly clockOffsetMillis?: number;
+  readonly timerMillis?: number;
+}): Record<string, string> {
+  return {
     SERVICE_NAME: options.name,
     PROPAGATION: options.propagation ?? 'w3c',
     ROLE: options.role ?? 'http',
     CLOCK_OFFSET_MILLIS: String(options.clockOffsetMillis ?? 0),
     TIMER_MILLIS: String(options.timerMillis ?? 0),
-  });
-  if (options.callUrl !== undefined) env['CALL_URL'] = options.callUrl;
-  const child = spawn(process.execPath, [serviceFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  };
+}
+
+/**
+ * Starts the service in `file` as a child process with this Node, its environment the parent's without `OTEL_*`
+ * plus `otelEnv` and `env`, and resolves with its URL once it printed its ready line (`{"port":…}`). Rejects (and
+ * kills it) when it exits or misses the deadline (default 60 s) first, with what it printed on stderr. The other
+ * examples' services (examples/chain) start through it too.
+ *
+ * @example
+ * const orders = await startServiceProcess(file, 'orders', collector.env, { SERVICE_NAME: 'orders' });
+ */
+export function startServiceProcess(
+  file: string,
+  name: string,
+  otelEnv: Readonly<Record<string, string>>,
+  serviceEnv: Readonly<Record<string, string>>,
+  startupTimeoutMillis = 60_000,
+): Promise<RunningService> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OTEL_')) env[key] = value;
+  Object.assign(env, otelEnv, serviceEnv);
+  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
     const deadline = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${options.name} did not start within ${options.startupTimeoutMillis ?? 60_000} ms; stderr:\n${stderr}`));
-    }, options.startupTimeoutMillis ?? 60_000);
+      reject(new Error(`${name} did not start within ${startupTimeoutMillis} ms; stderr:\n${stderr}`));
+    }, startupTimeoutMillis);
     const onExit = (code: number | null): void => {
       clearTimeout(deadline);
-      reject(new Error(`${options.name} exited (${String(code)}) before it listened; stderr:\n${stderr}`));
+      reject(new Error(`${name} exited (${String(code)}) before it listened; stderr:\n${stderr}`));
     };
     child.once('exit', onExit);
     const lines = createInterface({ input: child.stdout });
@@ -67,7 +102,7 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
       child.off('exit', onExit);
       const { port } = JSON.parse(line) as { port: number };
       resolve({
-        name: options.name,
+        name,
         url: `http://127.0.0.1:${port}`,
         stop: () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -15,6 +15,7 @@ import type {
 } from '../language/index.ts';
 import { BUDGET_LIMIT_KEYS, EXPECTATION_KINDS, type ExpectationKind } from '../language/index.ts';
 import { budgetIsOverTraces, compileBudgetExpectation } from './expectations/budget.ts';
+import { compileCompleteExpectation } from './expectations/complete.ts';
 import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';
 import { compileOrderExpectation, compileSequenceExpectation } from './expectations/order.ts';
@@ -102,6 +103,8 @@ function defaultName(kind: ExpectationKind, e: Expectation): string {
     }
     case 'connected':
       return 'trace is connected';
+    case 'complete':
+      return 'trace is complete';
     case 'propagates':
       return `context propagates ${(e as PropagatesExpectation).propagates.from} → ${(e as PropagatesExpectation).propagates.to}`;
   }
@@ -116,6 +119,7 @@ function needsSettled(kind: ExpectationKind, e: Expectation): boolean {
     case 'budget':
     case 'noErrors':
     case 'connected':
+    case 'complete':
       return true;
     default:
       return false;
@@ -136,6 +140,8 @@ function compileKind(kind: ExpectationKind, e: Expectation, selectors: SelectorC
       return compileNoErrorsExpectation(e as NoErrorsExpectation, selectors);
     case 'connected':
       return compileConnectedExpectation();
+    case 'complete':
+      return compileCompleteExpectation();
     case 'propagates':
       return compilePropagatesExpectation(e as PropagatesExpectation, selectors);
   }

@@ -57,7 +57,7 @@ function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?:
   const traceById = new Map<string, Trace>();
   for (const trace of traces) traceById.set(trace.traceId, trace);
   if (source?.unclaimedTraces === undefined) return { traceById, selectors };
-  // Diagnosing scans the unclaimed traces: only a failing `connected` or `propagates` asks, once per pass.
+  // Diagnosing scans the unclaimed traces: only a failing `connected`, `complete` or `propagates` asks, once per pass.
   let diagnostics: readonly PropagationDiagnostic[] | undefined;
   return { traceById, selectors, propagation: () => (diagnostics ??= diagnoseRun(source)) };
 }
@@ -285,7 +285,7 @@ function propagationNote(diagnostic: PropagationDiagnostic): RunNote {
       ...(diagnostic.callerService === undefined ? {} : { callerService: diagnostic.callerService }),
       ...(diagnostic.calleeService === undefined ? {} : { calleeService: diagnostic.calleeService }),
       cause: diagnostic.cause,
-      ...(diagnostic.kind === 'context-lost' ? {} : { pairing: diagnostic.pairing }),
+      pairing: diagnostic.pairing,
       ...(diagnostic.kind === 'baggage-dropped' && diagnostic.missingBaggageKeys !== undefined ? { missingBaggageKeys: diagnostic.missingBaggageKeys } : {}),
     },
   };

@@ -19,8 +19,10 @@ export type {
 export { diagnosePropagation, diagnoseRun } from './diagnosis/propagation.ts';
 export type {
   ContextLostDiagnostic,
+  ContextTie,
   DiagnoseOptions,
   HopDiagnostic,
+  HopPairing,
   PropagationCause,
   PropagationDiagnostic,
 } from './diagnosis/propagation.ts';

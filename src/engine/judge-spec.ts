@@ -308,7 +308,8 @@ class PerTraceTally {
     const v = this.firstFailure;
     if (v === undefined) {
       const pass = this.firstPass as Verdict;
-      return n === 1 ? pass : { ...pass, message: `${pass.message} (in each of ${n} traces)`, actual: `held in ${n} of ${n} traces`, spans: [] };
+      // A lazy pass keeps its texts behind getters, which a spread does not copy: `expected` is read out by name.
+      return n === 1 ? pass : { ...pass, expected: pass.expected, message: `${pass.message} (in each of ${n} traces)`, actual: `held in ${n} of ${n} traces`, spans: [] };
     }
     const trace = this.firstFailureTrace as Trace;
     const prefix = n === 1 ? '' : `trace ${shortId(trace.traceId)}: `;

@@ -140,7 +140,9 @@ export interface RunNoteDiagnostic {
   readonly missingBaggageKeys?: readonly string[];
   /**
    * Propagation notes of a hop: what paired the client span with the server span (`traceparent`, `b3`,
-   * `x-b3-spanid`, `parent`, `address`, `time`) and how sure that is (`certain`, `likely`, `possible`).
+   * `x-b3-spanid`, `parent`, `message-id`, `address`, `run-id`, `time`) and how sure that is (`certain`, `likely`,
+   * `possible`); of a lost context, what tied the lost call to the running request (`request-header`,
+   * `only-candidate`, `time`).
    */
   readonly pairing?: { readonly evidence: string; readonly confidence: 'certain' | 'likely' | 'possible' };
 }

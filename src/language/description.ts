@@ -28,7 +28,7 @@ function objectKeys<const Key extends string, const Required extends Key = never
  * EXPECTATION_KINDS.filter((kind) => kind in { spans: '{ kind = server }' }); // ['spans']
  * ```
  */
-export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'propagates'] as const;
+export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'complete', 'propagates'] as const;
 
 /**
  * One kind of expectation, named by its key: `{ spans: ... }` is a `spans` expectation.
@@ -51,6 +51,7 @@ export const EXPECTATION_KIND_KEYS = {
   budget: [],
   noErrors: ['exceptions'],
   connected: [],
+  complete: [],
   propagates: [],
 } as const satisfies Readonly<Record<ExpectationKind, readonly string[]>>;
 
@@ -73,6 +74,8 @@ export const BUDGET_EXPECTATION_KEYS = expectationKeys('budget');
 export const NO_ERRORS_EXPECTATION_KEYS = expectationKeys('noErrors');
 /** `ConnectedExpectation`. */
 export const CONNECTED_EXPECTATION_KEYS = expectationKeys('connected');
+/** `CompleteExpectation`. */
+export const COMPLETE_EXPECTATION_KEYS = expectationKeys('complete');
 /** `PropagatesExpectation`. */
 export const PROPAGATES_EXPECTATION_KEYS = expectationKeys('propagates');
 

@@ -183,6 +183,15 @@ export interface ConnectedExpectation extends ExpectationBase {
   readonly connected: true;
 }
 
+/**
+ * Every call the trace makes is answered inside it: no CLIENT (or PRODUCER) span of the trace pairs, by the evidence
+ * docs/diagnostics.md lists, with a SERVER-rooted (or CONSUMER) trace outside it. Calls to uninstrumented
+ * dependencies (a database, a third-party API: no server span anywhere) do not count.
+ */
+export interface CompleteExpectation extends ExpectationBase {
+  readonly complete: true;
+}
+
 /** Context propagates from spans of `from` to spans of `to`: each `from` span has a `to` descendant. */
 export interface PropagatesExpectation extends ExpectationBase {
   readonly propagates: { readonly from: SelectorSource; readonly to: SelectorSource };
@@ -196,6 +205,7 @@ export type Expectation =
   | BudgetExpectation
   | NoErrorsExpectation
   | ConnectedExpectation
+  | CompleteExpectation
   | PropagatesExpectation;
 
 /** Which traces of the run a spec applies to, and how many the run must contain. */

@@ -305,7 +305,8 @@ class SpecValidator {
         if (value['exceptions'] !== undefined) this.boolean(value['exceptions'], at('exceptions'), '"exceptions"');
         break;
       case 'connected':
-        if (body !== true) this.c.report(at('connected'), `"connected" must be true, got ${describeValueType(body)}`, 'write "connected: true"');
+      case 'complete':
+        if (body !== true) this.c.report(at(kind), `"${kind}" must be true, got ${describeValueType(body)}`, `write "${kind}: true"`);
         break;
       case 'propagates':
         if (this.mapping(body, at('propagates'), '"propagates"', 'e.g. "propagates: { from: \'{ service = a }\', to: \'{ service = b }\' }"')) {

@@ -42,7 +42,7 @@ export interface JsonSpecReport {
 /** One expectation in a {@link JsonReport}. */
 export interface JsonExpectationReport {
   readonly name: string;
-  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, `traces` or `invalid`. */
+  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `complete`, `propagates`, `traces` or `invalid`. */
   readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   readonly message: string;

@@ -7,13 +7,13 @@
  * so no test waits on time.
  */
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { SpanKind, serviceNameOf } from '../../src/model/index.ts';
 import { evaluateSpecs } from '../../src/engine/index.ts';
 import { createPrettyReporter } from '../../src/report/index.ts';
 import { startCollector, type Collector, type CollectorRun } from '../../src/server/index.ts';
 import { startService, type RunningService, type ServiceOptions } from '../../examples/propagation/start-service.ts';
+import { startStrippingProxy } from '../support/stripping-proxy.ts';
 
 const startupMillis = 120_000;
 let collector: Collector;
@@ -144,29 +144,10 @@ describe('propagation diagnostics on real services', () => {
     }, startupMillis);
   }
 
-  /** A proxy in the test process (not instrumented) that forwards to `target` without the trace headers. */
-  async function strippingProxy(target: string, rewriteHost: boolean): Promise<{ url: string; close(): Promise<void> }> {
-    const targetUrl = new URL(target);
-    const server: Server = createServer((incoming, answer) => {
-      const headers = { ...incoming.headers };
-      for (const name of ['traceparent', 'tracestate', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled']) delete headers[name];
-      if (rewriteHost) headers.host = targetUrl.host;
-      const forwarded = request(new URL(incoming.url ?? '/', targetUrl), { method: incoming.method, headers }, (reply) => {
-        answer.writeHead(reply.statusCode ?? 502, reply.headers);
-        reply.pipe(answer);
-      });
-      forwarded.on('error', () => answer.writeHead(502).end());
-      incoming.pipe(forwarded);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-  }
-
   for (const rewriteHost of [false, true]) {
     it(`names a trace header stripped by a proxy that ${rewriteHost ? 'rewrites' : 'keeps'} Host`, async () => {
       const orders = await start({ name: 'orders', propagation: 'w3c' });
-      const proxy = await strippingProxy(orders.url, rewriteHost);
+      const proxy = await startStrippingProxy(orders.url, rewriteHost);
       try {
         const gateway = await start({ name: 'gateway', propagation: 'w3c', callUrl: proxy.url });
         const run = collector.run();

@@ -8,14 +8,19 @@ import type { PropagationHeaderName } from './recorded-headers.ts';
  * Why a hop lost the caller's context, as far as the recorded spans can tell.
  *
  * - `no-propagator`: the callee recorded its request headers and no propagation header was among them: the caller
- *   injected nothing (no propagator installed, or the call bypassed the instrumented client).
- * - `format-mismatch`: the callee received a different propagation format than it reads (e.g. B3 `b3` /
- *   `x-b3-*` headers but no W3C `traceparent`).
+ *   injected nothing (no propagator installed, or the call bypassed the instrumented client). Also a callee that
+ *   received a `traceparent`, started a new trace, and whose own calls carry no propagation header at all: it has
+ *   no propagator (the diagnosis then names the callee).
+ * - `format-mismatch`: the callee received a different propagation format than it reads, in either direction:
+ *   B3 (`b3` / `x-b3-*`) but no W3C `traceparent` at a W3C callee; a `traceparent` at a callee whose own calls
+ *   carry B3 (it reads B3); a single `b3` header at a callee that reads only the multi `x-b3-*` headers, or the
+ *   reverse.
  * - `stripped-in-transit`: the callee recorded other propagation the caller sent (a `baggage` header, which W3C
  *   propagators inject together with `traceparent`) but no trace header: something between them (a proxy, a
  *   gateway, a header allow-list) removed it.
- * - `context-not-extracted`: the callee received a `traceparent` yet started a new trace (its propagator does not
- *   extract W3C trace context, or the header was malformed).
+ * - `context-not-extracted`: the callee received a trace header in the format it injects itself (or whose format
+ *   it injects is unknown) yet started a new trace: its server code did not extract the context (a hand-made
+ *   server span, an uninstrumented framework), or the header was malformed.
  * - `unknown-headers-not-recorded`: the callee started a new trace and did not record request headers, so the cause
  *   cannot be told apart; the most common one is no propagator on the caller.
  * - `baggage-dropped`: the trace continued, but baggage entries present upstream are missing downstream.
@@ -58,14 +63,23 @@ export interface DiagnosticBase {
  * - `traceparent`, `b3`, `x-b3-spanid`: the callee recorded the propagation header it received, and the caller's
  *   span id in it is the client span's id (`certain`, whatever the concurrency);
  * - `parent`: the server span is the client span's child in the trace (`certain`);
+ * - `request-header`: the call and the server root recorded the same correlation header value (a forwarded request
+ *   id such as `x-request-id`: the same request), within the time window and with nothing in the address
+ *   disagreeing (`likely`: one request may call the same address twice);
  * - `address`: the server root started within the client span's time window and its port or path agrees with the
  *   client's URL (`likely`);
  * - `run-id`: the server root recorded the run's id in the baggage it received (`test.run.id`), and started within
  *   the client span's time window (`likely`);
  * - `time`: only the time window (and nothing in the address disagreeing) pairs them (`possible`).
+ *
+ * A `run-id` is the run's id the callee recorded in its baggage, or, when every process of the run is tagged (as
+ * under `tracecheck run`), the run's id on the callee's resource.
+ *
+ * For a lost context ({@link ContextLostDiagnostic}) the pairing ties the new root to the request that was in
+ * progress, see {@link ContextTie}.
  */
 export interface HopPairing {
-  readonly evidence: PropagationHeaderName | 'parent' | 'message-id' | 'address' | 'run-id' | 'time';
+  readonly evidence: PropagationHeaderName | 'parent' | 'message-id' | 'address' | 'run-id' | 'time' | ContextTie;
   readonly confidence: 'certain' | 'likely' | 'possible';
 }
 
@@ -88,6 +102,16 @@ export interface HopDiagnostic extends DiagnosticBase {
   readonly missingBaggageKeys?: readonly string[];
 }
 
+/**
+ * What ties a root call that lost its context to the request of the run that was in progress when it was made:
+ * - `request-header`: the lost call carried a request header value (a correlation id such as `x-request-id`,
+ *   recorded on the client span or by its callee) that a span of that request recorded too (`certain`);
+ * - `only-candidate`: it started while its service was handling one request of the run, and only one (`likely`);
+ * - `time`: it started while its service was handling several requests of the run; the one that started last is
+ *   named (`possible`).
+ */
+export type ContextTie = 'request-header' | 'only-candidate';
+
 /** A service that lost its own context: its outgoing call became the root of a new trace. */
 export interface ContextLostDiagnostic extends DiagnosticBase {
   readonly kind: 'context-lost';
@@ -98,6 +122,8 @@ export interface ContextLostDiagnostic extends DiagnosticBase {
   readonly clientSpan: Span;
   /** The callee's SERVER or CONSUMER span below it in the new trace, when the callee is instrumented. */
   readonly serverSpan: Span | undefined;
+  /** What tied the new root to the running request (`request-header`, `only-candidate` or `time`), and how sure that is. */
+  readonly pairing: HopPairing;
 }
 
 /** One broken propagation hop of a run. */
@@ -132,6 +158,8 @@ export const PAIRING_TEXT: Readonly<Record<HopPairing['evidence'], string>> = {
   address: "paired as likely: the server span started within the client span's time and its port or path agrees",
   'run-id': "paired as likely: the server span recorded this run's id in its baggage and started within the client span's time",
   time: "paired as possible: by time alone (record the callee's traceparent request header to be sure)",
+  'request-header': 'paired as likely: the call and the server span recorded the same request id header (one request, and its address fits)',
+  'only-candidate': 'tied as likely: it started while its service was handling this request of the run, and no other',
 };
 
 /** The first 8 hex digits of an id, as diagnoses quote spans and traces. */

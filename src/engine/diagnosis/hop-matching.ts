@@ -4,14 +4,22 @@ import type { AttributeValue, Span } from '../../model/index.ts';
 // Which root SERVER span a CLIENT span's call reached, when the callee started a new trace: the time window and the
 // address the two spans record (port, path, route, peer.service).
 
+/** How a server root fits a client span's call: how far apart they started, and which parts of the address agree. */
+export interface HopMatch {
+  /** Between the two starts; lower is better. */
+  readonly distanceNanos: bigint;
+  /** The port or the path agrees, and no port disagrees. */
+  readonly addressAgrees: boolean;
+  /** The path (or route template) agrees, whatever the port. */
+  readonly pathAgrees: boolean;
+}
+
 /**
  * How well a server root fits a client span, or undefined when it cannot be the callee: outside the time window,
- * another path, another port (unless the path agrees and address evidence is not required: a proxy may sit between
- * them), or another service than the client's `peer.service`. `distanceNanos` is between the two starts (lower is
- * better); `addressAgrees` says the port or the path agrees, and no port disagrees. With `requireAddressEvidence`,
- * not disagreeing is not enough: the address must agree.
+ * another path, another port (unless the path agrees: a proxy may sit between them), or another service than the
+ * client's `peer.service`. Whether a fit with only the path agreeing is enough is the caller's to decide.
  */
-export function matchDistance(client: Span, server: Span, toleranceNanos: bigint, requireAddressEvidence: boolean): { readonly distanceNanos: bigint; readonly addressAgrees: boolean } | undefined {
+export function matchDistance(client: Span, server: Span, toleranceNanos: bigint): HopMatch | undefined {
   if (server.startTimeUnixNano < client.startTimeUnixNano - toleranceNanos) return undefined;
   if (server.startTimeUnixNano > client.endTimeUnixNano + toleranceNanos) return undefined;
   const peerService = client.attributes['peer.service'];
@@ -27,13 +35,36 @@ export function matchDistance(client: Span, server: Span, toleranceNanos: bigint
   const portAgrees = clientTarget.port !== undefined && clientTarget.port === serverPort;
   const pathAgrees = clientTarget.path !== undefined && (serverPath === clientTarget.path || (route !== undefined && routeMatches(route, clientTarget.path)));
   const portDisagrees = clientTarget.port !== undefined && serverPort !== undefined && !portAgrees;
-  // Another port is another server, unless the path agrees and the callee is outside the run: a proxy between the
-  // two (one that rewrites `Host`, as nginx does by default) changes the port the callee sees, not the path.
-  if (portDisagrees && (requireAddressEvidence || !pathAgrees)) return undefined;
-  const addressAgrees = !portDisagrees && (portAgrees || pathAgrees);
-  if (requireAddressEvidence && !addressAgrees) return undefined;
+  // Another port is another server, unless the path agrees: a proxy between the two (one that rewrites `Host`, as
+  // nginx does by default) changes the port the callee sees, not the path.
+  if (portDisagrees && !pathAgrees) return undefined;
   const d = server.startTimeUnixNano - client.startTimeUnixNano;
-  return { distanceNanos: d < 0n ? -d : d, addressAgrees };
+  return { distanceNanos: d < 0n ? -d : d, addressAgrees: !portDisagrees && (portAgrees || pathAgrees), pathAgrees };
+}
+
+/**
+ * The roots of `byStart` (sorted by start time) that started within the client span's time window, ± the
+ * tolerance: the only ones {@link matchDistance} can accept. A long tagged run holds thousands of roots and as many
+ * calls to uninstrumented dependencies (no server anywhere), so each call looks only at its own window.
+ */
+export function rootsInWindow(byStart: readonly Span[], client: Span, toleranceNanos: bigint): readonly Span[] {
+  const to = client.endTimeUnixNano + toleranceNanos;
+  const low = firstStartingFrom(byStart, client.startTimeUnixNano - toleranceNanos);
+  let end = low;
+  while (end < byStart.length && (byStart[end] as Span).startTimeUnixNano <= to) end++;
+  return byStart.slice(low, end);
+}
+
+/** The index of the first span of `byStart` (sorted by start time) that started at or after `from`. */
+export function firstStartingFrom(byStart: readonly Span[], from: bigint): number {
+  let low = 0;
+  let high = byStart.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((byStart[mid] as Span).startTimeUnixNano < from) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {

@@ -2,8 +2,9 @@ import { SpanKind, serviceNameOf } from '../../model/index.ts';
 import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
 import type { RunSource } from '../../store/index.ts';
-import { matchDistance } from './hop-matching.ts';
-import { baggageKeysOf, baggageValueOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
+import { FORMAT_TEXT, formatsIn, injectedFormats, type TraceFormat } from './callee-format.ts';
+import { matchDistance, rootsInWindow } from './hop-matching.ts';
+import { baggageKeysOf, baggageValueOf, correlationHeadersOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
 import { contextLost } from './context-lost.ts';
 import {
   PAIRING_TEXT,
@@ -11,12 +12,11 @@ import {
   type DiagnoseOptions,
   type HopDiagnostic,
   type HopPairing,
-  type PropagationCause,
   type PropagationDiagnostic,
 } from './diagnostic.ts';
 import { linksMissing } from './links-missing.ts';
 
-export type { ContextLostDiagnostic, DiagnoseOptions, HopDiagnostic, HopPairing, PropagationCause, PropagationDiagnostic } from './diagnostic.ts';
+export type { ContextLostDiagnostic, ContextTie, DiagnoseOptions, HopDiagnostic, HopPairing, PropagationCause, PropagationDiagnostic } from './diagnostic.ts';
 
 // Propagation diagnosis: what the recorded spans tell about hops that lost the caller's context, and the English
 // that names the hop and its likely cause. It is analysis, so it lives in the engine; the store only holds the
@@ -60,16 +60,23 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
   // evidence (port or path agree) and never for a call of its own service; unclaimed roots need less.
   const serverRoots: Span[] = [];
   const runRoots = new Set<Span>();
+  const traceOf = new Map<Span, Trace>();
   for (const trace of unclaimedTraces) {
-    for (const root of trace.roots) if (root.span.kind === SpanKind.SERVER) serverRoots.push(root.span);
+    for (const root of trace.roots) {
+      if (root.span.kind !== SpanKind.SERVER) continue;
+      serverRoots.push(root.span);
+      traceOf.set(root.span, trace);
+    }
   }
   for (const trace of runTraces) {
     for (const root of trace.roots) {
       if (root.span.kind !== SpanKind.SERVER) continue;
       serverRoots.push(root.span);
       runRoots.add(root.span);
+      traceOf.set(root.span, trace);
     }
   }
+  serverRoots.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
   // A server root that recorded the propagation header it received names its caller's span: it pairs with that
   // client span alone, and with no other, whatever the timing of concurrent requests.
   const namedBy = new Map<string, { server: Span; header: PropagationHeaderName }>();
@@ -80,16 +87,26 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
     named.add(server);
     if (!namedBy.has(parent.spanId)) namedBy.set(parent.spanId, { server, header: parent.header });
   }
-  // The run a callee recorded in its baggage: one of another run is never this run's callee.
+  // The run a callee recorded: the run id in the baggage it received, or the run's tag on its resource (every
+  // process of a `tracecheck run` is tagged). One of another run is never this run's callee.
   const runIdKey = options.runIdBaggageKey ?? DEFAULT_RUN_ID_ATTRIBUTE;
   const recordedRun = new Map<Span, string>();
   if (options.runId !== undefined) {
     for (const server of serverRoots) {
-      const id = baggageValueOf(server, runIdKey, baggagePrefix);
+      const id = baggageValueOf(server, runIdKey, baggagePrefix) ?? stringAttribute(server.resource.attributes[DEFAULT_RUN_ID_ATTRIBUTE]);
       if (id !== undefined) recordedRun.set(server, id);
     }
   }
-  const candidates: { client: Span; server: Span; distance: bigint; address: boolean; runId: boolean }[] = [];
+  // What a client span's call reached, for reading which format a callee's service injects.
+  const calleeOf = (client: Span, trace: Trace | undefined): Span | undefined => {
+    const child = trace?.nodesBySpanId.get(client.spanId)?.children.find((c) => c.span.kind === SpanKind.SERVER);
+    if (child !== undefined) return child.span;
+    const byHeader = namedBy.get(client.spanId);
+    if (byHeader !== undefined) return byHeader.server;
+    return rootsInWindow(serverRoots, client, toleranceNanos).find((server) => !named.has(server) && matchDistance(client, server, toleranceNanos)?.addressAgrees === true);
+  };
+  const formatsInjectedBy = (server: Span): Set<TraceFormat> | undefined => injectedFormats(server, traceOf.get(server), (client) => calleeOf(client, traceOf.get(server)));
+  const candidates: { client: Span; server: Span; distance: bigint; request: boolean; address: boolean; runId: boolean }[] = [];
   const out: HopDiagnostic[] = [];
   const newTraces: HopDiagnostic[] = [];
   for (const trace of runTraces) {
@@ -99,17 +116,24 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       if (serverChild === undefined) {
         const byHeader = namedBy.get(node.span.spanId);
         if (byHeader !== undefined) {
-          newTraces.push(newTraceDiagnostic(node.span, byHeader.server, { evidence: byHeader.header, confidence: 'certain' }));
+          newTraces.push(newTraceDiagnostic(node.span, byHeader.server, { evidence: byHeader.header, confidence: 'certain' }, formatsInjectedBy(byHeader.server)));
           continue;
         }
-        for (const server of serverRoots) {
+        for (const server of rootsInWindow(serverRoots, node.span, toleranceNanos)) {
           if (named.has(server)) continue;
           const run = recordedRun.get(server);
           if (run !== undefined && run !== options.runId) continue;
           const ownRoot = runRoots.has(server);
           if (ownRoot && serviceNameOf(server) === serviceNameOf(node.span)) continue;
-          const match = matchDistance(node.span, server, toleranceNanos, ownRoot);
-          if (match !== undefined) candidates.push({ client: node.span, server, distance: match.distanceNanos, address: match.addressAgrees, runId: run !== undefined });
+          const request = sameRequest(node.span, server);
+          if (request === false) continue;
+          const match = matchDistance(node.span, server, toleranceNanos);
+          if (match === undefined) continue;
+          // A run's own roots are mostly its entry requests: one is taken for a lost callee only when its address
+          // agrees, or when the path agrees and it carries the run's tag or the call's request id (a proxy between
+          // changed the port).
+          if (ownRoot && !match.addressAgrees && !(match.pathAgrees && (run !== undefined || request === true))) continue;
+          candidates.push({ client: node.span, server, distance: match.distanceNanos, request: request === true, address: match.addressAgrees, runId: run !== undefined });
         }
       } else {
         const dropped = baggageDropped(node, serverChild.span, baggagePrefix);
@@ -117,20 +141,48 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       }
     }
   }
-  // Then by address and time, closest start first; each client and each server is paired at most once.
-  const rank = (c: { address: boolean; runId: boolean }): number => (c.address ? 0 : c.runId ? 1 : 2);
+  // Then by request id, address, run and time, closest start first; each client and each server is paired at most once.
+  const rank = (c: { request: boolean; address: boolean; runId: boolean }): number => (c.request ? 0 : c.address ? 1 : c.runId ? 2 : 3);
   candidates.sort((a, b) => rank(a) - rank(b) || (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
   const usedClients = new Set<Span>(newTraces.map((d) => d.clientSpan));
   const usedServers = new Set<Span>();
-  for (const { client, server, address, runId } of candidates) {
+  for (const { client, server, request, address, runId } of candidates) {
     if (usedClients.has(client) || usedServers.has(server)) continue;
     usedClients.add(client);
     usedServers.add(server);
-    const pairing: HopPairing = address ? { evidence: 'address', confidence: 'likely' } : runId ? { evidence: 'run-id', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' };
-    newTraces.push(newTraceDiagnostic(client, server, pairing));
+    const pairing: HopPairing = request
+      ? { evidence: 'request-header', confidence: 'likely' }
+      : address
+        ? { evidence: 'address', confidence: 'likely' }
+        : runId
+          ? { evidence: 'run-id', confidence: 'likely' }
+          : { evidence: 'time', confidence: 'possible' };
+    newTraces.push(newTraceDiagnostic(client, server, pairing, formatsInjectedBy(server)));
   }
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
   return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out, ...linksMissing(runTraces, unclaimedTraces)];
+}
+
+/**
+ * Whether a call and a server root belong to the same request by the correlation headers both recorded (the
+ * client span what it sent, the server span what it received; e.g. a forwarded `x-request-id`): true when a header
+ * both recorded has the same value, false when every such header differs (another request's callee), undefined when
+ * they share none. One request may call the same address twice, so this pairs as likely, beside the address.
+ */
+function sameRequest(client: Span, server: Span): boolean | undefined {
+  const sent = new Map(correlationHeadersOf(client));
+  let shared = false;
+  for (const [name, value] of correlationHeadersOf(server)) {
+    const mine = sent.get(name);
+    if (mine === undefined) continue;
+    if (mine === value) return true;
+    shared = true;
+  }
+  return shared ? false : undefined;
+}
+
+function stringAttribute(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /**
@@ -149,48 +201,68 @@ export function diagnoseRun(source: RunSource, options?: DiagnoseOptions): Propa
   return diagnosePropagation(source.traces(), source.unclaimedTraces(), { runId: source.id, ...options });
 }
 
-function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing): HopDiagnostic {
+function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing, injected: Set<TraceFormat> | undefined): HopDiagnostic {
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
-  const calleeName = callee ?? 'the callee';
-  const headers = recordedHeaders(server);
-  let cause: PropagationCause;
-  let evidence: string;
-  let likely: string;
-  if (headers === undefined) {
-    cause = 'unknown-headers-not-recorded';
-    evidence = `${calleeName} does not record request headers`;
-    likely = `no propagation header arrived (most often no propagator on ${caller ?? 'the caller'}); record the callee's traceparent, b3 and baggage request headers to confirm`;
-  } else if (headers.has('traceparent')) {
-    cause = 'context-not-extracted';
-    evidence = `${calleeName} received traceparent ${headerText(server, 'traceparent')}`;
-    likely = `${calleeName} does not extract W3C trace context (its propagator reads another format), or the header is malformed`;
-  } else {
-    const b3 = B3_HEADERS.filter((h) => headers.has(h));
-    const other = OTHER_FORMATS.find(([h]) => headers.has(h));
-    if (b3.length > 0) {
-      cause = 'format-mismatch';
-      evidence = `${calleeName} received ${b3.join(', ')} but no traceparent`;
-      likely = `propagation format mismatch: ${caller ?? 'the caller'} sends B3, ${calleeName} reads W3C trace context`;
-    } else if (other !== undefined) {
-      cause = 'format-mismatch';
-      evidence = `${calleeName} received ${other[0]} but no traceparent`;
-      likely = `propagation format mismatch: ${caller ?? 'the caller'} sends ${other[1]}, ${calleeName} reads W3C trace context`;
-    } else if (headers.has('baggage')) {
-      cause = 'stripped-in-transit';
-      evidence = `${calleeName} received the baggage ${caller ?? 'the caller'} sent (${headerText(server, 'baggage')}) but no traceparent or b3`;
-      likely = `the trace header was stripped in transit between ${caller ?? 'the caller'} and ${calleeName} (a proxy or gateway that forwards only some headers)`;
-    } else {
-      cause = 'no-propagator';
-      evidence = `no propagation header arrived at ${calleeName} (no traceparent, no b3)`;
-      likely = `no propagator on ${caller ?? 'the caller'} (nothing was injected into the request)`;
-    }
-  }
+  const { cause, evidence, likely } = causeOf(caller ?? 'the caller', callee ?? 'the callee', server, injected);
   const message =
-    `${caller ?? '?'} → ${callee ?? '?'}: ${calleeName} started a new trace (client span "${client.name}" ${shortId(client.spanId)} ` +
+    `${caller ?? '?'} → ${callee ?? '?'}: ${callee ?? 'the callee'} started a new trace (client span "${client.name}" ${shortId(client.spanId)} ` +
     `has no server child; server span "${server.name}" ${shortId(server.spanId)} is the root of trace ${shortId(server.traceId)}; ${evidence}); likely cause: ${likely}; ` +
     PAIRING_TEXT[pairing.evidence];
   return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, anchorSpan: client, evidence, message, pairing };
+}
+
+/**
+ * Why the callee started a new trace, from the request headers it recorded (which formats arrived) and the formats
+ * its own calls carry (`injected`: what its propagator speaks, undefined when unknown).
+ */
+function causeOf(caller: string, callee: string, server: Span, injected: Set<TraceFormat> | undefined): { cause: HopDiagnostic['cause']; evidence: string; likely: string } {
+  const headers = recordedHeaders(server);
+  if (headers === undefined) {
+    return {
+      cause: 'unknown-headers-not-recorded',
+      evidence: `${callee} does not record request headers`,
+      likely: `no propagation header arrived (most often no propagator on ${caller}); record the callee's traceparent, b3 and baggage request headers to confirm`,
+    };
+  }
+  const received = formatsIn(headers);
+  const receivedText = [...received].map((format) => FORMAT_TEXT[format]).join(' and ');
+  if (received.size > 0 && injected !== undefined) {
+    const sends = injected.size === 0 ? 'no trace header' : [...injected].map((format) => FORMAT_TEXT[format]).join(' and ');
+    const evidence = `${callee} received ${receivedText}${received.has('w3c') ? ` ${headerText(server, 'traceparent')}` : ''}, and its own calls carry ${sends}`;
+    if (injected.size === 0) {
+      return { cause: 'no-propagator', evidence, likely: `no propagator on ${callee}: it neither extracted the trace context it received nor injected any into its own calls` };
+    }
+    if (![...received].some((format) => injected.has(format))) {
+      return { cause: 'format-mismatch', evidence, likely: `propagation format mismatch: ${caller} sends ${receivedText}, ${callee} reads ${sends}` };
+    }
+  }
+  if (received.has('w3c')) {
+    return {
+      cause: 'context-not-extracted',
+      evidence: `${callee} received traceparent ${headerText(server, 'traceparent')}${injected === undefined ? '' : ' in the format its own calls carry'}`,
+      likely: `${callee} did not extract it (a server span started without extracting the request's context, a propagator that does not read W3C trace context), or the header is malformed`,
+    };
+  }
+  const b3 = B3_HEADERS.filter((h) => headers.has(h));
+  if (b3.length > 0) {
+    if (injected !== undefined) {
+      return { cause: 'context-not-extracted', evidence: `${callee} received ${b3.join(', ')} in the format its own calls carry`, likely: `${callee} did not extract it (a server span started without extracting the request's context), or the header is malformed` };
+    }
+    return { cause: 'format-mismatch', evidence: `${callee} received ${b3.join(', ')} but no traceparent`, likely: `propagation format mismatch: ${caller} sends B3, ${callee} reads W3C trace context` };
+  }
+  const other = OTHER_FORMATS.find(([h]) => headers.has(h));
+  if (other !== undefined) {
+    return { cause: 'format-mismatch', evidence: `${callee} received ${other[0]} but no traceparent`, likely: `propagation format mismatch: ${caller} sends ${other[1]}, ${callee} reads W3C trace context` };
+  }
+  if (headers.has('baggage')) {
+    return {
+      cause: 'stripped-in-transit',
+      evidence: `${callee} received the baggage ${caller} sent (${headerText(server, 'baggage')}) but no traceparent or b3`,
+      likely: `the trace header was stripped in transit between ${caller} and ${callee} (a proxy or gateway that forwards only some headers)`,
+    };
+  }
+  return { cause: 'no-propagator', evidence: `no propagation header arrived at ${callee} (no traceparent, no b3)`, likely: `no propagator on ${caller} (nothing was injected into the request)` };
 }
 
 function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): HopDiagnostic | undefined {
@@ -198,7 +270,10 @@ function baggageDropped(clientNode: SpanNode, server: Span, prefix: string): Hop
   // The caller's side: the client span and its ancestors in the caller's own service.
   const callerService = serviceNameOf(clientNode.span);
   for (let node: SpanNode | undefined = clientNode; node !== undefined && serviceNameOf(node.span) === callerService; node = node.parent) {
-    for (const key of baggageKeysOf(node.span, prefix)) upstream.add(key);
+    // A root SERVER span started a new trace: what it received (its recorded baggage header) never reached its
+    // context, so only what it carries counts. Its lost hop is diagnosed already; the baggage went with it.
+    const extracted = !(node.span.kind === SpanKind.SERVER && node.span.parentSpanId === undefined);
+    for (const key of baggageKeysOf(node.span, prefix, !extracted)) upstream.add(key);
   }
   if (upstream.size === 0) return undefined;
   const downstream = baggageKeysOf(server, prefix);

@@ -6,11 +6,14 @@ import type { AttributeValue, Span } from '../../model/index.ts';
 /** Attribute prefix under which instrumentation-http records captured request headers (`headersToSpanAttributes`). */
 export const REQUEST_HEADER_ATTRIBUTE_PREFIX = 'http.request.header.';
 
-/** Baggage keys a span shows: `<prefix><key>` attributes and the keys of a recorded `baggage` request header. */
-export function baggageKeysOf(span: Span, prefix: string): Set<string> {
+/**
+ * Baggage keys a span shows: `<prefix><key>` attributes and, unless `attributesOnly`, the keys of a recorded
+ * `baggage` request header.
+ */
+export function baggageKeysOf(span: Span, prefix: string, attributesOnly = false): Set<string> {
   const keys = new Set<string>();
   for (const key of Object.keys(span.attributes)) if (key.startsWith(prefix) && key.length > prefix.length) keys.add(key.slice(prefix.length));
-  for (const [key] of recordedBaggage(span)) keys.add(key);
+  if (!attributesOnly) for (const [key] of recordedBaggage(span)) keys.add(key);
   return keys;
 }
 
@@ -50,6 +53,32 @@ export function recordedHeaders(span: Span): Set<string> | undefined {
     headers.add(key.slice(REQUEST_HEADER_ATTRIBUTE_PREFIX.length).toLowerCase().replaceAll('_', '-'));
   }
   return headers;
+}
+
+/**
+ * Recorded request headers that say nothing about which request a call belongs to: the propagation headers (lost
+ * with the context they carry), and headers every request of a client has alike.
+ */
+const NOT_CORRELATION = new Set([
+  'traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'x-b3-parentspanid', 'x-b3-flags',
+  'host', 'content-type', 'content-length', 'connection', 'accept', 'accept-encoding', 'accept-language', 'user-agent',
+  'transfer-encoding', 'keep-alive', 'x-test-run-id',
+]);
+
+/**
+ * The correlation headers a span recorded (`http.request.header.*`, on a SERVER span what it received, on a CLIENT
+ * span what it sent): an application's own request id (`x-request-id`, `x-correlation-id`, …), which a service
+ * forwards even where it lost the trace context. `[name, value]` pairs, names lower case.
+ */
+export function correlationHeadersOf(span: Span): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (const key of Object.keys(span.attributes)) {
+    if (!key.startsWith(REQUEST_HEADER_ATTRIBUTE_PREFIX)) continue;
+    const name = key.slice(REQUEST_HEADER_ATTRIBUTE_PREFIX.length).toLowerCase().replaceAll('_', '-');
+    if (NOT_CORRELATION.has(name)) continue;
+    for (const value of headerValues(span.attributes[key])) if (value.trim() !== '') pairs.push([name, value.trim()]);
+  }
+  return pairs;
 }
 
 /** Which recorded propagation header named the caller's span. */
