@@ -51,6 +51,8 @@ export interface CompiledExpectation {
    */
   readonly needsSettled: boolean;
   readonly source: SourcePosition | undefined;
+  /** `warn`: a failure is reported but does not fail the spec. */
+  readonly severity: 'error' | 'warn';
   judgeFor(vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string>;
 }
 
@@ -206,10 +208,10 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
   const scope = e.scope ?? defaultScope(kind.ok ? kind.value : undefined, e, selectsTraces);
   if (!kind.ok) {
     const failure = err(kind.error);
-    return { kind: 'invalid', name: e.name ?? 'invalid expectation', scope, needsSettled: false, source, judgeFor: () => failure };
+    return { kind: 'invalid', name: e.name ?? 'invalid expectation', scope, needsSettled: false, source, severity: 'error', judgeFor: () => failure };
   }
   const name = e.name ?? defaultName(kind.value, e);
-  const base = { kind: kind.value, name, scope, needsSettled: needsSettled(kind.value, e), source };
+  const base = { kind: kind.value, name, scope, needsSettled: needsSettled(kind.value, e), source, severity: e.severity ?? 'error' };
   const once = interpolateDeep(e, env, specVars);
   if (once.ok) {
     const compiled = compileKind(kind.value, once.value as Expectation, selectors);

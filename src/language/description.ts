@@ -41,7 +41,7 @@ export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErr
 export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
 
 /** Keys every expectation may carry, whatever its kind. */
-export const EXPECTATION_COMMON_KEYS = ['name', 'scope'] as const;
+export const EXPECTATION_COMMON_KEYS = ['name', 'scope', 'severity'] as const;
 
 /** Keys besides the common ones and the kind's own key, per kind (e.g. `count` belongs to `spans`). */
 export const EXPECTATION_KIND_KEYS = {
@@ -115,6 +115,11 @@ export const JSONPATH_RESULT_KEYS = ['value', 'every', 'some', 'count'] as const
 
 /** The values of `scope`. */
 export const EXPECTATION_SCOPES = ['trace', 'run'] as const;
+/**
+ * The values of `severity`: `error` (the default) fails the spec; `warn` is reported and counted but does not
+ * fail it, so a team can adopt a rule before its services all follow it.
+ */
+export const EXPECTATION_SEVERITIES = ['error', 'warn'] as const;
 /** The values of `quantifier`. */
 export const QUANTIFIERS = ['all', 'any'] as const;
 /** The values of `relation` (order and sequence). */

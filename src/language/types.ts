@@ -24,6 +24,7 @@ import type {
   ATTRIBUTE_TYPE_NAMES,
   BUDGET_OVER,
   EXPECTATION_SCOPES,
+  EXPECTATION_SEVERITIES,
   ORDER_RELATIONS,
   QUANTIFIERS,
   STATUS_NAMES,
@@ -118,6 +119,8 @@ interface ExpectationBase {
    * Default: `trace` when the spec has a `traces` selection, `run` when it has none (it is then about the run).
    */
   readonly scope?: (typeof EXPECTATION_SCOPES)[number];
+  /** `error` (default): a failure fails the spec. `warn`: a failure is reported and counted, and the spec still passes. */
+  readonly severity?: (typeof EXPECTATION_SEVERITIES)[number];
 }
 
 /** Spans that must (or must not) exist, and what each (or one) of them must look like. */

@@ -19,6 +19,7 @@ import {
   EXPECTATION_KIND_KEYS,
   EXPECTATION_KINDS,
   EXPECTATION_SCOPES,
+  EXPECTATION_SEVERITIES,
   JSONPATH_RESULT_KEYS,
   LINK_MATCHER_KEYS,
   ORDER_KEYS,
@@ -63,7 +64,7 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
 };
 const VALUE_ALIASES: Readonly<Record<string, string>> = {
   integer: 'int', int64: 'int', boolean: 'bool', float: 'double', number: 'double', str: 'string', map: 'kvlist',
-  object: 'kvlist', list: 'array', failed: 'error', failure: 'error', fail: 'error', success: 'ok', unknown: 'unset',
+  object: 'kvlist', list: 'array', warning: 'warn', warnings: 'warn', failed: 'error', failure: 'error', fail: 'error', success: 'ok', unknown: 'unset',
 };
 
 function isObj(value: unknown): value is Obj {
@@ -271,6 +272,7 @@ class SpecValidator {
     });
     if (value['name'] !== undefined) this.text(value['name'], [...path, 'name'], 'the expectation name', scope);
     if (value['scope'] !== undefined) this.oneOf(value['scope'], [...path, 'scope'], 'scope', EXPECTATION_SCOPES);
+    if (value['severity'] !== undefined) this.oneOf(value['severity'], [...path, 'severity'], 'severity', EXPECTATION_SEVERITIES);
     const at = (key: string): SpecPath => [...path, key];
     const body = value[kind];
     switch (kind) {
