@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
-import { findReferences, interpolate, interpolateSelector, parseCount, parseDuration } from '../language/index.ts';
+import { findReferences, interpolate, interpolateSelector, parseCount, parseDuration, RULE_PACKS, specExpectations } from '../language/index.ts';
 import type {
   BudgetExpectation,
   CountRange,
@@ -334,6 +334,8 @@ export function compileSpec(input: SpecInput, env: EnvSource, selectors: Selecto
     return text;
   };
   const position = (path: readonly (string | number)[]): SourcePosition | undefined => loaded?.positionOf(path);
+  const expanded = specExpectations(spec);
+  for (const name of expanded.unknownPacks) problems.push(`extends: unknown rule pack "${name}" (known: ${RULE_PACKS.map((p) => p.name).join(', ')})`);
   return {
     name: spec.name,
     file: loaded?.file,
@@ -344,6 +346,6 @@ export function compileSpec(input: SpecInput, env: EnvSource, selectors: Selecto
     traceCount: spec.traces?.count === undefined ? ok({ min: 1, max: Infinity }) : parseCount(spec.traces.count),
     problems,
     vars,
-    expectations: (spec.expect ?? []).map((e, i) => compileExpectation(e, env, vars, selectors, position(['expect', i]), spec.traces !== undefined)),
+    expectations: expanded.expectations.map(({ expectation, path }) => compileExpectation(expectation, env, vars, selectors, position(path), spec.traces !== undefined)),
   };
 }

@@ -79,7 +79,11 @@ export const PROPAGATES_EXPECTATION_KEYS = expectationKeys('propagates');
 /** A file with `specs: [...]` (`SpecFile`); `$schema` is an editor's, see {@link EDITOR_KEYS}. */
 export const SPEC_FILE_KEYS = objectKeys(['specs'], ['specs']);
 /** One spec (`SpecDefinition`). */
-export const SPEC_KEYS = objectKeys(['name', 'description', 'traces', 'vars', 'timeout', 'expect'], ['name', 'expect']);
+export const SPEC_KEYS = objectKeys(['name', 'description', 'traces', 'vars', 'timeout', 'expect', 'extends', 'rules'], ['name']);
+/** An entry of a spec's `rules:` (`RuleOverride`): how a rule of an extended pack is lowered, and why. */
+export const RULE_OVERRIDE_KEYS = objectKeys(['severity', 'reason'], ['severity', 'reason']);
+/** The values of a rule override's `severity`: `off` leaves the rule out, `warn` lowers it, `error` raises it. */
+export const RULE_SEVERITIES = ['off', 'warn', 'error'] as const;
 /**
  * Keys a spec file may carry for editors (a JSON Schema reference) beside {@link SPEC_FILE_KEYS} and
  * {@link SPEC_KEYS}; the loader drops them, so the typed objects do not have them.

@@ -16,6 +16,7 @@ export type {
   NoErrorsExpectation,
   OrderExpectation,
   PropagatesExpectation,
+  RuleOverride,
   SelectorSource,
   SequenceExpectation,
   SpansExpectation,
@@ -54,6 +55,8 @@ export {
   PROPAGATES_EXPECTATION_KEYS,
   PROPAGATES_KEYS,
   QUANTIFIERS,
+  RULE_OVERRIDE_KEYS,
+  RULE_SEVERITIES,
   SEQUENCE_EXPECTATION_KEYS,
   SPANS_EXPECTATION_KEYS,
   SPEC_FILE_KEYS,
@@ -98,3 +101,5 @@ export type {
 export { didYouMean } from './did-you-mean.ts';
 export { ATTRIBUTE_SCOPES, attributeMapReader, INTRINSIC_FIELDS } from './selector-fields.ts';
 export type { AttributeScopeDefinition, EventField, FixedJsType, IntrinsicField, IntrinsicValueType, LinkField, SpanField, SpanGroupKey } from './selector-fields.ts';
+export { RULE_PACKS, rulePack, SEMCONV_VERSION, specExpectations } from './rule-packs/index.ts';
+export type { RuleDefinition, RulePack, SpecExpectation } from './rule-packs/index.ts';

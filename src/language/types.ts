@@ -27,6 +27,7 @@ import type {
   EXPECTATION_SEVERITIES,
   ORDER_RELATIONS,
   QUANTIFIERS,
+  RULE_SEVERITIES,
   STATUS_NAMES,
 } from './description.ts';
 
@@ -221,7 +222,22 @@ export interface SpecDefinition {
   readonly vars?: Readonly<Record<string, SpecScalar>>;
   /** How long to wait for positive expectations before judging, e.g. `"10s"`. */
   readonly timeout?: DurationSource;
-  readonly expect: readonly Expectation[];
+  /** The spec's own expectations; may be left out when `extends` brings rules. */
+  readonly expect?: readonly Expectation[];
+  /**
+   * Rule packs whose rules are added to `expect`, e.g. `['tracecheck:semconv/http', 'tracecheck:hygiene']`
+   * (docs/instrumentation-rules.md lists them rule by rule).
+   */
+  readonly extends?: readonly string[];
+  /** Rules of the extended packs turned off, lowered to warnings or raised to errors, by rule id, each with a reason. */
+  readonly rules?: Readonly<Record<string, RuleOverride>>;
+}
+
+/** How one rule of an extended pack is judged in this spec, and why. */
+export interface RuleOverride {
+  readonly severity: (typeof RULE_SEVERITIES)[number];
+  /** Why: kept with the spec, so the next reader knows whether the exception still holds. */
+  readonly reason: string;
 }
 
 /** A spec file holds one spec, or `specs: [...]`, or several YAML documents. */
