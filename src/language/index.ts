@@ -101,5 +101,5 @@ export type {
 export { didYouMean } from './did-you-mean.ts';
 export { ATTRIBUTE_SCOPES, attributeMapReader, INTRINSIC_FIELDS } from './selector-fields.ts';
 export type { AttributeScopeDefinition, EventField, FixedJsType, IntrinsicField, IntrinsicValueType, LinkField, SpanField, SpanGroupKey } from './selector-fields.ts';
-export { RULE_PACKS, rulePack, SEMCONV_VERSION, specExpectations } from './rule-packs/index.ts';
+export { analysisSpecs, NO_SERVICE, RULE_PACKS, rulePack, SEMCONV_VERSION, specExpectations } from './rule-packs/index.ts';
 export type { RuleDefinition, RulePack, SpecExpectation } from './rule-packs/index.ts';

@@ -4,3 +4,4 @@ export type { RuleDefinition, RulePack } from './packs.ts';
 export { specExpectations } from './expand.ts';
 export type { SpecExpectation } from './expand.ts';
 export { SEMCONV_VERSION } from './semconv-data.ts';
+export { analysisSpecs, NO_SERVICE } from './analysis.ts';
