@@ -113,7 +113,8 @@ function needsSettled(kind: ExpectationKind, e: Expectation): boolean {
   switch (kind) {
     case 'spans': {
       const range = spansCountRange(e as SpansExpectation);
-      return range.ok && range.value.max !== Infinity;
+      // More spans can only add distinct values: a bound on them, like a maximum count, waits for the settled run.
+      return (range.ok && range.value.max !== Infinity) || (e as SpansExpectation).distinct !== undefined;
     }
     case 'budget':
     case 'noErrors':

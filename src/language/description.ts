@@ -45,7 +45,7 @@ export const EXPECTATION_COMMON_KEYS = ['name', 'scope', 'severity'] as const;
 
 /** Keys besides the common ones and the kind's own key, per kind (e.g. `count` belongs to `spans`). */
 export const EXPECTATION_KIND_KEYS = {
-  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture'],
+  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture', 'distinct'],
   order: [],
   sequence: ['relation'],
   budget: [],
@@ -105,6 +105,8 @@ export const PROPAGATES_KEYS = objectKeys(['from', 'to'], ['from', 'to']);
 export const EVENT_MATCHER_KEYS = objectKeys(['name', 'attributes', 'absent', 'count'], ['name']);
 /** An entry of `links:` (`LinkMatcher`). */
 export const LINK_MATCHER_KEYS = objectKeys(['to', 'attributes'], ['to']);
+/** `distinct:` of a spans expectation (`DistinctCount`): how many different values a field takes over the matched spans. */
+export const DISTINCT_KEYS = objectKeys(['of', 'count'], ['of', 'count']);
 /** A duration condition written as a mapping (`DurationMatcher`). */
 export const DURATION_MATCHER_KEYS = objectKeys(['lt', 'lte', 'gt', 'gte']);
 /** A status condition written as a mapping (`StatusMatcher`). */

@@ -138,6 +138,17 @@ export interface SpansExpectation extends ExpectationBase {
   readonly links?: readonly LinkMatcher[];
   /** Values to capture from the first matched span, for `${var:NAME}` later in the spec: `NAME: field`. */
   readonly capture?: Readonly<Record<string, string>>;
+  /**
+   * How many different values a field (`name`, `service`, an attribute: the fields `capture` reads) takes over the
+   * matched spans, e.g. `{ of: name, count: { max: 100 } }`: span names of bounded cardinality.
+   */
+  readonly distinct?: DistinctCount;
+}
+
+/** A count of the distinct values of one field over the matched spans. */
+export interface DistinctCount {
+  readonly of: string;
+  readonly count: CountSource;
 }
 
 /** How an earlier step relates to a later one in `order` and `sequence`. */

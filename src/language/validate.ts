@@ -12,6 +12,7 @@ import {
   BUDGET_LIMIT_KEYS,
   BUDGET_OVER,
   COUNT_KEYS,
+  DISTINCT_KEYS,
   DURATION_MATCHER_KEYS,
   EDITOR_KEYS,
   EVENT_MATCHER_KEYS,
@@ -403,6 +404,18 @@ class SpecValidator {
         else checkSelector(this.c, link['to'], [...p, 'to'], scope);
         if (link['attributes'] !== undefined) this.attributes(link['attributes'], [...p, 'attributes'], scope);
       });
+    }
+    const distinct = value['distinct'];
+    if (distinct !== undefined && this.mapping(distinct, at('distinct'), '"distinct"', 'e.g. "distinct: { of: name, count: { max: 100 } }"')) {
+      this.keys(distinct, at('distinct'), DISTINCT_KEYS.keys, 'in "distinct"');
+      const of = distinct['of'];
+      if (typeof of !== 'string' || of.trim() === '') this.c.report([...at('distinct'), 'of'], `"distinct" needs "of": the field whose values are counted, got ${describeValueType(of)}`, 'e.g. "of: name", "of: service" or "of: span.http.route"');
+      else {
+        const problem = captureFieldProblem(of);
+        if (problem !== undefined) this.c.report([...at('distinct'), 'of'], problem.message, problem.hint);
+      }
+      if (distinct['count'] === undefined) this.c.report(at('distinct'), '"distinct" needs "count": how many different values are allowed', 'e.g. "count: { max: 100 }"');
+      else this.count(distinct['count'], [...at('distinct'), 'count']);
     }
     const capture = value['capture'];
     if (capture !== undefined && this.mapping(capture, at('capture'), '"capture"', 'e.g. "capture: { orderId: span.order.id }"')) {

@@ -67,6 +67,7 @@ const FAILING: Readonly<Record<string, SdkSpanSpec[]>> = {
   'hygiene/email-addresses': withServer({ attributes: { 'url.query': 'customer=ada%40example.com' } }),
   'hygiene/card-numbers': withServer({ attributes: { 'url.query': 'card=4111 1111 1111 1111' } }),
   'hygiene/server-span-duration': withServer({ end: at(5) }),
+  'hygiene/span-name-cardinality': [...GOOD, ...Array.from({ length: 101 }, (_, i): SdkSpanSpec => ({ parent: 'client', name: `render invoice ${1000 + i}`, service: 'orders', start: at(30), end: at(31) }))],
   'hygiene/no-orphans': [GOOD_CLIENT, { ...GOOD_SERVER, parent: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true } }],
 };
 
@@ -179,6 +180,12 @@ describe('extends and rules in a spec file', () => {
     const messages = loaded.error.map(formatSpecProblem).join('\n');
     expect(messages).toMatch(/specs\/s\.yaml:4:3 .*no extended pack has a rule "hygiene\/no-orphan".*did you mean "hygiene\/no-orphans"\?/u);
     expect(messages).toMatch(/needs a "reason"/u);
+  });
+
+  it('checks distinct (the feature span-name cardinality needed) like every other key', () => {
+    const result = validateSpecObject({ name: 's', expect: [{ spans: '{ }', distinct: { of: 'nmae', count: { max: 'lots' } } }] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.map((p) => p.message).join('\n')).toMatch(/nmae[\s\S]*count max must be a non-negative whole number|count[\s\S]*nmae/u);
   });
 
   it('works from code the same way (run.expect / the matchers take the same object)', async () => {

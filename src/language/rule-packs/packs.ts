@@ -182,6 +182,8 @@ const resourcePack: RulePack = {
 const FREE_TEXT = ['url.full', 'url.query', 'url.path', 'http.url', 'http.target', 'db.query.text', 'db.statement', 'messaging.destination.name'];
 const CREDENTIAL_HEADERS = ['http.request.header.authorization', 'http.request.header.proxy-authorization', 'http.request.header.cookie', 'http.request.header.x-api-key', 'http.response.header.set-cookie'];
 const HYGIENE = 'https://opentelemetry.io/docs/security/handling-sensitive-data/';
+/** Distinct span names one spec (one service, under analyze) may use in a run: past this, names carry ids. */
+const MAX_SPAN_NAMES = 100;
 /** A regex over free-text attributes, as one selector clause per attribute. */
 function freeTextMatches(pattern: string): string {
   // A backtick string is raw in a selector: the pattern needs no escaping.
@@ -211,6 +213,11 @@ const hygienePack: RulePack = {
     rule('hygiene/server-span-duration', 'no server span is zero-length or ends before it starts', 'https://opentelemetry.io/docs/specs/otel/trace/api/#end', {
       spans: '{ kind = server && duration <= 0ns }',
       count: 'none',
+    }),
+    rule('hygiene/span-name-cardinality', `a service uses at most ${MAX_SPAN_NAMES} distinct span names across the run (ids and URLs in names make them unbounded)`, 'https://opentelemetry.io/docs/specs/otel/trace/api/#span', {
+      spans: '{ }',
+      count: ANY,
+      distinct: { of: 'name', count: { max: MAX_SPAN_NAMES } },
     }),
     rule('hygiene/no-orphans', 'every span\'s parent arrived (no orphans once the run settled)', 'https://opentelemetry.io/docs/concepts/context-propagation/', {
       spans: '{ } !> { !root }',
