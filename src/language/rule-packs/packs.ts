@@ -226,10 +226,25 @@ const hygienePack: RulePack = {
   ],
 };
 
-/** Every pack, by the name `extends:` gives it. */
+/**
+ * Every pack, by the name `extends:` gives it.
+ *
+ * @example
+ * ```ts
+ * for (const pack of RULE_PACKS) console.log(pack.name, pack.rules.map((rule) => rule.id));
+ * ```
+ */
 export const RULE_PACKS: readonly RulePack[] = [httpPack, dbPack, messagingPack, rpcPack, exceptionsPack, resourcePack, hygienePack];
 
-/** The pack `extends:` names, or `undefined`. */
+/**
+ * The pack `extends:` names, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * const hygiene = rulePack('tracecheck:hygiene');
+ * await run.expect({ name: 'clean', expect: hygiene?.rules.map((rule) => rule.expectation) ?? [] });
+ * ```
+ */
 export function rulePack(name: string): RulePack | undefined {
   return RULE_PACKS.find((pack) => pack.name === name);
 }
