@@ -1,4 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,7 @@ import { analysisSpecs } from '../../src/language/index.ts';
 import { analysisScores, renderAnalysis } from '../../src/report/index.ts';
 import { tracecheck } from '../cli/tracecheck-process.ts';
 import { checkoutTraces } from '../engine/checkout-trace.ts';
+import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const LEAKY = new URL('./fixtures/leaky-service.ts', import.meta.url).pathname;
@@ -72,12 +75,29 @@ describe('tracecheck analyze', () => {
     const json = JSON.parse(renderAnalysis(result, 'json')) as { analysis: unknown; specs: unknown[] };
     expect(json.analysis).toEqual(JSON.parse(JSON.stringify(scores)));
     expect(json.specs).toHaveLength(2);
+    const schema = JSON.parse(readFileSync(join(REPO, 'schema/tracecheck-report.schema.json'), 'utf8')) as object;
+    const validate = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
     const xml = renderAnalysis(result, 'junit');
     expect(xml).toContain(`<property name="tracecheck.score.payments" value="${payments?.score ?? ''}"/>`);
     expect(xml).toMatch(/<testsuite name="service payments"/u);
     const pretty = renderAnalysis(result, 'pretty', { color: false });
     expect(pretty).toMatch(/Scores per service \(rules that hold\):\n {2}frontend: [\d.]+%/u);
     expect(pretty).not.toMatch(/✓/u);
+  });
+
+  it('reads saved traces with --traces: old-convention spans (http.method) fail in JUnit, with a score per service', async () => {
+    const spans = await makeSdkSpans(
+      [{ name: 'GET', kind: 'server', service: 'legacy', attributes: { 'http.method': 'GET', 'http.target': '/a', 'http.status_code': 200 } }],
+      { resourceAttributes: { 'service.version': '0.9.0', 'telemetry.sdk.name': 'opentelemetry', 'telemetry.sdk.language': 'nodejs', 'telemetry.sdk.version': '1.0.0' } },
+    );
+    const saved = join(dir, 'legacy.jsonl');
+    await writeFile(saved, Buffer.from(sdkExportRequestBytes(spans, 'json')).toString('utf8') + '\n');
+    const outcome = await tracecheck(['analyze', '--traces', saved, '--reporter', 'junit'], REPO);
+    expect(outcome.code, outcome.stderr).toBe(1);
+    expect(outcome.stdout).toMatch(/<property name="tracecheck\.score\.legacy" value="[\d.]+"\/>/u);
+    expect(outcome.stdout).toMatch(/<testcase [^>]*name="semconv\/http\/deprecated\/http\.method: http\.method is deprecated: use http\.request\.method"[^>]*>\s*<failure/u);
+    expect(outcome.stdout).toMatch(/<testcase [^>]*name="semconv\/http\/server\/required-attributes: [^"]*"[^>]*>\s*<failure/u);
   });
 
   it('reads saved traces with --traces, and refuses both or neither source', async () => {
