@@ -82,6 +82,9 @@ export type {
 } from './language/index.ts';
 export { EXPECTATION_KINDS, loadSpecFiles, loadSpecText, validateSpecObject, parseSelector } from './language/index.ts';
 export type { LoadedSpec } from './language/index.ts';
+// The rule packs (`extends: [tracecheck:semconv/http, ...]`, docs/instrumentation-rules.md).
+export { RULE_PACKS, rulePack, SEMCONV_VERSION } from './language/index.ts';
+export type { DistinctCount, RuleDefinition, RuleOverride, RulePack } from './language/index.ts';
 
 // The engine and its read-only result model.
 export { evaluateSpecs, evaluateSpecsNow, ACCELERATOR_NAMES, ACCELERATORS_ENV } from './engine/index.ts';
@@ -102,7 +105,8 @@ export type {
 } from './engine/index.ts';
 
 // Reports.
-export { createReporter, renderTraceTree } from './report/index.ts';
+export { createReporter, renderTraceTree, analysisScores } from './report/index.ts';
+export type { AnalysisScores, RuleScore, ServiceScore } from './report/index.ts';
 export type { Reporter, ReporterName, ReporterOptions } from './report/index.ts';
 
 // Errors and results.

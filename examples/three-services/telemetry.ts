@@ -4,7 +4,11 @@ import { IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+
+/** The version every example service reports as `service.version`. */
+const EXAMPLE_VERSION = '1.0.0';
 
 /** What a service gets back from {@link startTelemetry}. */
 export interface Telemetry {
@@ -41,6 +45,9 @@ export function startTelemetry(serviceName: string, options: TelemetryOptions = 
   const onIncomingRequest = options.onIncomingRequest;
   const sdk = new NodeSDK({
     serviceName,
+    // The semantic conventions recommend service.version on every resource (tracecheck:semconv/resource).
+    // A resource given here replaces the SDK's default one, which carries telemetry.sdk.*: merge into it.
+    resource: defaultResource().merge(resourceFromAttributes({ 'service.version': EXAMPLE_VERSION })),
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),

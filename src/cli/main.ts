@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { didYouMean } from '../language/index.ts';
 import { processIo, type CliIo } from './cli-io.ts';
 export { executableIo } from './cli-io.ts';
+import { analyzeCommand } from './analyze-command.ts';
 import { checkCommand } from './check-command.ts';
 import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
@@ -11,7 +12,7 @@ import { serveCommand } from './serve-command.ts';
 import { validateCommand } from './validate-command.ts';
 
 /** The command table: `tracecheck <name>`. Add a command by adding its {@link CliCommand} here. */
-export const commands: readonly CliCommand[] = [runCommand, checkCommand, validateCommand, serveCommand];
+export const commands: readonly CliCommand[] = [runCommand, checkCommand, validateCommand, serveCommand, analyzeCommand];
 
 /**
  * Runs the tracecheck CLI with `argv` (without the node and script paths); resolves with the exit code.

@@ -1,5 +1,5 @@
 import { formatSpecProblem, type SpecProblem } from '../errors.ts';
-import { loadSpecFiles } from '../language/index.ts';
+import { loadSpecFiles, specExpectations } from '../language/index.ts';
 import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import { relativeTo, specPathsOf } from './spec-loading.ts';
@@ -39,7 +39,7 @@ export const validateCommand: CliCommand = {
     warnings.forEach(show);
     const specs = loaded.value;
     const files = new Set(specs.map((s) => s.file)).size;
-    const expectations = specs.reduce((n, s) => n + s.definition.expect.length, 0);
+    const expectations = specs.reduce((n, s) => n + specExpectations(s.definition).expectations.length, 0);
     const warned = warnings.length === 0 ? '' : ` (${plural(warnings.length, 'warning')})`;
     io.stdout.write(
       `OK: ${plural(specs.length, 'spec')} with ${plural(expectations, 'expectation')} in ${plural(files, 'file')}${warned}\n`,

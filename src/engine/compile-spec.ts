@@ -1,6 +1,6 @@
 import type { SourcePosition } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
-import { findReferences, interpolate, interpolateSelector, parseCount, parseDuration } from '../language/index.ts';
+import { findReferences, interpolate, interpolateSelector, parseCount, parseDuration, RULE_PACKS, specExpectations } from '../language/index.ts';
 import type {
   BudgetExpectation,
   CountRange,
@@ -52,6 +52,8 @@ export interface CompiledExpectation {
    */
   readonly needsSettled: boolean;
   readonly source: SourcePosition | undefined;
+  /** `warn`: a failure is reported but does not fail the spec. */
+  readonly severity: 'error' | 'warn';
   judgeFor(vars: ReadonlyMap<string, SpecScalar>): Result<Judge, string>;
 }
 
@@ -114,7 +116,8 @@ function needsSettled(kind: ExpectationKind, e: Expectation): boolean {
   switch (kind) {
     case 'spans': {
       const range = spansCountRange(e as SpansExpectation);
-      return range.ok && range.value.max !== Infinity;
+      // More spans can only add distinct values: a bound on them, like a maximum count, waits for the settled run.
+      return (range.ok && range.value.max !== Infinity) || (e as SpansExpectation).distinct !== undefined;
     }
     case 'budget':
     case 'noErrors':
@@ -212,10 +215,10 @@ function compileExpectation(e: Expectation, env: EnvSource, specVars: ReadonlyMa
   const scope = e.scope ?? defaultScope(kind.ok ? kind.value : undefined, e, selectsTraces);
   if (!kind.ok) {
     const failure = err(kind.error);
-    return { kind: 'invalid', name: e.name ?? 'invalid expectation', scope, needsSettled: false, source, judgeFor: () => failure };
+    return { kind: 'invalid', name: e.name ?? 'invalid expectation', scope, needsSettled: false, source, severity: 'error', judgeFor: () => failure };
   }
   const name = e.name ?? defaultName(kind.value, e);
-  const base = { kind: kind.value, name, scope, needsSettled: needsSettled(kind.value, e), source };
+  const base = { kind: kind.value, name, scope, needsSettled: needsSettled(kind.value, e), source, severity: e.severity ?? 'error' };
   const once = interpolateDeep(e, env, specVars);
   if (once.ok) {
     const compiled = compileKind(kind.value, once.value as Expectation, selectors);
@@ -338,6 +341,8 @@ export function compileSpec(input: SpecInput, env: EnvSource, selectors: Selecto
     return text;
   };
   const position = (path: readonly (string | number)[]): SourcePosition | undefined => loaded?.positionOf(path);
+  const expanded = specExpectations(spec);
+  for (const name of expanded.unknownPacks) problems.push(`extends: unknown rule pack "${name}" (known: ${RULE_PACKS.map((p) => p.name).join(', ')})`);
   return {
     name: spec.name,
     file: loaded?.file,
@@ -348,6 +353,6 @@ export function compileSpec(input: SpecInput, env: EnvSource, selectors: Selecto
     traceCount: spec.traces?.count === undefined ? ok({ min: 1, max: Infinity }) : parseCount(spec.traces.count),
     problems,
     vars,
-    expectations: (spec.expect ?? []).map((e, i) => compileExpectation(e, env, vars, selectors, position(['expect', i]), spec.traces !== undefined)),
+    expectations: expanded.expectations.map(({ expectation, path }) => compileExpectation(expectation, env, vars, selectors, position(path), spec.traces !== undefined)),
   };
 }

@@ -32,7 +32,7 @@ export interface SpecJudgement {
   readonly needsSettled: boolean;
 }
 
-function toResult(e: Pick<CompiledExpectation, 'name' | 'kind' | 'source'>, verdict: Verdict, fallbackTrace: Trace | undefined, durationMillis: number): ExpectationResult {
+function toResult(e: Pick<CompiledExpectation, 'name' | 'kind' | 'source' | 'severity'>, verdict: Verdict, fallbackTrace: Trace | undefined, durationMillis: number): ExpectationResult {
   const spans = verdict.spans.slice(0, RESULT_SPANS_LIMIT).map(summarizeSpan);
   let trace = verdict.trace;
   if (trace === undefined && !verdict.passed) trace = fallbackTrace;
@@ -40,6 +40,7 @@ function toResult(e: Pick<CompiledExpectation, 'name' | 'kind' | 'source'>, verd
     name: e.name,
     kind: e.kind,
     passed: verdict.passed,
+    ...(e.severity === 'warn' ? { severity: 'warn' as const } : {}),
     message: verdict.message,
     expected: verdict.expected,
     actual: verdict.actual,
@@ -259,7 +260,7 @@ function finishSpec(state: SpecInProgress, context: JudgeContext): SpecJudgement
       name: spec.name,
       ...(spec.file === undefined ? {} : { file: spec.file }),
       ...(spec.source === undefined ? {} : { source: spec.source }),
-      passed: results.every((r) => r.passed),
+      passed: results.every((r) => r.passed || r.severity === 'warn'),
       matchedTraceCount: selected.length,
       expectations: results,
       durationMillis: state.ownMillis + traceMajorMillis + performance.now() - started,

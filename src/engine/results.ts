@@ -64,6 +64,11 @@ export interface ExpectationResult {
    */
   readonly kind: ExpectationResultKind;
   readonly passed: boolean;
+  /**
+   * `warn` for an expectation written with `severity: warn`: when it fails, the failure is reported and counted
+   * as a warning, and its spec still passes. Absent for ordinary expectations (severity `error`).
+   */
+  readonly severity?: 'warn';
   /** One line for a pass; for a failure, what went wrong in words a person can act on. */
   readonly message: string;
   /** What was expected, as text (e.g. `at least 1 span`, `p95 <= 300ms`). */
@@ -88,6 +93,7 @@ export interface SpecResult {
   /** The spec file, when it came from one. */
   readonly file?: string;
   readonly source?: SourcePosition;
+  /** True when every expectation holds, or fails only with `severity: warn`. */
   readonly passed: boolean;
   /** How many traces the spec's trace selection matched. */
   readonly matchedTraceCount: number;

@@ -41,11 +41,11 @@ export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErr
 export type ExpectationKind = (typeof EXPECTATION_KINDS)[number];
 
 /** Keys every expectation may carry, whatever its kind. */
-export const EXPECTATION_COMMON_KEYS = ['name', 'scope'] as const;
+export const EXPECTATION_COMMON_KEYS = ['name', 'scope', 'severity'] as const;
 
 /** Keys besides the common ones and the kind's own key, per kind (e.g. `count` belongs to `spans`). */
 export const EXPECTATION_KIND_KEYS = {
-  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture'],
+  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture', 'distinct'],
   order: [],
   sequence: ['relation'],
   budget: [],
@@ -82,7 +82,11 @@ export const PROPAGATES_EXPECTATION_KEYS = expectationKeys('propagates');
 /** A file with `specs: [...]` (`SpecFile`); `$schema` is an editor's, see {@link EDITOR_KEYS}. */
 export const SPEC_FILE_KEYS = objectKeys(['specs'], ['specs']);
 /** One spec (`SpecDefinition`). */
-export const SPEC_KEYS = objectKeys(['name', 'description', 'traces', 'vars', 'timeout', 'expect'], ['name', 'expect']);
+export const SPEC_KEYS = objectKeys(['name', 'description', 'traces', 'vars', 'timeout', 'expect', 'extends', 'rules'], ['name']);
+/** An entry of a spec's `rules:` (`RuleOverride`): how a rule of an extended pack is lowered, and why. */
+export const RULE_OVERRIDE_KEYS = objectKeys(['severity', 'reason'], ['severity', 'reason']);
+/** The values of a rule override's `severity`: `off` leaves the rule out, `warn` lowers it, `error` raises it. */
+export const RULE_SEVERITIES = ['off', 'warn', 'error'] as const;
 /**
  * Keys a spec file may carry for editors (a JSON Schema reference) beside {@link SPEC_FILE_KEYS} and
  * {@link SPEC_KEYS}; the loader drops them, so the typed objects do not have them.
@@ -104,6 +108,8 @@ export const PROPAGATES_KEYS = objectKeys(['from', 'to'], ['from', 'to']);
 export const EVENT_MATCHER_KEYS = objectKeys(['name', 'attributes', 'absent', 'count'], ['name']);
 /** An entry of `links:` (`LinkMatcher`). */
 export const LINK_MATCHER_KEYS = objectKeys(['to', 'attributes'], ['to']);
+/** `distinct:` of a spans expectation (`DistinctCount`): how many different values a field takes over the matched spans. */
+export const DISTINCT_KEYS = objectKeys(['of', 'count'], ['of', 'count']);
 /** A duration condition written as a mapping (`DurationMatcher`). */
 export const DURATION_MATCHER_KEYS = objectKeys(['lt', 'lte', 'gt', 'gte']);
 /** A status condition written as a mapping (`StatusMatcher`). */
@@ -118,6 +124,11 @@ export const JSONPATH_RESULT_KEYS = ['value', 'every', 'some', 'count'] as const
 
 /** The values of `scope`. */
 export const EXPECTATION_SCOPES = ['trace', 'run'] as const;
+/**
+ * The values of `severity`: `error` (the default) fails the spec; `warn` is reported and counted but does not
+ * fail it, so a team can adopt a rule before its services all follow it.
+ */
+export const EXPECTATION_SEVERITIES = ['error', 'warn'] as const;
 /** The values of `quantifier`. */
 export const QUANTIFIERS = ['all', 'any'] as const;
 /** The values of `relation` (order and sequence). */

@@ -9,6 +9,7 @@ export type {
   ConnectedExpectation,
   CompleteExpectation,
   CountSource,
+  DistinctCount,
   DurationMatcher,
   DurationSource,
   EventMatcher,
@@ -17,6 +18,7 @@ export type {
   NoErrorsExpectation,
   OrderExpectation,
   PropagatesExpectation,
+  RuleOverride,
   SelectorSource,
   SequenceExpectation,
   SpansExpectation,
@@ -39,6 +41,7 @@ export {
   CONNECTED_EXPECTATION_KEYS,
   COMPLETE_EXPECTATION_KEYS,
   COUNT_KEYS,
+  DISTINCT_KEYS,
   DURATION_MATCHER_KEYS,
   EDITOR_KEYS,
   EVENT_MATCHER_KEYS,
@@ -46,6 +49,7 @@ export {
   EXPECTATION_KIND_KEYS,
   EXPECTATION_KINDS,
   EXPECTATION_SCOPES,
+  EXPECTATION_SEVERITIES,
   JSONPATH_RESULT_KEYS,
   LINK_MATCHER_KEYS,
   NO_ERRORS_EXPECTATION_KEYS,
@@ -55,6 +59,8 @@ export {
   PROPAGATES_EXPECTATION_KEYS,
   PROPAGATES_KEYS,
   QUANTIFIERS,
+  RULE_OVERRIDE_KEYS,
+  RULE_SEVERITIES,
   SEQUENCE_EXPECTATION_KEYS,
   SPANS_EXPECTATION_KEYS,
   SPEC_FILE_KEYS,
@@ -99,3 +105,5 @@ export type {
 export { didYouMean } from './did-you-mean.ts';
 export { ATTRIBUTE_SCOPES, attributeMapReader, INTRINSIC_FIELDS } from './selector-fields.ts';
 export type { AttributeScopeDefinition, EventField, FixedJsType, IntrinsicField, IntrinsicValueType, LinkField, SpanField, SpanGroupKey } from './selector-fields.ts';
+export { analysisSpecs, NO_SERVICE, RULE_PACKS, rulePack, SEMCONV_VERSION, specExpectations } from './rule-packs/index.ts';
+export type { RuleDefinition, RulePack, SpecExpectation } from './rule-packs/index.ts';

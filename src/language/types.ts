@@ -24,8 +24,10 @@ import type {
   ATTRIBUTE_TYPE_NAMES,
   BUDGET_OVER,
   EXPECTATION_SCOPES,
+  EXPECTATION_SEVERITIES,
   ORDER_RELATIONS,
   QUANTIFIERS,
+  RULE_SEVERITIES,
   STATUS_NAMES,
 } from './description.ts';
 
@@ -118,6 +120,8 @@ interface ExpectationBase {
    * Default: `trace` when the spec has a `traces` selection, `run` when it has none (it is then about the run).
    */
   readonly scope?: (typeof EXPECTATION_SCOPES)[number];
+  /** `error` (default): a failure fails the spec. `warn`: a failure is reported and counted, and the spec still passes. */
+  readonly severity?: (typeof EXPECTATION_SEVERITIES)[number];
 }
 
 /** Spans that must (or must not) exist, and what each (or one) of them must look like. */
@@ -134,6 +138,17 @@ export interface SpansExpectation extends ExpectationBase {
   readonly links?: readonly LinkMatcher[];
   /** Values to capture from the first matched span, for `${var:NAME}` later in the spec: `NAME: field`. */
   readonly capture?: Readonly<Record<string, string>>;
+  /**
+   * How many different values a field (`name`, `service`, an attribute: the fields `capture` reads) takes over the
+   * matched spans, e.g. `{ of: name, count: { max: 100 } }`: span names of bounded cardinality.
+   */
+  readonly distinct?: DistinctCount;
+}
+
+/** A count of the distinct values of one field over the matched spans. */
+export interface DistinctCount {
+  readonly of: string;
+  readonly count: CountSource;
 }
 
 /** How an earlier step relates to a later one in `order` and `sequence`. */
@@ -228,7 +243,22 @@ export interface SpecDefinition {
   readonly vars?: Readonly<Record<string, SpecScalar>>;
   /** How long to wait for positive expectations before judging, e.g. `"10s"`. */
   readonly timeout?: DurationSource;
-  readonly expect: readonly Expectation[];
+  /** The spec's own expectations; may be left out when `extends` brings rules. */
+  readonly expect?: readonly Expectation[];
+  /**
+   * Rule packs whose rules are added to `expect`, e.g. `['tracecheck:semconv/http', 'tracecheck:hygiene']`
+   * (docs/instrumentation-rules.md lists them rule by rule).
+   */
+  readonly extends?: readonly string[];
+  /** Rules of the extended packs turned off, lowered to warnings or raised to errors, by rule id, each with a reason. */
+  readonly rules?: Readonly<Record<string, RuleOverride>>;
+}
+
+/** How one rule of an extended pack is judged in this spec, and why. */
+export interface RuleOverride {
+  readonly severity: (typeof RULE_SEVERITIES)[number];
+  /** Why: kept with the spec, so the next reader knows whether the exception still holds. */
+  readonly reason: string;
 }
 
 /** A spec file holds one spec, or `specs: [...]`, or several YAML documents. */

@@ -12,6 +12,7 @@ import {
   BUDGET_LIMIT_KEYS,
   BUDGET_OVER,
   COUNT_KEYS,
+  DISTINCT_KEYS,
   DURATION_MATCHER_KEYS,
   EDITOR_KEYS,
   EVENT_MATCHER_KEYS,
@@ -19,12 +20,15 @@ import {
   EXPECTATION_KIND_KEYS,
   EXPECTATION_KINDS,
   EXPECTATION_SCOPES,
+  EXPECTATION_SEVERITIES,
   JSONPATH_RESULT_KEYS,
   LINK_MATCHER_KEYS,
   ORDER_KEYS,
   ORDER_RELATIONS,
   PROPAGATES_KEYS,
   QUANTIFIERS,
+  RULE_OVERRIDE_KEYS,
+  RULE_SEVERITIES,
   SPEC_FILE_KEYS,
   SPEC_KEYS,
   STATUS_MATCHER_KEYS,
@@ -32,6 +36,7 @@ import {
   TRACE_SELECTION_KEYS,
   VALUE_MATCHER_KEYS,
 } from './description.ts';
+import { RULE_PACKS, rulePack } from './rule-packs/index.ts';
 import type { SpecDefinition, SpecScalar } from './types.ts';
 import { checkJsonPath, checkReferences, checkRegex, checkSelector, type VariableScope } from './validate-text.ts';
 import { describeValueType, findReferences, parseCount, parseDuration } from './values.ts';
@@ -63,7 +68,7 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
 };
 const VALUE_ALIASES: Readonly<Record<string, string>> = {
   integer: 'int', int64: 'int', boolean: 'bool', float: 'double', number: 'double', str: 'string', map: 'kvlist',
-  object: 'kvlist', list: 'array', failed: 'error', failure: 'error', fail: 'error', success: 'ok', unknown: 'unset',
+  object: 'kvlist', list: 'array', warning: 'warn', warnings: 'warn', failed: 'error', failure: 'error', fail: 'error', success: 'ok', unknown: 'unset',
 };
 
 function isObj(value: unknown): value is Obj {
@@ -228,12 +233,15 @@ class SpecValidator {
       }
       if (traces['count'] !== undefined) this.count(traces['count'], [...path, 'traces', 'count']);
     }
+    const packs = this.rulePacks(value, path);
     const expectPath = [...path, 'expect'];
     const expectations = value['expect'];
-    if (expectations === undefined) {
+    if (expectations === undefined && packs) {
+      // A spec of rule packs only: `extends` brings its expectations.
+    } else if (expectations === undefined) {
       this.c.report(path, `the spec${typeof name === 'string' ? ` "${name}"` : ''} has no "expect"`, 'add "expect:" with a list of expectations, e.g. "- spans: \'{ kind = server }\'"');
     } else if (this.list(expectations, expectPath, '"expect"', 'write each expectation as a "- " item under "expect:"')) {
-      if (expectations.length === 0) this.c.report(expectPath, '"expect" is empty: the spec would check nothing', 'add at least one expectation');
+      if (expectations.length === 0 && !packs) this.c.report(expectPath, '"expect" is empty: the spec would check nothing', 'add at least one expectation');
       const captured = new Set<string>();
       expectations.forEach((item, i) => {
         this.expectation(item, [...expectPath, i], { env: this.env, unsetEnv: this.unsetEnv, vars, captured: new Set([...unknownVars, ...captured]) }, captured);
@@ -242,6 +250,50 @@ class SpecValidator {
     if (this.c.problems.length > before) return undefined;
     const { $schema: _schema, ...definition } = value;
     return definition as unknown as SpecDefinition;
+  }
+
+  /**
+   * `extends` (rule packs by name) and `rules` (overrides of their rules, each with a reason). Returns whether the
+   * spec extends at least one pack.
+   */
+  rulePacks(value: Obj, path: SpecPath): boolean {
+    const names = value['extends'];
+    const ids = new Set<string>();
+    const known = RULE_PACKS.map((p) => p.name);
+    let extended = false;
+    if (names !== undefined && this.list(names, [...path, 'extends'], '"extends"', `e.g. "extends: [${known[0] ?? ''}]"`)) {
+      names.forEach((name, i) => {
+        const at = [...path, 'extends', i];
+        const pack = typeof name === 'string' ? rulePack(name) : undefined;
+        if (pack === undefined) {
+          const written = typeof name === 'string' ? `"${name}"` : describeValueType(name);
+          const near = typeof name === 'string' ? (rulePack(`tracecheck:${name}`)?.name ?? didYouMean(name, known)) : undefined;
+          this.c.report(at, `unknown rule pack ${written}`, near === undefined ? `known packs: ${quoteList(known)}` : `did you mean "${near}"?`);
+          return;
+        }
+        extended = true;
+        for (const rule of pack.rules) ids.add(rule.id);
+      });
+    }
+    const rules = value['rules'];
+    if (rules === undefined || !this.mapping(rules, [...path, 'rules'], '"rules"', 'e.g. "rules: { hygiene/no-orphans: { severity: warn, reason: ... } }"')) return extended;
+    if (names === undefined) this.c.report([...path, 'rules'], '"rules" overrides rules of the packs in "extends", and the spec extends none', 'add "extends: [...]", or remove "rules"', { key: true });
+    for (const [id, override] of Object.entries(rules)) {
+      const at = [...path, 'rules', id];
+      if (names !== undefined && !ids.has(id)) {
+        const near = didYouMean(id, [...ids]);
+        this.c.report(at, `no extended pack has a rule "${id}"`, near === undefined ? 'rule ids are listed in docs/instrumentation-rules.md' : `did you mean "${near}"?`, { key: true });
+      }
+      if (!this.mapping(override, at, `the override of "${id}"`, 'e.g. "{ severity: warn, reason: legacy service, fixed in JIRA-12 }"')) continue;
+      this.keys(override, at, RULE_OVERRIDE_KEYS.keys, 'in a rule override');
+      if (override['severity'] === undefined) this.c.report(at, `the override of "${id}" has no "severity"`, `add "severity:" with one of ${quoteList(RULE_SEVERITIES)}`);
+      else this.oneOf(override['severity'], [...at, 'severity'], 'rule severity', RULE_SEVERITIES);
+      const reason = override['reason'];
+      if (typeof reason !== 'string' || reason.trim() === '') {
+        this.c.report(reason === undefined ? at : [...at, 'reason'], `the override of "${id}" needs a "reason"`, 'say why the rule is lowered or off, so the next reader knows whether it still holds');
+      }
+    }
+    return extended;
   }
 
   // ---- expectations ----
@@ -271,6 +323,7 @@ class SpecValidator {
     });
     if (value['name'] !== undefined) this.text(value['name'], [...path, 'name'], 'the expectation name', scope);
     if (value['scope'] !== undefined) this.oneOf(value['scope'], [...path, 'scope'], 'scope', EXPECTATION_SCOPES);
+    if (value['severity'] !== undefined) this.oneOf(value['severity'], [...path, 'severity'], 'severity', EXPECTATION_SEVERITIES);
     const at = (key: string): SpecPath => [...path, key];
     const body = value[kind];
     switch (kind) {
@@ -352,6 +405,18 @@ class SpecValidator {
         else checkSelector(this.c, link['to'], [...p, 'to'], scope);
         if (link['attributes'] !== undefined) this.attributes(link['attributes'], [...p, 'attributes'], scope);
       });
+    }
+    const distinct = value['distinct'];
+    if (distinct !== undefined && this.mapping(distinct, at('distinct'), '"distinct"', 'e.g. "distinct: { of: name, count: { max: 100 } }"')) {
+      this.keys(distinct, at('distinct'), DISTINCT_KEYS.keys, 'in "distinct"');
+      const of = distinct['of'];
+      if (typeof of !== 'string' || of.trim() === '') this.c.report([...at('distinct'), 'of'], `"distinct" needs "of": the field whose values are counted, got ${describeValueType(of)}`, 'e.g. "of: name", "of: service" or "of: span.http.route"');
+      else {
+        const problem = captureFieldProblem(of);
+        if (problem !== undefined) this.c.report([...at('distinct'), 'of'], problem.message, problem.hint);
+      }
+      if (distinct['count'] === undefined) this.c.report(at('distinct'), '"distinct" needs "count": how many different values are allowed', 'e.g. "count: { max: 100 }"');
+      else this.count(distinct['count'], [...at('distinct'), 'count']);
     }
     const capture = value['capture'];
     if (capture !== undefined && this.mapping(capture, at('capture'), '"capture"', 'e.g. "capture: { orderId: span.order.id }"')) {

@@ -1,6 +1,7 @@
 import type { ExpectationResult, ExpectationResultKind, RunNote, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
 import type { SourcePosition } from '../errors.ts';
 import type { Reporter } from './reporter.ts';
+import { isFailure, isWarning } from './warnings.ts';
 
 /**
  * The JSON report's shape, version 2 (version 1 had `notes` as strings; they are now `{ code, message, diagnostic? }`).
@@ -20,7 +21,8 @@ export interface JsonReport {
   readonly durationMillis: number;
   readonly summary: {
     readonly specs: { readonly total: number; readonly passed: number; readonly failed: number };
-    readonly expectations: { readonly total: number; readonly passed: number; readonly failed: number };
+    /** `failed` counts failures of severity `error`; `warnings` failures of severity `warn` (which fail nothing). */
+    readonly expectations: { readonly total: number; readonly passed: number; readonly failed: number; readonly warnings: number };
   };
   /** Notes about the run itself: `{ code, message, diagnostic? }` (see `RunNote`). */
   readonly notes: readonly RunNote[];
@@ -45,6 +47,8 @@ export interface JsonExpectationReport {
   /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `complete`, `propagates`, `traces` or `invalid`. */
   readonly kind: ExpectationResultKind;
   readonly passed: boolean;
+  /** `error` (a failure fails the spec) or `warn` (a failure is a warning; the spec still passes). */
+  readonly severity: 'error' | 'warn';
   readonly message: string;
   readonly expected: string;
   readonly actual: string;
@@ -73,6 +77,7 @@ export function toJsonReport(result: RunResult): JsonReport {
   const specs = result.specs.map(toSpecReport);
   const expectations = result.specs.flatMap((s) => s.expectations);
   const expPassed = expectations.filter((e) => e.passed).length;
+  const expFailed = expectations.filter(isFailure).length;
   const specsPassed = result.specs.filter((s) => s.passed).length;
   return {
     version: 2,
@@ -84,7 +89,7 @@ export function toJsonReport(result: RunResult): JsonReport {
     durationMillis: result.durationMillis,
     summary: {
       specs: { total: result.specs.length, passed: specsPassed, failed: result.specs.length - specsPassed },
-      expectations: { total: expectations.length, passed: expPassed, failed: expectations.length - expPassed },
+      expectations: { total: expectations.length, passed: expPassed, failed: expFailed, warnings: expectations.filter(isWarning).length },
     },
     notes: result.notes.map((note) => ({ ...note })),
     specs,
@@ -116,6 +121,7 @@ function toExpectationReport(e: ExpectationResult): JsonExpectationReport {
     name: e.name,
     kind: e.kind,
     passed: e.passed,
+    severity: e.severity ?? 'error',
     message: e.message,
     expected: e.expected,
     actual: e.actual,

@@ -2,13 +2,16 @@ import type { ExpectationResult, RunNote, RunResult, SpecResult } from '../engin
 import { formatSpecProblem } from '../errors.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
 import { renderTraceTree } from './trace-tree-text.ts';
+import { isFailure, isWarning } from './warnings.ts';
 import { escapeXmlAttribute, escapeXmlText } from './xml-escape.ts';
 
 /**
  * The CI reporter: JUnit XML as Jenkins, GitLab, GitHub Actions test-report actions and Azure render it.
  * One `<testsuite>` per spec (`name`, `file`), one `<testcase>` per expectation (`classname` = spec name,
  * `name` = expectation name, `time` in seconds), and for a failure a `<failure message="...">` whose body holds
- * the message, expected and actual, the span ids involved and the trace drawn as plain text.
+ * the message, expected and actual, the span ids involved and the trace drawn as plain text. A failed
+ * `severity: warn` expectation is no `<failure>`: its testcase carries the property `tracecheck.severity = warn`
+ * and the same text in `<system-out>`, and the suites count warnings in a `tracecheck.warnings` property.
  *
  * @example
  * ```ts
@@ -25,7 +28,8 @@ export function createJunitReporter(options: ReporterOptions = {}): Reporter {
 
 function renderJunit(result: RunResult, maxTreeSpans: number): string {
   const tests = result.specs.reduce((n, s) => n + s.expectations.length, 0);
-  const failures = result.specs.reduce((n, s) => n + s.expectations.filter((e) => !e.passed).length, 0);
+  const failures = result.specs.reduce((n, s) => n + s.expectations.filter(isFailure).length, 0);
+  const warnings = result.specs.reduce((n, s) => n + s.expectations.filter(isWarning).length, 0);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
     `<testsuites${attrs({
@@ -42,6 +46,7 @@ function renderJunit(result: RunResult, maxTreeSpans: number): string {
   out.push(`    <property${attrs({ name: 'tracecheck.spanCount', value: result.spanCount })}/>`);
   out.push(`    <property${attrs({ name: 'tracecheck.traceCount', value: result.traceCount })}/>`);
   out.push(`    <property${attrs({ name: 'tracecheck.settled', value: String(result.settled) })}/>`);
+  out.push(`    <property${attrs({ name: 'tracecheck.warnings', value: warnings })}/>`);
   result.notes.forEach((note, i) => {
     const name = `tracecheck.note.${i + 1}`;
     out.push(`    <property${attrs({ name, value: note.message })}/>`);
@@ -72,7 +77,7 @@ function noteFacts(note: RunNote): [string, string][] {
 }
 
 function renderSuite(spec: SpecResult, maxTreeSpans: number): string[] {
-  const failures = spec.expectations.filter((e) => !e.passed).length;
+  const failures = spec.expectations.filter(isFailure).length;
   const lines = [
     `  <testsuite${attrs({
       name: spec.name,
@@ -100,6 +105,12 @@ function renderSuite(spec: SpecResult, maxTreeSpans: number): string[] {
       continue;
     }
     lines.push(`${open}>`);
+    if (isWarning(e)) {
+      lines.push('      <properties>', `        <property${attrs({ name: 'tracecheck.severity', value: 'warn' })}/>`, '      </properties>');
+      lines.push(`      <system-out>${escapeXmlText(`WARNING (severity: warn, does not fail the run)\n${failureBody(e, maxTreeSpans)}`)}</system-out>`);
+      lines.push('    </testcase>');
+      continue;
+    }
     lines.push(`      <failure${attrs({ message: e.message, type: e.kind })}>${escapeXmlText(failureBody(e, maxTreeSpans))}</failure>`);
     lines.push('    </testcase>');
   }

@@ -5,6 +5,7 @@ import { stdoutSupportsColor } from './color-support.ts';
 import { formatMillis } from './format-duration.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
 import { describeSpan, renderTraceTree, type TraceTreeStyle } from './trace-tree-text.ts';
+import { isFailure, isWarning } from './warnings.ts';
 
 /** How many near misses and offending spans a failure lists before it says "and N more". */
 const LIST_LIMIT = 5;
@@ -77,7 +78,8 @@ function renderExpectation(
   if (e.passed) return [`    ${chalk.green('✓')} ${e.name}`];
   const pad = '        ';
   const where = e.source === undefined ? '' : chalk.dim(`  ${position(e.source)}`);
-  const lines = [`    ${chalk.red('✗')} ${chalk.red.bold(e.name)}${where}`];
+  const warn = isWarning(e);
+  const lines = [warn ? `    ${chalk.yellow('⚠')} ${chalk.yellow.bold(e.name)}${chalk.yellow(' (warning)')}${where}` : `    ${chalk.red('✗')} ${chalk.red.bold(e.name)}${where}`];
   for (const line of e.message.split('\n')) lines.push(pad + line);
   lines.push(`${pad}${chalk.dim('expected:')} ${chalk.green(e.expected)}`);
   lines.push(`${pad}${chalk.dim('actual:  ')} ${chalk.red(e.actual)}`);
@@ -110,19 +112,21 @@ function summaryLine(result: RunResult, chalk: ChalkInstance): string {
   const specsFailed = result.specs.length - specsPassed;
   let expPassed = 0;
   let expFailed = 0;
+  let expWarned = 0;
   for (const spec of result.specs) {
     for (const e of spec.expectations) {
       if (e.passed) expPassed += 1;
-      else expFailed += 1;
+      else if (isFailure(e)) expFailed += 1;
+      else expWarned += 1;
     }
   }
   const verdict = result.passed ? chalk.green.bold('PASS') : chalk.red.bold('FAIL');
-  const counts = (passed: number, failed: number): string =>
-    [failed > 0 ? chalk.red(`${failed} failed`) : '', chalk.green(`${passed} passed`), `${passed + failed} total`]
+  const counts = (passed: number, failed: number, warned = 0): string =>
+    [failed > 0 ? chalk.red(`${failed} failed`) : '', warned > 0 ? chalk.yellow(`${warned} warning${warned === 1 ? '' : 's'}`) : '', chalk.green(`${passed} passed`), `${passed + failed + warned} total`]
       .filter((p) => p !== '')
       .join(', ');
   return (
-    `${verdict}  Specs: ${counts(specsPassed, specsFailed)} · Expectations: ${counts(expPassed, expFailed)}` +
+    `${verdict}  Specs: ${counts(specsPassed, specsFailed)} · Expectations: ${counts(expPassed, expFailed, expWarned)}` +
     ` · ${plural(result.spanCount, 'span')} in ${plural(result.traceCount, 'trace')} · ${formatMillis(result.durationMillis)}` +
     chalk.dim(` · run ${result.runId}`)
   );

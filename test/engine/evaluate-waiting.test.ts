@@ -76,7 +76,7 @@ describe('smart waiting on a live run', () => {
   it('judges an absence only once the run has settled, so a span that lands after the positives hold still fails it', async () => {
     const run = collector.run('wait-absence');
     const { first, second, late, lateChild } = await recordTrace();
-    const spec: SpecDefinition = { ...positive, expect: [...positive.expect, { spans: 'name = "late"', count: 'none' }] };
+    const spec: SpecDefinition = { ...positive, expect: [...(positive.expect ?? []), { spans: 'name = "late"', count: 'none' }] };
     const evaluation = track(evaluateSpecs([spec], run, { quietMillis: 100, timeoutMillis: 60_000 }));
     // The positive expectations hold after this batch, but its orphan keeps the run from settling, however
     // slow the machine: the absence cannot be judged yet.
@@ -96,7 +96,7 @@ describe('smart waiting on a live run', () => {
   it('passes an absence after settling when the span never comes', async () => {
     const run = collector.run('wait-absence-ok');
     const { first, second } = await recordTrace();
-    const spec: SpecDefinition = { ...positive, expect: [...positive.expect, { spans: 'name = "late"', count: 'none' }] };
+    const spec: SpecDefinition = { ...positive, expect: [...(positive.expect ?? []), { spans: 'name = "late"', count: 'none' }] };
     const evaluation = evaluateSpecs([spec], run, { quietMillis: 200, timeoutMillis: 60_000 });
     await send(run.id, [...first, ...second]);
     const result = await evaluation;

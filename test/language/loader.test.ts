@@ -29,7 +29,7 @@ describe('loadSpecFiles', () => {
     expect(spec?.definition.traces).toEqual({ root: 'name = "POST /checkout"', count: { min: 1 } });
     expect(spec?.definition.vars).toEqual({ sku: 'ABC-1' });
     expect(spec?.definition.timeout).toBe('10s');
-    expect(spec?.definition.expect[0]).toEqual({
+    expect(spec?.definition.expect?.[0]).toEqual({
       name: 'orders is called',
       spans: '{ service = "orders" && kind = server }',
       count: 1,
@@ -37,7 +37,7 @@ describe('loadSpecFiles', () => {
       capture: { orderId: 'span.order.id' },
     });
     expect(spec?.definition.expect).toHaveLength(9);
-    expect(spec?.definition.expect[4]).toEqual({ budget: { over: 'traces', max: '1s' } });
+    expect(spec?.definition.expect?.[4]).toEqual({ budget: { over: 'traces', max: '1s' } });
   });
 
   it('loads JSON with positions and without the $schema key', async () => {
@@ -114,7 +114,7 @@ describe('loadSpecText', () => {
     expect(spec?.positionOf(['expect', 0])).toEqual({ file: 'p.yaml', line: 3, col: 5 });
     expect(spec?.positionOf(['expect', 0, 'spans'], { key: true })).toEqual({ file: 'p.yaml', line: 3, col: 5 });
     // The folded value is `{ kind = server } >> { name = "x" }`; offset 21 is the second `{`.
-    expect(spec?.definition.expect[0]).toEqual({ spans: '{ kind = server } >> { name = "x" }' });
+    expect(spec?.definition.expect?.[0]).toEqual({ spans: '{ kind = server } >> { name = "x" }' });
     expect(spec?.positionOf(['expect', 0, 'spans'], { offset: 21 })).toEqual({ file: 'p.yaml', line: 5, col: 10 });
     expect(spec?.positionOf(['expect', 3])).toBeUndefined();
   });

@@ -12,7 +12,7 @@ describe('json reporter', () => {
     expect(parsed).toMatchObject({ version: 2, runId: 'run-7f3a', passed: false, settled: true, spanCount: 3, traceCount: 1 });
     expect(parsed.summary).toEqual({
       specs: { total: 2, passed: 1, failed: 1 },
-      expectations: { total: 4, passed: 2, failed: 2 },
+      expectations: { total: 4, passed: 2, failed: 2, warnings: 0 },
     });
   });
 
@@ -45,7 +45,7 @@ describe('json reporter', () => {
     for (const spec of parsed.specs) {
       for (const e of spec.expectations) {
         expect(Object.keys(e)).toEqual([
-          'name', 'kind', 'passed', 'message', 'expected', 'actual', 'source', 'spanIds', 'spans', 'nearMisses', 'trace',
+          'name', 'kind', 'passed', 'severity', 'message', 'expected', 'actual', 'source', 'spanIds', 'spans', 'nearMisses', 'trace',
         ]);
       }
     }

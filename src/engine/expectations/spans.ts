@@ -61,6 +61,7 @@ interface PreparedSpans {
   readonly countText: string;
   readonly conditionText: string;
   readonly scan: ConditionScan;
+  readonly distinct: { readonly read: FieldReader; readonly of: string; readonly range: CountRange } | undefined;
 }
 
 function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selectors: SelectorCache): Result<PreparedSpans, string> {
@@ -93,13 +94,19 @@ function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selecto
     conditions.push(compiled.value);
   }
   const captures: [string, FieldReader, string][] = Object.entries(expectation.capture ?? {}).map(([name, field]) => [name, captureReader(field), field]);
+  let distinct: PreparedSpans['distinct'];
+  if (expectation.distinct !== undefined) {
+    const distinctRange = parseCount(expectation.distinct.count);
+    if (!distinctRange.ok) return err(`distinct.count: ${distinctRange.error}`);
+    distinct = { read: captureReader(expectation.distinct.of), of: expectation.distinct.of, range: distinctRange.value };
+  }
   const quantifier = expectation.quantifier ?? 'all';
   if (quantifier !== 'all' && quantifier !== 'any') return err(`quantifier must be "all" or "any", got "${String(quantifier)}"`);
   const countText = describeCount(range.value, 'span');
   const conditionText = conditions.map((c) => c.description).join(', ');
   // One scan for every selector the conditions are completed with: it then reaches generated code over the whole
   // run, not per captured value.
-  return ok({ range: range.value, conditions, captures, quantifier, countText, conditionText, scan: compileConditionScan(conditions, selectors.accelerators) });
+  return ok({ range: range.value, conditions, captures, quantifier, countText, conditionText, scan: compileConditionScan(conditions, selectors.accelerators), distinct });
 }
 
 function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
@@ -138,6 +145,10 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
           spans,
           marks: markAll(spans, tooMany ? 'unexpected' : 'matched'),
         };
+      }
+      if (prepared.distinct !== undefined) {
+        const failure = distinctFailure(prepared.distinct, spans, unit, expected);
+        if (failure !== undefined) return unit.brief === true ? BRIEF_FAILURE : failure;
       }
       const captured = capture(spans, captures);
       if (conditions.length === 0 || n === 0) {
@@ -207,6 +218,27 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
         trace: traceOf(first.span, unit),
       };
     },
+  };
+}
+
+/** A failed `distinct` count: the values found (a span for each of the first ones), or `undefined` when it holds. */
+function distinctFailure(distinct: NonNullable<PreparedSpans['distinct']>, spans: readonly Span[], unit: JudgeUnit, expected: () => string): Verdict | undefined {
+  const firstByValue = new Map<string, Span>();
+  for (const span of spans) {
+    const key = String(distinct.read(span) ?? '(absent)');
+    if (!firstByValue.has(key)) firstByValue.set(key, span);
+  }
+  const n = firstByValue.size;
+  if (countInRange(n, distinct.range)) return undefined;
+  const shown = [...firstByValue.keys()].slice(0, 5).map((v) => JSON.stringify(v)).join(', ');
+  const examples = [...firstByValue.values()];
+  return {
+    expected: `${expected()}; ${describeCount(distinct.range, `distinct ${distinct.of}`)}`,
+    passed: false,
+    message: `${spans.length} spans took ${n} distinct values of ${distinct.of} ${whereText(unit)}, expected ${describeCount(distinct.range, 'value')}: ${shown}${n > 5 ? ', ...' : ''}`,
+    actual: `${n} distinct ${distinct.of}`,
+    spans: examples,
+    marks: markAll(examples.slice(0, 20), `distinct ${distinct.of}`),
   };
 }
 
