@@ -1,4 +1,4 @@
-import type { ExpectationResult, ExpectationResultKind, RunNote, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
+import type { ExpectationResult, ExpectationResultKind, RunNote, RunResult, ShapeDiff, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
 import type { SourcePosition } from '../errors.ts';
 import type { Reporter } from './reporter.ts';
 
@@ -42,7 +42,7 @@ export interface JsonSpecReport {
 /** One expectation in a {@link JsonReport}. */
 export interface JsonExpectationReport {
   readonly name: string;
-  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, `traces` or `invalid`. */
+  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `propagates`, `shape`, `traces` or `invalid`. */
   readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   readonly message: string;
@@ -58,6 +58,8 @@ export interface JsonExpectationReport {
   readonly nearMisses: readonly { readonly spanId: string; readonly traceId: string; readonly span: SpanSummary; readonly missedClauses: readonly string[] }[];
   /** The relevant trace of a failure, as a tree, or `null`. */
   readonly trace: TraceTree | null;
+  /** A failed `shape` expectation: its missing, extra, changed and reordered spans; otherwise `null`. */
+  readonly shapeDiff: ShapeDiff | null;
 }
 
 /**
@@ -129,5 +131,6 @@ function toExpectationReport(e: ExpectationResult): JsonExpectationReport {
       missedClauses: m.missedClauses,
     })),
     trace: e.trace ?? null,
+    shapeDiff: e.shapeDiff ?? null,
   };
 }
