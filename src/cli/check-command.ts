@@ -4,6 +4,7 @@ import { ExitCode } from './exit-codes.ts';
 import { valueOf } from './option-table.ts';
 import { reportOptions, writeReport } from './report-output.ts';
 import { loadSavedSpans, SAVED_RUN_ID, settledRunOf } from './saved-traces.ts';
+import { specsOutOption, writeSnapshot } from './snapshot-output.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 
 /**
@@ -13,11 +14,13 @@ import { loadSpecsOrExplain } from './spec-loading.ts';
 export const checkCommand: CliCommand = {
   name: 'check',
   summary: 'judge specs against saved OTLP traces (JSON lines, OTLP/JSON, protobuf .pb/.bin)',
-  usage: 'tracecheck check --traces FILE... [--specs PATH...] [--run ID] [--reporter pretty|json|junit] [--out FILE]',
+  usage: 'tracecheck check --traces FILE... [--specs PATH...] [--run ID] [--reporter pretty|json|junit] [--out FILE] [--snapshot [--specs-out FILE]]',
   details: [
     'Files: JSON lines (one ExportTraceServiceRequest a line, as `tracecheck serve --save` writes), an OTLP/JSON',
     'document, or a serialized protobuf ExportTraceServiceRequest (.pb, .bin); gzipped files are read too.',
     'Spans tagged with test.run.id are grouped by run: when the files hold several runs, choose one with --run.',
+    'With --snapshot, nothing is judged: the run is recorded as a spec with one shape per distinct trace shape',
+    '(docs/snapshots.md), written to --specs-out FILE or stdout.',
     'Exit codes: 0 every spec passed, 1 a spec failed, 2 usage, spec-file or trace-file error.',
   ].join('\n'),
   options: [
@@ -25,6 +28,8 @@ export const checkCommand: CliCommand = {
     { name: 'specs', type: 'list', valueName: 'PATH', description: 'spec files or directories, default specs/' },
     { name: 'run', type: 'value', valueName: 'ID', description: 'judge only this run of the saved spans' },
     ...reportOptions,
+    { name: 'snapshot', type: 'flag', description: 'record the traces as a spec instead of judging specs' },
+    specsOutOption,
   ],
   async run(args, io) {
     const traceFiles = args.values.get('traces');
@@ -32,7 +37,8 @@ export const checkCommand: CliCommand = {
       io.stderr.write('tracecheck check: --traces FILE... is required (saved OTLP, e.g. from `tracecheck serve --save`)\n');
       return ExitCode.USAGE;
     }
-    const specs = await loadSpecsOrExplain(args, io);
+    const snapshot = args.flags.has('snapshot');
+    const specs = snapshot ? [] : await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;
 
     const saved = await loadSavedSpans(traceFiles.map((f) => resolve(io.cwd, f)));
@@ -59,6 +65,7 @@ export const checkCommand: CliCommand = {
       runId = runs[0]?.id ?? SAVED_RUN_ID;
     }
     const live = saved.value.store.run(runId);
+    if (snapshot) return writeSnapshot('check', live.traces(), traceFiles.join(', '), args, io);
     // Loaded on use: `--help` and `validate` should not pay for the engine.
     const { evaluateSpecs } = await import('../engine/index.ts');
     const result = await evaluateSpecs(specs, settledRunOf(runId, () => live.traces()), { env: io.env, finalOnceSettled: true });

@@ -187,7 +187,7 @@ interface ChildExit {
 }
 
 /** Runs CMD with our stdin and stderr; its stdout is ours too, or our stderr when a report must own stdout. */
-function runChild(command: readonly string[], env: NodeJS.ProcessEnv, cwd: string, stdoutToStderr: boolean): Promise<ChildExit> {
+export function runChild(command: readonly string[], env: NodeJS.ProcessEnv, cwd: string, stdoutToStderr: boolean): Promise<ChildExit> {
   return new Promise((resolveExit) => {
     const stdio: StdioOptions = stdoutToStderr ? ['inherit', 2, 'inherit'] : 'inherit';
     const child = spawn(command[0] as string, command.slice(1), { stdio, env, cwd });
@@ -217,7 +217,7 @@ function runChild(command: readonly string[], env: NodeJS.ProcessEnv, cwd: strin
 /** OTEL list variables the user already set are kept: the run's entries are appended (later entries win). */
 const LIST_VARIABLES = ['OTEL_RESOURCE_ATTRIBUTES', 'OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'];
 
-function withRunEnv(base: NodeJS.ProcessEnv, runEnv: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+export function withRunEnv(base: NodeJS.ProcessEnv, runEnv: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ...runEnv };
   for (const name of LIST_VARIABLES) {
     const mine = base[name];

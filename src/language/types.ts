@@ -201,8 +201,11 @@ export interface ShapeNode {
   readonly kind?: (typeof SPAN_KIND_NAMES)[number];
   readonly status?: StatusName;
   readonly attributes?: Readonly<Record<string, SpecScalar>>;
-  /** How many identical siblings this node stands for; default 1 (in `subset` mode: at least this many). */
-  readonly count?: number;
+  /**
+   * How many identical siblings this node stands for: a number, or a range such as `{ min: 1, max: 3 }`
+   * (a recording writes one when runs differed only in how many); default 1 (in `subset` mode: at least this many).
+   */
+  readonly count?: CountSource;
   readonly children?: readonly ShapeNode[];
 }
 

@@ -1,6 +1,7 @@
 import type { ProblemCollector, SpecPath } from './problem-collector.ts';
 import { SHAPE_MODES, SHAPE_NODE_KEYS, SPAN_KIND_NAMES, STATUS_NAMES } from './description.ts';
-import { describeValueType } from './values.ts';
+import type { CountSource } from './types.ts';
+import { describeValueType, parseCount } from './values.ts';
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -11,6 +12,7 @@ export interface ShapeValidatorChecks {
   mapping(value: unknown, path: SpecPath, what: string, example: string): value is Obj;
   list(value: unknown, path: SpecPath, what: string, example: string): value is readonly unknown[];
   oneOf(value: unknown, path: SpecPath, what: string, allowed: readonly string[]): void;
+  count(value: unknown, path: SpecPath): void;
 }
 
 const NODE_EXAMPLE = 'e.g. "shape: { service: gateway, name: GET /checkout, kind: server, children: [...] }"';
@@ -33,8 +35,11 @@ function shapeNode(v: ShapeValidatorChecks, node: unknown, path: SpecPath): void
   if (node['kind'] !== undefined) v.oneOf(node['kind'], [...path, 'kind'], 'span kind', SPAN_KIND_NAMES);
   if (node['status'] !== undefined) v.oneOf(node['status'], [...path, 'status'], 'status', STATUS_NAMES);
   const count = node['count'];
-  if (count !== undefined && !(typeof count === 'number' && Number.isInteger(count) && count >= 1)) {
-    v.c.report([...path, 'count'], `a shape node's count must be a whole number of at least 1, got ${typeof count === 'number' ? String(count) : describeValueType(count)}`, 'the count is how many identical sibling spans the node stands for');
+  if (count !== undefined) {
+    const before = v.c.problems.length;
+    v.count(count, [...path, 'count']);
+    const range = v.c.problems.length === before ? parseCount(count as CountSource) : undefined;
+    if (range?.ok === true && range.value.max === 0) v.c.report([...path, 'count'], 'a shape node\'s count must allow at least 1 span', 'the count is how many identical sibling spans the node stands for; to allow none, leave the node out and use mode: subset');
   }
   const attributes = node['attributes'];
   if (attributes !== undefined && v.mapping(attributes, [...path, 'attributes'], '"attributes"', 'e.g. "attributes: { http.route: /checkout }"')) {

@@ -10,7 +10,7 @@ export interface CommentedSpec {
 
 /**
  * Writes specs as a spec file (`specs: [...]`) in YAML a person can edit: block style, flow style for short
- * leaves (`attributes`), the header and each spec's comment as `#` lines. Loading the text back gives the same
+ * leaves (`attributes`, `count`), the header and each spec's comment as `#` lines. Loading the text back gives the same
  * definitions (test/language/write-specs.test.ts).
  *
  * @example
@@ -32,13 +32,15 @@ export function writeSpecFile(specs: readonly CommentedSpec[], header: readonly 
   return doc.toString({ lineWidth: 0 });
 }
 
-/** Shows `attributes:` mappings on one line: they are leaves, and the tree reads better without them spread out. */
+const FLOW_KEYS: ReadonlySet<string> = new Set(['attributes', 'count']);
+
+/** Shows `attributes:` and `count:` mappings on one line: they are leaves, and the tree reads better without them spread out. */
 function flowAttributes(map: YAMLMap): void {
   for (const pair of map.items) {
     const value = pair.value;
     if (isMap(value)) {
       const key = (pair.key as { value?: unknown } | null)?.value;
-      if (key === 'attributes') value.flow = true;
+      if (FLOW_KEYS.has(String(key))) value.flow = true;
       else flowAttributes(value);
     } else if (isSeq(value)) {
       for (const item of value.items) if (isMap(item)) flowAttributes(item);

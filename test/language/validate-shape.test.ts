@@ -23,6 +23,7 @@ describe('a shape expectation is validated node by node', () => {
       '      attributes: { http.route: /checkout, http.response.status_code: 200 }',
       '      children:',
       '        - { service: orders, name: POST /orders, kind: client, count: 2 }',
+      '        - { service: orders, name: GET, kind: client, count: { min: 1, max: 3 } }',
       '    mode: any-order',
       '',
     ].join('\n'))).toEqual([]);
@@ -47,7 +48,7 @@ describe('a shape expectation is validated node by node', () => {
       '4:7 the shape node has no "name" (add "name: <span name>")',
       '5:13 unknown span kind "sever" (did you mean "server"? Valid: "internal", "server", "client", "producer", "consumer")',
       '9:11 unknown key "chidlren" in a shape node (did you mean "children"?)',
-      '8:18 a shape node\'s count must be a whole number of at least 1, got 0 (the count is how many identical sibling spans the node stands for)',
+      '8:18 a shape node\'s count must allow at least 1 span (the count is how many identical sibling spans the node stands for; to allow none, leave the node out and use mode: subset)',
       '10:28 a shape attribute must be a string, number, boolean or null, got a mapping (shapes compare attribute values for equality; use a "spans" expectation for conditions)',
     ]);
   });

@@ -1,6 +1,6 @@
-import type { ShapeExpectation } from '../../language/index.ts';
+import { parseCount, type ShapeExpectation, type ShapeNode } from '../../language/index.ts';
 import type { Span, Trace } from '../../model/index.ts';
-import { ok, type Result } from '../../result.ts';
+import { err, ok, type Result } from '../../result.ts';
 import { shortId } from '../explain.ts';
 import { BRIEF_FAILURE, type Judge, type JudgeUnit, type Verdict } from '../judge.ts';
 import { compareShape, describeDifference, shapeLabel } from '../shape/shape-diff.ts';
@@ -11,6 +11,8 @@ import { compareShape, describeDifference, shapeLabel } from '../shape/shape-dif
  * order) as a structured {@link ShapeDiff} and as one line each in the message, and marks the spans concerned.
  */
 export function compileShapeExpectation(e: ShapeExpectation): Result<Judge, string> {
+  const problem = countProblem(e.shape);
+  if (problem !== undefined) return err(problem);
   const mode = e.mode ?? 'exact';
   const expected = `${mode} shape rooted at ${shapeLabel(e.shape)}`;
   return ok({
@@ -39,4 +41,18 @@ export function compileShapeExpectation(e: ShapeExpectation): Result<Judge, stri
       return { passed: true, expected, message: `${n} trace${n === 1 ? ' has' : 's have'} the shape`, actual: 'the shape', spans: [], ...(n === 1 ? { trace: unit.traces[0] as Trace } : {}) };
     },
   });
+}
+
+/** The first node whose count is not a count of at least one span, as a message. */
+function countProblem(node: ShapeNode): string | undefined {
+  if (node.count !== undefined) {
+    const range = parseCount(node.count);
+    if (!range.ok) return `shape node "${node.name}": ${range.error}`;
+    if (range.value.max === 0) return `shape node "${node.name}": a count must allow at least 1 span`;
+  }
+  for (const child of node.children ?? []) {
+    const problem = countProblem(child);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import type { ShapeNode, SpecDefinition } from '../../language/index.ts';
 import type { SpanNode, Trace } from '../../model/index.ts';
 import { ShapeGrouper, type SpanGroup } from './actual-shape.ts';
+import { shapeLabel } from './shape-diff.ts';
 import { isStableAttribute } from './stable-attributes.ts';
 
 /** One spec of a recording: a distinct trace shape and how many traces had it. */
@@ -26,6 +27,7 @@ interface Distinct {
   readonly root: SpanNode;
   readonly signature: string;
   readonly labels: ReadonlySet<string>;
+  readonly shape: ShapeNode;
   traceCount: number;
 }
 
@@ -57,18 +59,27 @@ export function recordShapes(traces: readonly Trace[]): ShapeRecording {
     const signature = grouper.signature(root);
     const known = distinct.get(signature);
     if (known !== undefined) known.traceCount += 1;
-    else distinct.set(signature, { root, signature, labels: labelsOf(root), traceCount: 1 });
+    else distinct.set(signature, { root, signature, labels: labelsOf(root), shape: toShapeNode(grouper, grouper.group([root])[0] as SpanGroup), traceCount: 1 });
+  }
+  // Shapes that differ only in how many identical siblings they had (an order of one item, an order of two)
+  // become one shape with count ranges: told apart they could not be, as they have the same spans.
+  const bySkeleton = new Map<string, Distinct[]>();
+  for (const d of [...distinct.values()].sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0))) {
+    const key = JSON.stringify([rootSelector(d.root), withoutCounts(d.shape)]);
+    bySkeleton.set(key, [...(bySkeleton.get(key) ?? []), d]);
   }
   const byRoot = new Map<string, Distinct[]>();
-  for (const d of [...distinct.values()].sort((a, b) => (a.signature < b.signature ? -1 : a.signature > b.signature ? 1 : 0))) {
-    const key = rootSelector(d.root);
-    byRoot.set(key, [...(byRoot.get(key) ?? []), d]);
+  for (const same of bySkeleton.values()) {
+    const first = same[0] as Distinct;
+    const merged = same.length === 1 ? first : { ...first, shape: mergeCounts(same.map((d) => d.shape)), traceCount: same.reduce((n, d) => n + d.traceCount, 0) };
+    const key = rootSelector(first.root);
+    byRoot.set(key, [...(byRoot.get(key) ?? []), merged]);
   }
   const shapes: RecordedShape[] = [];
   for (const [root, group] of byRoot) {
     group.forEach((d, i) => {
-      const shape = toShapeNode(grouper, grouper.group([d.root])[0] as SpanGroup);
-      const name = `shape of ${d.root.span.name}${group.length === 1 ? '' : ` #${i + 1}`}`;
+      const shape = d.shape;
+      const name = `shape of ${shapeLabel(shape)}${group.length === 1 ? '' : ` #${i + 1}`}`;
       const others = group.filter((o) => o !== d);
       const own = [...d.labels].sort().find((label) => others.every((o) => !o.labels.has(label)));
       const traces = { root, ...(own === undefined || others.length === 0 ? {} : { where: own }), count: { min: 1 } };
@@ -117,4 +128,23 @@ function labelsOf(root: SpanNode): Set<string> {
   };
   walk(root);
   return out;
+}
+
+function withoutCounts(node: ShapeNode): unknown {
+  const { count: _count, children, ...rest } = node;
+  return { ...rest, children: (children ?? []).map(withoutCounts) };
+}
+
+/** Shapes with one skeleton (see withoutCounts) as one, each count the range of theirs. */
+function mergeCounts(shapes: readonly ShapeNode[]): ShapeNode {
+  const first = shapes[0] as ShapeNode;
+  const counts = shapes.map((s) => (typeof s.count === 'number' ? s.count : 1));
+  const min = Math.min(...counts);
+  const max = Math.max(...counts);
+  const { count: _count, children, ...rest } = first;
+  return {
+    ...rest,
+    ...(min === max ? (min === 1 ? {} : { count: min }) : { count: { min, max } }),
+    ...(children === undefined ? {} : { children: children.map((_, i) => mergeCounts(shapes.map((s) => (s.children ?? [])[i] as ShapeNode))) }),
+  };
 }

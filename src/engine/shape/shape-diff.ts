@@ -1,5 +1,5 @@
 import type { SpanNode, Trace } from '../../model/index.ts';
-import type { ShapeMode, ShapeNode, SpecScalar } from '../../language/index.ts';
+import { parseCount, type CountRange, type ShapeMode, type ShapeNode, type SpecScalar } from '../../language/index.ts';
 import type { ShapeDiff, ShapeDifference, ShapeFieldChange } from '../results.ts';
 import { ShapeGrouper, type SpanGroup } from './actual-shape.ts';
 import { scalarOf } from './stable-attributes.ts';
@@ -64,7 +64,7 @@ class ShapeComparer {
     for (const pair of pairs) {
       if (usedActual.has(pair.a)) continue;
       const taken = takenBy.get(pair.e) ?? [];
-      const wanted = this.mode === 'subset' ? (expected[pair.e]?.count ?? 1) : 1;
+      const wanted = this.mode === 'subset' ? countRangeOf(expected[pair.e] as ShapeNode).max : 1;
       if (taken.length >= wanted) continue;
       taken.push(pair.a);
       takenBy.set(pair.e, taken);
@@ -95,8 +95,8 @@ class ShapeComparer {
     const first = taken[0] as SpanGroup;
     const fields = this.fields(e, first);
     const count = taken.reduce((n, g) => n + g.nodes.length, 0);
-    const wanted = e.count ?? 1;
-    if (this.mode === 'subset' ? count < wanted : count !== wanted) fields.push({ field: 'count', expected: wanted, actual: count });
+    const wanted = countRangeOf(e);
+    if (count < wanted.min || (this.mode !== 'subset' && count > wanted.max)) fields.push({ field: 'count', expected: describeRange(wanted, this.mode), actual: count });
     if (fields.length > 0) {
       const spanIds = taken.flatMap((g) => g.nodes.map((n) => n.span.spanId));
       this.out.push({ change: 'changed', path, node: shapeLabel(e), spanCount: count, fields, spanIds });
@@ -134,7 +134,8 @@ class ShapeComparer {
     const fields = this.fields(e, a);
     if (!fields.some((f) => f.field === 'status')) score += 4;
     if (!fields.some((f) => f.field.startsWith('attributes.'))) score += 2;
-    if ((e.count ?? 1) === a.nodes.length) score += 1;
+    const range = countRangeOf(e);
+    if (a.nodes.length >= range.min && a.nodes.length <= range.max) score += 1;
     // Among equals, the one whose subtree matches too: judged on a scratch comparer, so nothing is reported.
     const scratch = new ShapeComparer(this.mode);
     const node = a.nodes[0] as SpanNode;
@@ -172,8 +173,21 @@ function show(value: SpecScalar): string {
   return typeof value === 'string' ? `"${value}"` : String(value);
 }
 
+/** A node's count as a range; a count the validator would refuse counts as 1 (compileShapeExpectation refuses it first). */
+export function countRangeOf(node: ShapeNode): CountRange {
+  if (node.count === undefined) return { min: 1, max: 1 };
+  const parsed = parseCount(node.count);
+  return parsed.ok ? parsed.value : { min: 1, max: 1 };
+}
+
+/** A count as a diff shows it: `2`, or a range `1..3`, `≥1` (always `≥` in subset mode). */
+function describeRange(range: CountRange, mode: ShapeMode): number | string {
+  if (mode === 'subset' || range.max === Infinity) return `≥${range.min}`;
+  return range.min === range.max ? range.min : `${range.min}..${range.max}`;
+}
+
 function subtreeCount(node: ShapeNode): number {
-  return (node.count ?? 1) * (1 + (node.children ?? []).reduce((n, c) => n + subtreeCount(c), 0));
+  return countRangeOf(node).min * (1 + (node.children ?? []).reduce((n, c) => n + subtreeCount(c), 0));
 }
 
 function subtreeSpanIds(node: SpanNode): string[] {

@@ -141,7 +141,7 @@ export function runShapeSuite(impl: Implementation): void {
       const backward = assemble([...spans].reverse(), 'backward');
       const recorded = recordShapes(forward);
       expect(recordShapes(backward).shapes).toEqual(recorded.shapes);
-      expect(recorded.shapes.map((s) => s.definition.name)).toEqual(['shape of POST /checkout', 'shape of process order']);
+      expect(recorded.shapes.map((s) => s.definition.name)).toEqual(['shape of frontend: POST /checkout (server)', 'shape of worker: process order (consumer)']);
       expect(recorded.shapes[0]?.definition.expect[0]).toEqual({ name: 'POST /checkout has the recorded shape', shape: checkoutShape() });
       const result = impl.evaluateNow(recorded.shapes.map((s) => s.definition), backward);
       expect(result.passed, JSON.stringify(result.specs.map((s) => s.expectations.map((e) => e.message)))).toBe(true);
@@ -158,6 +158,22 @@ export function runShapeSuite(impl: Implementation): void {
       expect(other.shapes.map((s) => s.definition)).toEqual(one.shapes.map((s) => s.definition));
       const result = impl.evaluateNow(one.shapes.map((s) => s.definition), assemble(await makeTrace(fanOut(12, 10)), 'third'));
       expect(result.passed).toBe(true);
+    });
+
+    it('records shapes that differ only in how many identical siblings they had as one shape with a count range', async () => {
+      const order = (items: number): SdkSpanSpec[] => [
+        { ref: 'root', name: 'POST /orders', kind: 'server', service: 'orders', start: at(0), end: at(100) },
+        ...Array.from({ length: items }, (_, i): SdkSpanSpec => ({ parent: 'root', name: 'GET', kind: 'client', service: 'orders', start: at(10 + i * 20), end: at(20 + i * 20) })),
+      ];
+      const over = [...assemble(await makeTrace(order(1)), 'run'), ...assemble(await makeTrace(order(2)), 'run')];
+      const recording = recordShapes(over);
+      expect(recording.shapes).toHaveLength(1);
+      expect(recording.shapes[0]?.traceCount).toBe(2);
+      expect(recording.shapes[0]?.definition.expect[0]).toMatchObject({ shape: { children: [{ name: 'GET', count: { min: 1, max: 2 } }] } });
+      expect(impl.evaluateNow(recording.shapes.map((s) => s.definition), over).passed).toBe(true);
+      const three = assemble(await makeTrace(order(3)), 'three');
+      const r = impl.evaluateNow(recording.shapes.map((s) => s.definition), three).specs[0]?.expectations[1];
+      expect(r?.shapeDiff?.differences.map((d) => d.fields)).toEqual([[{ field: 'count', expected: '1..2', actual: 3 }]]);
     });
 
     it('tells apart shapes that share a root by a span only one of them has', async () => {
