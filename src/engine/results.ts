@@ -70,7 +70,7 @@ export interface ShapeFieldChange {
  */
 export interface ShapeDifference {
   readonly change: 'missing' | 'extra' | 'changed' | 'order';
-  /** The spans from the root down to the parent of the span concerned, as `service: name (kind)`. */
+  /** The shape's spans from the root down to the parent of the span concerned, as `service: name (kind)`. */
   readonly path: readonly string[];
   /** The span concerned (as the shape has it, for `missing` and `changed`; for `order`, the parent). */
   readonly node: string;

@@ -19,8 +19,9 @@ export function renderShapeDiff(diff: ShapeDiff, chalk: ChalkInstance, indent: s
     let common = 0;
     while (common < shown.length && common < d.path.length && shown[common] === d.path[common]) common += 1;
     for (let i = common; i < d.path.length; i++) lines.push(`${indent}${'  '.repeat(i)}${chalk.dim(d.path[i] ?? '')}`);
-    shown = d.path;
     lines.push(`${indent}${'  '.repeat(d.path.length)}${difference(d, chalk)}`);
+    // A changed span heads the differences below it: its line stands for it in their path.
+    shown = d.change === 'changed' ? [...d.path, d.node] : d.path;
   }
   return lines;
 }

@@ -38,7 +38,7 @@ describe('a failed shape in the reports', () => {
       '                ~ changed  orders: reserve stock (internal)  name "reserve stock" → "reserve-stock"',
       '                - missing  orders: POST /charge (client) (2 spans)',
     ].join('\n'));
-    expect(text).toContain('differs from the shape (2 changed, 1 missing):');
+    expect(text).toContain('the shape differs (2 changed, 1 missing):');
   });
 
   it('is coloured in pretty when colour is on: missing red, changed yellow', async () => {

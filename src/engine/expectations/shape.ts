@@ -30,7 +30,7 @@ export function compileShapeExpectation(e: ShapeExpectation): Result<Judge, stri
           passed: false,
           expected,
           actual,
-          message: [`trace ${shortId(trace.traceId)} differs from the shape (${actual}):`, ...diff.differences.map((d) => `  ${describeDifference(d)}`)].join('\n'),
+          message: [`${unit.traces.length === 1 ? '' : `trace ${shortId(trace.traceId)}: `}the shape differs (${actual}):`, ...diff.differences.map((d) => `  ${describeDifference(d)}`)].join('\n'),
           spans,
           marks,
           trace,

@@ -20,7 +20,7 @@ export function formatSnapshot(recording: ShapeRecording, source: string): strin
     'http.response.status_code, db.system, messaging.*, rpc.*).',
     'Left out: trace and span ids, timestamps, durations, and volatile values (peer addresses and ports, full URLs',
     'with ids in them, message ids and offsets).',
-    ...(recording.droppedAttributeKeys.length === 0 ? [] : [`Attributes left out: ${recording.droppedAttributeKeys.join(', ')}.`]),
+    ...(recording.droppedAttributeKeys.length === 0 ? [] : wrap(`Attributes left out: ${recording.droppedAttributeKeys.join(', ')}.`)),
     ...(recording.incompleteTraceCount === 0 ? [] : [`Left out ${recording.incompleteTraceCount} trace${recording.incompleteTraceCount === 1 ? '' : 's'} that were not one tree (several roots, or spans whose parent never arrived).`]),
     'Siblings are listed in causal order (one after another in time); concurrent siblings in canonical order.',
     '"mode: exact" checks that order; write "mode: any-order" to ignore it, or "mode: subset" to allow extra spans.',
@@ -31,4 +31,20 @@ export function formatSnapshot(recording: ShapeRecording, source: string): strin
     comment: [`Seen in ${shape.traceCount} trace${shape.traceCount === 1 ? '' : 's'}.`, ...(shape.note === undefined ? [] : [shape.note])],
   }));
   return writeSpecFile(specs, header);
+}
+
+/** Splits a long comment at spaces into lines of at most `widthChars`, continuation lines indented. */
+function wrap(text: string, widthChars = 110): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > widthChars) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }

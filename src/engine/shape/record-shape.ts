@@ -85,7 +85,7 @@ export function recordShapes(traces: readonly Trace[]): ShapeRecording {
       const traces = { root, ...(own === undefined || others.length === 0 ? {} : { where: own }), count: { min: 1 } };
       const subset = others.length > 0 && own === undefined;
       shapes.push({
-        definition: { name, traces, expect: [{ name: `${d.root.span.name} has the recorded shape`, shape, ...(subset ? { mode: 'subset' as const } : {}) }] },
+        definition: { name, traces, expect: [{ name: 'the trace has the recorded shape', shape, ...(subset ? { mode: 'subset' as const } : {}) }] },
         traceCount: d.traceCount,
         ...(subset ? { note: 'every span of this shape is also in another shape with the same root, so its traces cannot be told apart: checked as a subset' } : {}),
       });
@@ -107,14 +107,23 @@ function toShapeNode(grouper: ShapeGrouper, group: SpanGroup): ShapeNode {
   };
 }
 
-/** A selector for exactly this span's service, name, kind and status. */
-function spanSelector(node: SpanNode, kind: string, status: string, service: string | undefined): string {
-  return [...(service === undefined ? [] : [`service = ${JSON.stringify(service)}`]), `name = ${JSON.stringify(node.span.name)}`, `kind = ${kind}`, `status = ${status}`].join(' && ');
+/** A selector for this span's service, name, kind and (when given) status. */
+function spanSelector(node: SpanNode, kind: string, status: string | undefined, service: string | undefined): string {
+  return [
+    ...(service === undefined ? [] : [`service = ${JSON.stringify(service)}`]),
+    `name = ${JSON.stringify(node.span.name)}`,
+    `kind = ${kind}`,
+    ...(status === undefined ? [] : [`status = ${status}`]),
+  ].join(' && ');
 }
 
+/**
+ * The root's service, name and kind: not its status, so that a run whose root failed is still judged against the
+ * shape (and fails naming the status) instead of selecting no trace.
+ */
 function rootSelector(root: SpanNode): string {
   const group = new ShapeGrouper('canonical').group([root])[0] as SpanGroup;
-  return spanSelector(root, group.kind, group.status, group.service);
+  return spanSelector(root, group.kind, undefined, group.service);
 }
 
 /** Every span of a tree as a selector, for telling shapes that share a root apart. */

@@ -105,7 +105,10 @@ class ShapeComparer {
     }
     if (this.mode === 'subset' && e.children === undefined) return;
     const node = first.nodes[0] as SpanNode;
-    this.siblings(e.children ?? [], this.row(node.children), [...path, shapeLabel(first)], node);
+    // The path names the shape's node (the trace's fields where the shape leaves them out): a renamed span's
+    // children are shown under the name the reader wrote.
+    const label = shapeLabel({ service: e.service ?? first.service, name: e.name, kind: e.kind ?? first.kind });
+    this.siblings(e.children ?? [], this.row(node.children), [...path, label], node);
   }
 
   fields(e: ShapeNode, a: SpanGroup): ShapeFieldChange[] {

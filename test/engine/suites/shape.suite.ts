@@ -142,7 +142,7 @@ export function runShapeSuite(impl: Implementation): void {
       const recorded = recordShapes(forward);
       expect(recordShapes(backward).shapes).toEqual(recorded.shapes);
       expect(recorded.shapes.map((s) => s.definition.name)).toEqual(['shape of frontend: POST /checkout (server)', 'shape of worker: process order (consumer)']);
-      expect(recorded.shapes[0]?.definition.expect[0]).toEqual({ name: 'POST /checkout has the recorded shape', shape: checkoutShape() });
+      expect(recorded.shapes[0]?.definition.expect[0]).toEqual({ name: 'the trace has the recorded shape', shape: checkoutShape() });
       const result = impl.evaluateNow(recorded.shapes.map((s) => s.definition), backward);
       expect(result.passed, JSON.stringify(result.specs.map((s) => s.expectations.map((e) => e.message)))).toBe(true);
     });
