@@ -40,10 +40,13 @@ class ShapeComparer {
   readonly grouper: ShapeGrouper;
   readonly out: ShapeDifference[] = [];
   readonly marks = new Map<string, string>();
+  /** Whether a shape node's subtree matches a span's, judged once per pair for the whole comparison. */
+  readonly #clean: Map<ShapeNode, Map<SpanNode, boolean>>;
 
-  constructor(mode: ShapeMode) {
+  constructor(mode: ShapeMode, grouper?: ShapeGrouper, clean?: Map<ShapeNode, Map<SpanNode, boolean>>) {
     this.mode = mode;
-    this.grouper = new ShapeGrouper(mode === 'exact' ? 'causal' : 'canonical');
+    this.grouper = grouper ?? new ShapeGrouper(mode === 'exact' ? 'causal' : 'canonical');
+    this.#clean = clean ?? new Map();
   }
 
   /** Siblings as the mode compares them: groups with counts, or (subset) one group per span. */
@@ -139,12 +142,27 @@ class ShapeComparer {
     if (!fields.some((f) => f.field.startsWith('attributes.'))) score += 2;
     const range = countRangeOf(e);
     if (a.nodes.length >= range.min && a.nodes.length <= range.max) score += 1;
-    // Among equals, the one whose subtree matches too: judged on a scratch comparer, so nothing is reported.
-    const scratch = new ShapeComparer(this.mode);
-    const node = a.nodes[0] as SpanNode;
-    if (!(this.mode === 'subset' && e.children === undefined)) scratch.siblings(e.children ?? [], scratch.row(node.children), path, node);
-    if (scratch.out.length === 0) score += 8;
+    // Only identity matches compete on their subtrees: a partial pair is a fallback, and judging the subtree of
+    // every pair of siblings that share a service and kind would make wide traces quadratic at each level.
+    if (identity === 3 && this.#subtreeMatches(e, a.nodes[0] as SpanNode, path)) score += 8;
     return score;
+  }
+
+  /** Among equals, the one whose subtree matches too: judged on a scratch comparer, so nothing is reported. */
+  #subtreeMatches(e: ShapeNode, node: SpanNode, path: readonly string[]): boolean {
+    let byNode = this.#clean.get(e);
+    if (byNode === undefined) {
+      byNode = new Map();
+      this.#clean.set(e, byNode);
+    }
+    let clean = byNode.get(node);
+    if (clean === undefined) {
+      const scratch = new ShapeComparer(this.mode, this.grouper, this.#clean);
+      if (!(this.mode === 'subset' && e.children === undefined)) scratch.siblings(e.children ?? [], scratch.row(node.children), path, node);
+      clean = scratch.out.length === 0;
+      byNode.set(node, clean);
+    }
+    return clean;
   }
 
   /**
