@@ -73,6 +73,9 @@ export type {
   PropagatesExpectation,
   SelectorSource,
   SequenceExpectation,
+  ShapeExpectation,
+  ShapeMode,
+  ShapeNode,
   SpansExpectation,
   SpecDefinition,
   SpecScalar,
@@ -98,11 +101,17 @@ export type {
   RunNoteCode,
   RunNoteDiagnostic,
   RunResult,
+  ShapeDiff,
+  ShapeDifference,
+  ShapeFieldChange,
   SpanSummary,
   SpecResult,
   TraceTree,
   TraceTreeNode,
 } from './engine/index.ts';
+// Snapshots: record traces as a spec of shapes (docs/snapshots.md).
+export { formatSnapshot, recordShapes } from './engine/index.ts';
+export type { RecordedShape, ShapeRecording } from './engine/index.ts';
 
 // Reports.
 export { createReporter, renderTraceTree, analysisScores } from './report/index.ts';

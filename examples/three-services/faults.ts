@@ -2,11 +2,14 @@
  * The faults the example services can be started with (`EXAMPLE_FAULT`), for "broken hop" demos:
  * - `drop-context`: orders calls inventory from a fresh root context, so inventory's spans start another trace;
  * - `slow`: inventory answers each lookup about 1.2 s late;
- * - `error`: inventory answers 500 and records the exception on its span.
+ * - `error`: inventory answers 500 and records the exception on its span;
+ * - `drop-call`: orders places the order without checking any item with inventory (a call dropped);
+ * - `rename-span`: orders names its INTERNAL span `orders.submit` instead of `orders.place`.
+ * The last two change the trace's shape and nothing else: the checkout still succeeds (docs/snapshots.md).
  */
-export type ExampleFault = 'none' | 'drop-context' | 'slow' | 'error';
+export type ExampleFault = 'none' | 'drop-context' | 'slow' | 'error' | 'drop-call' | 'rename-span';
 
-const faults: readonly ExampleFault[] = ['none', 'drop-context', 'slow', 'error'];
+const faults: readonly ExampleFault[] = ['none', 'drop-context', 'slow', 'error', 'drop-call', 'rename-span'];
 
 /** How late inventory answers under the `slow` fault. */
 export const slowReplyMillis = 1200;

@@ -42,7 +42,7 @@ serveJson('orders', telemetry, async ({ method, path, body }) => {
   const items = orderItemsOf(body);
   if (items === undefined || items.length === 0) return { status: 400, body: { error: 'expected { items: [{ sku, quantity }] }' } };
   const orderId = `ord-${randomUUID()}`;
-  return tracer.startActiveSpan('orders.place', { kind: SpanKind.INTERNAL }, async (span) => {
+  return tracer.startActiveSpan(fault === 'rename-span' ? 'orders.submit' : 'orders.place', { kind: SpanKind.INTERNAL }, async (span) => {
     try {
       span.setAttributes({
         'order.id': orderId,
@@ -52,7 +52,8 @@ serveJson('orders', telemetry, async ({ method, path, body }) => {
         // A JSON document as a string attribute: specs can query into it with JSONPath.
         'order.items_json': JSON.stringify({ items }),
       });
-      for (const item of items) {
+      // drop-call places the order unchecked: the inventory calls are missing from the trace.
+      for (const item of fault === 'drop-call' ? [] : items) {
         const url = `${await inventoryUrl}/inventory/${encodeURIComponent(item.sku)}`;
         // drop-context simulates a hop that loses the trace (e.g. a proxy stripping traceparent):
         // the call starts from an empty context, so it begins a new trace.

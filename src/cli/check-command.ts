@@ -6,6 +6,7 @@ import { reportOptions, writeReport } from './report-output.ts';
 import { loadSavedSpans, SAVED_RUN_ID, settledRunOf } from './saved-traces.ts';
 import { durationMillisOption } from './duration-option.ts';
 import { judgeSidecarRun, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
+import { specsOutOption, writeSnapshot } from './snapshot-output.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 
 /**
@@ -17,7 +18,8 @@ export const checkCommand: CliCommand = {
   name: 'check',
   summary: 'judge specs against saved OTLP traces (JSON lines, OTLP/JSON, protobuf .pb/.bin) or a sidecar\'s run',
   usage:
-    'tracecheck check (--traces FILE... | --collector URL --run ID) [--specs PATH...] [--run ID] [--reporter pretty|json|junit] [--out FILE]',
+    'tracecheck check (--traces FILE... | --collector URL --run ID) [--specs PATH...] [--run ID] [--reporter pretty|json|junit] [--out FILE] ' +
+    '[--snapshot [--specs-out FILE]]',
   details: [
     'Files: JSON lines (one ExportTraceServiceRequest a line, as `tracecheck serve --save` writes), an OTLP/JSON',
     'document, or a serialized protobuf ExportTraceServiceRequest (.pb, .bin); gzipped files are read too.',
@@ -27,6 +29,8 @@ export const checkCommand: CliCommand = {
     '--collector URL --run ID judges the run held by a running sidecar (tracecheck serve) instead, after waiting',
     'for it to settle there (--timeout, default 10s; --quiet, default 200ms); a run with no spans fails with that',
     'reason. The token comes from --auth-token-file or TRACECHECK_AUTH_TOKEN.',
+    'With --snapshot, nothing is judged: the run is recorded as a spec with one shape per distinct trace shape',
+    '(docs/snapshots.md), written to --specs-out FILE or stdout.',
     'Exit codes: 0 every spec passed, 1 a spec failed, 2 usage, spec-file or trace-file error.',
   ].join('\n'),
   options: [
@@ -37,6 +41,8 @@ export const checkCommand: CliCommand = {
     { name: 'timeout', type: 'value', valueName: 'DURATION', description: 'with --collector: longest wait for the run to settle, default 10s' },
     { name: 'quiet', type: 'value', valueName: 'DURATION', description: 'with --collector: how long without new spans means settled, default 200ms' },
     ...reportOptions,
+    { name: 'snapshot', type: 'flag', description: 'record the traces as a spec instead of judging specs' },
+    specsOutOption,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -76,7 +82,8 @@ export const checkCommand: CliCommand = {
     if (traceFiles === undefined) {
       return usage('--traces FILE... (saved OTLP, e.g. from `tracecheck serve --save`) or --collector URL --run ID is required');
     }
-    const specs = await loadSpecsOrExplain(args, io);
+    const snapshot = args.flags.has('snapshot');
+    const specs = snapshot ? [] : await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;
 
     const saved = await loadSavedSpans(traceFiles.map((f) => resolve(io.cwd, f)));
@@ -103,6 +110,7 @@ export const checkCommand: CliCommand = {
       runId = runs[0]?.id ?? SAVED_RUN_ID;
     }
     const live = saved.value.store.run(runId);
+    if (snapshot) return writeSnapshot('check', live.traces(), traceFiles.join(', '), args, io);
     // Loaded on use: `--help` and `validate` should not pay for the engine.
     const { evaluateSpecs } = await import('../engine/index.ts');
     const result = await evaluateSpecs(specs, settledRunOf(runId, () => live.traces()), { env: io.env, finalOnceSettled: true });

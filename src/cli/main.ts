@@ -9,10 +9,11 @@ import { ExitCode } from './exit-codes.ts';
 import { formatOptionTable, parseOptions } from './option-table.ts';
 import { runCommand } from './run-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { snapshotCommand } from './snapshot-command.ts';
 import { validateCommand } from './validate-command.ts';
 
 /** The command table: `tracecheck <name>`. Add a command by adding its {@link CliCommand} here. */
-export const commands: readonly CliCommand[] = [runCommand, checkCommand, validateCommand, serveCommand, analyzeCommand];
+export const commands: readonly CliCommand[] = [runCommand, checkCommand, validateCommand, serveCommand, analyzeCommand, snapshotCommand];
 
 /**
  * Runs the tracecheck CLI with `argv` (without the node and script paths); resolves with the exit code.

@@ -9,6 +9,7 @@ import type {
   OrderExpectation,
   PropagatesExpectation,
   SequenceExpectation,
+  ShapeExpectation,
   SpansExpectation,
   SpecDefinition,
   SpecScalar,
@@ -20,6 +21,7 @@ import { compileConnectedExpectation } from './expectations/connected.ts';
 import { compileNoErrorsExpectation } from './expectations/no-errors.ts';
 import { compileOrderExpectation, compileSequenceExpectation } from './expectations/order.ts';
 import { compilePropagatesExpectation } from './expectations/propagates.ts';
+import { compileShapeExpectation } from './expectations/shape.ts';
 import { compileSpansExpectation, prepareSpansExpectation, spansCountRange } from './expectations/spans.ts';
 import type { Judge } from './judge.ts';
 import type { SelectorCache, SelectorHandle } from './selector-cache.ts';
@@ -109,6 +111,8 @@ function defaultName(kind: ExpectationKind, e: Expectation): string {
       return 'trace is complete';
     case 'propagates':
       return `context propagates ${(e as PropagatesExpectation).propagates.from} → ${(e as PropagatesExpectation).propagates.to}`;
+    case 'shape':
+      return `${(e as ShapeExpectation).mode ?? 'exact'} shape of ${(e as ShapeExpectation).shape.name}`;
   }
 }
 
@@ -123,6 +127,7 @@ function needsSettled(kind: ExpectationKind, e: Expectation): boolean {
     case 'noErrors':
     case 'connected':
     case 'complete':
+    case 'shape':
       return true;
     default:
       return false;
@@ -147,6 +152,8 @@ function compileKind(kind: ExpectationKind, e: Expectation, selectors: SelectorC
       return compileCompleteExpectation();
     case 'propagates':
       return compilePropagatesExpectation(e as PropagatesExpectation, selectors);
+    case 'shape':
+      return compileShapeExpectation(e as ShapeExpectation);
   }
 }
 

@@ -15,6 +15,9 @@ export type {
   RunNote,
   RunNoteCode,
   RunNoteDiagnostic,
+  ShapeDiff,
+  ShapeDifference,
+  ShapeFieldChange,
 } from './results.ts';
 export { diagnosePropagation, diagnoseRun } from './diagnosis/propagation.ts';
 export type {
@@ -33,3 +36,6 @@ export { explainMiss } from './explain-miss.ts';
 export { summarizeSpan } from './span-summary.ts';
 export { compileValueMatcher, valuesEqual } from './value-matcher.ts';
 export type { CompiledValueMatcher } from './value-matcher.ts';
+export { recordShapes } from './shape/record-shape.ts';
+export type { RecordedShape, ShapeRecording } from './shape/record-shape.ts';
+export { formatSnapshot } from './shape/format-snapshot.ts';

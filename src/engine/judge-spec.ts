@@ -46,6 +46,7 @@ function toResult(e: Pick<CompiledExpectation, 'name' | 'kind' | 'source' | 'sev
     actual: verdict.actual,
     spans,
     ...(verdict.nearMisses === undefined || verdict.nearMisses.length === 0 ? {} : { nearMisses: verdict.nearMisses }),
+    ...(verdict.shapeDiff === undefined ? {} : { shapeDiff: verdict.shapeDiff }),
     ...(verdict.passed || trace === undefined ? {} : { trace: buildTraceTree(trace, verdict.marks ?? new Map(verdict.spans.map((s) => [s.spanId, '']))) }),
     ...(e.source === undefined ? {} : { source: e.source }),
     durationMillis,

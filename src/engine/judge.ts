@@ -1,7 +1,7 @@
 import type { Span, Trace } from '../model/index.ts';
 import type { SpecScalar } from '../language/index.ts';
 import type { PropagationDiagnostic } from './diagnosis/propagation.ts';
-import type { NearMiss } from './results.ts';
+import type { NearMiss, ShapeDiff } from './results.ts';
 import type { SelectorCache } from './selector-cache.ts';
 
 /**
@@ -50,6 +50,8 @@ export interface Verdict {
   /** The trace to draw; defaults to the trace of the first span, else the unit's first trace. */
   readonly trace?: Trace;
   readonly nearMisses?: readonly NearMiss[];
+  /** A failed shape: how the trace differs from it. */
+  readonly shapeDiff?: ShapeDiff;
   /** Values for `${var:NAME}` in later expectations of the same unit. */
   readonly captures?: ReadonlyMap<string, SpecScalar>;
 }

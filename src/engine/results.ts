@@ -52,6 +52,46 @@ export interface NearMiss {
   readonly missedClauses: readonly string[];
 }
 
+/** One field of a span that a shape expected otherwise: `name`, `status`, `count`, `attributes.http.route`, ... */
+export interface ShapeFieldChange {
+  readonly field: string;
+  /** As the shape has it (`null` for an attribute the shape expects absent). */
+  readonly expected: string | number | boolean | null;
+  /** As the trace has it; `null` for an absent attribute. */
+  readonly actual: string | number | boolean | null;
+}
+
+/**
+ * One difference between a trace and a `shape:` tree:
+ * - `missing`: a span (with its subtree) of the shape is not in the trace;
+ * - `extra`: a span (with its subtree) of the trace is not in the shape;
+ * - `changed`: a span is there with different fields (`fields` says which);
+ * - `order`: the right children, in another causal order than the shape lists them.
+ */
+export interface ShapeDifference {
+  readonly change: 'missing' | 'extra' | 'changed' | 'order';
+  /** The shape's spans from the root down to the parent of the span concerned, as `service: name (kind)`. */
+  readonly path: readonly string[];
+  /** The span concerned (as the shape has it, for `missing` and `changed`; for `order`, the parent). */
+  readonly node: string;
+  /** How many spans the difference stands for (a node's count, its subtree included for missing and extra). */
+  readonly spanCount: number;
+  /** `changed`: what differs. */
+  readonly fields?: readonly ShapeFieldChange[];
+  /** `order`: the children as the shape lists them, and as the trace has them. */
+  readonly expectedOrder?: readonly string[];
+  readonly actualOrder?: readonly string[];
+  /** Ids of the trace's spans concerned (none for `missing`). */
+  readonly spanIds: readonly string[];
+}
+
+/** How a trace differs from a `shape:` tree: the smallest set of differences that explains it. */
+export interface ShapeDiff {
+  readonly mode: 'exact' | 'any-order' | 'subset';
+  readonly traceId: string;
+  readonly differences: readonly ShapeDifference[];
+}
+
 /** What an {@link ExpectationResult} is about. */
 export type ExpectationResultKind = ExpectationKind | 'traces' | 'invalid';
 
@@ -81,6 +121,8 @@ export interface ExpectationResult {
   readonly nearMisses?: readonly NearMiss[];
   /** The relevant trace, drawn, for a failure. */
   readonly trace?: TraceTree;
+  /** A failed `shape` expectation: how the trace differs from the shape. */
+  readonly shapeDiff?: ShapeDiff;
   /** Where the expectation is written, when it came from a file. */
   readonly source?: SourcePosition;
   /** How long judging this expectation took, when the engine measured it (JUnit `testcase time`). */

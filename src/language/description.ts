@@ -28,7 +28,7 @@ function objectKeys<const Key extends string, const Required extends Key = never
  * EXPECTATION_KINDS.filter((kind) => kind in { spans: '{ kind = server }' }); // ['spans']
  * ```
  */
-export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'complete', 'propagates'] as const;
+export const EXPECTATION_KINDS = ['spans', 'order', 'sequence', 'budget', 'noErrors', 'connected', 'complete', 'propagates', 'shape'] as const;
 
 /**
  * One kind of expectation, named by its key: `{ spans: ... }` is a `spans` expectation.
@@ -53,6 +53,7 @@ export const EXPECTATION_KIND_KEYS = {
   connected: [],
   complete: [],
   propagates: [],
+  shape: ['mode'],
 } as const satisfies Readonly<Record<ExpectationKind, readonly string[]>>;
 
 function expectationKeys<const Kind extends ExpectationKind>(kind: Kind): ObjectKeys<
@@ -78,6 +79,8 @@ export const CONNECTED_EXPECTATION_KEYS = expectationKeys('connected');
 export const COMPLETE_EXPECTATION_KEYS = expectationKeys('complete');
 /** `PropagatesExpectation`. */
 export const PROPAGATES_EXPECTATION_KEYS = expectationKeys('propagates');
+/** `ShapeExpectation`. */
+export const SHAPE_EXPECTATION_KEYS = expectationKeys('shape');
 
 /** A file with `specs: [...]` (`SpecFile`); `$schema` is an editor's, see {@link EDITOR_KEYS}. */
 export const SPEC_FILE_KEYS = objectKeys(['specs'], ['specs']);
@@ -104,6 +107,8 @@ export const BUDGET_KEYS = objectKeys(['over', 'spans', 'max', 'p50', 'p95', 'p9
 export const BUDGET_LIMIT_KEYS = ['max', 'p50', 'p95', 'p99'] as const;
 /** `propagates:` of a propagates expectation. */
 export const PROPAGATES_KEYS = objectKeys(['from', 'to'], ['from', 'to']);
+/** A node of a `shape:` tree (`ShapeNode`): one span, or `count` identical sibling spans. */
+export const SHAPE_NODE_KEYS = objectKeys(['service', 'name', 'kind', 'status', 'attributes', 'count', 'children'], ['name']);
 /** An entry of `events:` (`EventMatcher`). */
 export const EVENT_MATCHER_KEYS = objectKeys(['name', 'attributes', 'absent', 'count'], ['name']);
 /** An entry of `links:` (`LinkMatcher`). */
@@ -135,6 +140,13 @@ export const QUANTIFIERS = ['all', 'any'] as const;
 export const ORDER_RELATIONS = ['ends-before-start', 'starts-before'] as const;
 /** The values of a budget's `over`. */
 export const BUDGET_OVER = ['spans', 'traces'] as const;
+/**
+ * The values of a shape's `mode`: `exact` (the same spans, siblings in causal order), `any-order` (the same
+ * spans, siblings in any order), `subset` (the listed spans exist, in any order; other spans may too).
+ */
+export const SHAPE_MODES = ['exact', 'any-order', 'subset'] as const;
+/** Span kind names, as `kind` of a shape node writes them. */
+export const SPAN_KIND_NAMES = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
 /** Status names. */
 export const STATUS_NAMES = ['unset', 'ok', 'error'] as const;
 /** The values of a value matcher's `type`: the OTLP attribute value types. */

@@ -21,6 +21,9 @@ export type {
   RuleOverride,
   SelectorSource,
   SequenceExpectation,
+  ShapeExpectation,
+  ShapeMode,
+  ShapeNode,
   SpansExpectation,
   SpecDefinition,
   SpecFile,
@@ -32,6 +35,8 @@ export type {
 export { loadSpecFiles, loadSpecText, SPEC_FILE_EXTENSIONS } from './loader.ts';
 export type { LoadedSpec, LoadOptions } from './loader.ts';
 export { validateSpecDocuments, validateSpecObject } from './validate.ts';
+export { writeSpecFile } from './write-specs.ts';
+export type { CommentedSpec } from './write-specs.ts';
 export {
   ATTRIBUTE_TYPE_NAMES,
   BUDGET_EXPECTATION_KEYS,
@@ -62,6 +67,10 @@ export {
   RULE_OVERRIDE_KEYS,
   RULE_SEVERITIES,
   SEQUENCE_EXPECTATION_KEYS,
+  SHAPE_EXPECTATION_KEYS,
+  SHAPE_MODES,
+  SHAPE_NODE_KEYS,
+  SPAN_KIND_NAMES,
   SPANS_EXPECTATION_KEYS,
   SPEC_FILE_KEYS,
   SPEC_KEYS,

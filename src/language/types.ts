@@ -28,6 +28,8 @@ import type {
   ORDER_RELATIONS,
   QUANTIFIERS,
   RULE_SEVERITIES,
+  SHAPE_MODES,
+  SPAN_KIND_NAMES,
   STATUS_NAMES,
 } from './description.ts';
 
@@ -212,6 +214,35 @@ export interface PropagatesExpectation extends ExpectationBase {
   readonly propagates: { readonly from: SelectorSource; readonly to: SelectorSource };
 }
 
+/**
+ * One span of a `shape:` tree, or `count` identical siblings. `name` is required; `service`, `kind` and `status`
+ * default to "any"; `attributes` are compared for equality (only the keys listed); `children` absent means none
+ * (in `subset` mode: any).
+ */
+export interface ShapeNode {
+  readonly service?: string;
+  readonly name: string;
+  readonly kind?: (typeof SPAN_KIND_NAMES)[number];
+  readonly status?: StatusName;
+  readonly attributes?: Readonly<Record<string, SpecScalar>>;
+  /**
+   * How many identical siblings this node stands for: a number, or a range such as `{ min: 1, max: 3 }`
+   * (a recording writes one when runs differed only in how many); default 1 (in `subset` mode: at least this many).
+   */
+  readonly count?: CountSource;
+  readonly children?: readonly ShapeNode[];
+}
+
+/** How a trace must match a `shape:` tree (see SHAPE_MODES). */
+export type ShapeMode = (typeof SHAPE_MODES)[number];
+
+/** The whole trace has this tree of spans (docs/snapshots.md). */
+export interface ShapeExpectation extends ExpectationBase {
+  readonly shape: ShapeNode;
+  /** Default `exact`. */
+  readonly mode?: ShapeMode;
+}
+
 /** One expectation; the key that names its kind (`spans`, `order`, ...) tells which. */
 export type Expectation =
   | SpansExpectation
@@ -221,7 +252,8 @@ export type Expectation =
   | NoErrorsExpectation
   | ConnectedExpectation
   | CompleteExpectation
-  | PropagatesExpectation;
+  | PropagatesExpectation
+  | ShapeExpectation;
 
 /** Which traces of the run a spec applies to, and how many the run must contain. */
 export interface TraceSelection {

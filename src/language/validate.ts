@@ -4,6 +4,7 @@
 import type { SpecProblem } from '../errors.ts';
 import { err, ok, type Result } from '../result.ts';
 import { captureFieldProblem } from './capture-fields.ts';
+import { validateShape } from './validate-shape.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { ProblemCollector, type Locate, type SpecPath } from './problem-collector.ts';
 import {
@@ -69,6 +70,7 @@ const KEY_ALIASES: Readonly<Record<string, string>> = {
 const VALUE_ALIASES: Readonly<Record<string, string>> = {
   integer: 'int', int64: 'int', boolean: 'bool', float: 'double', number: 'double', str: 'string', map: 'kvlist',
   object: 'kvlist', list: 'array', warning: 'warn', warnings: 'warn', failed: 'error', failure: 'error', fail: 'error', success: 'ok', unknown: 'unset',
+  unordered: 'any-order', partial: 'subset', strict: 'exact',
 };
 
 function isObj(value: unknown): value is Obj {
@@ -369,6 +371,9 @@ class SpecValidator {
             else checkSelector(this.c, body[key], [...at('propagates'), key], scope);
           }
         }
+        break;
+      case 'shape':
+        validateShape(this, value, path);
         break;
     }
   }

@@ -1,4 +1,4 @@
-import type { ExpectationResult, ExpectationResultKind, RunNote, RunResult, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
+import type { ExpectationResult, ExpectationResultKind, RunNote, RunResult, ShapeDiff, SpanSummary, SpecResult, TraceTree } from '../engine/index.ts';
 import type { SourcePosition } from '../errors.ts';
 import type { Reporter } from './reporter.ts';
 import { isFailure, isWarning } from './warnings.ts';
@@ -44,7 +44,7 @@ export interface JsonSpecReport {
 /** One expectation in a {@link JsonReport}. */
 export interface JsonExpectationReport {
   readonly name: string;
-  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `complete`, `propagates`, `traces` or `invalid`. */
+  /** `spans`, `order`, `sequence`, `budget`, `noErrors`, `connected`, `complete`, `propagates`, `shape`, `traces` or `invalid`. */
   readonly kind: ExpectationResultKind;
   readonly passed: boolean;
   /** `error` (a failure fails the spec) or `warn` (a failure is a warning; the spec still passes). */
@@ -62,6 +62,8 @@ export interface JsonExpectationReport {
   readonly nearMisses: readonly { readonly spanId: string; readonly traceId: string; readonly span: SpanSummary; readonly missedClauses: readonly string[] }[];
   /** The relevant trace of a failure, as a tree, or `null`. */
   readonly trace: TraceTree | null;
+  /** A failed `shape` expectation: its missing, extra, changed and reordered spans; otherwise `null`. */
+  readonly shapeDiff: ShapeDiff | null;
 }
 
 /**
@@ -135,5 +137,6 @@ function toExpectationReport(e: ExpectationResult): JsonExpectationReport {
       missedClauses: m.missedClauses,
     })),
     trace: e.trace ?? null,
+    shapeDiff: e.shapeDiff ?? null,
   };
 }

@@ -4,6 +4,7 @@ import type { SourcePosition } from '../errors.ts';
 import { stdoutSupportsColor } from './color-support.ts';
 import { formatMillis } from './format-duration.ts';
 import type { Reporter, ReporterOptions } from './reporter.ts';
+import { renderShapeDiff } from './shape-diff-text.ts';
 import { describeSpan, renderTraceTree, type TraceTreeStyle } from './trace-tree-text.ts';
 import { isFailure, isWarning } from './warnings.ts';
 
@@ -80,7 +81,10 @@ function renderExpectation(
   const where = e.source === undefined ? '' : chalk.dim(`  ${position(e.source)}`);
   const warn = isWarning(e);
   const lines = [warn ? `    ${chalk.yellow('⚠')} ${chalk.yellow.bold(e.name)}${chalk.yellow(' (warning)')}${where}` : `    ${chalk.red('✗')} ${chalk.red.bold(e.name)}${where}`];
-  for (const line of e.message.split('\n')) lines.push(pad + line);
+  // A shape's message lists its differences in plain text; the diff is drawn instead, as a coloured tree.
+  const message = e.shapeDiff === undefined ? e.message.split('\n') : e.message.split('\n').slice(0, 1);
+  for (const line of message) lines.push(pad + line);
+  if (e.shapeDiff !== undefined) lines.push(...renderShapeDiff(e.shapeDiff, chalk, pad + '  '));
   lines.push(`${pad}${chalk.dim('expected:')} ${chalk.green(e.expected)}`);
   lines.push(`${pad}${chalk.dim('actual:  ')} ${chalk.red(e.actual)}`);
 

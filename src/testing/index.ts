@@ -15,6 +15,8 @@ export { SseReader } from './sse-reader.ts';
 export type { ServerSentEvent } from './sse-reader.ts';
 export { describeFailure } from './failure-message.ts';
 export { tracecheckMatchers } from './matchers.ts';
+export { matchTraceSnapshot, traceSnapshotFile, TRACE_SNAPSHOT_DIR_ENV } from './trace-snapshot.ts';
+export type { SnapshotTarget, SnapshotUpdate, TraceSnapshotOptions, TraceSnapshotOutcome } from './trace-snapshot.ts';
 export { judgeHaveSpan } from './have-span.ts';
 export type { HaveSpanOptions, MatcherContext, MatcherOutcome, TracecheckMatchers } from './matchers.ts';
 export { connectSuiteCollector, startSuiteCollector, SUITE_AUTH_TOKEN_ENV, SUITE_URL_ENV } from './suite-collector.ts';

@@ -8,6 +8,7 @@ import { matcherDeadline } from './test-deadline.ts';
 import type { MatcherDeadline } from './test-deadline.ts';
 import type { RunnerTask } from './test-deadline.ts';
 import type { TestRun } from './test-run.ts';
+import { matchTraceSnapshot, type SnapshotUpdate, type TraceSnapshotOptions } from './trace-snapshot.ts';
 
 /** What a matcher returns to vitest's and jest's `expect`: both take this shape. */
 export interface MatcherOutcome {
@@ -21,6 +22,14 @@ export interface MatcherContext {
   readonly isNot?: boolean;
   /** vitest's current test: its timeout bounds the matcher's default deadline (jest's is read from jest-circus). */
   readonly task?: RunnerTask;
+  /** The test file and the test's full name (vitest and jest both give them). */
+  readonly testPath?: string;
+  readonly currentTestName?: string;
+  /**
+   * The runner's snapshot state, whose `_updateSnapshot` (private in the types, read as jest-image-snapshot does)
+   * is `all` under `-u`, `new` by default and `none` under CI, in vitest and jest alike.
+   */
+  readonly snapshotState?: unknown;
 }
 
 export type { HaveSpanOptions };
@@ -88,6 +97,22 @@ async function toHaveSpan(this: MatcherContext, received: unknown, selector: str
 }
 
 /**
+ * `await expect(run).toMatchTraceSnapshot(name?, options?)`: the run's traces have the shapes recorded for this
+ * test in `__trace_snapshots__/` beside the test file; the first run (or `-u`) records them. See docs/snapshots.md.
+ */
+async function toMatchTraceSnapshot(this: MatcherContext, received: unknown, name?: string, options?: TraceSnapshotOptions): Promise<MatcherOutcome> {
+  if (!isTestRun(received)) return notARun(received);
+  if (this.testPath === undefined || this.currentTestName === undefined) {
+    return { pass: false, message: () => 'tracecheck: toMatchTraceSnapshot() needs the runner\'s test file and test name (call it inside a vitest or jest test)' };
+  }
+  const state = (this.snapshotState as { readonly _updateSnapshot?: unknown } | undefined)?._updateSnapshot;
+  const update: SnapshotUpdate = state === 'all' || state === 'none' ? state : 'new';
+  const testName = name === undefined ? this.currentTestName : `${this.currentTestName} ${name}`;
+  const outcome = await matchTraceSnapshot(received, { testPath: this.testPath, testName, update }, options);
+  return { pass: outcome.pass, message: () => outcome.message };
+}
+
+/**
  * The matchers, for `expect.extend(tracecheckMatchers)` in vitest or jest (`tracecheck/vitest` and
  * `tracecheck/jest` do it on import).
  *
@@ -98,7 +123,7 @@ async function toHaveSpan(this: MatcherContext, received: unknown, selector: str
  * await expect(run).toHaveSpan('service = "orders" && kind = server', { attributes: { 'order.id': 'A-1' } });
  * ```
  */
-export const tracecheckMatchers = { toSatisfySpec, toHaveSpan };
+export const tracecheckMatchers = { toSatisfySpec, toHaveSpan, toMatchTraceSnapshot };
 
 /** The matchers' signatures as a runner's `Assertion` shows them (the received run is implicit). */
 export interface TracecheckMatchers<R = unknown> {
@@ -106,4 +131,6 @@ export interface TracecheckMatchers<R = unknown> {
   toSatisfySpec(spec: SpecObject, options?: ExpectOptions): Promise<R>;
   /** Some span of the run matches the selector (and options); under `.not`, none does once the run settled. */
   toHaveSpan(selector: string, options?: HaveSpanOptions): Promise<R>;
+  /** The run's traces have the shapes recorded for this test (recorded on the first run, and under `-u`). */
+  toMatchTraceSnapshot(name?: string, options?: TraceSnapshotOptions): Promise<R>;
 }

@@ -7,6 +7,7 @@ import { runSpansSuite } from './suites/evaluate-spans.suite.ts';
 import { runOrderPrecisionSuite } from './suites/order-precision.suite.ts';
 import { runRegexFlagsSuite } from './suites/regex-flags.suite.ts';
 import { runSelectorSuite } from './suites/selectors.suite.ts';
+import { runShapeSuite } from './suites/shape.suite.ts';
 import { runVarsAsValuesSuite } from './suites/vars-as-values.suite.ts';
 
 /*
@@ -23,5 +24,6 @@ for (const impl of IMPLEMENTATIONS) {
     runRegexFlagsSuite(impl);
     runOrderPrecisionSuite(impl);
     runContainsTextSuite(impl);
+    runShapeSuite(impl);
   });
 }

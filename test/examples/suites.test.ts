@@ -3,6 +3,9 @@
 // (one expectation made wrong) they must fail with the pretty explanation and the trace tree in the output.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
@@ -40,6 +43,20 @@ const runners = {
   'node-test': { args: ['--test', '--test-global-setup=global-setup.ts', 'checkout.test.ts'], cwd: `${root}examples/suites/node-test` },
 } as const;
 
+/** Each runner's arguments that run only the trace-snapshot test, without and with its update flag. */
+const snapshotRuns = {
+  vitest: { only: ['-t', 'recorded trace shape'], update: ['-u'], file: 'checkout.test.ts' },
+  jest: { only: ['-t', 'recorded trace shape'], update: ['-u'], file: 'checkout.test.mjs' },
+  'node-test': { only: ['--test-name-pattern=recorded trace shape'], update: ['--test-update-snapshots'], file: 'checkout.test.ts' },
+} as const;
+
+/** The runner's arguments with `extra` placed before the test file (node) or after the config (vitest, jest). */
+function withArgs(name: keyof typeof runners, extra: readonly string[]): string[] {
+  const args = [...runners[name].args];
+  if (name === 'node-test') return [...args.slice(0, -1), ...extra, ...args.slice(-1)];
+  return [...args, ...extra];
+}
+
 /** The jest suite imports the built package by its name; build it when dist is missing or older than src/testing. */
 function ensureBuilt(): void {
   const built = `${root}dist/jest.js`;
@@ -71,5 +88,36 @@ describe.each(Object.keys(runners) as (keyof typeof runners)[])('the %s example 
     // The drawn trace: the test's root span, then the services' spans below it, the offending one marked.
     expect(outcome.output).toMatch(/tracecheck-test · test request[\s\S]*└─ gateway · POST[\s\S]*inventory · GET {2}server/);
     expect(outcome.output).toMatch(/✗ +[│└─ ]*inventory · GET {2}server/);
+  });
+});
+
+describe.each(Object.keys(runners) as (keyof typeof runners)[])('the %s trace snapshot', (name) => {
+  const runner = runners[name];
+  const flags = snapshotRuns[name];
+
+  test('is not written under CI, is written with the update flag, fails with a diff when it differs, and is rewritten by the update flag', { timeout: 300_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), `tracecheck-suite-snapshot-${name}-`));
+    try {
+      const file = join(dir, flags.file, 'a-checkout-has-the-recorded-trace-shape.yaml');
+      const missing = await run(withArgs(name, flags.only), runner.cwd, { TRACECHECK_SNAPSHOT_DIR: dir, CI: '1' });
+      expect(missing.code, missing.output).not.toBe(0);
+      expect(missing.output).toContain('no trace snapshot for "a checkout has the recorded trace shape"');
+
+      const recorded = await run(withArgs(name, [...flags.only, ...flags.update]), runner.cwd, { TRACECHECK_SNAPSHOT_DIR: dir, CI: '1' });
+      expect(recorded.code, recorded.output).toBe(0);
+      const text = await readFile(file, 'utf8');
+      expect(text).toContain('name: orders.place\n');
+
+      await writeFile(file, text.replace('name: orders.place\n', 'name: orders.placed\n'));
+      const drifted = await run(withArgs(name, flags.only), runner.cwd, { TRACECHECK_SNAPSHOT_DIR: dir, CI: '1' });
+      expect(drifted.code, drifted.output).not.toBe(0);
+      expect(drifted.output).toContain('~ changed  orders: orders.placed (internal)  name "orders.placed" → "orders.place"');
+
+      const updated = await run(withArgs(name, [...flags.only, ...flags.update]), runner.cwd, { TRACECHECK_SNAPSHOT_DIR: dir, CI: '1' });
+      expect(updated.code, updated.output).toBe(0);
+      expect(await readFile(file, 'utf8')).toContain('name: orders.place\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -50,7 +50,7 @@ describe('each kind of mistake gets a message and its exact line:col', () => {
   it('an expectation with no kind key, and one with two', () => {
     expect(problems(spec(`  - name: nothing to check\n    count: 1\n`))).toEqual([
       '4:5 key "count" does not apply in an expectation ("count" belongs to a "spans" expectation, which needs "spans:" too)',
-      '3:5 the expectation has no kind (add one of "spans", "order", "sequence", "budget", "noErrors", "connected", "complete", "propagates")',
+      '3:5 the expectation has no kind (add one of "spans", "order", "sequence", "budget", "noErrors", "connected", "complete", "propagates", "shape")',
     ]);
     expect(problems(spec(`  - spans: '{ kind = server }'\n    order: { first: a, then: b }\n`))).toEqual([
       '4:5 an expectation has both "spans" and "order" (each expectation checks one thing: split it into two "- " items)',

@@ -45,7 +45,7 @@ describe('json reporter', () => {
     for (const spec of parsed.specs) {
       for (const e of spec.expectations) {
         expect(Object.keys(e)).toEqual([
-          'name', 'kind', 'passed', 'severity', 'message', 'expected', 'actual', 'source', 'spanIds', 'spans', 'nearMisses', 'trace',
+          'name', 'kind', 'passed', 'severity', 'message', 'expected', 'actual', 'source', 'spanIds', 'spans', 'nearMisses', 'trace', 'shapeDiff',
         ]);
       }
     }

@@ -30,6 +30,7 @@ describe('the JSON report schema (schema/tracecheck-report.schema.json)', () => 
             { noErrors: true },
             { order: { first: 'service = "payments"', then: 'service = "inventory"' } },
             { connected: true },
+            { shape: { service: 'frontend', name: 'POST /checkout', kind: 'server', children: [{ name: 'POST /nowhere' }] } },
           ],
         },
         { name: 'passes', expect: [{ spans: 'kind = server' }] },
@@ -37,6 +38,7 @@ describe('the JSON report schema (schema/tracecheck-report.schema.json)', () => 
       traces,
     );
     expect(result.specs.flatMap((spec) => spec.expectations).some((e) => !e.passed && e.trace !== undefined)).toBe(true);
+    expect(result.specs.flatMap((spec) => spec.expectations).some((e) => e.shapeDiff !== undefined && e.shapeDiff.differences.length > 1)).toBe(true);
     const report = asRead(toJsonReport(result));
     expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(validate(asRead(toJsonReport(sampleRunResult()))), JSON.stringify(validate.errors)).toBe(true);

@@ -36,3 +36,10 @@ describe('checkout, two tests at once against the same services', () => {
     });
   }
 });
+
+// The trace's shape, recorded in __trace_snapshots__/ on the first run (or with -u) and compared after that.
+test('a checkout has the recorded trace shape', async () => {
+  const run = suite.run();
+  expect(await checkout(run.headers(), 'jest-carol')).toBe(200);
+  await expect(run).toMatchTraceSnapshot();
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 // In an installed project: from 'tracecheck/node-test'.
-import { assertNoSpan, assertSpec, useSuiteCollector } from '../../../src/node-test.ts';
+import { assertNoSpan, assertSpec, assertTraceSnapshot, useSuiteCollector } from '../../../src/node-test.ts';
 import { checkout } from '../shared/checkout.ts';
 import { GATEWAY_URL_ENV } from '../shared/suite-services.ts';
 
@@ -27,4 +27,12 @@ describe('checkout, two tests at once against the same services', { concurrency:
       await assertNoSpan(run, `span.order.customer = "${other}"`);
     });
   }
+});
+
+// The trace's shape, recorded in __trace_snapshots__/ on the first run (or with --test-update-snapshots) and
+// compared after that.
+test('a checkout has the recorded trace shape', async (t) => {
+  const run = suite.run();
+  assert.equal(await checkout(gatewayUrl, run.headers(), 'node-carol'), 200);
+  await assertTraceSnapshot(t, run);
 });

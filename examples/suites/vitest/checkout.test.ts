@@ -25,3 +25,10 @@ describe.concurrent('checkout, two tests at once against the same services', () 
     });
   }
 });
+
+// The trace's shape, recorded in __trace_snapshots__/ on the first run (or with -u) and compared after that.
+test('a checkout has the recorded trace shape', async () => {
+  const run = suite.run();
+  expect(await checkout(gatewayUrl, run.headers(), 'vitest-carol')).toBe(200);
+  await expect(run).toMatchTraceSnapshot();
+});
