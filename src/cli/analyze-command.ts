@@ -4,8 +4,8 @@ import type { Trace } from '../model/index.ts';
 import type { ReporterName } from '../report/index.ts';
 import type { CliIo } from './cli-io.ts';
 import type { CliCommand } from './command.ts';
-import { durationMillisOption } from './duration-option.ts';
 import { ExitCode } from './exit-codes.ts';
+import { waitMillisOf, waitOptions } from './wait-options.ts';
 import { valueOf } from './option-table.ts';
 import { reportOptions } from './report-output.ts';
 import { runChild, withRunEnv } from './run-command.ts';
@@ -34,8 +34,7 @@ export const analyzeCommand: CliCommand = {
   options: [
     { name: 'traces', type: 'list', valueName: 'FILE', description: 'saved OTLP trace files, instead of -- CMD' },
     ...reportOptions,
-    { name: 'timeout', type: 'value', valueName: 'DURATION', description: 'longest wait for spans after CMD exits, default 10s' },
-    { name: 'quiet', type: 'value', valueName: 'DURATION', description: 'how long without new spans means done, default 200ms' },
+    ...waitOptions,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -57,11 +56,9 @@ export const analyzeCommand: CliCommand = {
       for (const warning of saved.value.warnings) io.stderr.write(`warning: ${warning}\n`);
       traces = saved.value.store.runs().flatMap((run) => run.traces());
     } else {
-      const timeout = durationMillisOption(args, 'timeout');
-      if (!timeout.ok) return usage(timeout.error);
-      const quiet = durationMillisOption(args, 'quiet');
-      if (!quiet.ok) return usage(quiet.error);
-      const ran = await runAndCollect(command, io, timeout.value, quiet.value, valueOf(args, 'out') === undefined && (valueOf(args, 'reporter') ?? 'pretty') !== 'pretty');
+      const wait = waitMillisOf(args);
+      if (!wait.ok) return usage(wait.error);
+      const ran = await runAndCollect(command, io, wait.value.timeoutMillis, wait.value.quietMillis, valueOf(args, 'out') === undefined && (valueOf(args, 'reporter') ?? 'pretty') !== 'pretty');
       if (typeof ran === 'string') return usage(ran);
       traces = ran.traces;
       commandExit = ran.exitCode;

@@ -5,11 +5,10 @@ import type { ExportProtocol } from '../protocol/index.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
 import { corsOriginOption, corsOriginsOption } from './cors-option.ts';
-import { durationMillisOption } from './duration-option.ts';
 import { ExitCode } from './exit-codes.ts';
+import { collectorPortsOf, waitMillisOf, waitOptions } from './wait-options.ts';
 import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
 import { valueOf } from './option-table.ts';
-import { portOption } from './port-option.ts';
 import { reportOptions, writeReport } from './report-output.ts';
 import { beginSidecarRun, judgeSidecarRun, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
 import type { SidecarConnection } from './sidecar-run.ts';
@@ -79,8 +78,7 @@ export const runCommand: CliCommand = {
   options: [
     { name: 'specs', type: 'list', valueName: 'PATH', description: 'spec files or directories, default specs/' },
     ...reportOptions,
-    { name: 'timeout', type: 'value', valueName: 'DURATION', description: 'longest wait for spans after CMD exits, default 10s' },
-    { name: 'quiet', type: 'value', valueName: 'DURATION', description: 'how long without new spans means done, default 200ms' },
+    ...waitOptions,
     { name: 'host', type: 'value', valueName: 'HOST', description: 'interface the collector binds, default 127.0.0.1' },
     { name: 'http-port', type: 'value', valueName: 'PORT', description: 'OTLP/HTTP port, default 0 (a free one)' },
     { name: 'grpc-port', type: 'value', valueName: 'PORT', description: 'OTLP/gRPC port, default 0 (a free one)' },
@@ -99,14 +97,10 @@ export const runCommand: CliCommand = {
       return usage(`no command to run${stray}`);
     }
     if (args.positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(args.positionals[0])} before --`);
-    const timeout = durationMillisOption(args, 'timeout');
-    if (!timeout.ok) return usage(timeout.error);
-    const quiet = durationMillisOption(args, 'quiet');
-    if (!quiet.ok) return usage(quiet.error);
-    const httpPort = portOption(args, 'http-port', 0);
-    if (!httpPort.ok) return usage(httpPort.error);
-    const grpcPort = portOption(args, 'grpc-port', 0);
-    if (!grpcPort.ok) return usage(grpcPort.error);
+    const wait = waitMillisOf(args);
+    if (!wait.ok) return usage(wait.error);
+    const ports = collectorPortsOf(args);
+    if (!ports.ok) return usage(ports.error);
     const corsOrigins = corsOriginsOption(args);
     if (!corsOrigins.ok) return usage(corsOrigins.error);
     const host = valueOf(args, 'host') ?? '127.0.0.1';
@@ -119,7 +113,7 @@ export const runCommand: CliCommand = {
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;
-    if (sidecar.value !== undefined) return runWithSidecar(command, specs, sidecar.value, { timeoutMillis: timeout.value, quietMillis: quiet.value, protocol }, args, io);
+    if (sidecar.value !== undefined) return runWithSidecar(command, specs, sidecar.value, { ...wait.value, protocol }, args, io);
 
     // Loaded on use: `--help` and `validate` should not pay for gRPC and the engine.
     const [{ startCollector }, { evaluateSpecs, DEFAULT_EVALUATE_TIMEOUT_MILLIS }, { runIdCarriedBy }] = await Promise.all([
@@ -133,8 +127,8 @@ export const runCommand: CliCommand = {
     try {
       collector = await startCollector({
         host,
-        httpPort: httpPort.value,
-        grpcPort: grpcPort.value,
+        httpPort: ports.value.httpPort,
+        grpcPort: ports.value.grpcPort,
         cors: corsOrigins.value === undefined ? undefined : { allowedOrigins: corsOrigins.value },
         log: (line) => io.stderr.write(`${line}\n`),
         onExport(spans, context) {
@@ -164,10 +158,10 @@ export const runCommand: CliCommand = {
       const machineReportOnStdout = valueOf(args, 'out') === undefined && MACHINE_REPORTERS.has(valueOf(args, 'reporter') ?? 'pretty');
       const exit = await runChild(command, childEnv, io.cwd, machineReportOnStdout);
       if (exit.spawnError !== undefined) return usage(`cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}`);
-      const timeoutMillis = timeout.value ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS;
+      const timeoutMillis = wait.value.timeoutMillis ?? DEFAULT_EVALUATE_TIMEOUT_MILLIS;
       const result = await evaluateSpecs(specs, run, {
         timeoutMillis,
-        quietMillis: quiet.value,
+        quietMillis: wait.value.quietMillis,
         env: io.env,
         // CMD has exited and its exporters have flushed: once the run is quiet, nothing more is coming.
         finalOnceSettled: true,

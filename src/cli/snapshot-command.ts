@@ -1,9 +1,8 @@
 import type { ExportProtocol } from '../protocol/index.ts';
 import type { CliCommand } from './command.ts';
-import { durationMillisOption } from './duration-option.ts';
 import { ExitCode } from './exit-codes.ts';
+import { collectorPortsOf, waitMillisOf } from './wait-options.ts';
 import { valueOf } from './option-table.ts';
-import { portOption } from './port-option.ts';
 import { GRPC_ENDPOINT_VARIABLE, runChild, runCommand, withRunEnv } from './run-command.ts';
 import { specsOutOption, writeSnapshot } from './snapshot-output.ts';
 
@@ -36,18 +35,14 @@ export const snapshotCommand: CliCommand = {
     const command = args.rest ?? [];
     if (command.length === 0) return usage('no command to run (put it after --: tracecheck snapshot -- npm test)');
     if (args.positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(args.positionals[0])} before --`);
-    const timeout = durationMillisOption(args, 'timeout');
-    if (!timeout.ok) return usage(timeout.error);
-    const quiet = durationMillisOption(args, 'quiet');
-    if (!quiet.ok) return usage(quiet.error);
-    const httpPort = portOption(args, 'http-port', 0);
-    if (!httpPort.ok) return usage(httpPort.error);
-    const grpcPort = portOption(args, 'grpc-port', 0);
-    if (!grpcPort.ok) return usage(grpcPort.error);
+    const wait = waitMillisOf(args);
+    if (!wait.ok) return usage(wait.error);
+    const ports = collectorPortsOf(args);
+    if (!ports.ok) return usage(ports.error);
     const { startCollector } = await import('../server/index.ts');
     let collector;
     try {
-      collector = await startCollector({ host: valueOf(args, 'host') ?? '127.0.0.1', httpPort: httpPort.value, grpcPort: grpcPort.value, log: (line) => io.stderr.write(`${line}\n`) });
+      collector = await startCollector({ host: valueOf(args, 'host') ?? '127.0.0.1', ...ports.value, log: (line) => io.stderr.write(`${line}\n`) });
     } catch (cause) {
       return usage(cause instanceof Error ? cause.message : String(cause));
     }
@@ -62,7 +57,8 @@ export const snapshotCommand: CliCommand = {
         io.stderr.write(`tracecheck snapshot: ${command.join(' ')} exited with ${exit.description}; nothing was recorded\n`);
         return exit.code;
       }
-      const settled = await run.settled({ ...(quiet.value === undefined ? {} : { quietMillis: quiet.value }), ...(timeout.value === undefined ? {} : { timeoutMillis: timeout.value }) });
+      const { quietMillis, timeoutMillis } = wait.value;
+      const settled = await run.settled({ ...(quietMillis === undefined ? {} : { quietMillis }), ...(timeoutMillis === undefined ? {} : { timeoutMillis }) });
       if (!settled.settled) io.stderr.write(`tracecheck snapshot: the run had not settled (${settled.reason}) after ${settled.waitedMillis} ms; recording what arrived\n`);
       return await writeSnapshot('snapshot', run.traces(), `\`${command.join(' ')}\``, args, io);
     } finally {
