@@ -18,7 +18,7 @@ import { isAllZeroHex, normaliseHexId } from './hex.ts';
 import { JsonCursor, JsonShapeError, within } from './json-cursor.ts';
 import { KeyTable } from './key-table.ts';
 import { readBytes, readDouble, readEnum, readFixed64, readInt64, readUint32, spanKindByName, statusCodeByName } from './json-scalars.ts';
-import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS } from './shared-values.ts';
+import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS, compactArray } from './shared-values.ts';
 import { keepShapeWitness } from '../v8-shapes.ts';
 import { newEvent, newLink, newResource, newScope, newSpan, newStatus } from './span-factory.ts';
 import type { Mutable } from './span-factory.ts';
@@ -679,7 +679,7 @@ function decodeArrayValue(c: JsonCursor, depth: number): AttributeValue[] {
       throw within(error, keyName(key));
     }
   }
-  return values;
+  return compactArray(values);
 }
 
 function decodeKvlistValue(c: JsonCursor, depth: number): AttributeMap {

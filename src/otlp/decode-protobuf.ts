@@ -13,9 +13,9 @@ import type {
 } from '../model/index.ts';
 import { err, ok } from '../result.ts';
 import type { DecodeResult } from './decoded-export.ts';
-import { bytesToHex, isAllZeroBytes } from './hex.ts';
+import { isAllZeroBytes } from './hex.ts';
 import * as F from './proto-fields.ts';
-import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS } from './shared-values.ts';
+import { MAX_ANY_VALUE_DEPTH, UNSET_STATUS, compactArray } from './shared-values.ts';
 import { newEvent, newLink, newResource, newScope, newSpan, newStatus } from './span-factory.ts';
 import type { Mutable } from './span-factory.ts';
 import { SpanRejections, parentSpanIdProblem, spanIdProblem, traceIdProblem } from './span-rejections.ts';
@@ -303,7 +303,7 @@ function decodeSpan(
   }
   let traceId = lastIds.traceHex;
   if (!sameBytes(buf, lastIds.traceStart, lastIds.traceEnd, traceIdStart, traceIdEnd)) {
-    traceId = bytesToHex(buf, traceIdStart, traceIdEnd);
+    traceId = r.hex(traceIdStart, traceIdEnd);
     lastIds.traceStart = traceIdStart;
     lastIds.traceEnd = traceIdEnd;
     lastIds.traceHex = traceId;
@@ -312,13 +312,13 @@ function decodeSpan(
   if (parentEnd !== parentStart && !isAllZeroBytes(buf, parentStart, parentEnd)) {
     parentSpanId = lastIds.parentHex;
     if (!sameBytes(buf, lastIds.parentStart, lastIds.parentEnd, parentStart, parentEnd)) {
-      parentSpanId = bytesToHex(buf, parentStart, parentEnd);
+      parentSpanId = r.hex(parentStart, parentEnd);
       lastIds.parentStart = parentStart;
       lastIds.parentEnd = parentEnd;
       lastIds.parentHex = parentSpanId;
     }
   }
-  const spanId = bytesToHex(buf, spanIdStart, spanIdEnd);
+  const spanId = r.hex(spanIdStart, spanIdEnd);
   return newSpan(
     traceId, spanId, parentSpanId, traceState, name, kind, startTimeUnixNano, endTimeUnixNano,
     attributes, droppedAttributesCount, events, droppedEventsCount, links, droppedLinksCount, status, flags,
@@ -366,13 +366,13 @@ function decodeLink(r: WireReader, end: number): SpanLink {
     switch (tag) {
       case F.LINK_TRACE_ID: {
         const e = r.lengthEnd();
-        traceId = bytesToHex(r.buf, r.pos, e);
+        traceId = r.hex(r.pos, e);
         r.pos = e;
         break;
       }
       case F.LINK_SPAN_ID: {
         const e = r.lengthEnd();
-        spanId = bytesToHex(r.buf, r.pos, e);
+        spanId = r.hex(r.pos, e);
         r.pos = e;
         break;
       }
@@ -496,7 +496,7 @@ function decodeArrayValue(r: WireReader, end: number, depth: number, values: Att
       r.skip(tag);
     }
   }
-  return values;
+  return compactArray(values);
 }
 
 function decodeKeyValueList(r: WireReader, end: number, depth: number, map: AttributeMap): AttributeMap {

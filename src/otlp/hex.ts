@@ -1,16 +1,3 @@
-/** Two lower-case hex digits for each byte value; ids are converted a byte at a time through it. */
-const byteToHex: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/**
- * Lower-case hex of `bytes[start, end)`. Ids are at most 16 bytes, so a string concatenation
- * over a 256-entry table beats `Buffer.toString('hex')` (no Buffer allocation per id).
- */
-export function bytesToHex(bytes: Uint8Array, start: number, end: number): string {
-  let out = '';
-  for (let i = start; i < end; i++) out += byteToHex[bytes[i] as number] as string;
-  return out;
-}
-
 /** Whether `bytes[start, end)` are all zero: OTLP treats an all-zero trace or span id as invalid. */
 export function isAllZeroBytes(bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (bytes[i] !== 0) return false;

@@ -7,6 +7,7 @@ import type { KeyTable } from './key-table.ts';
 import { nativeSlices } from './native-slices.ts';
 import type { NativeSlices } from './native-slices.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
+import { smallBigInt } from './shared-values.ts';
 
 /**
  * A problem in an OTLP/JSON body: bad syntax or a value of the wrong shape. `path` locates it
@@ -59,23 +60,6 @@ const LOWER_F = 0x66;
 const UPPER_E = 0x45;
 
 const stringCache = new Utf8StringCache();
-
-const BIGINT_SLOTS = 1024;
-const bigIntKeys = new Float64Array(BIGINT_SLOTS).fill(-1);
-const bigIntValues: bigint[] = new Array<bigint>(BIGINT_SLOTS).fill(0n);
-
-/**
- * `BigInt(n)` for a non-negative integer `n` (exact in a double), from a direct-mapped cache: integer attributes
- * repeat (status codes, ports, counts), a bigint is an immutable value, so every span can share one.
- */
-function smallBigInt(n: number): bigint {
-  const slot = n & (BIGINT_SLOTS - 1);
-  if (bigIntKeys[slot] === n) return bigIntValues[slot] as bigint;
-  const value = BigInt(n);
-  bigIntKeys[slot] = n;
-  bigIntValues[slot] = value;
-  return value;
-}
 
 /**
  * A cursor over OTLP/JSON bytes that reads values straight into what the decoder needs, without building the

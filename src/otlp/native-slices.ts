@@ -9,12 +9,14 @@ export interface NativeSlices {
   utf8Slice(start: number, end: number): string;
   /** One character per byte of `[start, end)`; for ASCII text such as numbers and hex ids. */
   latin1Slice(start: number, end: number): string;
+  /** Lower-case hex of bytes `[start, end)`, as one flat string (trace and span ids). */
+  hexSlice(start: number, end: number): string;
 }
 
 /** Whether this Node's Buffers have the native slicers; they are internal, so a later Node may not. */
 const hasNativeSlices = ((): boolean => {
   const prototype = Buffer.prototype as unknown as Partial<NativeSlices>;
-  return typeof prototype.utf8Slice === 'function' && typeof prototype.latin1Slice === 'function';
+  return typeof prototype.utf8Slice === 'function' && typeof prototype.latin1Slice === 'function' && typeof prototype.hexSlice === 'function';
 })();
 
 /** The same slicers through Buffer's public `toString`: slower per call, same strings. */
@@ -22,6 +24,7 @@ export function portableSlices(buffer: Buffer): NativeSlices {
   return {
     utf8Slice: (start, end) => buffer.toString('utf8', start, end),
     latin1Slice: (start, end) => buffer.toString('latin1', start, end),
+    hexSlice: (start, end) => buffer.toString('hex', start, end),
   };
 }
 

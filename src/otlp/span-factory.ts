@@ -10,7 +10,7 @@ import type {
   SpanLink,
   SpanStatus,
 } from '../model/index.ts';
-import { NO_EVENTS, NO_LINKS, UNSET_STATUS } from './shared-values.ts';
+import { NO_EVENTS, NO_LINKS, UNSET_STATUS, compactArray } from './shared-values.ts';
 
 /** A model type whose members a decoder fills in as they arrive. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -82,9 +82,9 @@ export function newSpan(
     endTimeUnixNano,
     attributes,
     droppedAttributesCount,
-    events: events ?? NO_EVENTS,
+    events: events === undefined ? NO_EVENTS : compactArray(events),
     droppedEventsCount,
-    links: links ?? NO_LINKS,
+    links: links === undefined ? NO_LINKS : compactArray(links),
     droppedLinksCount,
     status,
     flags,

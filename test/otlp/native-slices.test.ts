@@ -15,9 +15,11 @@ describe('string slicing for the decoders', () => {
         if (end > view.length) continue;
         expect(native.utf8Slice(start, end), `utf8 ${start}..${end}`).toBe(portable.utf8Slice(start, end));
         expect(native.latin1Slice(start, end), `latin1 ${start}..${end}`).toBe(portable.latin1Slice(start, end));
+        expect(native.hexSlice(start, end), `hex ${start}..${end}`).toBe(portable.hexSlice(start, end));
       }
     }
     expect(native.utf8Slice(0, 5)).toBe('id-00');
+    expect(native.hexSlice(view.length - 4, view.length)).toBe('8041e697');
     expect(native.utf8Slice(view.length - 4, view.length)).toBe('\uFFFDA\uFFFD');
   });
 });
