@@ -1,6 +1,7 @@
 import { serviceNameOf, SpanKind } from '../model/index.ts';
 import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';
+import { compareSpans } from '../store/index.ts';
 import type { RunNote, RunNoteDiagnostic } from './results.ts';
 import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
 import { keepTraceIndex, reorderTraceIndex, transientTraceIndex, type TraceIndex } from './trace-index.ts';
@@ -302,11 +303,6 @@ function sortedByStart(nodes: MutableNode[]): MutableNode[] {
 
 function byStart(a: MutableNode, b: MutableNode): number {
   return compareSpans(a.span, b.span);
-}
-
-function compareSpans(a: Span, b: Span): number {
-  if (a.startTimeUnixNano !== b.startTimeUnixNano) return a.startTimeUnixNano < b.startTimeUnixNano ? -1 : 1;
-  return a.spanId < b.spanId ? -1 : a.spanId > b.spanId ? 1 : 0;
 }
 
 /**

@@ -155,13 +155,6 @@ export function firstRootSpan(trace: Trace): Span | undefined {
   return first === undefined ? undefined : index.spans[first];
 }
 
-/** The spans at the given positions of an index. */
-export function spansAt(index: TraceIndex, positions: Int32Array): Span[] {
-  const out: Span[] = [];
-  for (let k = 0; k < positions.length; k += 1) out.push(index.spans[positions[k] as number] as Span);
-  return out;
-}
-
 /**
  * Positions ordered so that every parent comes before its children. Start-time order usually is such an order,
  * but clock skew between services can make a child start before its parent, so the order is derived from the tree.
