@@ -193,7 +193,12 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
     }, Math.max(0, deadline - performance.now())),
   );
 
+  // The last pass's judging context, and whether the run changed since: its diagnosis, if a spec asked for it,
+  // then serves the run's notes too instead of diagnosing the same run a second time.
+  let lastContext: JudgeContext | undefined;
+  let changedSinceLastPass = false;
   const unsubscribe = source.onChange(() => {
+    changedSinceLastPass = true;
     settled = false;
     startSettling();
     schedule();
@@ -205,6 +210,8 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
     traces = adjusted(source.traces());
     const now = performance.now();
     const context = contextFor(traces, selectors, source);
+    lastContext = context;
+    changedSinceLastPass = false;
     const spanCount = countSpans(traces);
     // The undecided specs are judged together, trace by trace (see judgeSpecs).
     const open = compiled.flatMap((spec, i) => (decided[i] === undefined ? [i] : []));
@@ -247,7 +254,8 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   const spanCount = countSpans(traces);
   notes.push(...skewNotes(traces));
   // Broken hops are reported whether or not a spec asked about propagation: they are what a run cannot show.
-  for (const diagnostic of diagnoseRun(source)) notes.push(propagationNote(diagnostic));
+  const diagnostics = (!changedSinceLastPass ? lastContext?.propagation?.() : undefined) ?? diagnoseRun(source);
+  for (const diagnostic of diagnostics) notes.push(propagationNote(diagnostic));
   if (lastOutcome !== undefined && lastOutcome.orphanCount > 0) {
     const count = lastOutcome.orphanCount;
     notes.push({ code: 'trace-incomplete', message: `${count} span${count === 1 ? '' : 's'} still waited for a parent that never arrived`, diagnostic: { count } });
