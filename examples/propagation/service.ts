@@ -35,7 +35,7 @@ const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } =
 const { B3Propagator, B3InjectEncoding } = await import('@opentelemetry/propagator-b3');
 const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
 const { NodeSDK } = await import('@opentelemetry/sdk-node');
-const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
+const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
 const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
 
 type Http = typeof import('node:http');
@@ -77,10 +77,13 @@ function propagator(): import('@opentelemetry/api').TextMapPropagator {
 }
 
 
+// Batched (OTEL_BSP_SCHEDULE_DELAY from the collector's env), as examples/chain is: a simple processor sends each
+// span in an export of its own, and 16 concurrent requests put more than the exporter's 30 concurrent exports in
+// flight on a loaded machine; the exporter then drops the span ("Concurrent export limit reached").
 const sdk = new NodeSDK({
   serviceName: service,
   textMapPropagator: propagator(),
-  spanProcessors: [baggageAttributes(api), new SimpleSpanProcessor({ exporter: new OTLPTraceExporter() })],
+  spanProcessors: [baggageAttributes(api), new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
   instrumentations: [
     new HttpInstrumentation({
       headersToSpanAttributes: { server: { requestHeaders: RECORDED_HEADERS } },

@@ -1,5 +1,5 @@
 import { TracecheckError } from '../errors.ts';
-import { DEFAULT_RUN_ID_ATTRIBUTE, RUN_ID_HEADER } from '../protocol/index.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, EXPORT_DELAY_MILLIS, RUN_ID_HEADER } from '../protocol/index.ts';
 import { traceFetch } from './fetch-spans.ts';
 import { SUITE_URL_ENV } from './suite-collector.ts';
 
@@ -42,8 +42,8 @@ function originOf(url: string | undefined): string | undefined {
 }
 
 /**
- * Starts `@opentelemetry/sdk-node` (an optional peer dependency) in the test process, exporting each span at
- * once over OTLP/HTTP to the collector, tagged with one run: spans the test makes, a client span for each
+ * Starts `@opentelemetry/sdk-node` (an optional peer dependency) in the test process, exporting its spans in
+ * batches every 50 ms over OTLP/HTTP to the collector, tagged with one run: spans the test makes, a client span for each
  * `fetch` (see `fetch`), and the requests its instrumentations trace then carry the run id, and W3C
  * propagation takes the trace to the services. `node:http` requests are traced only with an
  * `HttpInstrumentation` in `instrumentations`. One run per process: the tag is a resource attribute. For
@@ -66,15 +66,17 @@ export async function instrumentTestProcess(options: InstrumentTestProcessOption
   // sdk-node depends on these three (and on @opentelemetry/api, a peer of it); they come with it.
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
   const { resourceFromAttributes } = await import('@opentelemetry/resources');
-  const { SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace');
   const headers: Record<string, string> = { [RUN_ID_HEADER]: options.runId };
   if (options.authToken !== undefined) headers['authorization'] = `Bearer ${options.authToken}`;
   const exporter = new OTLPTraceExporter({ url: `${options.collectorUrl.replace(/\/+$/, '')}/v1/traces`, headers });
   const sdk = new sdkNode.NodeSDK({
     serviceName: options.serviceName ?? 'tracecheck-test',
     resource: resourceFromAttributes({ [DEFAULT_RUN_ID_ATTRIBUTE]: options.runId }),
-    // A test waits on its spans: export each as it ends rather than on a batch timer.
-    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    // A test waits on its spans: batches go out after EXPORT_DELAY_MILLIS, not the SDK's default 5 s. Not a simple
+    // processor: it sends each span in an export of its own, and a test making more than 30 spans at once (the
+    // exporter's limit of concurrent exports) would lose the rest ("Concurrent export limit reached").
+    spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: EXPORT_DELAY_MILLIS })],
     instrumentations: [...(options.instrumentations ?? [])] as never,
   });
   sdk.start();

@@ -97,3 +97,15 @@ test('a failing fetch and an error response are client spans with status error',
   expect(statuses).toContainEqual([503n, StatusCode.ERROR]);
   expect(statuses).toContainEqual(['ECONNREFUSED', StatusCode.ERROR]);
 });
+
+test('every one of 200 spans ended at once reaches the run (more than the exporter allows in flight)', async () => {
+  collector = await startCollector({ host: '127.0.0.1', httpPort: 0, grpcPort: null, log: () => {} });
+  const run = collector.run();
+  telemetry = await instrumentTestProcess({ collectorUrl: collector.httpUrl, runId: run.id });
+  const count = 200;
+  const tracer = trace.getTracer('test');
+  for (let i = 0; i < count; i++) tracer.startSpan(`step ${i}`).end();
+  await telemetry.shutdown();
+  telemetry = undefined;
+  expect(new Set(run.spans().map((s) => s.name)).size).toBe(count);
+});
