@@ -466,6 +466,7 @@ function ingestPipeline(store: SpanStore, options: CollectorOptions, metrics: Co
           onError: (error) => log({ level: 'error', event: 'verification-threw', message: `judging a live trace failed: ${quoteForLog(errorText(error))}`, fields: { error: errorText(error) } }),
         });
   const { onExport, save } = options;
+  if (save !== undefined) metrics.watchSavePending(() => save.stats().pendingBytes);
   /** The store takes the spans, then the forward queue, the verifier and `onExport` see them. */
   const keep = (spans: readonly Span[], context: IngestContext): IngestRejections | void => {
     const refused = store.ingest(spans, context);

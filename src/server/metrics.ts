@@ -21,6 +21,8 @@ export interface CollectorMetrics {
   spansForwarded(count: number): void;
   /** Where `tracecheck_forward_queue_spans` reads the forward queue's length (set when forwarding is on). */
   watchForwardQueue(read: () => number): void;
+  /** Where `tracecheck_save_pending_bytes` reads the save file's backlog (set with `--save`). */
+  watchSavePending(read: () => number): void;
   /** Continuous verification judged one expectation of one spec on one trace. */
   expectationJudged(spec: string, expectation: string, pass: boolean): void;
   /** Continuous verification judged one spec on one trace. */
@@ -121,6 +123,15 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
       if (forwardQueue !== undefined) this.set(forwardQueue());
     },
   });
+  let savePending: (() => number) | undefined;
+  new Gauge({
+    name: 'tracecheck_save_pending_bytes',
+    help: 'Bytes of exports taken and not yet written to the save file (--save): the disk backlog; past --save-max-pending-bytes exports are answered 503',
+    registers,
+    collect() {
+      if (savePending !== undefined) this.set(savePending());
+    },
+  });
   const expectations = counter(
     'tracecheck_expectations_total',
     'Expectations judged on live traces (--specs), by spec, expectation and result (pass, fail): the telemetry assertion success SLI',
@@ -149,6 +160,9 @@ export function createCollectorMetrics(store: SpanStoreView): CollectorMetrics {
     },
     watchForwardQueue(read) {
       forwardQueue = read;
+    },
+    watchSavePending(read) {
+      savePending = read;
     },
     expectationJudged(spec, expectation, pass) {
       expectations.inc({ spec, expectation, result: pass ? 'pass' : 'fail' });

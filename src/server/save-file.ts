@@ -58,6 +58,8 @@ export interface SaveFileStats {
   /** Lines refused because {@link SaveFileOptions.maxPendingBytes} were waiting. */
   readonly busyLines: number;
   readonly rotations: number;
+  /** Bytes of lines taken and not yet written (and synced): the disk's backlog. */
+  readonly pendingBytes: number;
   /** The last write error, if any. */
   readonly lastError: string | undefined;
 }
@@ -225,7 +227,7 @@ export async function openSaveFile(options: SaveFileOptions): Promise<Result<Sav
         writing ??= drain();
       });
     },
-    stats: () => ({ ...counts }),
+    stats: () => ({ ...counts, pendingBytes }),
     async close() {
       closed = true;
       await writing;

@@ -14,6 +14,7 @@ import { rawGrpcExport } from '../receiver/raw-grpc-client.ts';
 import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 import { spawnNode, type Child } from './child-processes.ts';
 import { exportVia } from './exporters.ts';
+import { scrape, valueOf } from './sidecar-support.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tracecheck.js', import.meta.url));
 const ackExporter = fileURLToPath(new URL('./fixtures/ack-exporter.ts', import.meta.url));
@@ -49,6 +50,16 @@ function savedSpanIds(files: readonly string[]): Set<string> {
 }
 
 /** An OTLP/JSON export request made by the real SDK serializer: one server span with an attribute of `padBytes`. */
+/** Scrapes `/metrics` until `tracecheck_save_pending_bytes` reaches `bytes` (each scrape a round trip), or throws at the deadline. */
+async function untilSavePending(httpUrl: string, bytes: number, timeoutMillis = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    const pending = valueOf(await scrape(httpUrl), 'tracecheck_save_pending_bytes');
+    if (pending >= bytes) return;
+    if (Date.now() > deadline) throw new Error(`tracecheck_save_pending_bytes is ${pending}, not ${bytes}, after ${timeoutMillis} ms`);
+  }
+}
+
 async function jsonExport(name: string, padBytes = 0): Promise<Uint8Array> {
   const spans = await makeSdkSpans([{ name, kind: 'server', service: 'web', attributes: { pad: 'x'.repeat(padBytes) } }]);
   return sdkExportRequestBytes(spans, 'json');
@@ -181,7 +192,8 @@ describe('serve --save: acknowledged means saved', () => {
     try {
       // A large export is being written and blocks on the full pipe: everything after it is over the bound.
       const blocked = post(httpUrl, await jsonExport('GET /large', 300_000));
-      await serve.waitFor(/saving exports/);
+      // Only once the sidecar has taken it (its bytes wait to be written) is the next export over the bound.
+      await untilSavePending(httpUrl, 300_000);
       const spans = await makeSdkSpans([{ name: 'GET /retried', kind: 'server', service: 'web' }]);
       const exported = exportVia('http/protobuf', httpUrl, spans, { headers: { 'x-test-run-id': 'retried-1' } });
       // The sidecar refused it (it logs the first refusal); now the disk catches up.
