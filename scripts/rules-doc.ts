@@ -3,7 +3,7 @@
  * the packs are built from, and test/rules/generated.test.ts fails while the committed file differs).
  */
 import { stringify } from 'yaml';
-import { RULE_PACKS, SEMCONV_VERSION, type RuleDefinition } from '../src/language/index.ts';
+import { RULE_PACKS, SEMCONV_VERSION, type RuleDefinition, type SpansExpectation } from '../src/language/index.ts';
 
 function severityOf(rule: RuleDefinition): string {
   return rule.expectation.severity ?? 'error';
@@ -65,6 +65,18 @@ export function renderRulesDoc(): string {
     'without a router, so instrumentation-http records no `http.route`. `examples/three-services/instrumentation-rules.yaml`',
     'judges the same packs as a spec and explains, in a comment, why it turns that rule off.',
     '',
+    '## The run\'s window',
+    '',
+    '`hygiene/timestamps-in-run` judges each span\'s own timestamps (as its service stamped them, before any clock-skew',
+    'correction) against the run\'s window: from when the run began, which is when the collector made it, before the',
+    'command under test started, to the arrival of its last export, both by the collector\'s clock. A span may start',
+    `before that window or end after it by ${runWindowTolerance()} and still count as the run's: machines kept by NTP agree within`,
+    'milliseconds, timestamps have millisecond precision, and the Node SDK stamps spans from a monotonic clock that drifts',
+    'from the wall clock in a long-lived process. A clock minutes off, or a span stamped an hour ago, is far past it. The',
+    'window is known for a run collected in the same process (`tracecheck run`, `analyze -- CMD`, the test helpers); over',
+    'saved traces (`check`, `analyze --traces`), which carry no arrival times, the rule holds without judging. A sidecar',
+    'run that its first export made (no test asked for it first) has no known beginning: only the ends are judged.',
+    '',
     '## Packs',
     '',
     '| pack | rules | about |',
@@ -103,6 +115,12 @@ export function renderRulesDoc(): string {
     }
   }
   return out.join('\n');
+}
+
+/** The tolerance of hygiene/timestamps-in-run, as its rule states it (the one definition, in packs.ts). */
+function runWindowTolerance(): string {
+  const rule = RULE_PACKS.flatMap((pack) => pack.rules).find((r) => r.id === 'hygiene/timestamps-in-run');
+  return String((rule?.expectation as SpansExpectation | undefined)?.withinRun ?? '?');
 }
 
 /** The anchor GitHub makes of a heading. */

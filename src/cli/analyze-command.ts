@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Trace } from '../model/index.ts';
+import type { RunWindow, Trace } from '../model/index.ts';
 import type { ReporterName } from '../report/index.ts';
 import type { CliIo } from './cli-io.ts';
 import type { CliCommand } from './command.ts';
@@ -46,6 +46,8 @@ export const analyzeCommand: CliCommand = {
     if ((traceFiles === undefined) === (command.length === 0)) return usage('give either --traces FILE... or -- CMD...');
     if (args.positionals.length > 0) return usage(`unexpected argument ${JSON.stringify(args.positionals[0])}`);
     let traces: readonly Trace[];
+    // Saved traces carry no arrival times: the run's window is known only for a run collected here.
+    let runWindow: RunWindow | undefined;
     let commandExit = 0;
     if (traceFiles !== undefined) {
       const saved = await loadSavedSpans(traceFiles.map((f) => resolve(io.cwd, f)));
@@ -61,6 +63,7 @@ export const analyzeCommand: CliCommand = {
       const ran = await runAndCollect(command, io, wait.value.timeoutMillis, wait.value.quietMillis, valueOf(args, 'out') === undefined && (valueOf(args, 'reporter') ?? 'pretty') !== 'pretty');
       if (typeof ran === 'string') return usage(ran);
       traces = ran.traces;
+      runWindow = ran.window;
       commandExit = ran.exitCode;
     }
     // Loaded on use: `--help` should not pay for the engine.
@@ -71,7 +74,7 @@ export const analyzeCommand: CliCommand = {
       import('../model/index.ts'),
     ]);
     const services = [...new Set(traces.flatMap((t) => t.spans.map(serviceNameOf)))].sort((a, b) => (a ?? '').localeCompare(b ?? ''));
-    const result = evaluateSpecsNow(analysisSpecs(services), traces, { env: io.env });
+    const result = evaluateSpecsNow(analysisSpecs(services), traces, { env: io.env, ...(runWindow === undefined ? {} : { runWindow }) });
     const name = (valueOf(args, 'reporter') ?? 'pretty') as ReporterName;
     const out = valueOf(args, 'out');
     const written = renderAnalysis(result, name, { color: false });
@@ -93,7 +96,7 @@ export const analyzeCommand: CliCommand = {
 };
 
 /** Runs CMD with a collector, as `tracecheck run` does, and returns its run's traces once quiet. */
-async function runAndCollect(command: readonly string[], io: CliIo, timeoutMillis: number | undefined, quietMillis: number | undefined, stdoutToStderr: boolean): Promise<{ traces: readonly Trace[]; exitCode: number } | string> {
+async function runAndCollect(command: readonly string[], io: CliIo, timeoutMillis: number | undefined, quietMillis: number | undefined, stdoutToStderr: boolean): Promise<{ traces: readonly Trace[]; window: RunWindow | undefined; exitCode: number } | string> {
   const { startCollector } = await import('../server/index.ts');
   let collector: Awaited<ReturnType<typeof startCollector>>;
   try {
@@ -107,7 +110,7 @@ async function runAndCollect(command: readonly string[], io: CliIo, timeoutMilli
     if (exit.spawnError !== undefined) return `cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}`;
     await run.settled({ timeoutMillis: timeoutMillis ?? 10_000, quietMillis: quietMillis ?? 200 });
     if (exit.code !== 0) io.stderr.write(`tracecheck analyze: ${command.join(' ')} exited with ${exit.description}\n`);
-    return { traces: run.traces(), exitCode: exit.code };
+    return { traces: run.traces(), window: run.window?.(), exitCode: exit.code };
   } finally {
     await collector.close();
   }

@@ -1,4 +1,4 @@
-import type { Trace } from '../model/index.ts';
+import type { RunWindow, Trace } from '../model/index.ts';
 import type { RunSource, SettleOutcome } from '../store/index.ts';
 import { adjustClockSkew, skewNotes } from './clock-skew.ts';
 import { diagnoseRun } from './diagnosis/propagation.ts';
@@ -26,6 +26,11 @@ export interface EvaluateNowOptions {
    * Verdicts never depend on it; only speed does.
    */
   readonly accelerators?: boolean | Partial<Accelerators>;
+  /**
+   * When the run began and its last export arrived (a live run's `window()`), for expectations that judge span
+   * timestamps against it (`withinRun`); unset, they hold without judging (saved traces have no arrival times).
+   */
+  readonly runWindow?: RunWindow;
 }
 
 /** Options of {@link evaluateSpecs}. */
@@ -53,13 +58,14 @@ export interface EvaluateOptions {
   readonly accelerators?: boolean | Partial<Accelerators>;
 }
 
-function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?: RunSource): JudgeContext {
+function contextFor(traces: readonly Trace[], selectors: SelectorCache, source?: RunSource, window: RunWindow | undefined = source?.window?.()): JudgeContext {
   const traceById = new Map<string, Trace>();
   for (const trace of traces) traceById.set(trace.traceId, trace);
-  if (source?.unclaimedTraces === undefined) return { traceById, selectors };
+  const runWindow = window === undefined ? {} : { runWindow: window };
+  if (source?.unclaimedTraces === undefined) return { traceById, selectors, ...runWindow };
   // Diagnosing scans the unclaimed traces: only a failing `connected`, `complete` or `propagates` asks, once per pass.
   let diagnostics: readonly PropagationDiagnostic[] | undefined;
-  return { traceById, selectors, propagation: () => (diagnostics ??= diagnoseRun(source)) };
+  return { traceById, selectors, ...runWindow, propagation: () => (diagnostics ??= diagnoseRun(source)) };
 }
 
 /** The run's traces with clock skew between services corrected (see {@link adjustClockSkew}). */
@@ -95,7 +101,7 @@ export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonl
   const started = performance.now();
   const { compiled, selectors } = compileAll(specs, options.env ?? process.env, 'one', options.accelerators);
   const traces = adjusted(runTraces);
-  const context = contextFor(traces, selectors);
+  const context = contextFor(traces, selectors, undefined, options.runWindow);
   const spanCount = countSpans(traces);
   const phase: JudgePhase = { settled: true, spanCount, traceCount: traces.length };
   const results = judgeSpecs(compiled, traces, context, compiled.map(() => phase)).map((judgement) => judgement.result);

@@ -1,4 +1,4 @@
-import type { Span, Trace } from '../model/index.ts';
+import type { RunWindow, Span, Trace } from '../model/index.ts';
 import type { SpecScalar } from '../language/index.ts';
 import type { PropagationDiagnostic } from './diagnosis/propagation.ts';
 import type { NearMiss, ShapeDiff } from './results.ts';
@@ -35,6 +35,8 @@ export interface JudgeContext {
    * provides them: `connected` and `propagates` name the broken hop with them.
    */
   readonly propagation?: () => readonly PropagationDiagnostic[];
+  /** When the run began and its last export arrived, when the source knows (see `RunSource.window`). */
+  readonly runWindow?: RunWindow;
 }
 
 /** The engine-internal finding of one expectation in one unit; becomes a public ExpectationResult later. */

@@ -45,7 +45,7 @@ export const EXPECTATION_COMMON_KEYS = ['name', 'scope', 'severity'] as const;
 
 /** Keys besides the common ones and the kind's own key, per kind (e.g. `count` belongs to `spans`). */
 export const EXPECTATION_KIND_KEYS = {
-  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture', 'distinct'],
+  spans: ['count', 'quantifier', 'attributes', 'duration', 'status', 'events', 'links', 'capture', 'distinct', 'withinRun'],
   order: [],
   sequence: ['relation'],
   budget: [],

@@ -145,6 +145,12 @@ export interface SpansExpectation extends ExpectationBase {
    * matched spans, e.g. `{ of: name, count: { max: 100 } }`: span names of bounded cardinality.
    */
   readonly distinct?: DistinctCount;
+  /**
+   * Each matched span starts and ends inside the run's window (from when the run began to its last export's
+   * arrival, by the collector's clock), give or take this tolerance, e.g. `5s`. Judged only where the run's window
+   * is known (a run collected in this process); over saved traces it holds without judging.
+   */
+  readonly withinRun?: DurationSource;
 }
 
 /** A count of the distinct values of one field over the matched spans. */

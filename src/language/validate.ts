@@ -385,6 +385,7 @@ class SpecValidator {
     if (value['quantifier'] !== undefined) this.oneOf(value['quantifier'], at('quantifier'), 'quantifier', QUANTIFIERS);
     if (value['attributes'] !== undefined) this.attributes(value['attributes'], at('attributes'), scope);
     if (value['duration'] !== undefined) this.durationMatcher(value['duration'], at('duration'));
+    if (value['withinRun'] !== undefined) this.duration(value['withinRun'], at('withinRun'), 'withinRun');
     if (value['status'] !== undefined) this.status(value['status'], at('status'));
     const events = value['events'];
     if (events !== undefined && this.list(events, at('events'), '"events"', 'e.g. "events: [{ name: exception, absent: true }]"')) {

@@ -152,6 +152,7 @@ export type LiveRunView = Pick<
   | 'onEnd'
   | 'settled'
   | 'unclaimedTraces'
+  | 'window'
 >;
 
 /** The run's reading side as an object of its own, so the run's mutators cannot be reached from a view. */
@@ -184,6 +185,7 @@ function liveRunView(live: LiveRun): LiveRunView {
     onEnd: (listener: Parameters<LiveRun['onEnd']>[0]) => live.onEnd(listener),
     settled: (options?: Parameters<LiveRun['settled']>[0]) => live.settled(options),
     unclaimedTraces: () => live.unclaimedTraces(),
+    window: () => live.window(),
   });
 }
 
@@ -369,6 +371,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       settled: (settleOptions) => live.settled(settleOptions),
       onChange: (listener) => live.onChange(listener),
       unclaimedTraces: () => live.unclaimedTraces(),
+      window: () => live.window(),
       diagnostics: () => diagnoseRun(live),
       live: liveRunView(live),
     };

@@ -4,7 +4,7 @@ export { SpanStore, DEFAULT_MAX_EVICTED_RUNS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_
 export { spanRetainedBytes } from './retained-size.ts';
 export type { SpanStoreOptions, SpanStoreStats, SpanStoreView, RunEviction } from './span-store.ts';
 export { LiveRun, DEFAULT_QUIET_MILLIS, DEFAULT_SETTLE_TIMEOUT_MILLIS } from './live-run.ts';
-export type { RunState } from './live-run.ts';
+export type { LiveRunOptions, RunState } from './live-run.ts';
 export { TraceAssembly, compareSpans } from './trace-assembly.ts';
 export type { AddOutcome } from './trace-assembly.ts';
 export { runIdCarriedBy, linkedTraceCorrelator } from './run-correlation.ts';

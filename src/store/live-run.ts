@@ -1,4 +1,4 @@
-import type { Span, Trace } from '../model/index.ts';
+import type { RunWindow, Span, Trace } from '../model/index.ts';
 import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
@@ -11,6 +11,15 @@ export const DEFAULT_SETTLE_TIMEOUT_MILLIS = 10_000;
 
 /** Where a run stands: receiving, dropped by the memory bound, or its collector closed. */
 export type RunState = 'live' | 'evicted' | 'closed';
+
+/** How a run came to be. */
+export interface LiveRunOptions {
+  /**
+   * The run was made by its first export (a sidecar's run that spans named before anyone asked for it), not before
+   * the system under test started: when it began is not known, so its {@link LiveRun.window} has no start.
+   */
+  readonly begunByExport?: boolean;
+}
 
 /** One pending `settled()` call. */
 interface SettleWaiter {
@@ -49,19 +58,23 @@ export class LiveRun implements RunSource {
   private orphanTotal = 0;
   /** Monotonic time (performance.now()) of the last arrival; -Infinity before any. */
   private lastArrivalMillis = Number.NEGATIVE_INFINITY;
+  /** Wall-clock time (epoch milliseconds) of the last arrival; undefined before any. */
+  private lastArrivalUnixMillis: number | undefined;
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
   /** Estimated heap held by the run's traces (0 while it holds none), see retained-size.ts. */
   private bytes = 0;
   private readonly unclaimed: (() => readonly Trace[]) | undefined;
+  private readonly begunByExport: boolean;
 
   /**
    * Created by the store; `reportListenerError` receives what a change listener throws, `unclaimedTraces` reads
    * the store's traces that no run claimed (see {@link unclaimedTraces}).
    */
-  constructor(id: string, reportListenerError: (error: unknown) => void, unclaimedTraces?: () => readonly Trace[]) {
+  constructor(id: string, reportListenerError: (error: unknown) => void, unclaimedTraces?: () => readonly Trace[], options: LiveRunOptions = {}) {
     this.id = id;
+    this.begunByExport = options.begunByExport === true;
     this.reportListenerError = reportListenerError;
     this.unclaimed = unclaimedTraces;
   }
@@ -128,6 +141,16 @@ export class LiveRun implements RunSource {
   spans(): readonly Span[] {
     if (this.spansCache === undefined) this.spansCache = this.traces().flatMap((trace) => trace.spans);
     return this.spansCache;
+  }
+
+  /**
+   * When the run began ({@link createdAtMillis}; unknown for a run its first export made) and when its last export
+   * arrived, by this machine's wall clock; `undefined` before any export arrived.
+   */
+  window(): RunWindow | undefined {
+    if (this.lastArrivalUnixMillis === undefined) return undefined;
+    const endUnixNano = BigInt(this.lastArrivalUnixMillis) * 1_000_000n;
+    return this.begunByExport ? { endUnixNano } : { startUnixNano: BigInt(this.createdAtMillis) * 1_000_000n, endUnixNano };
   }
 
   /** Calls `listener` after spans are added to the run; returns an unsubscribe function. */
@@ -209,6 +232,7 @@ export class LiveRun implements RunSource {
   /** @internal Store use: spans arrived; re-arms settle deadlines, then tells listeners. */
   arrived(): void {
     this.lastArrivalMillis = performance.now();
+    this.lastArrivalUnixMillis = Date.now();
     for (const waiter of this.waiters) {
       if (waiter.quietTimer === undefined) this.armQuiet(waiter);
     }

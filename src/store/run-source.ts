@@ -1,4 +1,4 @@
-import type { Trace } from '../model/index.ts';
+import type { RunWindow, Trace } from '../model/index.ts';
 
 /** Options for waiting until a run has settled. */
 export interface SettleOptions {
@@ -36,4 +36,9 @@ export interface RunSource {
    * themselves. Optional: sources that cannot see beyond their own traces leave it out.
    */
   unclaimedTraces?(): readonly Trace[];
+  /**
+   * When the run began and when its last export arrived, by the collector's clock; `undefined` before any export.
+   * Optional: saved traces have no arrival times.
+   */
+  window?(): RunWindow | undefined;
 }

@@ -5,6 +5,7 @@ import { TracecheckError } from '../errors.ts';
 import { checkRunId, DEFAULT_RUN_ID_ATTRIBUTE, isUsableRunId } from '../protocol/index.ts';
 import type { Span, Trace } from '../model/index.ts';
 import { LiveRun } from './live-run.ts';
+import type { LiveRunOptions } from './live-run.ts';
 import type { RunState } from './live-run.ts';
 import { LinkIndex } from './link-correlation.ts';
 import { linkedTraceCorrelator, runIdCarriedBy } from './run-correlation.ts';
@@ -270,8 +271,8 @@ export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
     };
   }
 
-  private create(runId: string): LiveRun {
-    const run = new LiveRun(runId, this.reportListenerError, () => this.unclaimedTraces());
+  private create(runId: string, options?: LiveRunOptions): LiveRun {
+    const run = new LiveRun(runId, this.reportListenerError, () => this.unclaimedTraces(), options);
     if (this.closed) run.close();
     this.runsById.set(runId, run);
     return run;
@@ -373,7 +374,8 @@ export class SpanStore implements SpanSink, CorrelationLookup, SpanStoreView {
     }
     if (runId === undefined) return undefined;
     if (!isUsableRunId(runId)) return INVALID_RUN_ID;
-    const run = this.runsById.get(runId) ?? this.create(runId);
+    // Made by its first export: when the run began (before that span started) is not known.
+    const run = this.runsById.get(runId) ?? this.create(runId, { begunByExport: true });
     if (run.state !== 'evicted') this.assign(span.traceId, run);
     return run;
   }

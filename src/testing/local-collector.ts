@@ -42,6 +42,7 @@ export function withTestRuns(collector: ServerCollector, runIdAttribute: string 
     settled: (options) => view.settled(options),
     onChange: (listener) => view.onChange(listener),
     unclaimedTraces: () => view.unclaimedTraces(),
+    window: () => view.window?.(),
     diagnostics: () => view.diagnostics(),
     live: view.live,
     expect(specs, options) {

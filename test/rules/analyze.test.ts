@@ -13,6 +13,7 @@ import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const LEAKY = new URL('./fixtures/leaky-service.ts', import.meta.url).pathname;
+const OFFSET_CLOCK = new URL('./fixtures/offset-clock-service.ts', import.meta.url).pathname;
 const EXAMPLE_DRIVER = join(REPO, 'examples/three-services/drive-checkout.ts');
 
 interface AnalysisJson {
@@ -46,6 +47,19 @@ describe('tracecheck analyze', () => {
     expect(findings(report)).toEqual(expect.arrayContaining(['error hygiene/credential-headers', 'error semconv/resource/service-name']));
     expect(outcome.stdout).toMatch(/✗ hygiene\/credential-headers/u);
     expect(outcome.stdout).toMatch(/unknown_service:\S+: [\d.]+% /u);
+  }, 60_000);
+
+  it('finds the spans of a real service whose clock is two minutes behind outside the run\'s window (exit 1)', async () => {
+    const out = join(dir, 'offset-clock.json');
+    const outcome = await tracecheck(['analyze', '--reporter', 'json', '--out', out, '--', process.execPath, OFFSET_CLOCK], REPO, {
+      env: { CLOCK_OFFSET_MILLIS: '-120000', OTEL_SERVICE_NAME: 'late-orders', OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.0.0' },
+      deadlineMillis: 40_000,
+    });
+    expect(outcome.code, outcome.stderr).toBe(1);
+    const report = JSON.parse(await readFile(out, 'utf8')) as AnalysisJson;
+    // node:http has no router, so no http.route: the same warning as the example services'.
+    expect(findings(report)).toEqual(['error hygiene/timestamps-in-run', 'warn semconv/http/server/recommended-attributes']);
+    expect(outcome.stdout).toMatch(/late-orders: GET: started 1\.\d+m before the run began \(more than the 5s allowed\)/u);
   }, 60_000);
 
   it('reports the example services\' one real finding (no http.route on node:http), as a warning, and passes', async () => {

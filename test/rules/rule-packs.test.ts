@@ -68,6 +68,8 @@ const FAILING: Readonly<Record<string, SdkSpanSpec[]>> = {
   'hygiene/card-numbers': withServer({ attributes: { 'url.query': 'card=4111 1111 1111 1111' } }),
   'hygiene/server-span-duration': withServer({ end: at(5) }),
   'hygiene/span-name-cardinality': [...GOOD, ...Array.from({ length: 101 }, (_, i): SdkSpanSpec => ({ parent: 'client', name: `render invoice ${1000 + i}`, service: 'orders', start: at(30), end: at(31) }))],
+  // A span stamped by a clock an hour behind: it starts (and ends) long before the run began.
+  'hygiene/timestamps-in-run': [GOOD_CLIENT, { ...GOOD_SERVER, start: at(-3_600_000), end: at(-3_599_960) }],
   'hygiene/no-orphans': [GOOD_CLIENT, { ...GOOD_SERVER, parent: { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1, isRemote: true } }],
 };
 
@@ -80,9 +82,12 @@ const FAILING_RESOURCE: Readonly<Record<string, Record<string, string>>> = {
   'semconv/resource/telemetry-sdk': { 'service.version': '1.0.0' },
 };
 
+/** The run the spans above were made in: it began a second before the first and its last export came a second after. */
+const RUN_WINDOW = { startUnixNano: BigInt(at(-1000)) * 1_000_000n, endUnixNano: BigInt(at(1050)) * 1_000_000n };
+
 async function judge(rule: RuleDefinition, specs: readonly SdkSpanSpec[], resourceAttributes: Record<string, string> = RESOURCE): Promise<ExpectationResult> {
   const traces = assemble(await makeTrace(specs, { resourceAttributes }));
-  const result = evaluateSpecsNow([{ name: rule.id, expect: [{ ...rule.expectation, severity: 'error' }] }], traces);
+  const result = evaluateSpecsNow([{ name: rule.id, expect: [{ ...rule.expectation, severity: 'error' }] }], traces, { runWindow: RUN_WINDOW });
   return result.specs[0]?.expectations.at(-1) as ExpectationResult;
 }
 
@@ -113,6 +118,25 @@ describe('the rule packs', () => {
     const rule = RULES.find((r) => r.id === id) as RuleDefinition;
     const result = await judge(rule, specs, FAILING_RESOURCE[id] ?? RESOURCE);
     expect(result.passed, `${id} should fail`).toBe(false);
+  });
+
+  it('judges timestamps against the run\'s window with its 5 s tolerance, and holds without judging where no window is known', async () => {
+    const rule = RULES.find((r) => r.id === 'hygiene/timestamps-in-run') as RuleDefinition;
+    const verdict = async (start: number, end: number, runWindow: typeof RUN_WINDOW | null = RUN_WINDOW): Promise<ExpectationResult | undefined> => {
+      const traces = assemble(await makeTrace([GOOD_CLIENT, { ...GOOD_SERVER, start: at(start), end: at(end) }], { resourceAttributes: RESOURCE }));
+      return evaluateSpecsNow([{ name: rule.id, expect: [rule.expectation] }], traces, runWindow === null ? {} : { runWindow }).specs[0]?.expectations.at(-1);
+    };
+    // The window is [-1000, 1050]: 4 s early or late is clock disagreement, 6 s is not.
+    expect((await verdict(-5000, -4990))?.passed).toBe(true);
+    expect((await verdict(1000, 6000))?.passed).toBe(true);
+    const early = await verdict(-7000, -6990);
+    expect(early?.passed).toBe(false);
+    expect(early?.message).toMatch(/started 6s before the run began \(more than the 5s allowed\)/u);
+    const late = await verdict(1000, 7100);
+    expect(late?.message).toMatch(/ended 6.05s after the run's last export arrived/u);
+    // Saved traces have no arrival times: nothing to judge against.
+    const unjudged = await verdict(-3_600_000, -3_599_990, null);
+    expect(unjudged?.passed, unjudged?.message).toBe(true);
   });
 
   it('flags every deprecated attribute with its replacement, and passes without it', async () => {

@@ -6,11 +6,13 @@ import type {
   AttributeMatchers,
   CountRange,
   DurationMatcher,
+  DurationSource,
   EventMatcher,
   LinkMatcher,
   StatusMatcher,
 } from '../../language/index.ts';
 import { attributeReader, parseAttributeKey, type AttributeKey } from '../attribute-lookup.ts';
+import { skewAdjustmentOf } from '../clock-skew.ts';
 import type { JudgeContext } from '../judge.ts';
 import type { SelectorCache, SelectorHandle } from '../selector-cache.ts';
 import type { MatchedValue } from '../value-format.ts';
@@ -36,6 +38,31 @@ interface AttributeCheck {
   readonly key: string;
   readonly read: (attributes: AttributeMap) => unknown;
   readonly matcher: CompiledValueMatcher;
+}
+
+/**
+ * `withinRun: <tolerance>`: the span starts and ends inside the run's window (see `RunWindow`), give or take the
+ * tolerance. The span's own timestamps are judged, as its service stamped them: a clock-skew correction the engine
+ * made to draw the trace is taken back first. Holds without judging when the context has no window (saved traces).
+ */
+export function compileWithinRunCondition(tolerance: DurationSource): Result<SpanCondition, string> {
+  const parsed = parseDuration(tolerance);
+  if (!parsed.ok) return err(`withinRun: ${parsed.error}`);
+  const toleranceNanos = parsed.value;
+  const slack = formatDurationNanos(toleranceNanos);
+  return ok({
+    description: `start and end within the run's window (± ${slack})`,
+    check: (span, trace, context) => {
+      const window = context.runWindow;
+      if (window === undefined) return undefined;
+      const shift = skewAdjustmentOf(span, trace) ?? 0n;
+      const start = span.startTimeUnixNano - shift;
+      const end = span.endTimeUnixNano - shift;
+      if (window.startUnixNano !== undefined && start < window.startUnixNano - toleranceNanos) return `started ${formatDurationNanos(window.startUnixNano - start)} before the run began (more than the ${slack} allowed)`;
+      if (end > window.endUnixNano + toleranceNanos) return `ended ${formatDurationNanos(end - window.endUnixNano)} after the run's last export arrived (more than the ${slack} allowed)`;
+      return undefined;
+    },
+  });
 }
 
 /** Compiles attribute matchers against span, resource or scope attributes (by key prefix). */

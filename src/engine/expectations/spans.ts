@@ -14,6 +14,7 @@ import {
   compileEventCondition,
   compileLinkCondition,
   compileStatusCondition,
+  compileWithinRunCondition,
   type SpanCondition,
 } from './span-conditions.ts';
 
@@ -75,6 +76,11 @@ function prepareConditions(expectation: Omit<SpansExpectation, 'spans'>, selecto
   }
   if (expectation.duration !== undefined) {
     const compiled = compileDurationCondition(expectation.duration);
+    if (!compiled.ok) return compiled;
+    conditions.push(compiled.value);
+  }
+  if (expectation.withinRun !== undefined) {
+    const compiled = compileWithinRunCondition(expectation.withinRun);
     if (!compiled.ok) return compiled;
     conditions.push(compiled.value);
   }

@@ -184,6 +184,14 @@ const CREDENTIAL_HEADERS = ['http.request.header.authorization', 'http.request.h
 const HYGIENE = 'https://opentelemetry.io/docs/security/handling-sensitive-data/';
 /** Distinct span names one spec (one service, under analyze) may use in a run: past this, names carry ids. */
 const MAX_SPAN_NAMES = 100;
+/**
+ * How far a span may start before the run began, or end after its last export arrived, and still be taken as the
+ * run's: the clocks of the collector and the services disagree a little (NTP keeps machines within milliseconds,
+ * timestamps have millisecond precision, and the Node SDK stamps spans from a monotonic clock that drifts from the
+ * wall clock in a long-lived process). A clock minutes off, or a span started an hour ago, is well past it.
+ */
+const RUN_WINDOW_TOLERANCE = '5s';
+
 /** A regex over free-text attributes, as one selector clause per attribute. */
 function freeTextMatches(pattern: string): string {
   // A backtick string is raw in a selector: the pattern needs no escaping.
@@ -218,6 +226,11 @@ const hygienePack: RulePack = {
       spans: '{ }',
       count: ANY,
       distinct: { of: 'name', count: { max: MAX_SPAN_NAMES } },
+    }),
+    rule('hygiene/timestamps-in-run', `every span starts and ends inside the run's window (from when the run began to its last export's arrival, ± ${RUN_WINDOW_TOLERANCE})`, 'https://opentelemetry.io/docs/specs/otel/trace/api/#span', {
+      spans: '{ }',
+      count: ANY,
+      withinRun: RUN_WINDOW_TOLERANCE,
     }),
     rule('hygiene/no-orphans', 'every span\'s parent arrived (no orphans once the run settled)', 'https://opentelemetry.io/docs/concepts/context-propagation/', {
       spans: '{ } !> { !root }',
