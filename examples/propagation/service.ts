@@ -12,6 +12,11 @@
  *   message to `CALL_URL`'s `/enqueue` under a PRODUCER span, the message carrying the producer's context in its
  *   own headers) or `consumer` (`POST /enqueue` queues the message and answers 202; a worker then starts a NEW
  *   trace with a CONSUMER span linked to the producer's span context).
+ * - `MESSAGING_ATTRIBUTES`: `current` (default: the messaging conventions of @opentelemetry/semantic-conventions 1.45:
+ *   `messaging.system.name`, `messaging.operation.name` and `.type`, `messaging.destination.name`, `server.address`
+ *   and `.port` of the broker, spans named `send orders` and `process orders`) or `legacy` (what instrumentations
+ *   written before the conventions' 1.26 renames record: `messaging.system`, `messaging.operation`, and no broker
+ *   address), for the messaging rule pack to judge (test/rules/messaging.test.ts).
  * - `CLOCK_OFFSET_MILLIS`: shifts this process's wall clock (`Date.now`, which the SDK reads to timestamp each
  *   span's start; ends are start plus the monotonic duration), as a machine with a wrong clock would.
  * - `TIMER_MILLIS`: with `CALL_URL`, background work: `POST /refresh` to it twice at startup, then on a timer, each
@@ -106,9 +111,26 @@ interface Message {
   readonly headers: Record<string, string>;
 }
 
+const legacyMessaging = process.env['MESSAGING_ATTRIBUTES'] === 'legacy';
+/** Where this service listens: a consumer is its own queue's broker (its `/enqueue`). */
+let brokerUrl: URL | undefined;
+
+/** A messaging span's name and attributes for one operation on the `orders` queue, as `MESSAGING_ATTRIBUTES` says. */
+function messagingSpan(operation: 'send' | 'process', broker: URL | undefined): { name: string; attributes: import('@opentelemetry/api').Attributes } {
+  if (legacyMessaging) {
+    return { name: `orders ${operation === 'send' ? 'publish' : 'process'}`, attributes: { 'messaging.system': 'example-queue', 'messaging.operation': operation === 'send' ? 'publish' : 'process', 'messaging.destination.name': 'orders' } };
+  }
+  const address = broker === undefined ? {} : { 'server.address': broker.hostname, 'server.port': Number(broker.port) };
+  return {
+    name: `${operation} orders`,
+    attributes: { 'messaging.system.name': 'example-queue', 'messaging.operation.name': operation, 'messaging.operation.type': operation, 'messaging.destination.name': 'orders', ...address },
+  };
+}
+
 async function publish(): Promise<void> {
   if (callUrl === undefined) throw new Error('ROLE=producer needs CALL_URL');
-  await tracer.startActiveSpan('orders publish', { kind: api.SpanKind.PRODUCER, attributes: { 'messaging.system': 'example-queue', 'messaging.destination.name': 'orders' } }, async (span) => {
+  const { name, attributes } = messagingSpan('send', new URL(callUrl));
+  await tracer.startActiveSpan(name, { kind: api.SpanKind.PRODUCER, attributes }, async (span) => {
     const headers: Record<string, string> = {};
     api.propagation.inject(api.context.active(), headers);
     try {
@@ -123,7 +145,8 @@ async function publish(): Promise<void> {
 function consume(message: Message): void {
   const producerContext = api.trace.getSpanContext(api.propagation.extract(api.ROOT_CONTEXT, message.headers));
   const links = producerContext === undefined ? [] : [{ context: producerContext }];
-  tracer.startActiveSpan('orders process', { kind: api.SpanKind.CONSUMER, root: true, links, attributes: { 'messaging.system': 'example-queue' } }, api.ROOT_CONTEXT, (span) => {
+  const { name, attributes } = messagingSpan('process', brokerUrl);
+  tracer.startActiveSpan(name, { kind: api.SpanKind.CONSUMER, root: true, links, attributes }, api.ROOT_CONTEXT, (span) => {
     tracer.startSpan('reserve stock').end();
     span.end();
   });
@@ -173,6 +196,8 @@ if (timerMillis > 0 && callUrl !== undefined) {
 }
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
-  process.stdout.write(`${JSON.stringify({ service, port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  brokerUrl = new URL(`http://127.0.0.1:${port}`);
+  process.stdout.write(`${JSON.stringify({ service, port })}\n`);
 });
 exitOnSigterm(service, server, sdk, () => timer);

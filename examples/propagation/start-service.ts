@@ -18,6 +18,8 @@ export interface ServiceOptions {
   readonly role?: 'http' | 'producer' | 'consumer';
   readonly callUrl?: string;
   readonly clockOffsetMillis?: number;
+  /** `current` (default) or `legacy` messaging attribute names on the producer's and consumer's spans. */
+  readonly messagingAttributes?: 'current' | 'legacy';
   /** With `callUrl`: refresh a cache from it twice at startup, then every this many milliseconds, in traces of their own. */
   readonly timerMillis?: number;
   /** `OTEL_*` variables, e.g. `collector.env`. */
@@ -45,7 +47,7 @@ export function startService(options: ServiceOptions): Promise<RunningService> {
 
 /**
  * The variables every example service reads, from its options: `SERVICE_NAME`, `PROPAGATION` (default `w3c`),
- * `ROLE` (default `http`), `CLOCK_OFFSET_MILLIS`, `TIMER_MILLIS`.
+ * `ROLE` (default `http`), `CLOCK_OFFSET_MILLIS`, `TIMER_MILLIS`, `MESSAGING_ATTRIBUTES` (default `current`).
  */
 export function exampleServiceEnv(options: {
   readonly name: string;
@@ -53,6 +55,7 @@ export function exampleServiceEnv(options: {
   readonly role?: string;
   readonly clockOffsetMillis?: number;
   readonly timerMillis?: number;
+  readonly messagingAttributes?: string;
 }): Record<string, string> {
   return {
     SERVICE_NAME: options.name,
@@ -60,6 +63,7 @@ export function exampleServiceEnv(options: {
     ROLE: options.role ?? 'http',
     CLOCK_OFFSET_MILLIS: String(options.clockOffsetMillis ?? 0),
     TIMER_MILLIS: String(options.timerMillis ?? 0),
+    MESSAGING_ATTRIBUTES: options.messagingAttributes ?? 'current',
   };
 }
 
