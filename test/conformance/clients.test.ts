@@ -200,8 +200,9 @@ function spansArrived(run: CollectorRun, count: number, timeoutMillis: number): 
 
 async function emit(command: ClientCommand, transport: Transport): Promise<Outcome> {
   const run = collector.run();
-  const outcome = await runProgram(command.command, command.args, { ...environmentWithoutOtel(), ...run.envFor({ protocol: transport.protocol, ...(transport.compression === undefined ? {} : { compression: transport.compression }) }) }, 60_000);
-  if (outcome.code !== 0) throw new Error(`${command.command} exited with ${outcome.code ?? outcome.signal}; stderr:\n${outcome.stderr}`);
+  const [program, ...args] = command;
+  const outcome = await runProgram(program, args, { ...environmentWithoutOtel(), ...run.envFor({ protocol: transport.protocol, ...(transport.compression === undefined ? {} : { compression: transport.compression }) }) }, 60_000);
+  if (outcome.code !== 0) throw new Error(`${program} exited with ${outcome.code ?? outcome.signal}; stderr:\n${outcome.stderr}`);
   const sent = JSON.parse(outcome.stdout) as ClientOutput;
   // The child exits only after shutdown flushed and the collector answered. The run does not "settle": its root
   // span's parent is remote and never arrives, so the wait is for as many spans as the SDK recorded.
