@@ -71,7 +71,11 @@ build_java() {
   work="$(mktemp -d)"
   cp -r "$repo/clients/java/." "$work/"
   rm -rf "$work/target"
-  (cd "$work" && mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$cache/m2" -DskipTests package)
+  # Maven's quiet mode still prints colour codes on stdout: its output is shown only when the build fails.
+  if ! (cd "$work" && mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$cache/m2" -DskipTests package >"$work/mvn.log" 2>&1); then
+    cat "$work/mvn.log" >&2
+    return 1
+  fi
   mv "$work/target/classes" "$1/classes"
   mv "$work/target/lib" "$1/lib"
   rm -rf "$work"
