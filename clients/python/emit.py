@@ -232,4 +232,4 @@ def emitted(span):
 output = {"sdk": "python", "protocol": PROTOCOL, "exportResults": export_results, "spans": [emitted(span) for span in recorder.spans]}
 if shutdown_error is not None:
     output["shutdownError"] = shutdown_error
-json.dump(output, sys.stdout, ensure_ascii=False)
+json.dump(output, sys.stdout)
