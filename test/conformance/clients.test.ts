@@ -5,7 +5,8 @@
  * clients/go/emit, clients/java). Each prints what its SDK recorded; what the collector stored must equal it span for
  * span, field for field, with times to the nanosecond (all three SDKs record and send nanoseconds). Every SDK runs
  * over OTLP/HTTP protobuf and OTLP/gRPC, each plain and gzip-compressed: four runs per language, started together,
- * each under its own run id, against one collector for the file.
+ * each under its own run id, against one collector for the file. Once more per language over OTLP/HTTP through a
+ * recording proxy, to see the gzip encoding itself on the wire.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttributeMap, AttributeValue, Span } from '../../src/model/index.ts';
@@ -14,6 +15,7 @@ import type { IngestContext } from '../../src/store/index.ts';
 import { environmentWithoutOtel, runProgram } from '../support/child-process.ts';
 import { builtClient, goCommand, javaCommand, pythonCommand, type ClientCommand, type ClientLanguage } from '../support/clients.ts';
 import { comparableValue, storedSpan, type ComparableSpan } from '../support/comparable-span.ts';
+import { startRecordingProxy } from '../support/recording-proxy.ts';
 
 /** An attribute value as the emitters print it: the OTLP/JSON AnyValue shape, ints as decimal strings. */
 type TypedValue =
@@ -219,6 +221,27 @@ describe.each(languages)('the $language SDK', ({ language, emitter, scopeAttribu
       const command = emitter(dir!);
       const runs = await Promise.all(transports.map(async (transport) => [key(transport), await emit(command, transport)] as const));
       for (const [name, outcome] of runs) outcomes.set(name, outcome);
+    }, 120_000);
+
+    it('puts gzip on the wire over OTLP/HTTP when asked to, and no encoding when not (seen through a recording proxy)', async () => {
+      const [program, ...args] = emitter(dir!);
+      const proxy = await startRecordingProxy(collector.httpUrl);
+      try {
+        const encodings: (string | undefined)[][] = [];
+        for (const compression of ['gzip', undefined] as const) {
+          const env = collector.run().envFor({ protocol: 'http/protobuf', ...(compression === undefined ? {} : { compression }) });
+          // The run's own variables, but for the endpoint: the proxy, which forwards to the collector untouched.
+          const viaProxy = { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: proxy.url, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${proxy.url}/v1/traces` };
+          const before = proxy.requests.length;
+          const outcome = await runProgram(program, args, { ...environmentWithoutOtel(), ...viaProxy }, 60_000);
+          expect(outcome.code, outcome.stderr).toBe(0);
+          expect(proxy.requests.slice(before).every((request) => request.status === 200)).toBe(true);
+          encodings.push([...new Set(proxy.requests.slice(before).map((request) => request.contentEncoding))]);
+        }
+        expect(encodings).toEqual([['gzip'], [undefined]]);
+      } finally {
+        await proxy.close();
+      }
     }, 120_000);
 
     describe.each(transports)('over $protocol, compression $label', (transport) => {
