@@ -68,7 +68,8 @@ export function exampleServiceEnv(options: {
 }
 
 /**
- * Starts the service in `file` as a child process with this Node, its environment the parent's without `OTEL_*`
+ * Starts the service in `file` as a child process with this Node (or, when `file` is a command and its arguments,
+ * that program: the polyglot example's Python and Go services), its environment the parent's without `OTEL_*`
  * plus `otelEnv` and `env`, and resolves with its URL once it printed its ready line (`{"port":…}`). Rejects (and
  * kills it) when it exits or misses the deadline (default 60 s) first, with what it printed on stderr. The other
  * examples' services (examples/chain) start through it too.
@@ -77,7 +78,7 @@ export function exampleServiceEnv(options: {
  * const orders = await startServiceProcess(file, 'orders', collector.env, { SERVICE_NAME: 'orders' });
  */
 export function startServiceProcess(
-  file: string,
+  file: string | readonly [string, ...string[]],
   name: string,
   otelEnv: Readonly<Record<string, string>>,
   serviceEnv: Readonly<Record<string, string>>,
@@ -86,7 +87,8 @@ export function startServiceProcess(
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('OTEL_')) env[key] = value;
   Object.assign(env, otelEnv, serviceEnv);
-  const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [program, ...args] = typeof file === 'string' ? [process.execPath, file] : file;
+  const child = spawn(program, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

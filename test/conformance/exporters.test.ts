@@ -10,6 +10,7 @@ import type { AttributeMap, AttributeValue, Span } from '../../src/model/index.t
 import { startCollector, type Collector, type ExportEnvOptions } from '../../src/server/index.ts';
 import type { EmittedSpan, EmittedSpans } from '../fixtures/emit-spans.ts';
 import { environmentWithoutOtel, runNodeScript } from '../support/child-process.ts';
+import { comparableValue, storedSpan, type ComparableSpan } from '../support/comparable-span.ts';
 
 const emitSpans = fileURLToPath(new URL('../fixtures/emit-spans.ts', import.meta.url));
 
@@ -53,22 +54,8 @@ function expectedAttributes(recorded: Record<string, unknown>, protocol: OtlpPro
   return map;
 }
 
-/** The model allows any Uint8Array for bytes (a decoder may hand out Buffers); compare bytes by content. */
-function comparableValue(value: AttributeValue): AttributeValue {
-  if (value instanceof Uint8Array) return new Uint8Array(value);
-  if (Array.isArray(value)) return value.map(comparableValue);
-  if (value !== null && typeof value === 'object') return comparableAttributes(value);
-  return value;
-}
-
-function comparableAttributes(attributes: AttributeMap): AttributeMap {
-  const map: AttributeMap = {};
-  for (const [key, value] of Object.entries(attributes)) map[key] = comparableValue(value);
-  return map;
-}
-
 /** Both sides in one comparable shape: the model's fields, the sent span mapped by OTLP's rules. */
-function expectedSpan(sent: EmittedSpan, protocol: OtlpProtocol) {
+function expectedSpan(sent: EmittedSpan, protocol: OtlpProtocol): ComparableSpan {
   return {
     traceId: sent.traceId,
     spanId: sent.spanId,
@@ -102,48 +89,6 @@ function expectedSpan(sent: EmittedSpan, protocol: OtlpProtocol) {
     traceFlags: sent.traceFlags,
     resource: expectedAttributes(sent.resource, protocol),
     scope: { name: sent.scope.name, version: sent.scope.version, schemaUrl: sent.scope.schemaUrl, attributes: {}, droppedAttributesCount: 0 },
-  };
-}
-
-function storedSpan(span: Span): ReturnType<typeof expectedSpan> {
-  return {
-    traceId: span.traceId,
-    spanId: span.spanId,
-    parentSpanId: span.parentSpanId,
-    traceState: span.traceState,
-    name: span.name,
-    kind: span.kind,
-    startTimeUnixNano: span.startTimeUnixNano,
-    endTimeUnixNano: span.endTimeUnixNano,
-    attributes: comparableAttributes(span.attributes),
-    droppedAttributesCount: span.droppedAttributesCount,
-    events: span.events.map((event) => ({
-      name: event.name,
-      timeUnixNano: event.timeUnixNano,
-      attributes: comparableAttributes(event.attributes),
-      droppedAttributesCount: event.droppedAttributesCount,
-    })),
-    droppedEventsCount: span.droppedEventsCount,
-    links: span.links.map((link) => ({
-      traceId: link.traceId,
-      spanId: link.spanId,
-      traceState: link.traceState,
-      attributes: comparableAttributes(link.attributes),
-      droppedAttributesCount: link.droppedAttributesCount,
-      // Span.flags / Link.flags: the low 8 bits are the W3C trace flags; bits 8-9 say whether the parent was remote.
-      traceFlags: link.flags & 0xff,
-    })),
-    droppedLinksCount: span.droppedLinksCount,
-    status: { code: span.status.code, message: span.status.message },
-    traceFlags: span.flags & 0xff,
-    resource: comparableAttributes(span.resource.attributes),
-    scope: {
-      name: span.scope.name,
-      version: span.scope.version,
-      schemaUrl: span.scope.schemaUrl,
-      attributes: comparableAttributes(span.scope.attributes),
-      droppedAttributesCount: span.scope.droppedAttributesCount,
-    },
   };
 }
 

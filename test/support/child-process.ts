@@ -23,15 +23,23 @@ export function environmentWithoutOtel(): NodeJS.ProcessEnv {
  * Past `timeoutMillis` the child is killed and the promise rejects with what it printed so far.
  */
 export function runNodeScript(file: string, env: NodeJS.ProcessEnv, timeoutMillis: number): Promise<ChildOutcome> {
+  return runProgram(process.execPath, [file], env, timeoutMillis);
+}
+
+/**
+ * Runs `command` with `args` (no shell) and resolves when it exits, with its output.
+ * Past `timeoutMillis` the child is killed and the promise rejects with what it printed so far.
+ */
+export function runProgram(command: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMillis: number): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
     const deadline = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${file} did not exit within ${timeoutMillis} ms; stderr:\n${stderr}`));
+      reject(new Error(`${command} ${args.join(' ')} did not exit within ${timeoutMillis} ms; stderr:\n${stderr}`));
     }, timeoutMillis);
     child.on('error', (error) => {
       clearTimeout(deadline);
