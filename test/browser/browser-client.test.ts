@@ -145,9 +145,7 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
     await expect(run).toHaveSpan('service = "shop-web" && kind = client');
     await expect(run).toHaveSpan('service = "shop-api" && kind = server && span.http.request.method = "POST"');
     const spec = parse(docBlock('browser.yaml')) as SpecObject;
-    console.time('expect');
     const result = await run.expect(spec);
-    console.timeEnd('expect');
     expect(result.problems).toEqual([]);
     expect(result.passed, createReporter('pretty', { color: false }).render(result)).toBe(true);
 
@@ -159,7 +157,6 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
     // The page's spans are the run's by the exporter's header and by its resource attribute alike.
     expect(browserClient?.resource.attributes['test.run.id']).toBe(run.id);
     // The backend answered the browser's own preflight for traceparent (its OPTIONS request is a server span too).
-    console.time('options');
     await expect(run).toHaveSpan(`service = "shop-api" && kind = server && span.http.request.method = "OPTIONS" && span.http.request.header.origin contains "${allowed.origin}"`);
 
     // The collector's side of CORS: the preflight allows the run id header, and the export's answer names the origin.
@@ -176,7 +173,6 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
   test('a page from an origin the collector does not allow is refused: its export fails and nothing arrives', async () => {
     const refusedRun = collector.run();
     const page = await browser.newPage();
-    const watch = watchPage(page, () => true);
     const blocked = page.waitForEvent('console', {
       predicate: (message) => message.type() === 'error' && message.text().includes('blocked by CORS policy') && message.text().includes(`${collector.httpUrl ?? ''}/v1/traces`),
       timeout: pageMillis,
@@ -192,7 +188,6 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
     expect((await blocked).text()).toContain(refused.origin);
     expect((await failedExport).failure()?.errorText).toBe('net::ERR_FAILED');
     await exporterWarning;
-    expect(watch.errors.filter((e) => e.includes('blocked by CORS policy'))).toHaveLength(1);
     await page.close();
 
     const answer = await preflight(refused.origin);
