@@ -1,7 +1,8 @@
 // The browser as a client: docs/clients.md's page (its `page.ts` and `index.html` blocks, bundled here with
-// rolldown) loaded in headless Chromium, exporting OTLP/HTTP JSON to a collector that allows its origin by CORS,
-// and calling a real Node backend (OpenTelemetry Node SDK, instrumentation-http) with `traceparent`. The doc's
-// `browser.yaml` judges the hop. A second origin, not allowed, is refused by the collector's preflight.
+// rolldown) loaded in headless Chromium, exporting OTLP/HTTP JSON to `tracecheck serve --cors-origin ORIGIN` (the
+// doc's command, in a process of its own), and calling a real Node backend (OpenTelemetry Node SDK,
+// instrumentation-http) with `traceparent`. The doc's `browser.yaml` judges the hop, on a run mirrored from the
+// sidecar. A second origin, not allowed, is refused by the collector's preflight.
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -15,15 +16,17 @@ import { parse } from 'yaml';
 import { startServiceProcess } from '../../examples/propagation/start-service.ts';
 import type { RunningService } from '../../examples/propagation/start-service.ts';
 import { createReporter } from '../../src/report/index.ts';
-import { startCollector } from '../../src/testing/index.ts';
-import type { Collector, CollectorRun, SpecObject } from '../../src/testing/index.ts';
-import type { Span } from '../../src/model/index.ts';
+import { connectCollector } from '../../src/testing/index.ts';
+import type { RemoteCollector, RemoteRun, SpecObject } from '../../src/testing/index.ts';
+import { spawnNode } from '../server/child-processes.ts';
+import type { Child } from '../server/child-processes.ts';
 import { readDocBlocks } from '../docs/doc-blocks.ts';
 import '../../src/vitest.ts';
 import { chromiumAvailable, launchChromium, watchPage } from '../support/chromium.ts';
 import type { ChromiumSession } from '../support/chromium.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/tracecheck.js', import.meta.url));
 const backendFile = fileURLToPath(new URL('./backend.ts', import.meta.url));
 /** Deadline for one page to do its work on a busy 2-core machine. */
 const pageMillis = 20_000;
@@ -60,12 +63,13 @@ const available = chromiumAvailable();
 let bundleDir: string;
 let allowed: PageServer;
 let refused: PageServer;
-let collector: Collector;
-let run: CollectorRun;
+let serve: Child;
+/** The sidecar's OTLP/HTTP base URL. */
+let collectorUrl: string;
+let collector: RemoteCollector;
+let run: RemoteRun;
 let backend: RunningService;
 let browser: ChromiumSession;
-/** Every export the collector accepted, span by span. */
-const exported: Span[] = [];
 
 beforeAll(async () => {
   if (!available) return;
@@ -90,15 +94,11 @@ beforeAll(async () => {
   ]);
   allowed = await servePage(files);
   refused = await servePage(files);
-  collector = await startCollector({
-    host: '127.0.0.1',
-    httpPort: 0,
-    grpcPort: false,
-    cors: { allowedOrigins: [allowed.origin] },
-    onExport: (spans) => exported.push(...spans),
-    log: () => {},
-  });
+  serve = spawnNode([bin, 'serve', '--http-port', '0', '--grpc-port', 'off', '--cors-origin', allowed.origin]);
+  collectorUrl = (await serve.waitFor(/listening on (http:\/\/\S+) \(OTLP\/HTTP/, 60_000))[1] as string;
+  collector = connectCollector(collectorUrl);
   run = collector.run();
+  await run.ready;
   // The backend takes calls from both pages: only the collector tells them apart.
   backend = await startServiceProcess(backendFile, 'shop-api', run.env, { ALLOWED_ORIGINS: `${allowed.origin},${refused.origin}` });
   browser = await launchChromium();
@@ -108,6 +108,10 @@ afterAll(async () => {
   await browser?.close();
   await backend?.stop();
   await collector?.close();
+  if (serve !== undefined) {
+    serve.process.kill('SIGTERM');
+    await serve.exited;
+  }
   await allowed?.close();
   await refused?.close();
   if (bundleDir !== undefined) await rm(bundleDir, { recursive: true, force: true });
@@ -115,7 +119,7 @@ afterAll(async () => {
 
 /** Opens the doc's page from `origin`, exporting under `runId`, and waits for its call to the backend to answer. */
 async function openPage(page: Page, origin: string, runId: string): Promise<string> {
-  const query = new URLSearchParams({ collector: collector.httpUrl ?? '', backend: backend.url, run: runId });
+  const query = new URLSearchParams({ collector: collectorUrl, backend: backend.url, run: runId });
   await page.goto(`${origin}/index.html?${query.toString()}`);
   const status = page.locator('#status', { hasText: 'checkout' });
   await status.waitFor({ timeout: pageMillis });
@@ -124,7 +128,7 @@ async function openPage(page: Page, origin: string, runId: string): Promise<stri
 
 /** The collector's answer to a preflight like the browser's, from `origin`. */
 async function preflight(origin: string): Promise<Response> {
-  return fetch(`${collector.httpUrl ?? ''}/v1/traces`, {
+  return fetch(`${collectorUrl}/v1/traces`, {
     method: 'OPTIONS',
     headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-test-run-id' },
   });
@@ -136,7 +140,7 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
     const watch = watchPage(page, () => true);
     const exportAnswers: { status: number; allowOrigin: string | null }[] = [];
     page.on('response', (response) => {
-      if (response.url() === `${collector.httpUrl ?? ''}/v1/traces`) exportAnswers.push({ status: response.status(), allowOrigin: response.headers()['access-control-allow-origin'] ?? null });
+      if (response.url() === `${collectorUrl}/v1/traces`) exportAnswers.push({ status: response.status(), allowOrigin: response.headers()['access-control-allow-origin'] ?? null });
     });
     expect(await openPage(page, allowed.origin, run.id)).toBe('checkout: 200');
 
@@ -172,9 +176,10 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
 
   test('a page from an origin the collector does not allow is refused: its export fails and nothing arrives', async () => {
     const refusedRun = collector.run();
+    await refusedRun.ready;
     const page = await browser.newPage();
     const blocked = page.waitForEvent('console', {
-      predicate: (message) => message.type() === 'error' && message.text().includes('blocked by CORS policy') && message.text().includes(`${collector.httpUrl ?? ''}/v1/traces`),
+      predicate: (message) => message.type() === 'error' && message.text().includes('blocked by CORS policy') && message.text().includes(`${collectorUrl}/v1/traces`),
       timeout: pageMillis,
     });
     // The exporter's own word on it, through the page's diag logger (it retries a network error until its timeout).
@@ -182,18 +187,21 @@ describe.skipIf(!available)('a browser page instrumented with OpenTelemetry for 
       predicate: (message) => message.type() === 'warning' && message.text().includes('export request retryable (network error: TypeError: Failed to fetch)'),
       timeout: pageMillis,
     });
-    const failedExport = page.waitForEvent('requestfailed', { predicate: (request) => request.url() === `${collector.httpUrl ?? ''}/v1/traces`, timeout: pageMillis });
+    const failedExport = page.waitForEvent('requestfailed', { predicate: (request) => request.url() === `${collectorUrl}/v1/traces`, timeout: pageMillis });
+    // One promise for the three, so a missing one fails the test alone (no unhandled rejections beside it).
+    const refusal = Promise.all([blocked, failedExport, exporterWarning]);
     // The page itself works: the backend allows this origin.
     expect(await openPage(page, refused.origin, refusedRun.id)).toBe('checkout: 200');
-    expect((await blocked).text()).toContain(refused.origin);
-    expect((await failedExport).failure()?.errorText).toBe('net::ERR_FAILED');
-    await exporterWarning;
+    const [blockedMessage, failedRequest] = await refusal;
+    expect(blockedMessage.text()).toContain(refused.origin);
+    expect(failedRequest.failure()?.errorText).toBe('net::ERR_FAILED');
     await page.close();
 
     const answer = await preflight(refused.origin);
     expect(answer.status).toBe(403);
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
-    expect(exported.filter((s) => s.resource.attributes['test.run.id'] === refusedRun.id)).toEqual([]);
+    // The mirror of the refused page's run holds every span the sidecar took for it: none, once it is quiet.
+    await refusedRun.settled({ quietMillis: 500 });
     expect(refusedRun.spans()).toEqual([]);
   });
 });
