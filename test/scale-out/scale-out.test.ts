@@ -1,7 +1,8 @@
 // Scale-out (issue 13): the real OpenTelemetry Collector (contrib loadbalancing exporter, routing_key traceID) in
 // front of three real `tracecheck serve` replicas, and `tracecheck run|check --collector URL1,URL2,URL3` gathering
 // each run from all of them. Spans leave through the real OpenTelemetry exporters and the real three-service example.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,8 @@ import { ExportResultCode } from '@opentelemetry/core';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracecheck } from '../cli/tracecheck-process.ts';
+import { readDocBlocks } from '../docs/doc-blocks.ts';
+import { environmentWithoutOtel } from '../support/child-process.ts';
 import { exportVia, type Transport } from '../server/exporters.ts';
 import { makeSdkSpans, type SdkSpanSpec } from '../support/sdk-traces.ts';
 import { otelcolBinaryOrExplain, REPLICA_TOKEN, startCluster, startReplica, type Replica, type ScaleOutCluster } from './cluster.ts';
@@ -200,4 +203,30 @@ describe.skipIf(binary === undefined)('scale-out: the OpenTelemetry Collector in
     expect(lenient.code).toBe(1);
     expect(lenient.stdout).toContain(named);
   }, 120_000);
+});
+
+describe.skipIf(binary === undefined)('docs/scale-out.md', () => {
+  it('runs its one-machine topology block as written: three replicas, the collector, and a passing run through them', async () => {
+    const block = readDocBlocks(root).find((b) => b.annotation?.kind === 'project' && b.annotation.project === 'scale-out' && b.annotation.file === 'topology.sh');
+    expect(block, 'the topology block of docs/scale-out.md').toBeDefined();
+    // A checkout of the repository, as the block expects to run in, without writing its logs into this one.
+    const dir = join(scratch, 'checkout');
+    mkdirSync(dir, { recursive: true });
+    for (const entry of ['bin', 'collector', 'scripts', 'examples', 'specs', 'node_modules', 'package.json']) symlinkSync(join(root, entry), join(dir, entry));
+    const child = spawn('bash', ['-e', '-c', block?.code ?? 'exit 1'], { cwd: dir, env: environmentWithoutOtel(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text));
+    const deadline = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), 150_000);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(deadline);
+    // Whatever the block left running when it failed (its replicas, the collector) goes with its process group.
+    try {
+      process.kill(-(child.pid as number), 'SIGTERM');
+    } catch {
+      // The group is gone: the block's own kill ended everything.
+    }
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/drive-checkout: POST \/checkout .* → 200/);
+  }, 180_000);
 });
