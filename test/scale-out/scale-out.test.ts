@@ -75,8 +75,8 @@ async function spansPerReplica(cluster: ScaleOutCluster, runId: string): Promise
 }
 
 /** Exports through the collector with the run id as a request header only (no resource attribute). */
-async function exportTagged(url: string, transport: Transport, runId: string, spans: readonly ReadableSpan[]): Promise<void> {
-  const sent = await exportVia(transport, url, spans, { headers: { 'x-test-run-id': runId } });
+async function exportTagged(url: string, transport: Transport, runId: string, spans: readonly ReadableSpan[], extraHeaders: Record<string, string> = {}): Promise<void> {
+  const sent = await exportVia(transport, url, spans, { headers: { 'x-test-run-id': runId, ...extraHeaders } });
   expect(sent.code, sent.error?.message).toBe(ExportResultCode.SUCCESS);
 }
 
@@ -117,6 +117,10 @@ describe.skipIf(binary === undefined)('scale-out: the OpenTelemetry Collector in
       const held = await spansPerReplica(cluster, runId);
       expect(held.filter((count) => count > 0).length, `spans of ${runId} per replica: ${held.join(', ')}`).toBeGreaterThan(1);
     }
+    // Some consumer traces landed on another replica than their producer's (there, no run claims them: they wait
+    // unclaimed), and the 18 spans above include them: the gather joined them to the run.
+    const unclaimed = (await Promise.all(cluster.replicas.map((replica) => runsAt(replica)))).reduce((n, listing) => n + listing.unclaimed.spanCount, 0);
+    expect(unclaimed).toBeGreaterThan(0);
   }, 120_000);
 
   it('(a) drives the three-service example and concurrent runs through the collector: spans sent = spans stored across the replicas', async () => {
@@ -158,7 +162,7 @@ describe.skipIf(binary === undefined)('scale-out: the OpenTelemetry Collector in
     try {
       const spans = await makeSdkSpans(orderTraces(8));
       await exportTagged(cluster.collector.httpUrl, 'http/protobuf', 'same-traffic', spans);
-      await exportTagged(single.httpUrl, 'http/protobuf', 'same-traffic', spans);
+      await exportTagged(single.httpUrl, 'http/protobuf', 'same-traffic', spans, { authorization: `Bearer ${REPLICA_TOKEN}` });
       const judge = (collector: string): ReturnType<typeof tracecheck> =>
         tracecheck(['check', '--collector', collector, '--run', 'same-traffic', '--specs', 'orders.yaml', '--reporter', 'json'], scratch, withToken);
       const [gathered, alone] = await Promise.all([judge(cluster.replicaList), judge(single.httpUrl)]);
