@@ -208,6 +208,12 @@ describe.skipIf(binary === undefined)('scale-out: the OpenTelemetry Collector in
     await exportTagged(cluster.collector.httpUrl, 'http/protobuf', 'replica-lost', first);
     const lost = cluster.replicas[2] as Replica;
     await lost.stop();
+    // An export with traces for the stopped replica: the collector retries, then answers 503 (docs/scale-out.md).
+    const { JsonTraceSerializer } = await import('@opentelemetry/otlp-transformer');
+    const late = JsonTraceSerializer.serializeRequest(await makeSdkSpans(Array.from({ length: 40 }, (_, i) => ({ name: `late ${i}`, service: 'orders' })))) as Uint8Array;
+    const refused = await fetch(`${cluster.collector.httpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-run-id': 'replica-lost-late' }, body: late });
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toMatch(/no more retries left/);
     const outcome = await tracecheck(['check', '--collector', cluster.replicaList, '--run', 'replica-lost', '--specs', 'orders.yaml', '--reporter', 'json'], scratch, withToken);
     expect(outcome.code).toBe(1);
     const named = `replica ${lost.httpUrl} did not answer`;
