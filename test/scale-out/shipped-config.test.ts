@@ -62,6 +62,14 @@ describe('collector/otelcol.yaml', () => {
     expect(config.exporters.loadbalancing.protocol.otlp.headers).toEqual({ authorization: 'Bearer ${env:TRACECHECK_AUTH_TOKEN}' });
   });
 
+  it('is what docs/scale-out.md shows: every key of its excerpt has the shipped value', () => {
+    const doc = readFileSync(`${root}docs/scale-out.md`, 'utf8');
+    const section = doc.slice(doc.indexOf('## The collector config'));
+    const excerpt = /```yaml\n([\s\S]*?)```/u.exec(section)?.[1];
+    expect(excerpt, 'a yaml block under "The collector config"').toBeDefined();
+    expect(config).toMatchObject(parse(excerpt ?? '') as object);
+  });
+
   it('is what the tests run, with only the ports and the replica list swapped', () => {
     const templated = parse(templatedCollectorConfig({ http: 1, grpc: 2 }, ['127.0.0.1:3'])) as ShippedConfig;
     templated.receivers.otlp.protocols.http.endpoint = config.receivers.otlp.protocols.http.endpoint;
