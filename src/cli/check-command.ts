@@ -29,6 +29,8 @@ export const checkCommand: CliCommand = {
     '--collector URL --run ID judges the run held by a running sidecar (tracecheck serve) instead, after waiting',
     'for it to settle there (--timeout, default 10s; --quiet, default 200ms); a run with no spans fails with that',
     'reason. The token comes from --auth-token-file or TRACECHECK_AUTH_TOKEN.',
+    '--collector URL1,URL2,... or dns:HOST:PORT (every A record a replica) asks every tracecheck serve replica behind an',
+    'OpenTelemetry Collector (docs/scale-out.md): the run settles when all do, and one that does not answer fails it.',
     'With --snapshot, nothing is judged: the run is recorded as a spec with one shape per distinct trace shape',
     '(docs/snapshots.md), written to --specs-out FILE or stdout.',
     'Exit codes: 0 every spec passed, 1 a spec failed, 2 usage, spec-file or trace-file error.',

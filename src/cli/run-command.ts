@@ -10,7 +10,7 @@ import { collectorPortsOf, waitMillisOf, waitOptions } from './wait-options.ts';
 import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
 import { valueOf } from './option-table.ts';
 import { reportOptions, writeReport } from './report-output.ts';
-import { beginSidecarRun, judgeSidecarRun, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
+import { beginSidecarRun, judgeSidecarRun, otlpEndpointOption, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
 import type { SidecarConnection } from './sidecar-run.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 import type { LoadedSpec } from '../language/index.ts';
@@ -46,7 +46,7 @@ export const runCommand: CliCommand = {
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
     'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
-    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL] -- CMD...',
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL|URL1,URL2,...|dns:HOST:PORT [--otlp-endpoint URL]] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
@@ -69,6 +69,9 @@ export const runCommand: CliCommand = {
     'TRACECHECK_BAGGAGE and TRACECHECK_HEADERS (a JSON object of x-test-run-id, traceparent and baggage): the headers',
     'its test requests should carry. After CMD exits it waits for the run to settle at the sidecar and judges it; a',
     'run with no spans fails with that reason. The token comes from --auth-token-file or TRACECHECK_AUTH_TOKEN.',
+    '--collector URL1,URL2,... (or dns:HOST:PORT, every A record a replica) names tracecheck serve replicas behind an',
+    'OpenTelemetry Collector (docs/scale-out.md); --otlp-endpoint URL is that collector, where CMD exports. Every',
+    'replica is asked: the run is judged once all say it settled, and one that does not answer fails the run, named.',
     'Durations: 300ms, 1.5s, 2m, or a number of milliseconds.',
     'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error (or a port in use),',
     "otherwise CMD's own non-zero exit code (the report is still printed).",
@@ -85,6 +88,7 @@ export const runCommand: CliCommand = {
     { name: 'protocol', type: 'value', valueName: 'PROTOCOL', choices: PROTOCOLS, description: 'the OTLP protocol CMD is told to use, default http/protobuf' },
     corsOriginOption,
     ...sidecarOptions,
+    otlpEndpointOption,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -109,6 +113,9 @@ export const runCommand: CliCommand = {
     if (!sidecar.ok) return usage(sidecar.error);
     const ownCollectorOption = ['host', 'http-port', 'grpc-port'].find((name) => args.values.has(name));
     if (sidecar.value !== undefined && ownCollectorOption !== undefined) return usage(`--${ownCollectorOption} configures run's own collector; with --collector the sidecar receives`);
+    if (sidecar.value !== undefined && sidecar.value.url === '') {
+      return usage(`--collector ${valueOf(args, 'collector') ?? ''} names replicas: give --otlp-endpoint URL too, the OTLP/HTTP URL of the OpenTelemetry Collector in front of them, where CMD exports`);
+    }
     if (sidecar.value !== undefined && protocol === 'grpc') return usage('--protocol grpc needs run\'s own collector; with --collector, CMD exports OTLP/HTTP to the sidecar');
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);

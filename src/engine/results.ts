@@ -168,7 +168,8 @@ export type RunNoteCode =
   | 'collector-closed'
   | 'not-judged'
   | 'stream-ended'
-  | 'export-failed';
+  | 'export-failed'
+  | 'replica-unreachable';
 
 /** The structured facts behind a {@link RunNote}; each field is present when the note's kind has it. */
 export interface RunNoteDiagnostic {

@@ -1,5 +1,6 @@
 import { bearerMatches } from '../receiver/index.ts';
 import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/index.ts';
+import { encodeSpansAsOtlpJson } from '../otlp/index.ts';
 import { isUsableRunId } from '../protocol/index.ts';
 import type { LiveRun, SpanStore } from '../store/index.ts';
 import { createRunStream } from './run-stream.ts';
@@ -80,6 +81,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  * | `GET /api/runs/{id}/settled?quietMillis=&timeoutMillis=` | waits, then `{ runId, ...SettleOutcome }`. A run not seen yet is waited for (its spans may still be in flight), so this never 404s; one that stays quiet without any span answers `settled: false, reason: "no-spans"`. |
  * | `GET /api/runs/{id}/stream` | server-sent events: `spans` events, each an OTLP/JSON export of the run's new spans (the first: all so far), then `end` (see `createRunStream`). A run not seen yet is streamed from its first span. |
  * | `GET /api/unclaimed` | `{ traces: TraceJson[] }`: untagged traces no run claimed |
+ * | `GET /api/unclaimed?format=otlp` | the same spans as one OTLP/JSON export request (`{ resourceSpans }`), so values keep their types: what the scatter-gather of `run`/`check --collector URL1,URL2` reads to join traces that link to a run held by another replica |
  *
  * Errors are `{ "error": "..." }` with 400 (bad parameter), 401 (token), 404 (unknown route or run), 405 (not GET).
  *
@@ -116,7 +118,12 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
         unclaimed: { spanCount: stats.unclaimedSpanCount, traceCount: stats.unclaimedTraceCount },
       });
     }
-    if (path === '/api/unclaimed') return json(200, { traces: store.unclaimedTraces().map(traceToJson) });
+    if (path === '/api/unclaimed') {
+      const format = url.searchParams.get('format');
+      if (format === 'otlp') return json(200, encodeSpansAsOtlpJson(store.unclaimedTraces().flatMap((trace) => trace.spans)));
+      if (format !== null && format !== 'json') return problem(400, `format must be json (the default) or otlp, got ${JSON.stringify(format)}`);
+      return json(200, { traces: store.unclaimedTraces().map(traceToJson) });
+    }
 
     const segments = path.slice('/api/runs/'.length).split('/');
     let runId: string;
