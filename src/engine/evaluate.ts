@@ -197,10 +197,14 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   // then serves the run's notes too instead of diagnosing the same run a second time.
   let lastContext: JudgeContext | undefined;
   let changedSinceLastPass = false;
-  const unsubscribe = source.onChange(() => {
+  const unsubscribe = source.onChange((change) => {
     changedSinceLastPass = true;
-    settled = false;
-    startSettling();
+    // Background work (a timer's traces in a tagged process) does not unsettle the run: the source's settled()
+    // does not wait for it either.
+    if (change?.background !== true) {
+      settled = false;
+      startSettling();
+    }
     schedule();
   });
 

@@ -3,3 +3,4 @@ export { attributeTypeOf, emptyAttributes, attributeValueToJson } from './attrib
 export type { Span, SpanEvent, SpanLink, SpanStatus, Resource, InstrumentationScope } from './span.ts';
 export { SpanKind, StatusCode, spanKindNames, statusCodeNames, serviceNameOf, durationNanosOf } from './span.ts';
 export type { Trace, SpanNode } from './trace.ts';
+export { selfStartedRootService, backgroundShapeOf, isRecurringWhileIdle } from './background-work.ts';

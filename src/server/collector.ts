@@ -13,6 +13,7 @@ import type {
   IngestRejections,
   SpanStoreView,
   LiveRun,
+  RunChange,
   RunEviction,
   RunSource,
   RunState,
@@ -125,7 +126,7 @@ export interface CollectorRun extends RunSource {
   spans(): readonly Span[];
   traces(): readonly Trace[];
   settled(options?: SettleOptions): Promise<SettleOutcome>;
-  onChange(listener: () => void): () => void;
+  onChange(listener: (change?: RunChange) => void): () => void;
   /** The store's traces no run claimed, where a broken hop's callee may have started its new trace. */
   unclaimedTraces(): readonly Trace[];
   /** Propagation diagnostics of the run at this moment, by the engine's `diagnoseRun` (see docs/diagnostics.md). */
@@ -180,7 +181,7 @@ function liveRunView(live: LiveRun): LiveRunView {
     traces: () => live.traces(),
     trace: (traceId: string) => live.trace(traceId),
     spans: () => live.spans(),
-    onChange: (listener: () => void) => live.onChange(listener),
+    onChange: (listener: (change?: RunChange) => void) => live.onChange(listener),
     onEnd: (listener: Parameters<LiveRun['onEnd']>[0]) => live.onEnd(listener),
     settled: (options?: Parameters<LiveRun['settled']>[0]) => live.settled(options),
     unclaimedTraces: () => live.unclaimedTraces(),

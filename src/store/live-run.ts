@@ -1,8 +1,9 @@
 import type { Span, Trace } from '../model/index.ts';
-import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
+import type { RunChange, RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
 import { RUN_RECORD_BYTES, stringBytes } from './retained-size.ts';
+import { BackgroundWork } from './background-work.ts';
 
 /** Default quiet period of {@link LiveRun.settled}, in milliseconds. */
 export const DEFAULT_QUIET_MILLIS = 200;
@@ -40,15 +41,23 @@ export class LiveRun implements RunSource {
   /** When the store created the run (epoch milliseconds). */
   readonly createdAtMillis = Date.now();
   private readonly assemblies = new Map<string, TraceAssembly>();
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(change?: RunChange) => void>();
   private readonly endListeners = new Set<(state: RunState) => void>();
   private readonly waiters = new Set<SettleWaiter>();
   private readonly reportListenerError: (error: unknown) => void;
   private currentState: RunState = 'live';
   private spanTotal = 0;
   private orphanTotal = 0;
-  /** Monotonic time (performance.now()) of the last arrival; -Infinity before any. */
+  /**
+   * Monotonic time (performance.now()) of the last arrival that counts for settling (one to a trace that is not
+   * background work) as far as the waits have looked; -Infinity before any.
+   */
   private lastArrivalMillis = Number.NEGATIVE_INFINITY;
+  /** Traces that took spans since the last arrival, while someone waits for settling or listens for changes. */
+  private readonly touched = new Set<string>();
+  /** Trace id → its last arrival, for arrivals a wait has not yet counted (see {@link quietSince}). */
+  private readonly uncounted = new Map<string, number>();
+  private background = new BackgroundWork();
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
@@ -130,8 +139,11 @@ export class LiveRun implements RunSource {
     return this.spansCache;
   }
 
-  /** Calls `listener` after spans are added to the run; returns an unsubscribe function. */
-  onChange(listener: () => void): () => void {
+  /**
+   * Calls `listener` after spans are added to the run, with whether every trace they went to is background work
+   * (judged then, as {@link settled} judges it); returns an unsubscribe function.
+   */
+  onChange(listener: (change?: RunChange) => void): () => void {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -160,6 +172,11 @@ export class LiveRun implements RunSource {
    * Quiet is measured from the later of the last arrival and the call. The quiet timer is a deadline re-armed
    * only when it fires early (an arrival moved the deadline), so a busy run costs one timer, not one per span.
    * While an orphan waits, no quiet deadline is armed: only its parent's arrival (or the timeout) can end the wait.
+   *
+   * Arrivals to background work do not count (see `BackgroundWork`): a trace whose root a service that serves the
+   * run's requests started by itself (a CLIENT, PRODUCER or INTERNAL root with no links), of a shape that recurs
+   * while that service serves none of them. A timer's traces in a tagged process keep arriving and would hold
+   * the run open forever. Whether a trace is background is judged when the deadline comes, on what has arrived.
    */
   settled(options: SettleOptions = {}): Promise<SettleOutcome> {
     const quietMillis = nonNegative(options.quietMillis, DEFAULT_QUIET_MILLIS);
@@ -184,6 +201,8 @@ export class LiveRun implements RunSource {
     const before = this.bytes;
     if (this.assemblies.size === 0) this.bytes += RUN_RECORD_BYTES + stringBytes(this.id);
     this.assemblies.set(assembly.traceId, assembly);
+    for (const span of assembly.heldSpans()) this.background.note(span);
+    if (this.waiters.size > 0 || this.listeners.size > 0) this.touched.add(assembly.traceId);
     this.spanTotal += assembly.spanCount;
     this.orphanTotal += assembly.orphanCount;
     this.bytes += assembly.retainedBytes;
@@ -199,7 +218,11 @@ export class LiveRun implements RunSource {
   /** @internal Store use: adds a span to one of the run's traces; returns the growth of {@link retainedBytes} (0: a duplicate). */
   addSpan(assembly: TraceAssembly, span: Span): number {
     const outcome = assembly.add(span);
-    if (outcome.added) this.spanTotal++;
+    if (outcome.added) {
+      this.spanTotal++;
+      this.background.note(span);
+      if (this.waiters.size > 0 || this.listeners.size > 0) this.touched.add(assembly.traceId);
+    }
     this.orphanTotal += outcome.orphanDelta;
     this.bytes += outcome.addedBytes;
     this.invalidate();
@@ -208,13 +231,21 @@ export class LiveRun implements RunSource {
 
   /** @internal Store use: spans arrived; re-arms settle deadlines, then tells listeners. */
   arrived(): void {
-    this.lastArrivalMillis = performance.now();
+    const now = performance.now();
+    const waiting = this.waiters.size > 0;
+    let background = this.touched.size > 0;
+    for (const traceId of this.touched) {
+      if (waiting) this.uncounted.set(traceId, now);
+      if (background && this.listeners.size > 0 && !this.background.isBackground(traceId)) background = false;
+    }
+    this.touched.clear();
     for (const waiter of this.waiters) {
       if (waiter.quietTimer === undefined) this.armQuiet(waiter);
     }
+    const change: RunChange = { background };
     for (const listener of this.listeners) {
       try {
-        listener();
+        listener(change);
       } catch (error) {
         this.reportListenerError(error);
       }
@@ -227,6 +258,7 @@ export class LiveRun implements RunSource {
     this.evictedSpans = this.spanTotal;
     this.end('evicted');
     this.assemblies.clear();
+    this.background = new BackgroundWork();
     this.spanTotal = 0;
     this.orphanTotal = 0;
     this.bytes = 0;
@@ -261,7 +293,7 @@ export class LiveRun implements RunSource {
   private armQuiet(waiter: SettleWaiter): void {
     waiter.quietTimer = undefined;
     if (this.orphanTotal > 0) return;
-    const quietSince = Math.max(this.lastArrivalMillis, waiter.startedAtMillis);
+    const quietSince = Math.max(this.quietSince(), waiter.startedAtMillis);
     const remaining = quietSince + waiter.quietMillis - performance.now();
     if (remaining <= 0) {
       this.finish(waiter, 'quiet');
@@ -270,8 +302,26 @@ export class LiveRun implements RunSource {
     waiter.quietTimer = setTimeout(() => this.armQuiet(waiter), Math.ceil(remaining));
   }
 
+  /**
+   * The last arrival that counts for settling: arrivals to traces that are not background work move it; those to
+   * background work wait in `uncounted` (until a later count finds them not background, or a counted arrival
+   * passes them).
+   */
+  private quietSince(): number {
+    for (const [traceId, arrivedAtMillis] of this.uncounted) {
+      if (!this.background.isBackground(traceId)) {
+        if (arrivedAtMillis > this.lastArrivalMillis) this.lastArrivalMillis = arrivedAtMillis;
+        this.uncounted.delete(traceId);
+      }
+    }
+    for (const [traceId, arrivedAtMillis] of this.uncounted) if (arrivedAtMillis <= this.lastArrivalMillis) this.uncounted.delete(traceId);
+    return this.lastArrivalMillis;
+  }
+
   private finish(waiter: SettleWaiter, reason: SettleOutcome['reason']): void {
     if (!this.waiters.delete(waiter)) return;
+    // Arrivals before a wait begins never count (quiet runs from the later of the last arrival and the call).
+    if (this.waiters.size === 0) this.uncounted.clear();
     clearTimeout(waiter.timeoutTimer);
     if (waiter.quietTimer !== undefined) clearTimeout(waiter.quietTimer);
     waiter.resolve(this.outcome(reason, waiter.startedAtMillis));
