@@ -30,7 +30,7 @@ export type { CollectorOptions, ExportEnvOptions, ForwardOptions, LogFormat, Red
 // The durable save file a collector appends every export to before acknowledging it (`save` option).
 export { openSaveFile, saveLineOf } from './server/index.ts';
 export type { SaveFile, SaveFileOptions, SaveFileStats, SaveRefusal } from './server/index.ts';
-export type { RunChange, RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions, SpanStoreStats, SpanStoreView } from './store/index.ts';
+export type { RunEviction, RunSource, SettleOptions, SettleOutcome, SpanStoreOptions, SpanStoreStats, SpanStoreView } from './store/index.ts';
 export { diagnosePropagation, diagnoseRun } from './engine/index.ts';
 export type { PropagationDiagnostic, PropagationCause, DiagnoseOptions } from './engine/index.ts';
 export { adjustClockSkew, skewAdjustmentOf } from './engine/index.ts';

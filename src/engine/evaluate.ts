@@ -197,14 +197,12 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   // then serves the run's notes too instead of diagnosing the same run a second time.
   let lastContext: JudgeContext | undefined;
   let changedSinceLastPass = false;
-  const unsubscribe = source.onChange((change) => {
+  const unsubscribe = source.onChange(() => {
     changedSinceLastPass = true;
-    // Background work (a timer's traces in a tagged process) does not unsettle the run: the source's settled()
-    // does not wait for it either.
-    if (change?.background !== true) {
-      settled = false;
-      startSettling();
-    }
+    // Arrivals of background work (a timer's traces in a tagged process) do not unsettle the run: the source's
+    // settled() does not wait for them either, and quietNow() says so by the same definition.
+    settled = source.quietNow?.(options.quietMillis) ?? false;
+    if (!settled) startSettling();
     schedule();
   });
 

@@ -13,7 +13,6 @@ import type {
   IngestRejections,
   SpanStoreView,
   LiveRun,
-  RunChange,
   RunEviction,
   RunSource,
   RunState,
@@ -126,7 +125,9 @@ export interface CollectorRun extends RunSource {
   spans(): readonly Span[];
   traces(): readonly Trace[];
   settled(options?: SettleOptions): Promise<SettleOutcome>;
-  onChange(listener: (change?: RunChange) => void): () => void;
+  /** Whether the run is settled now, by the definition {@link settled} waits for (see `RunSource.quietNow`). */
+  quietNow?(quietMillis?: number): boolean;
+  onChange(listener: () => void): () => void;
   /** The store's traces no run claimed, where a broken hop's callee may have started its new trace. */
   unclaimedTraces(): readonly Trace[];
   /** Propagation diagnostics of the run at this moment, by the engine's `diagnoseRun` (see docs/diagnostics.md). */
@@ -152,6 +153,7 @@ export type LiveRunView = Pick<
   | 'onChange'
   | 'onEnd'
   | 'settled'
+  | 'quietNow'
   | 'unclaimedTraces'
 >;
 
@@ -181,9 +183,10 @@ function liveRunView(live: LiveRun): LiveRunView {
     traces: () => live.traces(),
     trace: (traceId: string) => live.trace(traceId),
     spans: () => live.spans(),
-    onChange: (listener: (change?: RunChange) => void) => live.onChange(listener),
+    onChange: (listener: () => void) => live.onChange(listener),
     onEnd: (listener: Parameters<LiveRun['onEnd']>[0]) => live.onEnd(listener),
     settled: (options?: Parameters<LiveRun['settled']>[0]) => live.settled(options),
+    quietNow: (quietMillis?: number) => live.quietNow(quietMillis),
     unclaimedTraces: () => live.unclaimedTraces(),
   });
 }
@@ -368,6 +371,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       spans: () => live.spans(),
       traces: () => live.traces(),
       settled: (settleOptions) => live.settled(settleOptions),
+      quietNow: (quietMillis) => live.quietNow(quietMillis),
       onChange: (listener) => live.onChange(listener),
       unclaimedTraces: () => live.unclaimedTraces(),
       diagnostics: () => diagnoseRun(live),

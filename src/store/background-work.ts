@@ -1,11 +1,15 @@
-import { SpanKind, backgroundShapeOf, isRecurringWhileIdle, selfStartedRootService, serviceNameOf } from '../model/index.ts';
+import { SpanKind, backgroundShapeOf, firstStartingFrom, isRecurringWhileIdle, selfStartedRootService, serviceNameOf } from '../model/index.ts';
 import type { Span } from '../model/index.ts';
 
-/** A service's requests of the run (its SERVER and CONSUMER spans) and the longest of them. */
+/** A service's requests of the run (its SERVER and CONSUMER spans), whether they are in start order, and the longest. */
 interface Requests {
   readonly spans: Span[];
+  sorted: boolean;
   longestNanos: bigint;
 }
+
+/** How many of a shape's latest roots are looked at: recurrence shows in the latest, and a long run stays cheap. */
+const LATEST_ROOTS = 32;
 
 /**
  * A run's background work, kept as its spans arrive: the traces whose root a service started by itself (see
@@ -28,7 +32,9 @@ export class BackgroundWork {
       const service = serviceNameOf(span);
       if (service === undefined) return;
       let requests = this.requestsByService.get(service);
-      if (requests === undefined) this.requestsByService.set(service, (requests = { spans: [], longestNanos: 0n }));
+      if (requests === undefined) this.requestsByService.set(service, (requests = { spans: [], sorted: true, longestNanos: 0n }));
+      const last = requests.spans.at(-1);
+      if (last !== undefined && last.startTimeUnixNano > span.startTimeUnixNano) requests.sorted = false;
       requests.spans.push(span);
       const nanos = span.endTimeUnixNano - span.startTimeUnixNano;
       if (nanos > requests.longestNanos) requests.longestNanos = nanos;
@@ -52,7 +58,11 @@ export class BackgroundWork {
     // A process that serves no request of the run (the test's own) starts the run's requests, not background work.
     if (requests === undefined) return false;
     // Judged afresh each time, not remembered: a request that was running at a root's start may arrive after it.
-    const roots = this.rootsByShape.get(backgroundShapeOf(root, service)) ?? [];
+    const roots = (this.rootsByShape.get(backgroundShapeOf(root, service)) ?? []).slice(-LATEST_ROOTS);
+    if (!requests.sorted) {
+      requests.spans.sort((a, b) => (a.startTimeUnixNano < b.startTimeUnixNano ? -1 : a.startTimeUnixNano > b.startTimeUnixNano ? 1 : 0));
+      requests.sorted = true;
+    }
     let idle = 0;
     for (const candidate of roots) {
       if (!servingAt(requests, candidate)) idle++;
@@ -62,13 +72,16 @@ export class BackgroundWork {
   }
 }
 
-/** Whether the service was serving a request (of another trace) when `root` started. */
+/**
+ * Whether the service was serving a request (of another trace) when `root` started. Only requests that started
+ * within the longest request's duration before it can have been, so a binary search finds where to look.
+ */
 function servingAt(requests: Requests, root: Span): boolean {
   const at = root.startTimeUnixNano;
-  const from = at - requests.longestNanos;
-  for (const span of requests.spans) {
-    if (span.startTimeUnixNano < from || span.startTimeUnixNano > at || span.traceId === root.traceId) continue;
-    if (span.endTimeUnixNano >= at) return true;
+  const spans = requests.spans;
+  for (let i = firstStartingFrom(spans, at - requests.longestNanos); i < spans.length && (spans[i] as Span).startTimeUnixNano <= at; i++) {
+    const span = spans[i] as Span;
+    if (span.endTimeUnixNano >= at && span.traceId !== root.traceId) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 export type { IngestAnswer, IngestContext, IngestRejections, IngestUnavailable, SpanSink } from './span-sink.ts';
-export type { RunChange, RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
+export type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 export { SpanStore, DEFAULT_MAX_EVICTED_RUNS, DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_SPANS, DEFAULT_MAX_UNCLAIMED_SPANS } from './span-store.ts';
 export { spanRetainedBytes } from './retained-size.ts';
 export type { SpanStoreOptions, SpanStoreStats, SpanStoreView, RunEviction } from './span-store.ts';

@@ -1,5 +1,5 @@
 import type { Span, Trace } from '../model/index.ts';
-import type { RunChange, RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
+import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
 import { RUN_RECORD_BYTES, stringBytes } from './retained-size.ts';
@@ -41,7 +41,7 @@ export class LiveRun implements RunSource {
   /** When the store created the run (epoch milliseconds). */
   readonly createdAtMillis = Date.now();
   private readonly assemblies = new Map<string, TraceAssembly>();
-  private readonly listeners = new Set<(change?: RunChange) => void>();
+  private readonly listeners = new Set<() => void>();
   private readonly endListeners = new Set<(state: RunState) => void>();
   private readonly waiters = new Set<SettleWaiter>();
   private readonly reportListenerError: (error: unknown) => void;
@@ -58,6 +58,8 @@ export class LiveRun implements RunSource {
   /** Trace id → its last arrival, for arrivals a wait has not yet counted (see {@link quietSince}). */
   private readonly uncounted = new Map<string, number>();
   private background = new BackgroundWork();
+  /** The longest quiet period a wait or {@link quietNow} asked for: arrivals older than that decide nothing. */
+  private longestQuietMillis = DEFAULT_QUIET_MILLIS;
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
@@ -139,11 +141,8 @@ export class LiveRun implements RunSource {
     return this.spansCache;
   }
 
-  /**
-   * Calls `listener` after spans are added to the run, with whether every trace they went to is background work
-   * (judged then, as {@link settled} judges it); returns an unsubscribe function.
-   */
-  onChange(listener: (change?: RunChange) => void): () => void {
+  /** Calls `listener` after spans are added to the run; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
@@ -184,6 +183,7 @@ export class LiveRun implements RunSource {
     const startedAtMillis = performance.now();
     if (this.currentState !== 'live') return Promise.resolve(this.outcome(this.currentState, startedAtMillis));
     return new Promise((resolve) => {
+      if (quietMillis > this.longestQuietMillis) this.longestQuietMillis = quietMillis;
       const waiter: SettleWaiter = {
         quietMillis,
         startedAtMillis,
@@ -194,6 +194,17 @@ export class LiveRun implements RunSource {
       this.waiters.add(waiter);
       this.armQuiet(waiter);
     });
+  }
+
+  /**
+   * Whether the run is settled at this moment, by the definition {@link settled} waits for: no span waits for its
+   * parent, and no arrival that counts (one not to background work) came in the last `quietMillis`. Unlike a wait,
+   * the quiet period runs from the last counted arrival, not from the call: a live evaluation asks it on each change.
+   */
+  quietNow(quietMillis: number = DEFAULT_QUIET_MILLIS): boolean {
+    if (this.currentState !== 'live' || this.orphanTotal > 0) return false;
+    if (quietMillis > this.longestQuietMillis) this.longestQuietMillis = quietMillis;
+    return performance.now() - this.quietSince() >= quietMillis;
   }
 
   /** @internal Store use: takes over a trace (claimed, or first tagged span); returns the growth of {@link retainedBytes}. */
@@ -232,20 +243,17 @@ export class LiveRun implements RunSource {
   /** @internal Store use: spans arrived; re-arms settle deadlines, then tells listeners. */
   arrived(): void {
     const now = performance.now();
-    const waiting = this.waiters.size > 0;
-    let background = this.touched.size > 0;
-    for (const traceId of this.touched) {
-      if (waiting) this.uncounted.set(traceId, now);
-      if (background && this.listeners.size > 0 && !this.background.isBackground(traceId)) background = false;
-    }
+    // Nobody waiting or listening tracked the traces: every arrival counts.
+    if (this.touched.size === 0) this.lastArrivalMillis = now;
+    for (const traceId of this.touched) this.uncounted.set(traceId, now);
     this.touched.clear();
+    this.pruneUncounted(now);
     for (const waiter of this.waiters) {
       if (waiter.quietTimer === undefined) this.armQuiet(waiter);
     }
-    const change: RunChange = { background };
     for (const listener of this.listeners) {
       try {
-        listener(change);
+        listener();
       } catch (error) {
         this.reportListenerError(error);
       }
@@ -314,14 +322,19 @@ export class LiveRun implements RunSource {
         this.uncounted.delete(traceId);
       }
     }
-    for (const [traceId, arrivedAtMillis] of this.uncounted) if (arrivedAtMillis <= this.lastArrivalMillis) this.uncounted.delete(traceId);
+    this.pruneUncounted(performance.now());
     return this.lastArrivalMillis;
+  }
+
+  /** Drops what a counted arrival passed, or what is older than any quiet period asked for: it can decide nothing more. */
+  private pruneUncounted(now: number): void {
+    const decidesNothingBefore = Math.max(this.lastArrivalMillis, now - this.longestQuietMillis);
+    for (const [traceId, arrivedAtMillis] of this.uncounted) if (arrivedAtMillis <= decidesNothingBefore) this.uncounted.delete(traceId);
   }
 
   private finish(waiter: SettleWaiter, reason: SettleOutcome['reason']): void {
     if (!this.waiters.delete(waiter)) return;
-    // Arrivals before a wait begins never count (quiet runs from the later of the last arrival and the call).
-    if (this.waiters.size === 0) this.uncounted.clear();
+
     clearTimeout(waiter.timeoutTimer);
     if (waiter.quietTimer !== undefined) clearTimeout(waiter.quietTimer);
     waiter.resolve(this.outcome(reason, waiter.startedAtMillis));

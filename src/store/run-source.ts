@@ -20,14 +20,6 @@ export interface SettleOutcome {
 }
 
 /**
- * What one change of a run was. `background`: every trace it touched is background work (a timer's or a poller's
- * traces, see `LiveRun.settled`), which does not unsettle a settled run. Sources that cannot tell leave it out.
- */
-export interface RunChange {
-  readonly background: boolean;
-}
-
-/**
  * What the engine needs of a run: its traces now, a signal when they change, and a way to wait for settling.
  * The store's live runs implement it; so does a static set of traces loaded from files.
  */
@@ -35,9 +27,15 @@ export interface RunSource {
   readonly id: string;
   /** The run's reconstructed traces at this moment. */
   traces(): readonly Trace[];
-  /** Calls `listener` after spans are added to the run (with what the change was, when the source can tell); returns an unsubscribe function. */
-  onChange(listener: (change?: RunChange) => void): () => void;
+  /** Calls `listener` after spans are added to the run; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
   settled(options?: SettleOptions): Promise<SettleOutcome>;
+  /**
+   * Whether the run is settled at this moment by the definition `settled()` waits for (no orphan, no counted
+   * arrival within `quietMillis`), the quiet period running from the last counted arrival. Optional: a live
+   * evaluation asks it on each change, so arrivals of background work do not unsettle a settled run.
+   */
+  quietNow?(quietMillis?: number): boolean;
   /**
    * The traces no run claimed at this moment: where a callee that started a new trace (instead of continuing the
    * run's) sends its spans. The engine reads them to diagnose broken hops the run's traces cannot show by

@@ -7,7 +7,7 @@ import { decodeExportRequestJson, encodeSpansAsOtlpJson } from '../otlp/index.ts
 import { buildExportEnv, checkRunId, createRootSpan, DEFAULT_RUN_ID_ATTRIBUTE, newRunId, runIdHeaderName } from '../protocol/index.ts';
 import type { ExportEnvOptions, RunHeaders } from '../protocol/index.ts';
 import { SpanStore } from '../store/index.ts';
-import type { LiveRun, RunChange, SettleOptions, SettleOutcome } from '../store/index.ts';
+import type { LiveRun, SettleOptions, SettleOutcome } from '../store/index.ts';
 import { expectSpecs } from './expect-specs.ts';
 import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
 import { SseReader } from './sse-reader.ts';
@@ -150,7 +150,7 @@ class RemoteRunMirror implements RemoteRun {
     return this.live.traces();
   }
 
-  onChange(listener: (change?: RunChange) => void): () => void {
+  onChange(listener: () => void): () => void {
     return this.live.onChange(listener);
   }
 

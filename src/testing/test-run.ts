@@ -1,5 +1,5 @@
 import type { Span, Trace } from '../model/index.ts';
-import type { RunChange, RunSource, SettleOptions, SettleOutcome } from '../store/index.ts';
+import type { RunSource, SettleOptions, SettleOutcome } from '../store/index.ts';
 import type { ExpectOptions, ExpectResult, SpecObject } from './expect-specs.ts';
 import type { RunHeaders } from './root-span.ts';
 
@@ -18,7 +18,7 @@ export interface TestRun extends RunSource {
   /** Every span of the run, trace by trace. */
   spans(): readonly Span[];
   traces(): readonly Trace[];
-  onChange(listener: (change?: RunChange) => void): () => void;
+  onChange(listener: () => void): () => void;
   settled(options?: SettleOptions): Promise<SettleOutcome>;
   /**
    * Judges specs (objects of the spec-file schema) against the run, waiting as the CLI does, and resolves with
