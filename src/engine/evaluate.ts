@@ -285,7 +285,7 @@ const NOTE_CODE_OF_DIAGNOSTIC = {
 function propagationNote(diagnostic: PropagationDiagnostic): RunNote {
   const spans = diagnostic.kind === 'context-lost'
     ? [diagnostic.activeSpan, diagnostic.clientSpan, ...(diagnostic.serverSpan === undefined ? [] : [diagnostic.serverSpan])]
-    : [diagnostic.clientSpan, diagnostic.serverSpan];
+    : [diagnostic.clientSpan, diagnostic.serverSpan, ...(diagnostic.proxySpan === undefined ? [] : [diagnostic.proxySpan])];
   return {
     code: NOTE_CODE_OF_DIAGNOSTIC[diagnostic.kind],
     message: diagnostic.message,
