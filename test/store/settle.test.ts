@@ -132,6 +132,25 @@ describe('settling beside background work (virtual clock)', () => {
     expect(wait.value).toMatchObject({ settled: false, reason: 'timeout' });
   });
 
+  it('quietNow: a timer\'s arrival leaves a quiet run settled, a request\'s does not', async () => {
+    const store = new SpanStore();
+    const run = store.run('r');
+    const unsubscribe = run.onChange(() => undefined);
+    store.ingest([request(1, 0n, 50n)], tagged);
+    expect(run.quietNow(100)).toBe(false);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(run.quietNow(100)).toBe(true);
+    for (let i = 1; i <= 3; i++) {
+      store.ingest([rootCall(100 + i, 'cart', 100n * BigInt(i))], tagged);
+      await vi.advanceTimersByTimeAsync(60);
+    }
+    // Judged now, the three root calls recur while cart serves no request: background work, none of them counts.
+    expect(run.quietNow(100)).toBe(true);
+    store.ingest([request(2, 1_000n, 1_050n)], tagged);
+    expect(run.quietNow(100)).toBe(false);
+    unsubscribe();
+  });
+
   it('is held open by a long request trace whose spans keep arriving', async () => {
     const store = new SpanStore();
     const run = store.run('r');
