@@ -205,7 +205,7 @@ export async function judgeSidecarRun(
   if (reason !== undefined) options.notes.write(`${options.commandName}: FAILED: ${reason}\n`);
   const { evaluateSpecs } = await import('../engine/index.ts');
   const result = await evaluateSpecs(specs, settledRunOf(runId, () => traces), { env: io.env, finalOnceSettled: true });
-  const failure = await writeReport(result, args, io);
+  const failure = await writeReport(result, args, io, () => traces);
   if (failure !== undefined) {
     io.stderr.write(`${options.commandName}: ${failure}\n`);
     return ExitCode.USAGE;

@@ -1,10 +1,10 @@
-import type { RunResult } from '../engine/index.ts';
+import type { RunResult, TraceView } from '../engine/index.ts';
 
 /** The reporters tracecheck ships. */
-export type ReporterName = 'pretty' | 'json' | 'junit';
+export type ReporterName = 'pretty' | 'json' | 'junit' | 'html';
 
 /** Every reporter name, in the order help texts list them. */
-export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit'];
+export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit', 'html'];
 
 /**
  * Turns a finished run's result into text. Reporters read only the public result model
@@ -27,4 +27,6 @@ export interface ReporterOptions {
    * Default 60.
    */
   readonly maxTreeSpans?: number;
+  /** The run's traces, drawn by the html reporter as waterfalls (`viewTraces(run.traces())`); the others ignore them. */
+  readonly traces?: readonly TraceView[];
 }
