@@ -413,9 +413,9 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     const options = [...services].sort().map((s) => `<option value="${esc(s)}"${filter.service === s ? ' selected' : ''}>${esc(s)}</option>`).join('');
     const status = ['error', 'ok', 'unset'].map((s) => `<option value="${s}"${filter.status === s ? ' selected' : ''}>${s}</option>`).join('');
     return `<div class="tc-filter" role="search" aria-label="Filter spans">` +
-      `<label>Service <select id="tc-f-service"><option value="">all</option>${options}</select></label>` +
-      `<label>Status <select id="tc-f-status"><option value="">all</option>${status}</select></label>` +
-      `<label>Text <input id="tc-f-text" type="search" placeholder="name, attribute, id… ( / )" value="${esc(filter.text)}"></label>` +
+      `<label>Service <select id="tc-f-service" aria-label="Filter by service"><option value="">all</option>${options}</select></label>` +
+      `<label>Status <select id="tc-f-status" aria-label="Filter by status"><option value="">all</option>${status}</select></label>` +
+      `<label>Text <input id="tc-f-text" type="search" aria-label="Filter by text" placeholder="name, attribute, id… ( / )" value="${esc(filter.text)}"></label>` +
       `<button type="button" id="tc-expand-all">Expand all</button><button type="button" id="tc-collapse-all">Collapse all</button>` +
       `<span id="tc-f-count" class="tc-dim" aria-live="polite"></span></div>`;
   };

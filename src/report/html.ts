@@ -30,7 +30,7 @@ const STYLE = `
 :root{--bg:#fff;--fg:#1d2330;--dim:#667085;--line:#e3e6ec;--panel:#f6f7f9;--pass:#137a3a;--fail:#c62828;--warn:#a15c00;--note:#6a4bc4;--mark:#fdecec;--focus:#2f6fdf;color-scheme:light}
 :root[data-theme=dark]{--bg:#14161b;--fg:#e6e8ec;--dim:#9aa3b2;--line:#2c313b;--panel:#1c1f26;--pass:#4cc47c;--fail:#ff6b6b;--warn:#f0b04c;--note:#b69cff;--mark:#3a1f22;--focus:#7aa7ff;color-scheme:dark}
 @media (prefers-color-scheme:dark){:root:not([data-theme=light]){--bg:#14161b;--fg:#e6e8ec;--dim:#9aa3b2;--line:#2c313b;--panel:#1c1f26;--pass:#4cc47c;--fail:#ff6b6b;--warn:#f0b04c;--note:#b69cff;--mark:#3a1f22;--focus:#7aa7ff;color-scheme:dark}}
-*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
+[hidden]{display:none!important}*{box-sizing:border-box}body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
 code,pre,.tc-attrs td{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12.5px}
 a{color:var(--focus)}:focus-visible{outline:2px solid var(--focus);outline-offset:1px}
 .tc-header{display:flex;gap:16px;align-items:center;padding:10px 20px;border-bottom:1px solid var(--line);background:var(--panel)}
