@@ -694,6 +694,10 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     (window as any).__tcToken = decodeURIComponent(hashToken[1] as string);
     history.replaceState(null, '', String(location.pathname) + String(location.search));
   }
+  // A token given by a fragment the page is already on (`/ui` → `/ui#token=…`) is a same-document navigation.
+  window.addEventListener('hashchange', () => {
+    if (/^#token=/.test(String(location.hash))) location.reload();
+  });
   const token = (): string | null => {
     try {
       return sessionStorage.getItem(TOKEN_KEY) ?? (window as any).__tcToken ?? null;
@@ -705,7 +709,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     const t = token();
     return t === null ? {} : { authorization: `Bearer ${t}` };
   };
-  const liveHeader = (extra: string): string => headerHtml('tracecheck live', `<nav aria-label="Sidecar"><a href="./ui">Runs</a></nav>${extra}`);
+  const liveHeader = (extra: string): string => headerHtml('tracecheck live', `<nav aria-label="Sidecar"><a href="/ui">Runs</a></nav>${extra}`);
   const showStatus = (text: string): void => {
     const el = doc.getElementById('tc-live-status');
     if (el !== null) el.textContent = text;
@@ -729,13 +733,13 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
 
   const runId = params.get('run');
   if (runId === null) {
-    void fetch('./api/runs', { headers: headers() }).then(async (response: any) => {
+    void fetch('/api/runs', { headers: headers() }).then(async (response: any) => {
       if (response.status === 401) return askToken('This sidecar needs its token (the one given to tracecheck serve).');
       const body = await response.json();
-      const rows = body.runs.map((run: any) => `<tr><td><a href="./ui?run=${encodeURIComponent(run.id)}">${esc(run.id)}</a></td><td>${esc(run.state)}</td><td>${run.spanCount}</td><td>${run.traceCount}</td><td>${run.orphanCount}</td></tr>`).join('');
+      const rows = body.runs.map((run: any) => `<tr><td><a href="/ui?run=${encodeURIComponent(run.id)}">${esc(run.id)}</a></td><td>${esc(run.state)}</td><td>${run.spanCount}</td><td>${run.traceCount}</td><td>${run.orphanCount}</td></tr>`).join('');
       root.innerHTML = liveHeader('') + `<main id="tc-main"><section aria-label="Runs"><h2>Runs</h2>` +
         (rows === '' ? '<p>No run has received a span yet.</p>' : `<table class="tc-runs"><thead><tr><th scope="col">run</th><th scope="col">state</th><th scope="col">spans</th><th scope="col">traces</th><th scope="col">orphans</th></tr></thead><tbody>${rows}</tbody></table>`) +
-        `<p class="tc-dim">${plural(body.unclaimed.spanCount, 'unclaimed span')} in ${plural(body.unclaimed.traceCount, 'trace')} · <a href="./ui">refresh</a></p></section></main>`;
+        `<p class="tc-dim">${plural(body.unclaimed.spanCount, 'unclaimed span')} in ${plural(body.unclaimed.traceCount, 'trace')} · <a href="/ui">refresh</a></p></section></main>`;
       markReady();
       return undefined;
     }, (error: any) => askToken(`The sidecar did not answer: ${error}`));
@@ -819,7 +823,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
   };
   root.innerHTML = liveHeader(`<p class="tc-live" role="status" id="tc-live-status">run <code>${esc(runId)}</code> · connecting…</p>`) + '<main id="tc-main"></main>';
   const stream = async (): Promise<void> => {
-    const response = await fetch(`./api/runs/${encodeURIComponent(runId)}/stream`, { headers: headers() });
+    const response = await fetch(`/api/runs/${encodeURIComponent(runId)}/stream`, { headers: headers() });
     if (response.status === 401) return askToken('This sidecar needs its token (the one given to tracecheck serve).');
     if (!response.ok || response.body === null) return showStatus(`the stream failed: HTTP ${response.status}`);
     const reader = response.body.getReader();

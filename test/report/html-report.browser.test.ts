@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
 import type { HtmlReportData } from '../../src/report/index.ts';
-import { chromiumAvailable, launchChromium, TEST_OUTPUT_DIR, watchPage, type ChromiumSession, type PageWatch } from '../support/chromium.ts';
+import { chromiumAvailable, focusedAttribute, launchChromium, TEST_OUTPUT_DIR, watchPage, type ChromiumSession, type PageWatch } from '../support/chromium.ts';
 import { writeExampleReport } from '../support/example-report.ts';
 
 const outDir = path.join(TEST_OUTPUT_DIR, 'html-report');
@@ -113,27 +113,27 @@ describe.skipIf(!available)('the html report in chromium', () => {
     await rows.nth(0).focus();
     await page.keyboard.press('ArrowDown');
     const second = await rows.nth(1).getAttribute('data-span');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-span'))).toBe(second);
+    expect(await focusedAttribute(page, 'data-span')).toBe(second);
     await page.keyboard.press('Enter');
     expect(await rows.nth(1).getAttribute('aria-expanded')).toBe('true');
     await expect.poll(() => page.locator(`[data-details="${second}"] .tc-attrs`).isVisible()).toBe(true);
     await page.keyboard.press('ArrowUp');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-span'))).toBe(await rows.nth(0).getAttribute('data-span'));
+    expect(await focusedAttribute(page, 'data-span')).toBe(await rows.nth(0).getAttribute('data-span'));
     // '/' jumps to the filter.
     await page.keyboard.press('/');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('tc-f-text');
+    expect(await focusedAttribute(page, 'id')).toBe('tc-f-text');
 
     // A permalink to a span opens its trace and its details, and focuses it.
     const target = data.traces.at(-1)!.spans.at(-1)!;
     await page.getByRole('button', { name: 'Collapse all' }).click();
     await page.goto(`${page.url().split('#')[0]}#span-${target.spanId}`);
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-span')), { timeout: pageMillis }).toBe(target.spanId);
+    await expect.poll(() => focusedAttribute(page, 'data-span'), { timeout: pageMillis }).toBe(target.spanId);
     expect(await page.locator(`[data-details="${target.spanId}"]`).isVisible()).toBe(true);
 
     // Themes: the toggle switches the page's colours.
-    const before = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const before = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
     await page.getByRole('button', { name: /theme/u }).click();
-    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).not.toBe(before);
+    expect(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')).not.toBe(before);
     await page.getByRole('button', { name: /theme/u }).click();
     expect(watch.errors, 'console errors').toEqual([]);
     expect(watch.requests, 'network requests').toEqual([]);

@@ -84,3 +84,8 @@ export function watchPage(page: Page, ownUrl: (url: string) => boolean): PageWat
   });
   return watch;
 }
+
+/** An attribute of the page's focused element (`null` when it has none). */
+export function focusedAttribute(page: Page, name: string): Promise<string | null> {
+  return page.evaluate<string | null, string>((attribute) => (globalThis as unknown as { document: { activeElement: { getAttribute(n: string): string | null } | null } }).document.activeElement?.getAttribute(attribute) ?? null, name);
+}
