@@ -97,7 +97,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     noted: boolean;
     rows: Row[] | undefined;
   }
-  interface Mark { kind: 'fail' | 'warn' | 'note'; text: string; }
+  interface Mark { kind: 'fail' | 'warn' | 'note'; text: string; near?: boolean; }
   interface Hop { from: string; to: string | undefined; fromTrace: string | undefined; toTrace: string | undefined; message: string; caller: string; callee: string; }
 
   let result: any = null;
@@ -191,7 +191,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
           const headline = String(e.message).split('\n')[0];
           for (const span of e.spans ?? []) addMark(span.spanId, { kind, text: `${e.name}: ${headline}` });
           const walk = (node: any): void => {
-            if (node.marked) addMark(node.span.spanId, { kind, text: node.note ? `${e.name}: ${node.note}` : `${e.name}: ${headline}` });
+            if (node.marked) addMark(node.span.spanId, { kind, text: node.note ? `${e.name}: ${node.note}` : `${e.name}: ${headline}`, near: /^near miss/.test(node.note ?? '') });
             for (const child of node.children ?? []) walk(child);
           };
           for (const rootNode of e.trace?.roots ?? []) walk(rootNode);
@@ -471,12 +471,14 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
         `<span class="tc-dur" style="left:${Math.min(left + width, 88).toFixed(3)}%">${esc(formatMillis(span._end - span._start))}</span></div></div>`);
       first = false;
       // A broken hop's note is said by the hop's own row; past three explanations, the rest are counted.
-      const shown = spanMarks.filter((mark) => !(mark.kind === 'note' && hops.some((h) => h.from === span.spanId || h.to === span.spanId)));
-      for (const mark of shown.slice(0, 3)) {
+      // Offending before near misses: what failed here reads first.
+      const shown = spanMarks.filter((mark) => !(mark.kind === 'note' && hops.some((h) => h.from === span.spanId || h.to === span.spanId)))
+        .sort((a, b) => Number(a.near === true) - Number(b.near === true));
+      for (const mark of shown.slice(0, 2)) {
         const text = mark.text.length > 240 ? `${mark.text.slice(0, 239)}…` : mark.text;
         out.push(`<div class="tc-explain tc-explain-${mark.kind}" role="note" data-for="${esc(span.spanId)}" title="${esc(mark.text)}"${hidden}><span aria-hidden="true">${mark.kind === 'fail' ? '✗' : mark.kind === 'warn' ? '⚠' : '!'}</span> ${esc(text)}</div>`);
       }
-      if (shown.length > 3) out.push(`<div class="tc-explain tc-explain-more" role="note" data-for="${esc(span.spanId)}" title="${esc(shown.slice(3).map((m) => m.text).join('\n'))}"${hidden}>… and ${shown.length - 3} more failures about this span (see Specs)</div>`);
+      if (shown.length > 2) out.push(`<div class="tc-explain tc-explain-more" role="note" data-for="${esc(span.spanId)}" title="${esc(shown.slice(2).map((m) => m.text).join('\n'))}"${hidden}>… and ${shown.length - 2} more about this span (see Specs)</div>`);
       for (const hop of hops) {
         if (hop.from === span.spanId) out.push(hopHtml(hop, 'from'));
         else if (hop.to === span.spanId) out.push(hopHtml(hop, 'to'));
