@@ -366,11 +366,13 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     for (const s of [...services].sort()) if (!depth.has(s)) depth.set(s, 0);
     const columns: string[][] = [];
     for (const [s, d] of depth) (columns[d] ??= []).push(s);
-    const W = 200;
-    const H = 70;
+    const W = 180;
+    const H = 60;
+    /** Room between columns for an edge's two label lines. */
+    const GAP = 220;
     const pos = new Map<string, { x: number; y: number }>();
-    columns.forEach((col, c) => col.sort().forEach((s, r) => pos.set(s, { x: 20 + c * (W + 120), y: 20 + r * (H + 40) })));
-    const width = 40 + columns.length * (W + 120);
+    columns.forEach((col, c) => col.sort().forEach((s, r) => pos.set(s, { x: 20 + c * (W + GAP), y: 20 + r * (H + 40) })));
+    const width = 40 + columns.length * (W + GAP) - GAP;
     const height = 40 + Math.max(...columns.map((c) => c.length)) * (H + 40);
     const parts: string[] = [];
     const rows: string[] = [];
@@ -379,7 +381,9 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       const b = pos.get(e.to);
       if (a === undefined || b === undefined) continue;
       const sorted = e.durations.slice().sort((x, y) => x - y);
-      const label = e.calls > 0 ? `${plural(e.calls, 'call')} · ${e.errors} err · p50 ${formatMillis(percentile(sorted, 50))} · p95 ${formatMillis(percentile(sorted, 95))}` : 'no call joined';
+      const counts = `${plural(e.calls, 'call')} · ${plural(e.errors, 'error')}`;
+      const latency = `p50 ${formatMillis(percentile(sorted, 50))} · p95 ${formatMillis(percentile(sorted, 95))}`;
+      const label = e.calls > 0 ? `${counts} · ${latency}` : 'no call joined';
       const x1 = a.x + W;
       const y1 = a.y + H / 2;
       const x2 = b.x;
@@ -388,7 +392,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       const d = self ? `M ${a.x + W / 2} ${a.y + H} c 0 30 60 30 60 0` : `M ${x1} ${y1} C ${x1 + 50} ${y1} ${x2 - 50} ${y2} ${x2} ${y2}`;
       if (e.calls > 0) {
         parts.push(`<g class="tc-edge${e.errors > 0 ? ' tc-edge-err' : ''}"><title>${esc(e.from)} → ${esc(e.to)}: ${esc(label)}</title><path d="${d}" marker-end="url(#tc-arrow)"/>` +
-          `<text x="${(x1 + x2) / 2}" y="${(y1 + y2) / 2 - 6}" text-anchor="middle">${esc(label)}</text></g>`);
+          `<text x="${(x1 + x2) / 2}" y="${(y1 + y2) / 2 - 20}" text-anchor="middle">${esc(counts)}</text><text x="${(x1 + x2) / 2}" y="${(y1 + y2) / 2 - 6}" text-anchor="middle">${esc(latency)}</text></g>`);
       }
       if (e.broken) {
         const by = y2 + (e.calls > 0 ? 0 : 0);
@@ -433,7 +437,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
   const axisHtml = (total: number): string => {
     const ticks: string[] = [];
     for (let i = 0; i <= 4; i += 1) ticks.push(`<span style="left:${i * 25}%">${formatMillis((total * i) / 4)}</span>`);
-    return `<div class="tc-axis" aria-hidden="true"><div class="tc-axis-label"></div><div class="tc-axis-track">${ticks.join('')}</div></div>`;
+    return `<div class="tc-axis" aria-hidden="true"><div class="tc-axis-label"></div><span class="tc-dur">duration</span><div class="tc-axis-track">${ticks.join('')}</div></div>`;
   };
 
   const hopHtml = (hop: Hop, side: 'from' | 'to'): string => {
@@ -467,8 +471,8 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
         `<div class="tc-label" style="padding-left:${Math.min(row.depth, 40) * 12 + 4}px"><span class="tc-dot" style="background:${colorOf(service)}"></span>` +
         `<span class="tc-svc">${esc(service)}</span> <span class="tc-name">${esc(span.name)}</span> <span class="tc-kind">${esc(span.kind)}</span>${span.status === 'error' ? '<span class="tc-status-err">error</span>' : ''}${row.orphan ? '<span class="tc-orphan">orphan</span>' : ''}${skew}` +
         `<a class="tc-perma" href="#span-${esc(span.spanId)}" tabindex="-1" aria-label="Permalink to span">#</a></div>` +
-        `<div class="tc-track"><div class="tc-bar" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%;background:${colorOf(service)}"></div>` +
-        `<span class="tc-dur" style="left:${Math.min(left + width, 88).toFixed(3)}%">${esc(formatMillis(span._end - span._start))}</span></div></div>`);
+        `<span class="tc-dur">${esc(formatMillis(span._end - span._start))}</span>` +
+        `<div class="tc-track"><div class="tc-bar" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%;background:${colorOf(service)}"></div></div></div>`);
       first = false;
       // A broken hop's note is said by the hop's own row; past three explanations, the rest are counted.
       // Offending before near misses: what failed here reads first.

@@ -57,7 +57,7 @@ main{padding:8px 20px 40px}h2{font-size:16px;margin:18px 0 8px}
 .tc-badge{font-size:11px;border-radius:8px;padding:0 6px;border:1px solid}.tc-badge-fail{color:var(--fail)}.tc-badge-err{color:var(--fail)}.tc-badge-note{color:var(--note)}
 .tc-perma{color:var(--dim);text-decoration:none;padding:0 4px}
 .tc-wf{padding:4px 6px 8px}
-.tc-axis{display:flex;font-size:11px;color:var(--dim);height:16px}.tc-axis-label{flex:0 0 38%}.tc-axis-track{flex:1;position:relative;border-bottom:1px solid var(--line)}.tc-axis-track span{position:absolute;transform:translateX(-50%)}.tc-axis-track span:first-child{transform:none}.tc-axis-track span:last-child{transform:translateX(-100%)}
+.tc-axis{display:flex;font-size:11px;color:var(--dim);height:16px}.tc-axis-label{flex:0 0 38%}.tc-axis-track{flex:1;position:relative;border-bottom:1px solid var(--line)}.tc-axis-track span{position:absolute;transform:translateX(-50%);white-space:nowrap}.tc-axis-track span:first-child{transform:none}.tc-axis-track span:last-child{transform:translateX(-100%)}
 .tc-row{display:flex;align-items:center;min-height:22px;cursor:pointer;border-radius:3px;content-visibility:auto;contain-intrinsic-size:auto 22px}
 .tc-row:hover{background:var(--panel)}.tc-row:focus{outline:2px solid var(--focus)}
 .tc-marked{background:var(--mark)}.tc-noted{box-shadow:inset 3px 0 var(--note)}
@@ -69,8 +69,8 @@ main{padding:8px 20px 40px}h2{font-size:16px;margin:18px 0 8px}
 .tc-bar{position:absolute;top:4px;height:10px;border-radius:2px;min-width:2px}
 .tc-err .tc-bar{outline:2px solid var(--fail);background-image:repeating-linear-gradient(45deg,transparent 0 4px,rgba(0,0,0,.25) 4px 6px)!important}
 .tc-marked .tc-bar{box-shadow:0 0 0 2px var(--bg),0 0 0 4px var(--fail)}
-.tc-dur{position:absolute;top:0;font-size:11px;color:var(--dim);padding-left:4px}
-.tc-explain{margin:0 0 2px 38%;padding:2px 8px;font-size:13px;border-left:3px solid var(--fail);color:var(--fail)}
+.tc-dur{flex:0 0 64px;font-size:11px;color:var(--dim);text-align:right;padding-right:8px}
+.tc-explain{margin:0 0 2px calc(38% + 64px);padding:2px 8px;font-size:13px;border-left:3px solid var(--fail);color:var(--fail)}
 .tc-explain-more{color:var(--dim);border-color:var(--line)}.tc-explain-warn{border-color:var(--warn);color:var(--warn)}.tc-explain-note{border-color:var(--note);color:var(--note)}
 .tc-broken-hop{margin:0 0 2px 10%;padding:2px 8px;font-size:13px;color:var(--fail)}
 .tc-hop-svg line{stroke:var(--fail);stroke-width:2;stroke-dasharray:5 4}.tc-hop-cut{stroke:var(--fail);stroke-width:2.5}.tc-hop-msg{color:var(--dim)}
