@@ -28,6 +28,8 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
   const root = doc.getElementById('tc-app');
   /** Traces with more spans than this start collapsed even when they are the only ones. */
   const AUTO_EXPAND_SPANS = 2000;
+  /** Rows of a waterfall drawn at once; more are drawn as the reader scrolls down to them. */
+  const ROWS_PER_DRAW = 300;
   const BROKEN_CODES: Record<string, boolean> = { 'propagation-broken': true, 'context-lost': true, 'link-missing': true };
 
   // ---------- small helpers ----------
@@ -107,6 +109,8 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
   let hops: Hop[] = [];
   const expanded = new Set<string>();
   const openDetails = new Set<string>();
+  /** How many rows of each open waterfall are drawn. */
+  const drawnRows = new Map<string, number>();
   const filter = { service: '', status: '', text: '' };
   let firstRender = true;
 
@@ -170,6 +174,25 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     let list = marks.get(spanId);
     if (list === undefined) marks.set(spanId, (list = []));
     if (!list.some((m) => m.text === mark.text)) list.push(mark);
+  };
+
+  /** Links the result's `{ $span: id }` references (spans written once, in the traces) back to the spans. */
+  const relink = (data: any): void => {
+    if (!data.result) return;
+    const byId = new Map<string, any>();
+    for (const t of data.traces ?? []) for (const span of t.spans) byId.set(span.spanId, span);
+    const fix = (v: any): any => (v !== null && typeof v === 'object' && typeof v.$span === 'string' ? (byId.get(v.$span) ?? v) : v);
+    const walk = (node: any): void => {
+      node.span = fix(node.span);
+      for (const child of node.children ?? []) walk(child);
+    };
+    for (const spec of data.result.specs) {
+      for (const e of spec.expectations) {
+        e.spans = (e.spans ?? []).map(fix);
+        for (const miss of e.nearMisses ?? []) miss.span = fix(miss.span);
+        for (const rootNode of e.trace?.roots ?? []) walk(rootNode);
+      }
+    }
   };
 
   const index = (data: any): void => {
@@ -451,12 +474,14 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       `<path d="M 52 3 L 60 15 M 60 3 L 68 15" class="tc-hop-cut"/></svg> ${words} ${link}<div class="tc-hop-msg">${esc(hop.message)}</div></div>`;
   };
 
-  const waterfallHtml = (trace: TraceState): string => {
+  /** Rows `from` to `to` (exclusive) of the trace's waterfall, with their explanations, hops and open details. */
+  const rowsHtml = (trace: TraceState, from: number, to: number): string => {
     const rows = rowsOf(trace);
     const total = Math.max(trace.endMs - trace.startMs, 1e-6);
-    const out: string[] = [axisHtml(total), `<div class="tc-tree" role="tree" aria-label="Waterfall of trace ${esc(trace.traceId)}">`];
-    let first = true;
-    for (const row of rows) {
+    const out: string[] = [];
+    let first = from === 0;
+    for (let i = from; i < to && i < rows.length; i += 1) {
+      const row = rows[i] as Row;
       const span = row.span;
       const service = serviceName(span);
       const left = ((span._start - trace.startMs) / total) * 100;
@@ -489,8 +514,51 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       }
       if (openDetails.has(span.spanId)) out.push(detailsHtml(span, trace));
     }
-    out.push('</div>');
     return out.join('');
+  };
+
+  const moreHtml = (trace: TraceState): string => {
+    const left = rowsOf(trace).length - (drawnRows.get(trace.traceId) ?? 0);
+    return left <= 0 ? '' : `<button type="button" class="tc-draw-more" data-trace="${esc(trace.traceId)}">Draw ${plural(left, 'more span')}</button>`;
+  };
+
+  /** A large waterfall is drawn {@link ROWS_PER_DRAW} rows at a time: the rest as the reader scrolls to them. */
+  const waterfallHtml = (trace: TraceState): string => {
+    const total = Math.max(trace.endMs - trace.startMs, 1e-6);
+    const drawn = Math.min(rowsOf(trace).length, ROWS_PER_DRAW);
+    drawnRows.set(trace.traceId, drawn);
+    return `${axisHtml(total)}<div class="tc-tree" role="tree" aria-label="Waterfall of trace ${esc(trace.traceId)}">${rowsHtml(trace, 0, drawn)}</div>${moreHtml(trace)}`;
+  };
+
+  /** Draws more rows of an open waterfall: the next batch, or up to `upTo` rows. */
+  const drawMore = (trace: TraceState, upTo?: number): void => {
+    const section = doc.getElementById(`trace-${trace.traceId}`);
+    const tree = section?.querySelector('.tc-tree');
+    if (tree === null || tree === undefined) return;
+    const from = drawnRows.get(trace.traceId) ?? 0;
+    const to = Math.min(rowsOf(trace).length, Math.max(upTo ?? 0, from + ROWS_PER_DRAW));
+    if (to <= from) return;
+    tree.insertAdjacentHTML('beforeend', rowsHtml(trace, from, to));
+    drawnRows.set(trace.traceId, to);
+    section.querySelector('.tc-draw-more')?.remove();
+    tree.insertAdjacentHTML('afterend', moreHtml(trace));
+    observeMore();
+  };
+
+  // The "draw more" button draws itself away once it scrolls into view.
+  const moreObserver = typeof window.IntersectionObserver === 'function'
+    ? new window.IntersectionObserver((entries: any[]) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        const trace = traces.find((t) => t.traceId === entry.target.getAttribute('data-trace'));
+        if (trace !== undefined) drawMore(trace);
+      }
+    }, { rootMargin: '600px' })
+    : undefined;
+  const observeMore = (): void => {
+    if (moreObserver === undefined) return;
+    moreObserver.disconnect();
+    for (const button of doc.querySelectorAll('.tc-draw-more')) moreObserver.observe(button);
   };
 
   const valueText = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
@@ -524,11 +592,18 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       section.hidden = !any;
       if (any) shown += 1;
       if (!expanded.has(trace.traceId)) continue;
-      for (const row of section.querySelectorAll('.tc-row')) {
-        const span = trace.byId.get(row.getAttribute('data-span'));
-        const ok = span !== undefined && matches(span);
-        row.hidden = !ok;
-        for (const extra of section.querySelectorAll(`.tc-explain[data-for="${row.getAttribute('data-span')}"]`)) extra.hidden = !ok;
+      // One pass in document order: a span's explanations follow its row, and share its fate.
+      const tree = section.querySelector('.tc-tree');
+      if (tree === null) continue;
+      let ok = true;
+      for (let el = tree.firstElementChild; el !== null; el = el.nextElementSibling) {
+        if (el.classList.contains('tc-row')) {
+          const span = trace.byId.get(el.getAttribute('data-span'));
+          ok = span !== undefined && matches(span);
+          if (el.hidden === ok) el.hidden = !ok;
+        } else if (el.classList.contains('tc-explain') && el.hidden === ok) {
+          el.hidden = !ok;
+        }
       }
     }
     const count = doc.getElementById('tc-f-count');
@@ -539,6 +614,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     const section = doc.getElementById(`trace-${trace.traceId}`);
     if (section === null) return;
     section.outerHTML = traceHeadHtml(trace);
+    observeMore();
   };
 
   const setExpanded = (traceId: string, open: boolean): void => {
@@ -587,6 +663,8 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       const trace = traceOfSpan.get(id);
       if (trace === undefined) return;
       if (!expanded.has(trace.traceId)) setExpanded(trace.traceId, true);
+      const at = rowsOf(trace).findIndex((r) => r.span.spanId === id);
+      if (at >= (drawnRows.get(trace.traceId) ?? 0)) drawMore(trace, at + 1);
       const row = doc.getElementById(hash);
       if (row === null) return;
       row.hidden = false;
@@ -602,6 +680,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
       `<section class="tc-traces" aria-label="Traces"><h2>Traces <span class="tc-dim">(${plural(traces.length, 'trace')}, ${plural(total, 'span')})</span></h2>${filterHtml()}` +
       `<div id="tc-trace-list">${traces.map(traceHeadHtml).join('')}</div></section></main>`;
     applyFilter();
+    observeMore();
   };
 
   const headerHtml = (title: string, extra: string): string =>
@@ -614,12 +693,19 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     if (target.closest('#tc-expand-all')) {
       for (const t of traces) expanded.add(t.traceId);
       doc.getElementById('tc-trace-list').innerHTML = traces.map(traceHeadHtml).join('');
+      observeMore();
       return applyFilter();
     }
     if (target.closest('#tc-collapse-all')) {
       expanded.clear();
       doc.getElementById('tc-trace-list').innerHTML = traces.map(traceHeadHtml).join('');
       return applyFilter();
+    }
+    const more = target.closest('.tc-draw-more');
+    if (more !== null) {
+      const trace = traces.find((t) => t.traceId === more.getAttribute('data-trace'));
+      if (trace !== undefined) drawMore(trace);
+      return undefined;
     }
     const toggle = target.closest('.tc-toggle');
     if (toggle !== null) {
@@ -643,7 +729,15 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
     const rows = visibleRows(row.parentNode);
     const at = rows.indexOf(row);
     const key = event.key;
-    if (key === 'ArrowDown') focusRow(rows[at + 1]);
+    if (key === 'ArrowDown') {
+      const trace = traceOfSpan.get(row.getAttribute('data-span'));
+      if (at === rows.length - 1 && trace !== undefined) {
+        drawMore(trace);
+        focusRow(visibleRows(row.parentNode)[at + 1]);
+      } else {
+        focusRow(rows[at + 1]);
+      }
+    }
     else if (key === 'ArrowUp') focusRow(rows[at - 1]);
     else if (key === 'Home') focusRow(rows[0]);
     else if (key === 'End') focusRow(rows[rows.length - 1]);
@@ -679,6 +773,7 @@ export function tracecheckClient(boot: HtmlClientBoot): void {
   // ---------- report mode ----------
   if (boot.mode === 'report') {
     const data = JSON.parse(doc.getElementById('tc-data').textContent);
+    relink(data);
     index(data);
     initialExpansion();
     renderApp(headerHtml(data.title ?? 'tracecheck report', ''));

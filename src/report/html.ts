@@ -4,7 +4,8 @@ import type { Reporter } from './reporter.ts';
 
 /**
  * What an html report's page holds, serialised once into it as JSON: the engine's read-only result model and
- * the run's traces ({@link TraceView}, from `viewTraces`). The page's one script draws everything from it.
+ * the run's traces ({@link TraceView}, from `viewTraces`). The page's one script draws everything from it. In the
+ * page, a span of the result that the traces hold is written as `{ "$span": "<spanId>" }` (it is in the traces).
  */
 export interface HtmlReportData {
   readonly version: 1;
@@ -22,8 +23,8 @@ export interface HtmlReporterOptions {
 }
 
 /** JSON safe inside a `<script>` element: `<` is written `\u003c`, so `</script` and `<!--` cannot occur. */
-export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+export function jsonForScript(value: unknown, replacer?: (this: unknown, key: string, value: unknown) => unknown): string {
+  return JSON.stringify(value, replacer).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 const STYLE = `
@@ -74,12 +75,34 @@ main{padding:8px 20px 40px}h2{font-size:16px;margin:18px 0 8px}
 .tc-explain-more{color:var(--dim);border-color:var(--line)}.tc-explain-warn{border-color:var(--warn);color:var(--warn)}.tc-explain-note{border-color:var(--note);color:var(--note)}
 .tc-broken-hop{margin:0 0 2px 10%;padding:2px 8px;font-size:13px;color:var(--fail)}
 .tc-hop-svg line{stroke:var(--fail);stroke-width:2;stroke-dasharray:5 4}.tc-hop-cut{stroke:var(--fail);stroke-width:2.5}.tc-hop-msg{color:var(--dim)}
+.tc-draw-more{margin:6px 0 0 38%}
 .tc-details{margin:2px 0 8px 24px;padding:6px 10px;border-left:2px solid var(--line);background:var(--panel)}
 .tc-details dl{display:grid;grid-template-columns:max-content 1fr;gap:0 12px;margin:0 0 6px}.tc-details dt{color:var(--dim)}.tc-details dd{margin:0}
 .tc-details h4{margin:6px 0 2px;font-size:13px}.tc-attrs{border-collapse:collapse}.tc-attrs caption{text-align:left;color:var(--dim)}
 .tc-attrs th{text-align:left;font-weight:400;color:var(--dim);padding:1px 12px 1px 0;vertical-align:top}.tc-attrs td{word-break:break-all}
 .tc-live{margin:0;color:var(--dim)}
 `;
+
+/**
+ * The result names spans the traces hold in full (a failure's spans, its drawn trace, its near misses): those are
+ * written once, in the traces, and the result refers to them as `{ "$span": "<spanId>" }`, which the page links
+ * back to the trace's span. A failing 10,000-span trace would otherwise be written once more per failure.
+ */
+function spanReferences(data: HtmlReportData): (this: unknown, key: string, value: unknown) => unknown {
+  const own = new WeakSet<object>();
+  const ids = new Set<string>();
+  for (const trace of data.traces) {
+    for (const span of trace.spans) {
+      own.add(span);
+      ids.add(span.spanId);
+    }
+  }
+  return (_key, value) => {
+    if (value === null || typeof value !== 'object' || own.has(value)) return value;
+    const span = value as { spanId?: unknown; startTimeUnixNano?: unknown };
+    return typeof span.spanId === 'string' && typeof span.startTimeUnixNano === 'string' && ids.has(span.spanId) ? { $span: span.spanId } : value;
+  };
+}
 
 /** Options of {@link renderHtmlPage}. */
 export interface HtmlPageOptions {
@@ -96,7 +119,7 @@ export interface HtmlPageOptions {
 export function renderHtmlPage(options: HtmlPageOptions): string {
   const connect = options.mode === 'live' ? "'self'" : "'none'";
   const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; connect-src ${connect}; base-uri 'none'; form-action 'none'`;
-  const data = options.data === undefined ? '' : `<script type="application/json" id="tc-data">${jsonForScript(options.data)}</script>\n`;
+  const data = options.data === undefined ? '' : `<script type="application/json" id="tc-data">${jsonForScript(options.data, spanReferences(options.data))}</script>\n`;
   const escapedTitle = options.title.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return (
     '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +

@@ -3,13 +3,16 @@
  * three-service example and of each broken variant, written by `tracecheck run --reporter html --out FILE`, opened
  * from file://. One browser for the file, one page reused. Screenshots land in test-output/html-report/.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
-import type { HtmlReportData } from '../../src/report/index.ts';
+import { evaluateSpecsNow, viewTraces } from '../../src/engine/index.ts';
+import { createHtmlReporter, type HtmlReportData } from '../../src/report/index.ts';
+import { SpanStore } from '../../src/store/index.ts';
+import { makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
 import { chromiumAvailable, focusedAttribute, launchChromium, TEST_OUTPUT_DIR, watchPage, type ChromiumSession, type PageWatch } from '../support/chromium.ts';
 import { writeExampleReport } from '../support/example-report.ts';
 
@@ -164,6 +167,38 @@ describe.skipIf(!available)('the html report in chromium', () => {
     await expectFailureMarked(data);
     await screenshot('slow');
   }, caseMillis);
+
+  it('a large waterfall is drawn as it is scrolled to, and a permalink draws as far as its span', async () => {
+    // One failing trace of 700 spans: a root with a chain of 699 calls below it, the last one an error.
+    const specs: SdkSpanSpec[] = [{ ref: 's0', name: 'POST /batch', kind: 'server', service: 'gateway' }];
+    for (let i = 1; i < 700; i++) specs.push({ ref: `s${i}`, parent: `s${i - 1}`, name: `step ${i}`, service: i % 2 === 0 ? 'gateway' : 'worker', ...(i === 699 ? { status: { code: 'error' as const } } : {}) });
+    const store = new SpanStore();
+    store.ingest(await makeTrace(specs), { transport: 'memory', runId: 'large' });
+    const traces = store.run('large').traces();
+    const file = path.join(outDir, 'large.html');
+    await writeFile(file, createHtmlReporter({ traces: viewTraces(traces) }).render(evaluateSpecsNow([{ name: 'no errors', expect: [{ noErrors: true }] }], traces)));
+    watch.errors.length = 0;
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('html[data-ready="true"]', { timeout: pageMillis });
+    const drawn = await page.locator('.tc-bar').count();
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(700);
+    // Scrolling to the end of what is drawn draws the rest, batch by batch.
+    for (let i = 0; i < 10 && (await page.locator('.tc-draw-more').count()) > 0; i++) {
+      const before = await page.locator('.tc-bar').count();
+      await page.locator('.tc-draw-more').scrollIntoViewIfNeeded();
+      await expect.poll(() => page.locator('.tc-bar').count(), { timeout: pageMillis }).toBeGreaterThan(before);
+    }
+    expect(await page.locator('.tc-bar').count()).toBe(700);
+    // Reloaded, a permalink to the last span draws up to it and opens it.
+    const last = traces[0]!.spans.find((s) => s.name === 'step 699')!;
+    await page.goto('about:blank');
+    await page.goto(`${pathToFileURL(file).href}#span-${last.spanId}`);
+    await expect.poll(() => focusedAttribute(page, 'data-span'), { timeout: pageMillis }).toBe(last.spanId);
+    expect(await page.locator(`#span-${last.spanId}.tc-marked`).count()).toBe(1);
+    expect(watch.errors, 'console errors').toEqual([]);
+    expect(watch.requests, 'network requests').toEqual([]);
+  });
 
   it('error: the failure is marked, and filtering by status leaves the error spans', async () => {
     const data = await open('error', 1);

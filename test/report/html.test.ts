@@ -37,6 +37,11 @@ describe('the html reporter', () => {
     expect(data.traces[0]?.spans.map((s) => s.name).sort()).toEqual([hostile, 'POST /checkout'].sort());
     expect(data.traces[0]?.spans.find((s) => s.name === 'POST /checkout')?.attributes['note']).toBe(hostile);
     expect(JSON.parse(jsonForScript(hostile))).toBe(hostile);
+    // The failure's span is written once, in the traces; the result refers to it.
+    const errorSpan = data.traces[0]!.spans.find((s) => s.status === 'error')!;
+    const failure = data.result!.specs[0]!.expectations.find((e) => !e.passed)!;
+    expect(failure.spans).toEqual([{ $span: errorSpan.spanId }]);
+    expect(result.specs[0]!.expectations.find((e) => !e.passed)!.spans[0]!.spanId).toBe(errorSpan.spanId);
   });
 
   it('gives the spans with their events and links, and marks those moved for clock skew', async () => {
