@@ -8,7 +8,8 @@ export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit'
 
 /**
  * Turns a finished run's result into text. Reporters read only the public result model
- * ({@link RunResult}); they never see the engine, the store or the spans themselves.
+ * ({@link RunResult}); they never see the engine or the store. The html reporter also draws the run's traces, which
+ * it is given as plain data (`ReporterOptions.traces`, from `viewTraces`).
  */
 export interface Reporter {
   readonly name: string;
