@@ -18,7 +18,7 @@ export const checkCommand: CliCommand = {
   name: 'check',
   summary: 'judge specs against saved OTLP traces (JSON lines, OTLP/JSON, protobuf .pb/.bin) or a sidecar\'s run',
   usage:
-    'tracecheck check (--traces FILE... | --collector URL --run ID) [--specs PATH...] [--run ID] [--reporter pretty|json|junit] [--out FILE] ' +
+    'tracecheck check (--traces FILE... | --collector URL --run ID) [--specs PATH...] [--run ID] [--reporter pretty|json|junit|html] [--out FILE] ' +
     '[--snapshot [--specs-out FILE]]',
   details: [
     'Files: JSON lines (one ExportTraceServiceRequest a line, as `tracecheck serve --save` writes), an OTLP/JSON',
@@ -116,7 +116,7 @@ export const checkCommand: CliCommand = {
     // Loaded on use: `--help` and `validate` should not pay for the engine.
     const { evaluateSpecs } = await import('../engine/index.ts');
     const result = await evaluateSpecs(specs, settledRunOf(runId, () => live.traces()), { env: io.env, finalOnceSettled: true });
-    const failure = await writeReport(result, args, io);
+    const failure = await writeReport(result, args, io, () => live.traces());
     if (failure !== undefined) {
       io.stderr.write(`tracecheck check: ${failure}\n`);
       return ExitCode.USAGE;

@@ -27,7 +27,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const PROTOCOLS = EXPORT_PROTOCOLS;
 
 /** Reporters whose output is a file format: without --out they own stdout, and CMD's stdout goes to stderr. */
-const MACHINE_REPORTERS = new Set(['json', 'junit']);
+const MACHINE_REPORTERS = new Set(['json', 'junit', 'html']);
 
 /**
  * Traces-specific variables an SDK prefers over the general ones: inherited from a shell they would send CMD's
@@ -45,7 +45,7 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
-    'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
+    'tracecheck run [--specs PATH...] [--reporter pretty|json|junit|html] [--out FILE] [--timeout D] [--quiet D] ' +
     '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL|URL1,URL2,...|dns:HOST:PORT [--otlp-endpoint URL]] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
@@ -59,7 +59,8 @@ export const runCommand: CliCommand = {
     '--host, --http-port and --grpc-port fix where the collector listens (default 127.0.0.1 and free ports), e.g.',
     '--http-port 4318 for a service whose exporter is hard-wired to localhost:4318.',
     '--cors-origin lets browser exporters on that origin export (CORS); on loopback other origins are refused.',
-    'With --reporter json or junit and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
+    '--reporter html --out report.html writes one self-contained page: the results and a waterfall of every trace.',
+    'With --reporter json, junit or html and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
     'so tracecheck run --reporter json -- npm test > report.json gives a file that parses.',
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
     'When no span arrives, the report opens with the likely reasons: an OTEL_* variable that turns export off or',
@@ -178,7 +179,7 @@ export const runCommand: CliCommand = {
         // The diagnosis opens the pretty report; a json or junit report on stdout must stay parseable.
         (machineReportOnStdout ? io.stderr : io.stdout).write(lines.join('\n') + '\n');
       }
-      const failure = await writeReport(result, args, io);
+      const failure = await writeReport(result, args, io, () => run.traces());
       if (failure !== undefined) io.stderr.write(`tracecheck run: ${failure}\n`);
       if (exit.code !== 0) {
         io.stderr.write(`tracecheck run: ${command.join(' ')} exited with ${exit.description}\n`);

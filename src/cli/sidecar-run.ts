@@ -206,7 +206,7 @@ export async function judgeSidecarRun(
   const judged = await evaluateSpecs(specs, settledRunOf(runId, () => traces), { env: io.env, finalOnceSettled: true });
   // A replica that did not answer fails the verdict in the report too: never a pass judged on missing spans.
   const result = fetchedRun.kind === 'replica-failed' ? { ...judged, passed: false, notes: [{ code: 'replica-unreachable' as const, message: fetchedRun.reason }, ...judged.notes] } : judged;
-  const failure = await writeReport(result, args, io);
+  const failure = await writeReport(result, args, io, () => traces);
   if (failure !== undefined) {
     io.stderr.write(`${options.commandName}: ${failure}\n`);
     return ExitCode.USAGE;
