@@ -1,7 +1,7 @@
 /**
- * Writes the html report of the three-service example as a person gets it: `tracecheck run --reporter html --out
- * FILE` (bin/tracecheck.js, a real child process) around examples/three-services/drive-checkout.ts, with the fault
- * in the environment. Shared by the browser test and scripts/report-screenshot.ts.
+ * Writes the html report of the three-service example as a person gets it: `npm run example -- --reporter html
+ * --out FILE` (examples/three-services/main-job.ts, which runs `tracecheck run ... -- node drive-checkout.ts` as a
+ * real child process), with the fault in the environment. Shared by the browser test and scripts/report-screenshot.ts.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -29,7 +29,8 @@ export async function writeExampleReport(fault: ExampleFault, outFile: string): 
   const timeout = fault === 'none' ? [] : ['--timeout', '3s'];
   const child = spawn(
     process.execPath,
-    ['--env-file=examples/three-services/example.env', 'bin/tracecheck.js', 'run', ...timeout, '--reporter', 'html', '--out', outFile, '--', 'node', 'examples/three-services/drive-checkout.ts'],
+    // `npm run example -- [--timeout 3s] --reporter html --out FILE`, as the issue and the README write it.
+    ['--env-file=examples/three-services/example.env', 'examples/three-services/main-job.ts', ...timeout, '--reporter', 'html', '--out', outFile],
     { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
