@@ -10,18 +10,17 @@
  * `TRACECHECK_BENCH_SERVE_SPANS` (default 1,000,000). Linux only (reads /proc); skipped elsewhere.
  * Run with `npm run bench` (or `node bench/run.ts ingest-serve`).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createOtlpHttpHandler } from '../src/receiver/index.ts';
 import { SpanStore } from '../src/store/index.ts';
 import type { BenchOutcome } from './run.ts';
 import { BASE_BODIES, SPANS_PER_REQUEST, makeStampableBodies, serializeStampableBodies, stampedBody } from './support/stamped-bodies.ts';
 import type { StampableBody } from './support/stamped-bodies.ts';
+import { clockTicksPerSecond, exited, lineOf, sendAll } from './support/sender-processes.ts';
 
 const TOTAL_SPANS = Number(process.env.TRACECHECK_BENCH_SERVE_SPANS ?? 1_000_000);
 const REQUESTS = Math.ceil(TOTAL_SPANS / SPANS_PER_REQUEST);
@@ -39,41 +38,6 @@ const serveNodeArgs = (process.env.TRACECHECK_BENCH_SERVE_NODE_ARGS ?? '').split
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cliPath = path.join(here, '..', 'bin', 'tracecheck.js');
-const senderPath = path.join(here, 'support', 'serve-sender.ts');
-
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks). */
-function processCpuSeconds(pid: number, ticksPerSecond: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces, so it ends at the last ')'): state is field 3,
-  // utime field 14, stime field 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
-
-/** The first stdout line of `child` that matches `pattern`, or a rejection when it exits first. */
-function lineOf(child: ChildProcess, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      const match = pattern.exec(line);
-      if (match !== null) {
-        lines.close();
-        resolve(match);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`process exited (${code}) before printing ${pattern}`)));
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-async function post(url: string, body: Uint8Array): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'x-test-run-id': RUN_ID }, body });
-  const text = await response.text();
-  if (response.status !== 200) throw new Error(`export answered ${response.status}: ${text.slice(0, 200)}`);
-}
 
 interface Measured {
   /** Resident memory of the process holding the spans once all were stored (the serve process only). */
@@ -90,27 +54,11 @@ async function measureServe(bases: readonly StampableBody[], basesFile: string, 
     [...serveNodeArgs, cliPath, 'serve', '--http-port', '0', '--grpc-port', 'off', '--max-spans', String(REQUESTS * SPANS_PER_REQUEST + 1), '--max-memory', '16GiB'],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const senders: ChildProcess[] = [];
   try {
     const [, baseUrl] = await lineOf(serve, /listening on (http:\/\/\S+) \(OTLP\/HTTP/);
     const url = `${baseUrl as string}/v1/traces`;
-    for (let i = 0; i < WARM_UP_REQUESTS; i++) await post(url, stampedBody(bases, i));
-
-    const timedRequests = REQUESTS - WARM_UP_REQUESTS;
-    for (let s = 0; s < SENDERS; s++) {
-      const count = Math.floor(timedRequests / SENDERS) + (s < timedRequests % SENDERS ? 1 : 0);
-      const args = [senderPath, basesFile, url, RUN_ID, String(WARM_UP_REQUESTS + s), String(count), String(SENDERS), String(IN_FLIGHT_PER_SENDER)];
-      senders.push(spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] }));
-    }
-    await Promise.all(senders.map((sender) => lineOf(sender, /^ready$/)));
-
-    const cpuStart = processCpuSeconds(serve.pid as number, ticksPerSecond);
-    const wallStart = performance.now();
-    for (const sender of senders) sender.stdin?.end('go\n');
-    const codes = await Promise.all(senders.map(exited));
-    const wallSeconds = (performance.now() - wallStart) / 1000;
-    const cpuSeconds = processCpuSeconds(serve.pid as number, ticksPerSecond) - cpuStart;
-    if (codes.some((code) => code !== 0)) throw new Error(`a sender failed (exit codes ${codes.join(', ')})`);
+    const plan = { bases, basesFile, url, runId: RUN_ID, warmUpRequests: WARM_UP_REQUESTS, requests: REQUESTS, senders: SENDERS, inFlightPerSender: IN_FLIGHT_PER_SENDER };
+    const { cpuSeconds: [cpuSeconds = 0], wallSeconds, timedSpans } = await sendAll(plan, [serve.pid as number], ticksPerSecond);
 
     const summary = (await (await fetch(`${baseUrl as string}/api/runs/${RUN_ID}`)).json()) as { spanCount: number; evictedSpanCount: number; state: string };
     const expected = REQUESTS * SPANS_PER_REQUEST;
@@ -118,9 +66,8 @@ async function measureServe(bases: readonly StampableBody[], basesFile: string, 
       throw new Error(`serve holds ${summary.spanCount} spans of run ${RUN_ID} (${summary.state}), expected ${expected}`);
     }
     const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${serve.pid as number}/status`, 'utf8'));
-    return { cpuSeconds, wallSeconds, timedSpans: timedRequests * SPANS_PER_REQUEST, residentBytes: rss === null ? undefined : Number(rss[1]) * 1024 };
+    return { cpuSeconds, wallSeconds, timedSpans, residentBytes: rss === null ? undefined : Number(rss[1]) * 1024 };
   } finally {
-    for (const sender of senders) if (sender.exitCode === null) sender.kill();
     serve.kill('SIGTERM');
     await exited(serve);
   }
@@ -156,7 +103,7 @@ export async function run(): Promise<BenchOutcome> {
     console.log('  skipped: needs /proc to read the sidecar process CPU');
     return { missedTargets: [] };
   }
-  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const ticksPerSecond = clockTicksPerSecond();
   const bases = await makeStampableBodies(BASE_BODIES);
   const dir = mkdtempSync(path.join(tmpdir(), 'tracecheck-bench-serve-'));
   const basesFile = path.join(dir, 'bases.json');

@@ -116,6 +116,11 @@ export type { RecordedShape, ShapeRecording } from './engine/index.ts';
 // Reports.
 export { createReporter, renderTraceTree, analysisScores } from './report/index.ts';
 export type { AnalysisScores, RuleScore, ServiceScore } from './report/index.ts';
+// The html report (docs/html-report.md): the result model and the run's traces, drawn in one self-contained page.
+export { createHtmlReporter } from './report/index.ts';
+export type { HtmlReportData, HtmlReporterOptions } from './report/index.ts';
+export { viewTraces } from './engine/index.ts';
+export type { SpanEventView, SpanLinkView, SpanView, TraceView } from './engine/index.ts';
 export type { Reporter, ReporterName, ReporterOptions } from './report/index.ts';
 
 // Errors and results.

@@ -26,6 +26,11 @@
  *   machine whose clock is off.
  * - `TIMER_MILLIS` with `TIMER_URL`: background work, a cache refresh `POST` to `TIMER_URL` every so often in a
  *   trace of its own.
+ * - `ROLE=proxy` with `PROXY_TARGET` (a base URL): a misconfigured reverse proxy, itself instrumented. Its server
+ *   span continues the caller's trace; it forwards the request (method, path, body and every header but the trace
+ *   headers, `traceparent`, `tracestate`, `b3`, `x-b3-*`) to `PROXY_TARGET`, so the target starts a new trace.
+ *   `PROXY_CLIENT_SPAN=present` (default) traces the forwarded call (instrumentation-http injects the context, and
+ *   the proxy removes it before the request leaves); `absent` forwards it untraced.
  *
  * Per-request behaviour (the route entry): `fault: "slow"` (a slow dependency: `<service>.compute` takes 400 ms),
  * `fault: "error"` (`<service>.compute` fails with a recorded exception and the service answers 500), and
@@ -35,7 +40,7 @@
  * It prints `{"service":…,"port":…}` once listening; `POST /__flush` waits for its pending work and exports (not
  * traced); SIGTERM flushes and exits.
  */
-import { baggageAttributes, exitOnSigterm, offsetClock, postJson, readJson, tagRunOfRequest } from '../propagation/service-parts.ts';
+import { baggageAttributes, batchOptionsFromEnv, exitOnSigterm, offsetClock, postJson, readJson, tagRunOfRequest } from '../propagation/service-parts.ts';
 
 // V8's compile cache (in the OS temp directory) halves the start-up of the SDK's many modules on later starts:
 // a test starts dozens of these services.
@@ -64,12 +69,17 @@ const serverMode = process.env['SERVER'] ?? 'instrumented';
 const role = process.env['ROLE'] ?? 'http';
 const timerMillis = Number(process.env['TIMER_MILLIS'] ?? '0');
 const timerUrl = process.env['TIMER_URL'];
+const proxyTarget = process.env['PROXY_TARGET'];
+const proxyClientSpan = (process.env['PROXY_CLIENT_SPAN'] ?? 'present') === 'present';
+if (role === 'proxy' && proxyTarget === undefined) throw new Error('ROLE=proxy needs PROXY_TARGET, the base URL it forwards to');
 
 /** The correlation id every call forwards and every span records. */
 const REQUEST_ID_HEADER = 'x-request-id';
 /** Request headers SERVER spans record: the propagation headers, `host` (every request has one) and the request id. */
 const RECORDED_HEADERS = ['traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'host', REQUEST_ID_HEADER];
 const B3_MULTI_HEADERS = ['x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'x-b3-parentspanid', 'x-b3-flags'];
+/** What a ROLE=proxy strips from the requests it forwards. */
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'b3', ...B3_MULTI_HEADERS];
 
 /** A propagator that injects as `inner` does but extracts only when `reads` says the carrier holds its format. */
 function extractOnly(inner: TextMapPropagator, hidden: readonly string[], injects = true): TextMapPropagator {
@@ -113,10 +123,10 @@ function propagator(): TextMapPropagator {
 }
 
 
-// Batched (OTEL_BSP_SCHEDULE_DELAY from the collector's env): one export per batch. A simple processor exports
+// Batched (every OTEL_BSP_SCHEDULE_DELAY of the collector's env, which the processor must be given): one export per batch. A simple processor exports
 // each span on its own, and 16 concurrent requests of a 4-service chain exceed the exporter's limit of concurrent
 // exports, which drops spans.
-const exporter = new BatchSpanProcessor({ exporter: new OTLPTraceExporter() });
+const exporter = new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptionsFromEnv(process.env) });
 const sdk = new NodeSDK({
   serviceName: service,
   textMapPropagator: propagator(),
@@ -127,6 +137,8 @@ const sdk = new NodeSDK({
       // A hand-instrumented server: instrumentation-http traces its outgoing calls only.
       disableIncomingRequestInstrumentation: serverMode === 'hand',
       ignoreIncomingRequestHook: (request) => request.url === '/__flush',
+      // A proxy without a client span forwards untraced: nothing injected, no span.
+      ignoreOutgoingRequestHook: () => role === 'proxy' && !proxyClientSpan,
       requestHook: tagRunOfRequest,
     }),
   ],
@@ -258,6 +270,24 @@ async function handle(req: import('node:http').IncomingMessage, path: string): P
   return compute(own, rest, requestId);
 }
 
+/**
+ * ROLE=proxy: forwards the request to PROXY_TARGET without its trace headers, and answers what the target answered.
+ * With a client span, instrumentation-http injects the context into the forwarded request; the proxy removes it
+ * before the request is sent (headers go out with the first write).
+ */
+function forward(req: import('node:http').IncomingMessage, answer: import('node:http').ServerResponse): void {
+  const headers = { ...req.headers };
+  for (const name of TRACE_HEADERS) delete headers[name];
+  delete headers.host;
+  const forwarded = http.request(new URL(req.url ?? '/', proxyTarget), { method: req.method, headers }, (reply) => {
+    answer.writeHead(reply.statusCode ?? 502, reply.headers);
+    reply.pipe(answer);
+  });
+  for (const name of TRACE_HEADERS) forwarded.removeHeader(name);
+  forwarded.on('error', () => answer.writeHead(502).end());
+  req.pipe(forwarded);
+}
+
 /** A SERVER span made by hand, as a framework without instrumentation-http would: it forgets to extract the context. */
 function handServerSpan<T>(req: import('node:http').IncomingMessage, path: string, work: () => Promise<T>): Promise<T> {
   const attributes: Record<string, string | number> = { 'http.request.method': req.method ?? 'GET', 'url.path': path };
@@ -273,6 +303,10 @@ function handServerSpan<T>(req: import('node:http').IncomingMessage, path: strin
 }
 
 const server = http.createServer((req, res) => {
+  if (role === 'proxy' && req.url !== '/__flush') {
+    forward(req, res);
+    return;
+  }
   void (async () => {
     let status = 200;
     const path = new URL(req.url ?? '/', 'http://service').pathname;

@@ -8,7 +8,10 @@ export interface ChainServiceOptions {
   readonly name: string;
   readonly propagation?: 'w3c' | 'none' | 'w3c-drop-baggage' | 'b3' | 'b3-multi-only' | 'b3-single-only' | 'b3-out' | 'b3-multi-out' | 'w3c+b3';
   readonly server?: 'instrumented' | 'hand';
-  readonly role?: 'http' | 'producer' | 'consumer' | 'broken-consumer';
+  readonly role?: 'http' | 'producer' | 'consumer' | 'broken-consumer' | 'proxy';
+  /** ROLE=proxy: the base URL it forwards to, and whether its forwarded call has a client span (default true). */
+  readonly proxyTarget?: string;
+  readonly proxyClientSpan?: boolean;
   readonly clockOffsetMillis?: number;
   /** Background work: `POST` to `timerUrl` every this many milliseconds, in traces of its own. */
   readonly timerMillis?: number;
@@ -30,6 +33,7 @@ export function startChainService(options: ChainServiceOptions): Promise<Running
     ...exampleServiceEnv(options),
     SERVER: options.server ?? 'instrumented',
     ...(options.timerUrl === undefined ? {} : { TIMER_URL: options.timerUrl }),
+    ...(options.proxyTarget === undefined ? {} : { PROXY_TARGET: options.proxyTarget, PROXY_CLIENT_SPAN: options.proxyClientSpan === false ? 'absent' : 'present' }),
   });
 }
 

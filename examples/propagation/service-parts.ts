@@ -21,6 +21,16 @@ export function offsetClock(env: NodeJS.ProcessEnv): void {
 }
 
 /**
+ * The batch span processor's options from the env the collector hands out: `@opentelemetry/sdk-trace` 3's
+ * `BatchSpanProcessor` reads no `OTEL_BSP_*` variable itself (its delay is 5 s unless given), so a service that
+ * builds its own processor passes `OTEL_BSP_SCHEDULE_DELAY` on, or its spans arrive in 5-second bursts.
+ */
+export function batchOptionsFromEnv(env: NodeJS.ProcessEnv): { scheduledDelayMillis?: number } {
+  const delay = Number(env['OTEL_BSP_SCHEDULE_DELAY']);
+  return env['OTEL_BSP_SCHEDULE_DELAY'] === undefined || !Number.isFinite(delay) || delay < 0 ? {} : { scheduledDelayMillis: delay };
+}
+
+/**
  * POSTs `body` as JSON with `http` (the module instrumentation-http patched: pass the one `createRequire` loaded)
  * and resolves with the answer's status.
  */

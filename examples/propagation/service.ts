@@ -29,7 +29,7 @@
  *
  * It prints `{"service":…,"port":…}` on stdout once listening, and flushes its spans on SIGTERM.
  */
-import { baggageAttributes, exitOnSigterm, offsetClock, postJson, readJson, tagRunOfRequest } from './service-parts.ts';
+import { baggageAttributes, batchOptionsFromEnv, exitOnSigterm, offsetClock, postJson, readJson, tagRunOfRequest } from './service-parts.ts';
 
 // Before the SDK loads: the SDK reads Date.now() for every span start, so the whole service is off by the offset.
 offsetClock(process.env);
@@ -82,13 +82,13 @@ function propagator(): import('@opentelemetry/api').TextMapPropagator {
 }
 
 
-// Batched (OTEL_BSP_SCHEDULE_DELAY from the collector's env), as examples/chain is: a simple processor sends each
+// Batched (every OTEL_BSP_SCHEDULE_DELAY of the collector's env, which the processor must be given), as examples/chain is: a simple processor sends each
 // span in an export of its own, and 16 concurrent requests put more than the exporter's 30 concurrent exports in
 // flight on a loaded machine; the exporter then drops the span ("Concurrent export limit reached").
 const sdk = new NodeSDK({
   serviceName: service,
   textMapPropagator: propagator(),
-  spanProcessors: [baggageAttributes(api), new BatchSpanProcessor({ exporter: new OTLPTraceExporter() })],
+  spanProcessors: [baggageAttributes(api), new BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batchOptionsFromEnv(process.env) })],
   instrumentations: [
     new HttpInstrumentation({
       headersToSpanAttributes: { server: { requestHeaders: RECORDED_HEADERS } },

@@ -18,7 +18,7 @@ import { loadSavedSpans } from './saved-traces.ts';
 export const analyzeCommand: CliCommand = {
   name: 'analyze',
   summary: 'run the instrumentation rule packs on a run (saved or a command\'s) and score each service',
-  usage: 'tracecheck analyze [--traces FILE... | -- CMD...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D]',
+  usage: 'tracecheck analyze [--traces FILE... | -- CMD...] [--reporter pretty|json|junit|html] [--out FILE] [--timeout D] [--quiet D]',
   details: [
     'Judges every rule of every pack (docs/instrumentation-rules.md) per service: the semantic conventions (HTTP,',
     'database, messaging, RPC, exceptions, resources) and hygiene (secrets, personal data, broken spans).',
@@ -67,7 +67,7 @@ export const analyzeCommand: CliCommand = {
       commandExit = ran.exitCode;
     }
     // Loaded on use: `--help` should not pay for the engine.
-    const [{ evaluateSpecsNow }, { analysisSpecs }, { renderAnalysis }, { serviceNameOf }] = await Promise.all([
+    const [{ evaluateSpecsNow, viewTraces }, { analysisSpecs }, { renderAnalysis }, { serviceNameOf }] = await Promise.all([
       import('../engine/index.ts'),
       import('../language/index.ts'),
       import('../report/index.ts'),
@@ -77,7 +77,7 @@ export const analyzeCommand: CliCommand = {
     const result = evaluateSpecsNow(analysisSpecs(services), traces, { env: io.env, ...(runWindow === undefined ? {} : { runWindow }) });
     const name = (valueOf(args, 'reporter') ?? 'pretty') as ReporterName;
     const out = valueOf(args, 'out');
-    const written = renderAnalysis(result, name, { color: false });
+    const written = renderAnalysis(result, name, { color: false, traces: name === 'html' ? viewTraces(traces) : undefined });
     if (out === undefined) io.stdout.write(written);
     else {
       try {

@@ -18,7 +18,7 @@ export const checkCommand: CliCommand = {
   name: 'check',
   summary: 'judge specs against saved OTLP traces (JSON lines, OTLP/JSON, protobuf .pb/.bin) or a sidecar\'s run',
   usage:
-    'tracecheck check (--traces FILE... | --collector URL --run ID) [--specs PATH...] [--run ID] [--reporter pretty|json|junit] [--out FILE] ' +
+    'tracecheck check (--traces FILE... | --collector URL --run ID) [--specs PATH...] [--run ID] [--reporter pretty|json|junit|html] [--out FILE] ' +
     '[--snapshot [--specs-out FILE]]',
   details: [
     'Files: JSON lines (one ExportTraceServiceRequest a line, as `tracecheck serve --save` writes), an OTLP/JSON',
@@ -29,6 +29,8 @@ export const checkCommand: CliCommand = {
     '--collector URL --run ID judges the run held by a running sidecar (tracecheck serve) instead, after waiting',
     'for it to settle there (--timeout, default 10s; --quiet, default 200ms); a run with no spans fails with that',
     'reason. The token comes from --auth-token-file or TRACECHECK_AUTH_TOKEN.',
+    '--collector URL1,URL2,... or dns:HOST:PORT (every A record a replica) asks every tracecheck serve replica behind an',
+    'OpenTelemetry Collector (docs/scale-out.md): the run settles when all do, and one that does not answer fails it.',
     'With --snapshot, nothing is judged: the run is recorded as a spec with one shape per distinct trace shape',
     '(docs/snapshots.md), written to --specs-out FILE or stdout.',
     'Exit codes: 0 every spec passed, 1 a spec failed, 2 usage, spec-file or trace-file error.',
@@ -114,7 +116,7 @@ export const checkCommand: CliCommand = {
     // Loaded on use: `--help` and `validate` should not pay for the engine.
     const { evaluateSpecs } = await import('../engine/index.ts');
     const result = await evaluateSpecs(specs, settledRunOf(runId, () => live.traces()), { env: io.env, finalOnceSettled: true });
-    const failure = await writeReport(result, args, io);
+    const failure = await writeReport(result, args, io, () => live.traces());
     if (failure !== undefined) {
       io.stderr.write(`tracecheck check: ${failure}\n`);
       return ExitCode.USAGE;

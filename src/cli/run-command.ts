@@ -10,7 +10,7 @@ import { collectorPortsOf, waitMillisOf, waitOptions } from './wait-options.ts';
 import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
 import { valueOf } from './option-table.ts';
 import { reportOptions, writeReport } from './report-output.ts';
-import { beginSidecarRun, judgeSidecarRun, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
+import { beginSidecarRun, judgeSidecarRun, otlpEndpointOption, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
 import type { SidecarConnection } from './sidecar-run.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 import type { LoadedSpec } from '../language/index.ts';
@@ -27,7 +27,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 const PROTOCOLS = EXPORT_PROTOCOLS;
 
 /** Reporters whose output is a file format: without --out they own stdout, and CMD's stdout goes to stderr. */
-const MACHINE_REPORTERS = new Set(['json', 'junit']);
+const MACHINE_REPORTERS = new Set(['json', 'junit', 'html']);
 
 /**
  * Traces-specific variables an SDK prefers over the general ones: inherited from a shell they would send CMD's
@@ -45,8 +45,8 @@ export const runCommand: CliCommand = {
   name: 'run',
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
-    'tracecheck run [--specs PATH...] [--reporter pretty|json|junit] [--out FILE] [--timeout D] [--quiet D] ' +
-    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL] -- CMD...',
+    'tracecheck run [--specs PATH...] [--reporter pretty|json|junit|html] [--out FILE] [--timeout D] [--quiet D] ' +
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL|URL1,URL2,...|dns:HOST:PORT [--otlp-endpoint URL]] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
@@ -59,7 +59,8 @@ export const runCommand: CliCommand = {
     '--host, --http-port and --grpc-port fix where the collector listens (default 127.0.0.1 and free ports), e.g.',
     '--http-port 4318 for a service whose exporter is hard-wired to localhost:4318.',
     '--cors-origin lets browser exporters on that origin export (CORS); on loopback other origins are refused.',
-    'With --reporter json or junit and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
+    '--reporter html --out report.html writes one self-contained page: the results and a waterfall of every trace.',
+    'With --reporter json, junit or html and no --out, stdout carries the report alone: CMD\'s stdout goes to stderr,',
     'so tracecheck run --reporter json -- npm test > report.json gives a file that parses.',
     'After CMD exits, spans still in flight are awaited until the run is quiet (--quiet) or --timeout passes.',
     'When no span arrives, the report opens with the likely reasons: an OTEL_* variable that turns export off or',
@@ -69,6 +70,9 @@ export const runCommand: CliCommand = {
     'TRACECHECK_BAGGAGE and TRACECHECK_HEADERS (a JSON object of x-test-run-id, traceparent and baggage): the headers',
     'its test requests should carry. After CMD exits it waits for the run to settle at the sidecar and judges it; a',
     'run with no spans fails with that reason. The token comes from --auth-token-file or TRACECHECK_AUTH_TOKEN.',
+    '--collector URL1,URL2,... (or dns:HOST:PORT, every A record a replica) names tracecheck serve replicas behind an',
+    'OpenTelemetry Collector (docs/scale-out.md); --otlp-endpoint URL is that collector, where CMD exports. Every',
+    'replica is asked: the run is judged once all say it settled, and one that does not answer fails the run, named.',
     'Durations: 300ms, 1.5s, 2m, or a number of milliseconds.',
     'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error (or a port in use),',
     "otherwise CMD's own non-zero exit code (the report is still printed).",
@@ -85,6 +89,7 @@ export const runCommand: CliCommand = {
     { name: 'protocol', type: 'value', valueName: 'PROTOCOL', choices: PROTOCOLS, description: 'the OTLP protocol CMD is told to use, default http/protobuf' },
     corsOriginOption,
     ...sidecarOptions,
+    otlpEndpointOption,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -109,6 +114,9 @@ export const runCommand: CliCommand = {
     if (!sidecar.ok) return usage(sidecar.error);
     const ownCollectorOption = ['host', 'http-port', 'grpc-port'].find((name) => args.values.has(name));
     if (sidecar.value !== undefined && ownCollectorOption !== undefined) return usage(`--${ownCollectorOption} configures run's own collector; with --collector the sidecar receives`);
+    if (sidecar.value !== undefined && sidecar.value.url === '') {
+      return usage(`--collector ${valueOf(args, 'collector') ?? ''} names replicas: give --otlp-endpoint URL too, the OTLP/HTTP URL of the OpenTelemetry Collector in front of them, where CMD exports`);
+    }
     if (sidecar.value !== undefined && protocol === 'grpc') return usage('--protocol grpc needs run\'s own collector; with --collector, CMD exports OTLP/HTTP to the sidecar');
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);
@@ -171,7 +179,7 @@ export const runCommand: CliCommand = {
         // The diagnosis opens the pretty report; a json or junit report on stdout must stay parseable.
         (machineReportOnStdout ? io.stderr : io.stdout).write(lines.join('\n') + '\n');
       }
-      const failure = await writeReport(result, args, io);
+      const failure = await writeReport(result, args, io, () => run.traces());
       if (failure !== undefined) io.stderr.write(`tracecheck run: ${failure}\n`);
       if (exit.code !== 0) {
         io.stderr.write(`tracecheck run: ${command.join(' ')} exited with ${exit.description}\n`);

@@ -11,24 +11,39 @@ import { ExitCode } from './exit-codes.ts';
 import type { OptionSpec, ParsedArgs } from './option-table.ts';
 import { valueOf } from './option-table.ts';
 import { writeReport } from './report-output.ts';
+import { authHeaders, gatherRun, messageOf } from './replica-gather.ts';
+import { describeReplicaSet, isSingleReplica, parseReplicaSet, resolveReplicaSet } from './replica-set.ts';
+import type { ReplicaSet } from './replica-set.ts';
 import { settledRunOf } from './saved-traces.ts';
 
 /** The variable a sidecar's bearer token is read from, as `tracecheck serve` and the test integrations read it. */
 export const AUTH_TOKEN_ENV = 'TRACECHECK_AUTH_TOKEN';
 
-/** Longest single settle query the sidecar takes (its `MAX_SETTLE_QUERY_MILLIS`); longer waits ask again. */
-const MAX_SETTLE_QUERY_MILLIS = 290_000;
-
-/** The options `run` and `check` take to judge a run held by a sidecar. */
+/** The options `run` and `check` take to judge a run held by a sidecar, or by replicas behind a collector. */
 export const sidecarOptions: readonly OptionSpec[] = [
-  { name: 'collector', type: 'value', valueName: 'URL', description: "a running sidecar's HTTP URL (tracecheck serve): judge the run it holds" },
+  {
+    name: 'collector',
+    type: 'value',
+    valueName: 'URL',
+    description: "a running sidecar's HTTP URL (tracecheck serve): judge the run it holds; URL1,URL2,... or dns:HOST:PORT for replicas (docs/scale-out.md)",
+  },
   { name: 'auth-token-file', type: 'value', valueName: 'FILE', description: `the sidecar's bearer token, read from FILE (else $${AUTH_TOKEN_ENV})` },
 ];
 
-/** Where the sidecar is and how to authenticate to it. */
+/** What `run` adds: where CMD exports when the run is held by replicas behind an OpenTelemetry Collector. */
+export const otlpEndpointOption: OptionSpec = {
+  name: 'otlp-endpoint',
+  type: 'value',
+  valueName: 'URL',
+  description: 'with --collector: the OTLP/HTTP URL CMD exports to (the OpenTelemetry Collector in front of the replicas), default the --collector URL',
+};
+
+/** Where the sidecar (or its replicas) is and how to authenticate to it. */
 export interface SidecarConnection {
-  /** Its OTLP/HTTP and query API base URL, without a trailing slash. */
+  /** Where CMD exports and the run's root span goes (OTLP/HTTP base URL, no trailing slash): the sidecar, or the collector in front of the replicas. */
   readonly url: string;
+  /** Who holds the run's spans, and answers the query API. */
+  readonly replicas: ReplicaSet;
   readonly authToken: string | undefined;
 }
 
@@ -36,14 +51,25 @@ export interface SidecarConnection {
 export function sidecarConnection(args: ParsedArgs, io: CliIo): Result<SidecarConnection | undefined, string> {
   const text = valueOf(args, 'collector');
   const tokenFile = valueOf(args, 'auth-token-file');
-  if (text === undefined) return tokenFile === undefined ? ok(undefined) : err('--auth-token-file needs --collector URL');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return err(`--collector ${JSON.stringify(text)} is not a URL; give the sidecar's HTTP URL, e.g. http://127.0.0.1:4318`);
+  const endpointText = valueOf(args, 'otlp-endpoint');
+  if (text === undefined) {
+    if (endpointText !== undefined) return err('--otlp-endpoint needs --collector: the replicas that hold the run');
+    return tokenFile === undefined ? ok(undefined) : err('--auth-token-file needs --collector URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return err(`--collector ${text} must be an http: or https: URL`);
+  const replicas = parseReplicaSet(text);
+  if (!replicas.ok) return replicas;
+  let url: string;
+  if (endpointText !== undefined) {
+    const endpoint = parseReplicaSet(endpointText);
+    if (!endpoint.ok || endpoint.value.kind !== 'urls' || endpoint.value.urls.length !== 1) {
+      return err(`--otlp-endpoint ${JSON.stringify(endpointText)} must be one http: or https: URL: the OpenTelemetry Collector's OTLP/HTTP receiver, e.g. http://otel-collector:4318`);
+    }
+    url = endpoint.value.urls[0] as string;
+  } else if (replicas.value.kind === 'urls' && replicas.value.urls.length === 1) {
+    url = replicas.value.urls[0] as string;
+  } else {
+    url = '';
+  }
   let authToken = io.env[AUTH_TOKEN_ENV]?.trim() || undefined;
   if (tokenFile !== undefined) {
     try {
@@ -53,18 +79,7 @@ export function sidecarConnection(args: ParsedArgs, io: CliIo): Result<SidecarCo
     }
     if (authToken === '') return err(`--auth-token-file ${JSON.stringify(tokenFile)} is empty`);
   }
-  return ok({ url: url.href.replace(/\/+$/, ''), authToken });
-}
-
-function authHeaders(sidecar: SidecarConnection): Record<string, string> {
-  return sidecar.authToken === undefined ? {} : { authorization: `Bearer ${sidecar.authToken}` };
-}
-
-function messageOf(cause: unknown): string {
-  const text = cause instanceof Error ? cause.message : String(cause);
-  // fetch says "fetch failed" and keeps the reason (ECONNREFUSED, ...) in its cause.
-  const inner = cause instanceof Error && cause.cause instanceof Error ? `: ${cause.cause.message}` : '';
-  return text + inner;
+  return ok({ url, replicas: replicas.value, authToken });
 }
 
 /** A run begun at a sidecar: its id, its root span's trace, and the environment CMD is handed. */
@@ -87,7 +102,7 @@ export async function beginSidecarRun(sidecar: SidecarConnection, protocol: Expo
   try {
     const response = await fetch(`${sidecar.url}/v1/traces`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [RUN_ID_HEADER]: runId, ...authHeaders(sidecar) },
+      headers: { 'content-type': 'application/json', [RUN_ID_HEADER]: runId, ...authHeaders(sidecar.authToken) },
       body: JSON.stringify(encodeSpansAsOtlpJson([root.span])),
     });
     const body = await response.text();
@@ -99,75 +114,57 @@ export async function beginSidecarRun(sidecar: SidecarConnection, protocol: Expo
   return ok({ runId, rootTraceId: root.span.traceId, env: { ...exportEnv, ...buildRequestEnv(runId, root.headers) } });
 }
 
-/** The sidecar's answer to `GET /api/runs/{id}/settled`. */
-interface SettledAnswer {
-  readonly settled: boolean;
-  readonly reason: string;
-  readonly spanCount: number;
-  readonly orphanCount: number;
-}
-
 /** What the sidecar holds of a run, ready to judge, or why there is nothing to judge. */
 export type SidecarRunTraces =
   | { readonly kind: 'traces'; readonly traces: readonly Trace[]; readonly warning: string | undefined }
-  | { readonly kind: 'empty'; readonly reason: string };
+  | { readonly kind: 'empty'; readonly reason: string }
+  /** A replica did not answer: the run cannot pass, whatever the others hold (`traces` is what they held). */
+  | { readonly kind: 'replica-failed'; readonly reason: string; readonly traces: readonly Trace[] };
 
 /**
  * Waits for the run to settle at the sidecar (its settle query, which waits server-side, asked again until
  * `timeoutMillis` has passed), then fetches its spans through the run stream (OTLP/JSON, so values keep their
  * types) into a local store. A run with no span is `empty`, with the reason to report. `rootTraceId` names a root
  * span of {@link beginSidecarRun}: its trace is left out when it holds that span alone (CMD did not use it).
+ *
+ * With several replicas (`--collector URL1,URL2,...` or `dns:HOST:PORT`) every replica is asked (see
+ * {@link gatherRun}): the run is settled when every replica says so, and a replica that does not answer makes the
+ * outcome `replica-failed`, naming it. A single sidecar that cannot be asked is an error (nothing to judge).
  */
 export async function fetchSidecarRun(
   sidecar: SidecarConnection,
   runId: string,
   options: { readonly timeoutMillis: number; readonly quietMillis: number | undefined; readonly rootTraceId?: string },
 ): Promise<Result<SidecarRunTraces, string>> {
-  const deadline = performance.now() + options.timeoutMillis;
-  let answer: SettledAnswer;
-  do {
-    const waitMillis = Math.max(0, Math.min(MAX_SETTLE_QUERY_MILLIS, Math.ceil(deadline - performance.now())));
-    const quiet = options.quietMillis === undefined ? '' : `&quietMillis=${Math.round(options.quietMillis)}`;
-    const settled = await getJson(sidecar, `/api/runs/${encodeURIComponent(runId)}/settled?timeoutMillis=${waitMillis}${quiet}`);
-    if (!settled.ok) return settled;
-    answer = settled.value as SettledAnswer;
-  } while (answer.reason === 'timeout' && performance.now() < deadline);
-
-  const ownSpans = answer.spanCount - (options.rootTraceId === undefined ? 0 : 1);
-  if (answer.reason === 'evicted') return ok({ kind: 'empty', reason: `the sidecar evicted run "${runId}" to stay under its memory bound before it was judged` });
-  if (answer.reason === 'no-spans' || answer.spanCount === 0) {
-    return ok({ kind: 'empty', reason: `run "${runId}" received no spans at ${sidecar.url}` });
+  const single = isSingleReplica(sidecar.replicas);
+  const urls = await resolveReplicaSet(sidecar.replicas);
+  if (!urls.ok) return single ? urls : ok({ kind: 'replica-failed', reason: urls.error, traces: [] });
+  const gathered = await gatherRun(urls.value, runId, { ...options, authToken: sidecar.authToken, joinLinkedTraces: !single });
+  const where = describeReplicaSet(sidecar.replicas);
+  if (gathered.failure !== undefined) {
+    if (single) return err(gathered.failure.message);
+    const traces = withoutBareRoot(gathered.traces, options.rootTraceId);
+    return ok({ kind: 'replica-failed', reason: `replica ${gathered.failure.replica} did not answer (${gathered.failure.message}): its share of run "${runId}" is missing, so the run cannot pass`, traces });
   }
-
-  // The stream's first event holds every span the sidecar had when it opened.
-  const { connectCollector } = await import('../testing/index.ts');
-  const remote = connectCollector(sidecar.url, { authToken: sidecar.authToken });
-  const mirror = remote.run(runId);
-  try {
-    await mirror.ready;
-    if (mirror.failure !== undefined) return err(mirror.failure);
-    const traces = mirror.traces().filter((t) => !(t.traceId === options.rootTraceId && t.spans.length === 1));
-    if (traces.length === 0 || ownSpans === 0) {
-      return ok({ kind: 'empty', reason: `run "${runId}" received no spans at ${sidecar.url} besides its root span (no request carried its traceparent)` });
-    }
-    const warning = answer.settled
-      ? undefined
-      : `run "${runId}" did not settle within ${options.timeoutMillis} ms (${answer.orphanCount} spans wait for their parent): judged on what had arrived`;
-    return ok({ kind: 'traces', traces, warning });
-  } finally {
-    await remote.close();
+  if (gathered.evictedBy !== undefined) {
+    const at = single ? '' : ` (replica ${gathered.evictedBy})`;
+    return ok({ kind: 'empty', reason: `the sidecar${at} evicted run "${runId}" to stay under its memory bound before it was judged` });
   }
+  if (gathered.spanCount === 0) return ok({ kind: 'empty', reason: `run "${runId}" received no spans at ${where}` });
+  const ownSpans = gathered.spanCount - (options.rootTraceId === undefined ? 0 : 1);
+  const traces = withoutBareRoot(gathered.traces, options.rootTraceId);
+  if (traces.length === 0 || ownSpans === 0) {
+    return ok({ kind: 'empty', reason: `run "${runId}" received no spans at ${where} besides its root span (no request carried its traceparent)` });
+  }
+  const warning = gathered.settled
+    ? undefined
+    : `run "${runId}" did not settle within ${options.timeoutMillis} ms (${gathered.orphanCount} spans wait for their parent): judged on what had arrived`;
+  return ok({ kind: 'traces', traces, warning });
 }
 
-async function getJson(sidecar: SidecarConnection, path: string): Promise<Result<unknown, string>> {
-  try {
-    const response = await fetch(`${sidecar.url}${path}`, { headers: { accept: 'application/json', ...authHeaders(sidecar) } });
-    const text = await response.text();
-    if (response.status !== 200) return err(`the sidecar at ${sidecar.url} answered ${response.status} to GET ${path}: ${text.slice(0, 300)}`);
-    return ok(JSON.parse(text));
-  } catch (cause) {
-    return err(`cannot ask the sidecar at ${sidecar.url} (GET ${path}): ${messageOf(cause)}`);
-  }
+/** The run's traces without the trace of the root span when it holds that span alone (CMD did not use it). */
+function withoutBareRoot(traces: readonly Trace[], rootTraceId: string | undefined): readonly Trace[] {
+  return traces.filter((t) => !(t.traceId === rootTraceId && t.spans.length === 1));
 }
 
 /** How {@link judgeSidecarRun} reports and how long it waits. */
@@ -182,9 +179,10 @@ export interface JudgeSidecarRunOptions {
 }
 
 /**
- * Judges `specs` against the run the sidecar holds, writes the report, and answers the exit code: 0 every spec
- * passed, 1 a spec failed or the run received no spans (the reason is printed, and the report judges the empty
- * run), 2 when the sidecar could not be asked (nothing was judged).
+ * Judges `specs` against the run the sidecar (or its replicas) holds, writes the report, and answers the exit code:
+ * 0 every spec passed, 1 a spec failed, the run received no spans, or a replica did not answer (the reason is
+ * printed, and the report judges what arrived, failed), 2 when a single sidecar could not be asked (nothing was
+ * judged).
  */
 export async function judgeSidecarRun(
   specs: readonly LoadedSpec[],
@@ -199,13 +197,16 @@ export async function judgeSidecarRun(
     io.stderr.write(`${options.commandName}: ${fetched.error}; nothing was judged\n`);
     return ExitCode.USAGE;
   }
-  const traces = fetched.value.kind === 'traces' ? fetched.value.traces : [];
-  const reason = fetched.value.kind === 'empty' ? fetched.value.reason : undefined;
-  if (fetched.value.kind === 'traces' && fetched.value.warning !== undefined) io.stderr.write(`${options.commandName}: warning: ${fetched.value.warning}\n`);
+  const fetchedRun = fetched.value;
+  const traces = fetchedRun.kind === 'empty' ? [] : fetchedRun.traces;
+  const reason = fetchedRun.kind === 'traces' ? undefined : fetchedRun.reason;
+  if (fetchedRun.kind === 'traces' && fetchedRun.warning !== undefined) io.stderr.write(`${options.commandName}: warning: ${fetchedRun.warning}\n`);
   if (reason !== undefined) options.notes.write(`${options.commandName}: FAILED: ${reason}\n`);
   const { evaluateSpecs } = await import('../engine/index.ts');
-  const result = await evaluateSpecs(specs, settledRunOf(runId, () => traces), { env: io.env, finalOnceSettled: true });
-  const failure = await writeReport(result, args, io);
+  const judged = await evaluateSpecs(specs, settledRunOf(runId, () => traces), { env: io.env, finalOnceSettled: true });
+  // A replica that did not answer fails the verdict in the report too: never a pass judged on missing spans.
+  const result = fetchedRun.kind === 'replica-failed' ? { ...judged, passed: false, notes: [{ code: 'replica-unreachable' as const, message: fetchedRun.reason }, ...judged.notes] } : judged;
+  const failure = await writeReport(result, args, io, () => traces);
   if (failure !== undefined) {
     io.stderr.write(`${options.commandName}: ${failure}\n`);
     return ExitCode.USAGE;

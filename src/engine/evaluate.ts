@@ -205,8 +205,10 @@ export async function evaluateSpecs(specs: readonly SpecInput[], source: RunSour
   let changedSinceLastPass = false;
   const unsubscribe = source.onChange(() => {
     changedSinceLastPass = true;
-    settled = false;
-    startSettling();
+    // Arrivals of background work (a timer's traces in a tagged process) do not unsettle the run: the source's
+    // settled() does not wait for them either, and quietNow() says so by the same definition.
+    settled = source.quietNow?.(options.quietMillis) ?? false;
+    if (!settled) startSettling();
     schedule();
   });
 
@@ -289,7 +291,7 @@ const NOTE_CODE_OF_DIAGNOSTIC = {
 function propagationNote(diagnostic: PropagationDiagnostic): RunNote {
   const spans = diagnostic.kind === 'context-lost'
     ? [diagnostic.activeSpan, diagnostic.clientSpan, ...(diagnostic.serverSpan === undefined ? [] : [diagnostic.serverSpan])]
-    : [diagnostic.clientSpan, diagnostic.serverSpan];
+    : [diagnostic.clientSpan, diagnostic.serverSpan, ...(diagnostic.proxySpan === undefined ? [] : [diagnostic.proxySpan])];
   return {
     code: NOTE_CODE_OF_DIAGNOSTIC[diagnostic.kind],
     message: diagnostic.message,

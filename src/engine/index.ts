@@ -34,6 +34,8 @@ export { compileSelector } from './select.ts';
 export type { CompiledSelector } from './select.ts';
 export { explainMiss } from './explain-miss.ts';
 export { summarizeSpan } from './span-summary.ts';
+export { viewTraces } from './trace-view.ts';
+export type { SpanEventView, SpanLinkView, SpanView, TraceView } from './trace-view.ts';
 export { compileValueMatcher, valuesEqual } from './value-matcher.ts';
 export type { CompiledValueMatcher } from './value-matcher.ts';
 export { recordShapes } from './shape/record-shape.ts';

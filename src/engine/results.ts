@@ -168,13 +168,17 @@ export type RunNoteCode =
   | 'collector-closed'
   | 'not-judged'
   | 'stream-ended'
-  | 'export-failed';
+  | 'export-failed'
+  | 'replica-unreachable';
 
 /** The structured facts behind a {@link RunNote}; each field is present when the note's kind has it. */
 export interface RunNoteDiagnostic {
   /** The trace the note is about (for several, the one with the most telling evidence). */
   readonly traceId?: string;
-  /** The spans the note is about, e.g. a broken hop's client and server spans, or a shifted span's parent and itself. */
+  /**
+   * The spans the note is about, e.g. a broken hop's client and server spans (then the proxy's server span between
+   * them, when an instrumented proxy stripped the context), or a shifted span's parent and itself.
+   */
   readonly spanIds?: readonly string[];
   readonly callerService?: string;
   readonly calleeService?: string;

@@ -4,3 +4,5 @@ export type { Span, SpanEvent, SpanLink, SpanStatus, Resource, InstrumentationSc
 export { SpanKind, StatusCode, spanKindNames, statusCodeNames, serviceNameOf, durationNanosOf } from './span.ts';
 export type { Trace, SpanNode } from './trace.ts';
 export type { RunWindow } from './run-window.ts';
+export { selfStartedRootService, backgroundShapeOf, isRecurringWhileIdle } from './background-work.ts';
+export { firstStartingFrom } from './by-start.ts';

@@ -1,3 +1,4 @@
+import { createHtmlReporter } from './html.ts';
 import type { ExpectationResult, RunResult } from '../engine/index.ts';
 import { toJsonReport } from './json.ts';
 import { createJunitReporter } from './junit.ts';
@@ -113,6 +114,8 @@ export function renderAnalysis(result: RunResult, name: ReporterName, options: R
       const properties = scores.services.map((s) => `    <property name="tracecheck.score.${escapeName(s.service)}" value="${s.score}"/>`).join('\n');
       return xml.replace('  <properties>\n', `  <properties>\n${properties}\n`);
     }
+    case 'html':
+      return createHtmlReporter({ traces: options.traces, title: 'tracecheck analysis' }).render(result);
   }
 }
 

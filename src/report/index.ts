@@ -1,5 +1,6 @@
 import { createJsonReporter } from './json.ts';
 import { createJunitReporter } from './junit.ts';
+import { createHtmlReporter } from './html.ts';
 import { createPrettyReporter } from './pretty.ts';
 import type { Reporter, ReporterName, ReporterOptions } from './reporter.ts';
 
@@ -9,6 +10,8 @@ export { createPrettyReporter } from './pretty.ts';
 export { createJsonReporter, toJsonReport } from './json.ts';
 export type { JsonReport, JsonSpecReport, JsonExpectationReport } from './json.ts';
 export { createJunitReporter } from './junit.ts';
+export { createHtmlReporter, renderHtmlPage, jsonForScript } from './html.ts';
+export type { HtmlReportData, HtmlReporterOptions, HtmlPageOptions } from './html.ts';
 export { analysisScores, renderAnalysis } from './analysis.ts';
 export type { AnalysisScores, RuleScore, ServiceScore } from './analysis.ts';
 export { isFailure, isWarning } from './warnings.ts';
@@ -36,5 +39,7 @@ export function createReporter(name: ReporterName, options: ReporterOptions = {}
       return createJsonReporter();
     case 'junit':
       return createJunitReporter(options);
+    case 'html':
+      return createHtmlReporter({ traces: options.traces });
   }
 }

@@ -1,14 +1,15 @@
-import type { RunResult } from '../engine/index.ts';
+import type { RunResult, TraceView } from '../engine/index.ts';
 
 /** The reporters tracecheck ships. */
-export type ReporterName = 'pretty' | 'json' | 'junit';
+export type ReporterName = 'pretty' | 'json' | 'junit' | 'html';
 
 /** Every reporter name, in the order help texts list them. */
-export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit'];
+export const reporterNames: readonly ReporterName[] = ['pretty', 'json', 'junit', 'html'];
 
 /**
  * Turns a finished run's result into text. Reporters read only the public result model
- * ({@link RunResult}); they never see the engine, the store or the spans themselves.
+ * ({@link RunResult}); they never see the engine or the store. The html reporter also draws the run's traces, which
+ * it is given as plain data (`ReporterOptions.traces`, from `viewTraces`).
  */
 export interface Reporter {
   readonly name: string;
@@ -27,4 +28,6 @@ export interface ReporterOptions {
    * Default 60.
    */
   readonly maxTreeSpans?: number;
+  /** The run's traces, drawn by the html reporter as waterfalls (`viewTraces(run.traces())`); the others ignore them. */
+  readonly traces?: readonly TraceView[];
 }

@@ -125,6 +125,8 @@ export interface CollectorRun extends RunSource {
   spans(): readonly Span[];
   traces(): readonly Trace[];
   settled(options?: SettleOptions): Promise<SettleOutcome>;
+  /** Whether the run is settled now, by the definition {@link settled} waits for (see `RunSource.quietNow`). */
+  quietNow?(quietMillis?: number): boolean;
   onChange(listener: () => void): () => void;
   /** The store's traces no run claimed, where a broken hop's callee may have started its new trace. */
   unclaimedTraces(): readonly Trace[];
@@ -151,6 +153,7 @@ export type LiveRunView = Pick<
   | 'onChange'
   | 'onEnd'
   | 'settled'
+  | 'quietNow'
   | 'unclaimedTraces'
   | 'window'
 >;
@@ -184,6 +187,7 @@ function liveRunView(live: LiveRun): LiveRunView {
     onChange: (listener: () => void) => live.onChange(listener),
     onEnd: (listener: Parameters<LiveRun['onEnd']>[0]) => live.onEnd(listener),
     settled: (options?: Parameters<LiveRun['settled']>[0]) => live.settled(options),
+    quietNow: (quietMillis?: number) => live.quietNow(quietMillis),
     unclaimedTraces: () => live.unclaimedTraces(),
     window: () => live.window(),
   });
@@ -369,6 +373,7 @@ export async function startCollector(options: CollectorOptions = {}): Promise<Co
       spans: () => live.spans(),
       traces: () => live.traces(),
       settled: (settleOptions) => live.settled(settleOptions),
+      quietNow: (quietMillis) => live.quietNow(quietMillis),
       onChange: (listener) => live.onChange(listener),
       unclaimedTraces: () => live.unclaimedTraces(),
       window: () => live.window(),

@@ -1,5 +1,7 @@
 import { bearerMatches } from '../receiver/index.ts';
+import { renderHtmlPage } from '../report/index.ts';
 import type { OtlpHttpHandler, OtlpHttpRequest, OtlpHttpResponse } from '../receiver/index.ts';
+import { encodeSpansAsOtlpJson } from '../otlp/index.ts';
 import { isUsableRunId } from '../protocol/index.ts';
 import type { LiveRun, SpanStore } from '../store/index.ts';
 import { createRunStream } from './run-stream.ts';
@@ -73,6 +75,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  * | route | answer |
  * |---|---|
  * | `GET /healthz` | `{ "status": "ok" }` (no token needed: for liveness probes) |
+ * | `GET /ui`, `GET /ui?run={id}` | the live view (html): the runs list, or one run's waterfalls updating as its spans arrive over `/stream`. The page holds no data and needs no token; everything it shows comes from the routes below, with the token (given as `/ui#token=…`, or typed into the page when asked). |
  * | `GET /metrics` | Prometheus text format (when the collector gives `metrics`; see docs/collector.md) |
  * | `GET /api/runs` | `{ runs: RunSummaryJson[], unclaimed: { spanCount, traceCount } }` |
  * | `GET /api/runs/{id}` | `RunSummaryJson`; 404 for a run never seen |
@@ -80,6 +83,7 @@ function millisParam(params: URLSearchParams, name: string): number | undefined 
  * | `GET /api/runs/{id}/settled?quietMillis=&timeoutMillis=` | waits, then `{ runId, ...SettleOutcome }`. A run not seen yet is waited for (its spans may still be in flight), so this never 404s; one that stays quiet without any span answers `settled: false, reason: "no-spans"`. |
  * | `GET /api/runs/{id}/stream` | server-sent events: `spans` events, each an OTLP/JSON export of the run's new spans (the first: all so far), then `end` (see `createRunStream`). A run not seen yet is streamed from its first span. |
  * | `GET /api/unclaimed` | `{ traces: TraceJson[] }`: untagged traces no run claimed |
+ * | `GET /api/unclaimed?format=otlp` | the same spans as one OTLP/JSON export request (`{ resourceSpans }`), so values keep their types: what the scatter-gather of `run`/`check --collector URL1,URL2` reads to join traces that link to a run held by another replica |
  *
  * Errors are `{ "error": "..." }` with 400 (bad parameter), 401 (token), 404 (unknown route or run), 405 (not GET).
  *
@@ -95,13 +99,25 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
   const { store } = options;
   const { authToken } = options;
 
+  // The live view's page: the html report's script in live mode, with no data of its own (it asks this API, with
+  // the token, for everything it shows).
+  let uiPage: Uint8Array | undefined;
+
   const route = async (request: OtlpHttpRequest): Promise<OtlpHttpResponse> => {
     const url = new URL(request.path, 'http://query.invalid');
     const path = url.pathname.endsWith('/') && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
-    const known = path === '/healthz' || (path === '/metrics' && options.metrics !== undefined) || path === '/api/runs' || path === '/api/unclaimed' || path.startsWith('/api/runs/');
-    if (!known) return problem(404, `no route ${path}; the query API serves /healthz, /api/runs, /api/runs/{id}, /api/runs/{id}/traces, /api/runs/{id}/settled, /api/unclaimed`);
+    const known = path === '/healthz' || path === '/ui' || (path === '/metrics' && options.metrics !== undefined) || path === '/api/runs' || path === '/api/unclaimed' || path.startsWith('/api/runs/');
+    if (!known) return problem(404, `no route ${path}; the query API serves /healthz, /ui, /api/runs, /api/runs/{id}, /api/runs/{id}/traces, /api/runs/{id}/settled, /api/unclaimed`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return problem(405, `method ${request.method} is not allowed on ${path}; use GET`, { allow: 'GET, HEAD' });
     if (path === '/healthz') return json(200, { status: 'ok' });
+    if (path === '/ui') {
+      uiPage ??= utf8.encode(renderHtmlPage({ title: 'tracecheck live', mode: 'live' }));
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' },
+        body: uiPage,
+      };
+    }
     if (authToken !== undefined && !bearerMatches(request.headers['authorization'], authToken)) {
       return problem(401, 'missing or wrong bearer token: send "authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
     }
@@ -116,7 +132,12 @@ export function createQueryApi(options: QueryApiOptions): OtlpHttpHandler {
         unclaimed: { spanCount: stats.unclaimedSpanCount, traceCount: stats.unclaimedTraceCount },
       });
     }
-    if (path === '/api/unclaimed') return json(200, { traces: store.unclaimedTraces().map(traceToJson) });
+    if (path === '/api/unclaimed') {
+      const format = url.searchParams.get('format');
+      if (format === 'otlp') return json(200, encodeSpansAsOtlpJson(store.unclaimedTraces().flatMap((trace) => trace.spans)));
+      if (format !== null && format !== 'json') return problem(400, `format must be json (the default) or otlp, got ${JSON.stringify(format)}`);
+      return json(200, { traces: store.unclaimedTraces().map(traceToJson) });
+    }
 
     const segments = path.slice('/api/runs/'.length).split('/');
     let runId: string;

@@ -3,6 +3,7 @@ import type { RunSource, SettleOptions, SettleOutcome } from './run-source.ts';
 import type { TraceAssembly } from './trace-assembly.ts';
 import { pinHiddenClass } from '../v8-shapes.ts';
 import { RUN_RECORD_BYTES, stringBytes } from './retained-size.ts';
+import { BackgroundWork } from './background-work.ts';
 
 /** Default quiet period of {@link LiveRun.settled}, in milliseconds. */
 export const DEFAULT_QUIET_MILLIS = 200;
@@ -56,10 +57,20 @@ export class LiveRun implements RunSource {
   private currentState: RunState = 'live';
   private spanTotal = 0;
   private orphanTotal = 0;
-  /** Monotonic time (performance.now()) of the last arrival; -Infinity before any. */
+  /**
+   * Monotonic time (performance.now()) of the last arrival that counts for settling (one to a trace that is not
+   * background work) as far as the waits have looked; -Infinity before any.
+   */
   private lastArrivalMillis = Number.NEGATIVE_INFINITY;
-  /** Wall-clock time (epoch milliseconds) of the last arrival; undefined before any. */
+  /** Wall-clock time (epoch milliseconds) of the last arrival, background work included; undefined before any. */
   private lastArrivalUnixMillis: number | undefined;
+  /** Traces that took spans since the last arrival, while someone waits for settling or listens for changes. */
+  private readonly touched = new Set<string>();
+  /** Trace id → its last arrival, for arrivals a wait has not yet counted (see {@link quietSince}). */
+  private readonly uncounted = new Map<string, number>();
+  private background = new BackgroundWork();
+  /** The longest quiet period a wait or {@link quietNow} asked for: arrivals older than that decide nothing. */
+  private longestQuietMillis = DEFAULT_QUIET_MILLIS;
   private tracesCache: readonly Trace[] | undefined;
   private spansCache: readonly Span[] | undefined;
   private evictedSpans = 0;
@@ -183,6 +194,11 @@ export class LiveRun implements RunSource {
    * Quiet is measured from the later of the last arrival and the call. The quiet timer is a deadline re-armed
    * only when it fires early (an arrival moved the deadline), so a busy run costs one timer, not one per span.
    * While an orphan waits, no quiet deadline is armed: only its parent's arrival (or the timeout) can end the wait.
+   *
+   * Arrivals to background work do not count (see `BackgroundWork`): a trace whose root a service that serves the
+   * run's requests started by itself (a CLIENT, PRODUCER or INTERNAL root with no links), of a shape that recurs
+   * while that service serves none of them. A timer's traces in a tagged process keep arriving and would hold
+   * the run open forever. Whether a trace is background is judged when the deadline comes, on what has arrived.
    */
   settled(options: SettleOptions = {}): Promise<SettleOutcome> {
     const quietMillis = nonNegative(options.quietMillis, DEFAULT_QUIET_MILLIS);
@@ -190,6 +206,7 @@ export class LiveRun implements RunSource {
     const startedAtMillis = performance.now();
     if (this.currentState !== 'live') return Promise.resolve(this.outcome(this.currentState, startedAtMillis));
     return new Promise((resolve) => {
+      if (quietMillis > this.longestQuietMillis) this.longestQuietMillis = quietMillis;
       const waiter: SettleWaiter = {
         quietMillis,
         startedAtMillis,
@@ -202,11 +219,24 @@ export class LiveRun implements RunSource {
     });
   }
 
+  /**
+   * Whether the run is settled at this moment, by the definition {@link settled} waits for: no span waits for its
+   * parent, and no arrival that counts (one not to background work) came in the last `quietMillis`. Unlike a wait,
+   * the quiet period runs from the last counted arrival, not from the call: a live evaluation asks it on each change.
+   */
+  quietNow(quietMillis: number = DEFAULT_QUIET_MILLIS): boolean {
+    if (this.currentState !== 'live' || this.orphanTotal > 0) return false;
+    if (quietMillis > this.longestQuietMillis) this.longestQuietMillis = quietMillis;
+    return performance.now() - this.quietSince() >= quietMillis;
+  }
+
   /** @internal Store use: takes over a trace (claimed, or first tagged span); returns the growth of {@link retainedBytes}. */
   adoptTrace(assembly: TraceAssembly): number {
     const before = this.bytes;
     if (this.assemblies.size === 0) this.bytes += RUN_RECORD_BYTES + stringBytes(this.id);
     this.assemblies.set(assembly.traceId, assembly);
+    for (const span of assembly.heldSpans()) this.background.note(span);
+    if (this.waiters.size > 0 || this.listeners.size > 0) this.touched.add(assembly.traceId);
     this.spanTotal += assembly.spanCount;
     this.orphanTotal += assembly.orphanCount;
     this.bytes += assembly.retainedBytes;
@@ -222,7 +252,11 @@ export class LiveRun implements RunSource {
   /** @internal Store use: adds a span to one of the run's traces; returns the growth of {@link retainedBytes} (0: a duplicate). */
   addSpan(assembly: TraceAssembly, span: Span): number {
     const outcome = assembly.add(span);
-    if (outcome.added) this.spanTotal++;
+    if (outcome.added) {
+      this.spanTotal++;
+      this.background.note(span);
+      if (this.waiters.size > 0 || this.listeners.size > 0) this.touched.add(assembly.traceId);
+    }
     this.orphanTotal += outcome.orphanDelta;
     this.bytes += outcome.addedBytes;
     this.invalidate();
@@ -231,8 +265,13 @@ export class LiveRun implements RunSource {
 
   /** @internal Store use: spans arrived; re-arms settle deadlines, then tells listeners. */
   arrived(): void {
-    this.lastArrivalMillis = performance.now();
+    const now = performance.now();
     this.lastArrivalUnixMillis = Date.now();
+    // Nobody waiting or listening tracked the traces: every arrival counts.
+    if (this.touched.size === 0) this.lastArrivalMillis = now;
+    for (const traceId of this.touched) this.uncounted.set(traceId, now);
+    this.touched.clear();
+    this.pruneUncounted(now);
     for (const waiter of this.waiters) {
       if (waiter.quietTimer === undefined) this.armQuiet(waiter);
     }
@@ -251,6 +290,7 @@ export class LiveRun implements RunSource {
     this.evictedSpans = this.spanTotal;
     this.end('evicted');
     this.assemblies.clear();
+    this.background = new BackgroundWork();
     this.spanTotal = 0;
     this.orphanTotal = 0;
     this.bytes = 0;
@@ -285,7 +325,7 @@ export class LiveRun implements RunSource {
   private armQuiet(waiter: SettleWaiter): void {
     waiter.quietTimer = undefined;
     if (this.orphanTotal > 0) return;
-    const quietSince = Math.max(this.lastArrivalMillis, waiter.startedAtMillis);
+    const quietSince = Math.max(this.quietSince(), waiter.startedAtMillis);
     const remaining = quietSince + waiter.quietMillis - performance.now();
     if (remaining <= 0) {
       this.finish(waiter, 'quiet');
@@ -294,8 +334,31 @@ export class LiveRun implements RunSource {
     waiter.quietTimer = setTimeout(() => this.armQuiet(waiter), Math.ceil(remaining));
   }
 
+  /**
+   * The last arrival that counts for settling: arrivals to traces that are not background work move it; those to
+   * background work wait in `uncounted` (until a later count finds them not background, or a counted arrival
+   * passes them).
+   */
+  private quietSince(): number {
+    for (const [traceId, arrivedAtMillis] of this.uncounted) {
+      if (!this.background.isBackground(traceId)) {
+        if (arrivedAtMillis > this.lastArrivalMillis) this.lastArrivalMillis = arrivedAtMillis;
+        this.uncounted.delete(traceId);
+      }
+    }
+    this.pruneUncounted(performance.now());
+    return this.lastArrivalMillis;
+  }
+
+  /** Drops what a counted arrival passed, or what is older than any quiet period asked for: it can decide nothing more. */
+  private pruneUncounted(now: number): void {
+    const decidesNothingBefore = Math.max(this.lastArrivalMillis, now - this.longestQuietMillis);
+    for (const [traceId, arrivedAtMillis] of this.uncounted) if (arrivedAtMillis <= decidesNothingBefore) this.uncounted.delete(traceId);
+  }
+
   private finish(waiter: SettleWaiter, reason: SettleOutcome['reason']): void {
     if (!this.waiters.delete(waiter)) return;
+
     clearTimeout(waiter.timeoutTimer);
     if (waiter.quietTimer !== undefined) clearTimeout(waiter.quietTimer);
     waiter.resolve(this.outcome(reason, waiter.startedAtMillis));

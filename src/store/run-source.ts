@@ -31,6 +31,12 @@ export interface RunSource {
   onChange(listener: () => void): () => void;
   settled(options?: SettleOptions): Promise<SettleOutcome>;
   /**
+   * Whether the run is settled at this moment by the definition `settled()` waits for (no orphan, no counted
+   * arrival within `quietMillis`), the quiet period running from the last counted arrival. Optional: a live
+   * evaluation asks it on each change, so arrivals of background work do not unsettle a settled run.
+   */
+  quietNow?(quietMillis?: number): boolean;
+  /**
    * The traces no run claimed at this moment: where a callee that started a new trace (instead of continuing the
    * run's) sends its spans. The engine reads them to diagnose broken hops the run's traces cannot show by
    * themselves. Optional: sources that cannot see beyond their own traces leave it out.

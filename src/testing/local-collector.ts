@@ -40,6 +40,7 @@ export function withTestRuns(collector: ServerCollector, runIdAttribute: string 
     spans: () => view.spans(),
     traces: () => view.traces(),
     settled: (options) => view.settled(options),
+    quietNow: (quietMillis) => view.quietNow?.(quietMillis) ?? false,
     onChange: (listener) => view.onChange(listener),
     unclaimedTraces: () => view.unclaimedTraces(),
     window: () => view.window?.(),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonReport } from '../../src/report/index.ts';
+import type { HtmlReportData, JsonReport } from '../../src/report/index.ts';
 import { sdkExportRequestBytes } from '../support/sdk-traces.ts';
 import { ROUNDTRIP as FIXTURE, ROUNDTRIP_STDOUT, tracecheck, writeCliFixtures } from './tracecheck-process.ts';
 
@@ -113,6 +113,18 @@ describe('tracecheck check', () => {
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<testcase classname="payments is called" name="payments serves a request"');
     expect(xml).toContain('<failure message=');
+  });
+
+  it('writes --reporter html to --out: one page holding the result and the spans it judged', async () => {
+    const out = await tracecheck(['check', '--traces', 'saved.jsonl', '--specs', 'pass.yaml', 'fail.yaml', '--reporter', 'html', '--out', 'reports/tc.html'], dir);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/FAIL {2}Specs: 1 failed, 1 passed/);
+    const html = await readFile(join(dir, 'reports/tc.html'), 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    const data = JSON.parse(/<script type="application\/json" id="tc-data">(.*?)<\/script>/su.exec(html)?.[1] ?? 'null') as HtmlReportData;
+    expect(data.result?.passed).toBe(false);
+    expect(data.traces.reduce((n, t) => n + t.spans.length, 0)).toBe(data.result?.spanCount);
+    expect(data.result?.spanCount).toBeGreaterThan(0);
   });
 
   it('exits 2 and names the line of a corrupt trace file', async () => {

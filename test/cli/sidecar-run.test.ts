@@ -80,8 +80,10 @@ describe('tracecheck run --collector URL -- CMD', () => {
     [['--http-port', '0'], /--http-port configures run's own collector/],
     [['--protocol', 'grpc'], /--protocol grpc needs run's own collector/],
     [['--collector', 'ftp://x'], /must be an http: or https: URL/],
+    [['--collector', 'http://127.0.0.1:1,http://127.0.0.1:2'], /names replicas: give --otlp-endpoint URL too/],
+    [['--otlp-endpoint', 'http://127.0.0.1:1'], /--otlp-endpoint needs --collector/],
   ])('rejects %j with --collector', async (extra, message) => {
-    const args = extra.includes('--collector') ? extra : ['--collector', 'http://127.0.0.1:1', ...extra];
+    const args = extra.includes('--collector') || extra.includes('--otlp-endpoint') ? extra : ['--collector', 'http://127.0.0.1:1', ...extra];
     const outcome = await tracecheck(['run', ...args, '--', process.execPath, '-e', ''], scratch);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toMatch(message);
@@ -101,6 +103,26 @@ describe('tracecheck check --collector URL --run ID', () => {
     expect(JSON.parse(passing.stdout)).toMatchObject({ passed: true, spanCount: 1 });
     const failing = await tracecheck(['check', '--collector', sidecarUrl, '--run', 'ci-run-1', '--specs', 'failing.yaml'], scratch, withToken);
     expect(failing.code).toBe(1);
+  });
+
+  it('reads the replicas of dns:HOST:PORT from every A record of HOST, here the one of localhost', async () => {
+    const port = new URL(sidecarUrl).port;
+    const outcome = await tracecheck(['check', '--collector', `dns:localhost:${port}`, '--run', 'ci-run-1', '--specs', 'passing.yaml', '--reporter', 'json'], scratch, withToken);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ passed: true, spanCount: 1 });
+    const unresolvable = await tracecheck(['check', '--collector', 'dns:no-such-host.invalid:4318', '--run', 'ci-run-1', '--specs', 'passing.yaml'], scratch, withToken);
+    expect(unresolvable.code).toBe(1);
+    expect(unresolvable.stdout).toMatch(/FAILED: --collector dns:no-such-host\.invalid:4318: cannot resolve no-such-host\.invalid/);
+  });
+
+  it.each([
+    [['--collector', 'dns:tracecheck-replicas'], /the dns: form is dns:HOST:PORT/],
+    [['--collector', 'http://a:4318,,http://b:4318'], /has an empty entry/],
+    [['--collector', 'http://a:4318,http://a:4318/'], /names http:\/\/a:4318 twice/],
+  ])('rejects --collector %j', async (args, message) => {
+    const outcome = await tracecheck(['check', ...args, '--run', 'x', '--specs', 'passing.yaml'], scratch);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(message);
   });
 
   it('fails a run that never received a span', async () => {

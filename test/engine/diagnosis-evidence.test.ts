@@ -115,6 +115,34 @@ describe('context lost, tied to one request', () => {
   });
 });
 
+describe("a fresh process's timer call during its first request", () => {
+  /** cart serves one request, whose call to pricing forwards its request id; meanwhile a root call without one goes to `lostPath`. */
+  async function firstRequestWithRootCall(lostPath: string) {
+    const spans = await makeTrace([
+      { ref: 'a', name: 'POST /cart', kind: 'server', service: 'cart', start: t(0), end: t(100), attributes: { [header('x-request-id')]: ['req-a'] } },
+      { ref: 'call', parent: 'a', name: 'POST', kind: 'client', service: 'cart', start: t(50), end: t(90), attributes: { 'url.full': 'http://127.0.0.1:8082/pricing/checkout', [header('x-request-id')]: ['req-a'] } },
+      { parent: 'call', name: 'POST /pricing/checkout', kind: 'server', service: 'pricing', start: t(52), end: t(88), attributes: { [header('x-request-id')]: ['req-a'] } },
+      { ref: 'root', name: 'POST', kind: 'client', service: 'cart', start: t(20), end: t(40), attributes: { 'url.full': `http://127.0.0.1:8082${lostPath}` } },
+      { parent: 'root', name: `POST ${lostPath}`, kind: 'server', service: 'pricing', start: t(22), end: t(38), attributes: { [header('host')]: ['pricing'] } },
+    ]);
+    const store = new SpanStore();
+    const root = spans.find((s) => s.name === 'POST' && s.parentSpanId === undefined) as Span;
+    store.ingest(spans.filter((s) => s.traceId !== root.traceId), { transport: 'memory', runId: 'r' });
+    store.ingest(spans.filter((s) => s.traceId === root.traceId), { transport: 'memory' });
+    return diagnosePropagation(store.run('r').traces(), store.unclaimedTraces(), { runId: 'r' });
+  }
+
+  it('is not the request\'s lost context: no request id, where the requests\' calls carry one, and a path none of them calls', async () => {
+    expect(await firstRequestWithRootCall('/refresh')).toEqual([]);
+  });
+
+  it('a call without a request id to where the requests call is still the request\'s lost context (an id kept in the lost context)', async () => {
+    const [d, ...rest] = await firstRequestWithRootCall('/pricing/checkout');
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ kind: 'context-lost', pairing: { evidence: 'only-candidate', confidence: 'likely' } });
+  });
+});
+
 describe('a tagged callee behind a proxy that rewrites Host', () => {
   async function tagged(tag: string | undefined) {
     const run = await makeTrace([

@@ -35,8 +35,8 @@ afterAll(async () => {
 });
 
 /**
- * Runs the command of `npm run example` (package.json), with extra tracecheck options before `--` and the fault
- * in the environment. Node 24 (process.execPath) is first on PATH, as npm would arrange, so `node` in CMD is it.
+ * Runs the command of `npm run example -- OPTIONS` (package.json: main-job.ts puts OPTIONS before tracecheck run's
+ * `--`), with the fault in the environment. Node 24 (process.execPath) is first on PATH, as npm would arrange, so `node` in CMD is it.
  */
 async function runMainJob(options: readonly string[], fault: ExampleFault): Promise<MainJobOutcome> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
@@ -46,7 +46,7 @@ async function runMainJob(options: readonly string[], fault: ExampleFault): Prom
   else delete env['EXAMPLE_FAULT'];
   const child = spawn(
     process.execPath,
-    ['--env-file=examples/three-services/example.env', 'bin/tracecheck.js', 'run', ...options, '--', 'node', 'examples/three-services/drive-checkout.ts'],
+    ['--env-file=examples/three-services/example.env', 'examples/three-services/main-job.ts', ...options],
     { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -71,6 +71,11 @@ function failed(report: JsonReport): (JsonExpectationReport & { readonly spec: s
 }
 
 describe('npm run example (the README main job)', () => {
+  it('is the command these tests run: main-job.ts, which puts `npm run example -- OPTIONS` before tracecheck run\'s --', async () => {
+    const scripts = (JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['example']).toBe('node --env-file=examples/three-services/example.env examples/three-services/main-job.ts');
+  });
+
   it(
     'passes every spec in specs/ on the healthy example and exits 0',
     async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../src/server/index.ts';
 import type { Collector, RunSummaryJson, TraceJson } from '../../src/server/index.ts';
+import { decodeExportRequestJson } from '../../src/otlp/index.ts';
 import { makeSdkSpans } from '../support/sdk-traces.ts';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { rawGrpcExport } from '../receiver/raw-grpc-client.ts';
@@ -73,6 +74,19 @@ describe('query API over a real socket', () => {
     const [trace] = body['traces'] as TraceJson[];
     expect(trace?.spans.map((s) => s.name)).toEqual(['downstream']);
     expect(trace?.orphans).toHaveLength(1);
+  });
+
+  it('hands the unclaimed spans out as one OTLP/JSON export on ?format=otlp, values and ids intact', async () => {
+    const { status, body } = await get('/api/unclaimed?format=otlp');
+    expect(status).toBe(200);
+    const decoded = decodeExportRequestJson(JSON.stringify(body));
+    expect(decoded.ok).toBe(true);
+    const spans = decoded.ok ? decoded.value.spans : [];
+    expect(spans.map((span) => [span.name, span.resource.attributes['service.name']])).toEqual([['downstream', 'edge']]);
+    expect(spans[0]?.parentSpanId).toMatch(/^[0-9a-f]{16}$/);
+    const bad = await get('/api/unclaimed?format=xml');
+    expect(bad.status).toBe(400);
+    expect(bad.body['error']).toMatch(/format must be json \(the default\) or otlp/);
   });
 
   it('answers clear errors: unknown run 404, bad parameter 400, unknown route 404, POST 405', async () => {

@@ -19,6 +19,10 @@ export interface SpanShape {
   parentSpanId?: string;
   name?: string;
   start?: bigint;
+  /** Default: a millisecond after the start. */
+  end?: bigint;
+  /** Default INTERNAL (1). */
+  kind?: number;
   resource?: Resource;
   attributes?: AttributeMap;
   links?: { traceId: string; spanId: string }[];
@@ -37,9 +41,9 @@ export function modelSpan(shape: SpanShape): Span {
     parentSpanId: shape.parentSpanId,
     traceState: '',
     name: shape.name ?? `span ${shape.spanId}`,
-    kind: 1,
+    kind: shape.kind ?? 1,
     startTimeUnixNano: start,
-    endTimeUnixNano: start + 1_000_000n,
+    endTimeUnixNano: shape.end ?? start + 1_000_000n,
     attributes: shape.attributes ?? emptyAttributes(),
     droppedAttributesCount: 0,
     events: [],

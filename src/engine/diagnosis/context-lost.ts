@@ -1,7 +1,7 @@
-import { SpanKind, serviceNameOf } from '../../model/index.ts';
+import { SpanKind, backgroundShapeOf, firstStartingFrom, isRecurringWhileIdle, serviceNameOf } from '../../model/index.ts';
 import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { PAIRING_TEXT, shortId, type ContextLostDiagnostic, type HopPairing } from './diagnostic.ts';
-import { firstStartingFrom } from './hop-matching.ts';
+import { clientPathOf } from './hop-matching.ts';
 import { correlationHeadersOf } from './recorded-headers.ts';
 
 // Services that lost their own context: an outgoing call that became the root of a new trace while the service
@@ -21,13 +21,27 @@ import { correlationHeadersOf } from './recorded-headers.ts';
  *
  * A root call of a shape (service, kind, name, target) that recurs while its service runs nothing of the run
  * (twice, or once among three or more), is background work (a timer, a poller) and is not diagnosed
- * on time evidence, even where it happened to start during a request.
+ * on time evidence, even where it happened to start during a request. Nor is a root call that carried no
+ * correlation header, from a service whose calls for the run's requests do carry one, to a path none of those
+ * calls goes to: work of the process's own (a fresh process's timer has no history to recur in yet), not a
+ * request's call that lost its context (that one goes where the requests' calls go).
  */
 export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readonly Trace[]): ContextLostDiagnostic[] {
   const running = new Map<string, Span[]>();
   const correlated: Correlation = { traces: new Map(), names: new Set() };
+  // Per service, the paths its calls for the run's requests (CLIENT spans with a parent) went to, when they carried
+  // a correlation header.
+  const requestCallPaths = new Map<string, Set<string | undefined>>();
   for (const trace of runTraces) {
     for (const span of trace.spans) {
+      if (span.kind === SpanKind.CLIENT && span.parentSpanId !== undefined && correlationHeadersOf(span).length > 0) {
+        const service = serviceNameOf(span);
+        if (service !== undefined) {
+          let paths = requestCallPaths.get(service);
+          if (paths === undefined) requestCallPaths.set(service, (paths = new Set()));
+          paths.add(clientPathOf(span));
+        }
+      }
       for (const [name, value] of correlationHeadersOf(span)) {
         const key = `${name}=${value}`;
         let traces = correlated.traces.get(key);
@@ -67,13 +81,15 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
           if (active !== undefined) found.push(contextLostDiagnostic(span, root, active, { evidence: 'request-header', confidence: 'certain' }, 1));
           continue;
         }
-        const shape = shapeOf(span, service);
+        const shape = backgroundShapeOf(span, service);
         seen.set(shape, (seen.get(shape) ?? 0) + 1);
         const active = innermost(candidates);
         if (active === undefined) {
           idle.set(shape, (idle.get(shape) ?? 0) + 1);
           continue;
         }
+        const requestPaths = requestCallPaths.get(service);
+        if (requestPaths !== undefined && !carriesCorrelation(root) && !requestPaths.has(clientPathOf(span))) continue;
         const requests = new Set(candidates.map((c) => c.traceId)).size;
         const pairing: HopPairing = requests === 1 ? { evidence: 'only-candidate', confidence: 'likely' } : { evidence: 'time', confidence: 'possible' };
         found.push(contextLostDiagnostic(span, root, active, pairing, requests));
@@ -84,9 +100,8 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
   // request ended is new work of its own and says nothing about the calls made during requests.
   const isBackground = (d: ContextLostDiagnostic): boolean => {
     if (d.pairing.evidence === 'request-header') return false;
-    const shape = shapeOf(d.clientSpan, d.callerService ?? '');
-    const whileIdle = idle.get(shape) ?? 0;
-    return whileIdle >= 2 || (whileIdle >= 1 && (seen.get(shape) ?? 0) >= 3);
+    const shape = backgroundShapeOf(d.clientSpan, d.callerService ?? '');
+    return isRecurringWhileIdle(idle.get(shape) ?? 0, seen.get(shape) ?? 0);
   };
   const out = found.filter((d) => !isBackground(d));
   return out.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
@@ -156,13 +171,13 @@ function requestOfCall(root: SpanNode, correlated: Correlation): string | 'forei
   return foreign && !shared && requests.size === 0 ? 'foreign' : undefined;
 }
 
-/** What makes two root calls the same work: the service, the kind, the span name and where it called. */
-function shapeOf(span: Span, service: string): string {
-  const a = span.attributes;
-  const target = [a['url.full'] ?? a['http.url'], a['server.address'] ?? a['net.peer.name'], a['server.port'] ?? a['net.peer.port'], a['peer.service'], a['messaging.destination.name']];
-  return [service, span.kind, span.name, ...target.map((value) => (value === undefined ? '' : String(value)))].join('\u0000');
+/** Whether a root call carried a correlation header: recorded on its client span, or by its callee below it. */
+function carriesCorrelation(root: SpanNode): boolean {
+  if (correlationHeadersOf(root.span).length > 0) return true;
+  return root.children.some((child) => (child.span.kind === SpanKind.SERVER || child.span.kind === SpanKind.CONSUMER) && correlationHeadersOf(child.span).length > 0);
 }
 
+/** What makes two root calls the same work: the service, the kind, the span name and where it called. */
 function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span, pairing: HopPairing, requests: number): ContextLostDiagnostic {
   const caller = serviceNameOf(client);
   const server = clientNode.children.find((c) => c.span.kind === SpanKind.SERVER || c.span.kind === SpanKind.CONSUMER)?.span;

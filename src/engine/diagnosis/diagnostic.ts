@@ -17,7 +17,8 @@ import type { PropagationHeaderName } from './recorded-headers.ts';
  *   reverse.
  * - `stripped-in-transit`: the callee recorded other propagation the caller sent (a `baggage` header, which W3C
  *   propagators inject together with `traceparent`) but no trace header: something between them (a proxy, a
- *   gateway, a header allow-list) removed it.
+ *   gateway, a header allow-list) removed it. Or an instrumented proxy sits between them: its SERVER span continued
+ *   the caller's trace, and the request it forwarded on the same path reached the callee without a trace header.
  * - `context-not-extracted`: the callee received a trace header in the format it injects itself (or whose format
  *   it injects is unknown) yet started a new trace: its server code did not extract the context (a hand-made
  *   server span, an uninstrumented framework), or the header was malformed.
@@ -100,6 +101,12 @@ export interface HopDiagnostic extends DiagnosticBase {
   readonly serverSpan: Span;
   /** Baggage keys seen upstream and missing downstream (`baggage-dropped` only). */
   readonly missingBaggageKeys?: readonly string[];
+  /**
+   * `stripped-in-transit` through an instrumented proxy: the proxy's SERVER span that sits between the two, in
+   * the caller's trace (it received the context), whose forwarded call did not carry it. `clientSpan` is then the
+   * caller's call to the proxy.
+   */
+  readonly proxySpan?: Span;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { serviceNameOf } from '../../model/index.ts';
+import { firstStartingFrom, serviceNameOf } from '../../model/index.ts';
 import type { AttributeValue, Span } from '../../model/index.ts';
 
 // Which root SERVER span a CLIENT span's call reached, when the callee started a new trace: the time window and the
@@ -26,7 +26,7 @@ export function matchDistance(client: Span, server: Span, toleranceNanos: bigint
   if (typeof peerService === 'string' && serviceNameOf(server) !== undefined && serviceNameOf(server) !== peerService) return undefined;
   const clientTarget = clientTargetOf(client);
   const serverPort = portOf(server.attributes['server.port'] ?? server.attributes['net.host.port']);
-  const serverPath = stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
+  const serverPath = serverPathOf(server);
   const route = stringOf(server.attributes['http.route']);
   if (clientTarget.path !== undefined) {
     if (serverPath !== undefined && serverPath !== clientTarget.path) return undefined;
@@ -55,16 +55,14 @@ export function rootsInWindow(byStart: readonly Span[], client: Span, toleranceN
   return byStart.slice(low, end);
 }
 
-/** The index of the first span of `byStart` (sorted by start time) that started at or after `from`. */
-export function firstStartingFrom(byStart: readonly Span[], from: bigint): number {
-  let low = 0;
-  let high = byStart.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((byStart[mid] as Span).startTimeUnixNano < from) low = mid + 1;
-    else high = mid;
-  }
-  return low;
+/** The path a SERVER span recorded it was called on (`url.path`, or `http.target` without its query). */
+export function serverPathOf(server: Span): string | undefined {
+  return stringOf(server.attributes['url.path']) ?? pathOf(stringOf(server.attributes['http.target']));
+}
+
+/** The path a CLIENT span's call went to (`url.path`, `http.target`, or the path of `url.full` / `http.url`). */
+export function clientPathOf(client: Span): string | undefined {
+  return clientTargetOf(client).path;
 }
 
 function clientTargetOf(client: Span): { port: number | undefined; path: string | undefined } {

@@ -3,7 +3,7 @@ import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
 import type { RunSource } from '../../store/index.ts';
 import { FORMAT_TEXT, formatsIn, injectedFormats, type TraceFormat } from './callee-format.ts';
-import { matchDistance, rootsInWindow } from './hop-matching.ts';
+import { clientPathOf, matchDistance, rootsInWindow, serverPathOf } from './hop-matching.ts';
 import { baggageKeysOf, baggageValueOf, correlationHeadersOf, headerText, propagatedParentIdOf, recordedHeaders, type PropagationHeaderName } from './recorded-headers.ts';
 import { contextLost } from './context-lost.ts';
 import {
@@ -107,6 +107,8 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
   };
   const formatsInjectedBy = (server: Span): Set<TraceFormat> | undefined => injectedFormats(server, traceOf.get(server), (client) => calleeOf(client, traceOf.get(server)));
   const candidates: { client: Span; server: Span; distance: bigint; request: boolean; address: boolean; runId: boolean }[] = [];
+  // Calls a proxy forwarded (see forwardedBy): a diagnosis of their hop names the proxy and its caller.
+  const proxied = new Map<Span, ProxyHop>();
   const out: HopDiagnostic[] = [];
   const newTraces: HopDiagnostic[] = [];
   for (const trace of runTraces) {
@@ -114,9 +116,11 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
       if (node.span.kind !== SpanKind.CLIENT) continue;
       const serverChild = node.children.find((child) => child.span.kind === SpanKind.SERVER);
       if (serverChild === undefined) {
+        const via = forwardedBy(node);
+        if (via !== undefined) proxied.set(node.span, via);
         const byHeader = namedBy.get(node.span.spanId);
         if (byHeader !== undefined) {
-          newTraces.push(newTraceDiagnostic(node.span, byHeader.server, { evidence: byHeader.header, confidence: 'certain' }, formatsInjectedBy(byHeader.server)));
+          newTraces.push(newTraceDiagnostic(node.span, byHeader.server, { evidence: byHeader.header, confidence: 'certain' }, formatsInjectedBy(byHeader.server), via));
           continue;
         }
         for (const server of rootsInWindow(serverRoots, node.span, toleranceNanos)) {
@@ -157,8 +161,9 @@ export function diagnosePropagation(runTraces: readonly Trace[], unclaimedTraces
         : runId
           ? { evidence: 'run-id', confidence: 'likely' }
           : { evidence: 'time', confidence: 'possible' };
-    newTraces.push(newTraceDiagnostic(client, server, pairing, formatsInjectedBy(server)));
+    newTraces.push(newTraceDiagnostic(client, server, pairing, formatsInjectedBy(server), proxied.get(client)));
   }
+  newTraces.push(...untracedForwards(runTraces, serverRoots, { named, used: usedServers, runRoots, recordedRun, runId: options.runId, toleranceNanos }));
   newTraces.sort((a, b) => (a.clientSpan.startTimeUnixNano < b.clientSpan.startTimeUnixNano ? -1 : 1));
   return [...newTraces, ...contextLost(runTraces, unclaimedTraces), ...out, ...linksMissing(runTraces, unclaimedTraces)];
 }
@@ -201,7 +206,101 @@ export function diagnoseRun(source: RunSource, options?: DiagnoseOptions): Propa
   return diagnosePropagation(source.traces(), source.unclaimedTraces(), { runId: source.id, ...options });
 }
 
-function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing, injected: Set<TraceFormat> | undefined): HopDiagnostic {
+/** An instrumented proxy's part in a hop: its SERVER span (in the caller's trace) and the caller's call to it. */
+interface ProxyHop {
+  readonly proxy: Span;
+  readonly callerClient: Span;
+}
+
+/**
+ * The proxy a call was forwarded by: the call's parent is a SERVER span of the same service, on the same path as
+ * the call (a reverse proxy forwards the path it received), whose own parent is a CLIENT span of another service.
+ */
+function forwardedBy(client: SpanNode): ProxyHop | undefined {
+  const proxy = client.parent;
+  const caller = proxy?.parent;
+  if (proxy === undefined || caller === undefined || proxy.span.kind !== SpanKind.SERVER || caller.span.kind !== SpanKind.CLIENT) return undefined;
+  const service = serviceNameOf(proxy.span);
+  if (service !== serviceNameOf(client.span) || service === serviceNameOf(caller.span)) return undefined;
+  const path = serverPathOf(proxy.span);
+  if (path === undefined || path !== clientPathOf(client.span)) return undefined;
+  return { proxy: proxy.span, callerClient: caller.span };
+}
+
+/** What {@link untracedForwards} must not pair again, and the run's facts it pairs by. */
+interface PairingState {
+  readonly named: ReadonlySet<Span>;
+  readonly used: Set<Span>;
+  readonly runRoots: ReadonlySet<Span>;
+  readonly recordedRun: ReadonlyMap<Span, string>;
+  readonly runId: string | undefined;
+  readonly toleranceNanos: bigint;
+}
+
+/**
+ * Instrumented proxies that forwarded a request untraced: a SERVER span of the run's traces, called by a CLIENT span
+ * of another service, that made no call of its own in the trace, while a server root of another service on the same
+ * path, with no trace header among the request headers it recorded, started within its time: the proxy continued the
+ * caller's trace and forwarded the request without it. Paired by a correlation header both recorded (`request-header`,
+ * likely) or by the path and time (`address`, likely); each server root at most once, and none already paired.
+ */
+function untracedForwards(runTraces: readonly Trace[], serverRoots: readonly Span[], state: PairingState): HopDiagnostic[] {
+  const candidates: { hop: ProxyHop; server: Span; distance: bigint; request: boolean }[] = [];
+  for (const trace of runTraces) {
+    for (const node of trace.nodesBySpanId.values()) {
+      const caller = node.parent;
+      if (node.span.kind !== SpanKind.SERVER || caller === undefined || caller.span.kind !== SpanKind.CLIENT) continue;
+      const service = serviceNameOf(node.span);
+      const path = serverPathOf(node.span);
+      if (path === undefined || service === serviceNameOf(caller.span) || makesCalls(node)) continue;
+      for (const server of rootsInWindow(serverRoots, node.span, state.toleranceNanos)) {
+        if (state.named.has(server) || state.used.has(server) || serviceNameOf(server) === service || serverPathOf(server) !== path) continue;
+        const run = state.recordedRun.get(server);
+        if (run !== undefined && run !== state.runId) continue;
+        const headers = recordedHeaders(server);
+        if (headers === undefined || formatsIn(headers).size > 0 || OTHER_FORMATS.some(([h]) => headers.has(h))) continue;
+        const request = sameRequest(node.span, server);
+        if (request === false || (state.runRoots.has(server) && request !== true && run === undefined)) continue;
+        const d = server.startTimeUnixNano - node.span.startTimeUnixNano;
+        candidates.push({ hop: { proxy: node.span, callerClient: caller.span }, server, distance: d < 0n ? -d : d, request: request === true });
+      }
+    }
+  }
+  candidates.sort((a, b) => Number(b.request) - Number(a.request) || (a.distance < b.distance ? -1 : a.distance > b.distance ? 1 : 0));
+  const usedProxies = new Set<Span>();
+  const found: HopDiagnostic[] = [];
+  for (const { hop, server, request } of candidates) {
+    if (usedProxies.has(hop.proxy) || state.used.has(server)) continue;
+    usedProxies.add(hop.proxy);
+    state.used.add(server);
+    const pairing: HopPairing = request ? { evidence: 'request-header', confidence: 'likely' } : { evidence: 'address', confidence: 'likely' };
+    found.push(newTraceDiagnostic(hop.callerClient, server, pairing, undefined, hop, true));
+  }
+  return found;
+}
+
+/** Whether a span, or a span below it in its own service, calls out (a CLIENT or PRODUCER span). */
+function makesCalls(node: SpanNode): boolean {
+  const service = serviceNameOf(node.span);
+  const stack = [...node.children];
+  for (let child = stack.pop(); child !== undefined; child = stack.pop()) {
+    if (serviceNameOf(child.span) !== service) continue;
+    if (child.span.kind === SpanKind.CLIENT || child.span.kind === SpanKind.PRODUCER) return true;
+    stack.push(...child.children);
+  }
+  return false;
+}
+
+/**
+ * A hop whose callee started a new trace. With `via`, the call went through an instrumented proxy: when no trace
+ * header reached the callee, the proxy stripped it, and the hop is named from the proxy's caller, with the proxy
+ * between (`untraced`: the proxy's forwarded call has no span of its own).
+ */
+function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing, injected: Set<TraceFormat> | undefined, via?: ProxyHop, untraced = false): HopDiagnostic {
+  const headers = recordedHeaders(server);
+  if (via !== undefined && headers !== undefined && formatsIn(headers).size === 0 && !OTHER_FORMATS.some(([h]) => headers.has(h))) {
+    return strippedByProxy(untraced ? undefined : client, server, pairing, via);
+  }
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
   const { cause, evidence, likely } = causeOf(caller ?? 'the caller', callee ?? 'the callee', server, injected);
@@ -216,6 +315,24 @@ function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing, inj
  * Why the callee started a new trace, from the request headers it recorded (which formats arrived) and the formats
  * its own calls carry (`injected`: what its propagator speaks, undefined when unknown).
  */
+/** A proxy that continued the caller's trace forwarded the request to the callee without its trace header. */
+function strippedByProxy(forwarded: Span | undefined, server: Span, pairing: HopPairing, via: ProxyHop): HopDiagnostic {
+  const client = via.callerClient;
+  const caller = serviceNameOf(client);
+  const callee = serviceNameOf(server);
+  const proxyService = serviceNameOf(via.proxy) ?? 'the proxy';
+  const call = forwarded === undefined ? 'its forwarded call (not traced)' : `its forwarded call, client span "${forwarded.name}" ${shortId(forwarded.spanId)},`;
+  const baggage = recordedHeaders(server)?.has('baggage') === true ? `, though it received the baggage ${caller ?? 'the caller'} sent (${headerText(server, 'baggage')})` : '';
+  const evidence =
+    `the request passed through ${proxyService}'s server span "${via.proxy.name}" ${shortId(via.proxy.spanId)}, which continued ${caller ?? 'the caller'}'s trace; ` +
+    `${call} reached ${callee ?? 'the callee'} with no traceparent or b3${baggage}`;
+  const message =
+    `${caller ?? '?'} → ${callee ?? '?'}: ${callee ?? 'the callee'} started a new trace (client span "${client.name}" ${shortId(client.spanId)} reached proxy ${proxyService}; ` +
+    `server span "${server.name}" ${shortId(server.spanId)} is the root of trace ${shortId(server.traceId)}; ${evidence}); likely cause: the trace header was stripped in transit ` +
+    `by ${proxyService} (a proxy that forwards the request without its trace headers); ${PAIRING_TEXT[pairing.evidence]}`;
+  return { kind: 'new-trace', cause: 'stripped-in-transit', callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, proxySpan: via.proxy, anchorSpan: client, evidence, message, pairing };
+}
+
 function causeOf(caller: string, callee: string, server: Span, injected: Set<TraceFormat> | undefined): { cause: HopDiagnostic['cause']; evidence: string; likely: string } {
   const headers = recordedHeaders(server);
   if (headers === undefined) {
