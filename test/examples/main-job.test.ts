@@ -4,25 +4,19 @@
  * collector over three transports, and judges specs/ against what arrived. Healthy it must pass; each broken hop
  * (EXAMPLE_FAULT) must fail with a report that names the hop: the services and spans of orders → inventory.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
 import type { JsonExpectationReport, JsonReport } from '../../src/report/index.ts';
+import type { ChildOutcome } from '../support/child-process.ts';
+import { runExample } from '../support/example-report.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 // Three SDK-instrumented processes start on a busy 2-core machine; the judging itself takes milliseconds.
 const caseMillis = 120_000;
-
-interface MainJobOutcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 let workDir: string;
 
@@ -34,34 +28,11 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-/**
- * Runs the command of `npm run example -- OPTIONS` (package.json: main-job.ts puts OPTIONS before tracecheck run's
- * `--`), with the fault in the environment. Node 24 (process.execPath) is first on PATH, as npm would arrange, so `node` in CMD is it.
- */
-async function runMainJob(options: readonly string[], fault: ExampleFault): Promise<MainJobOutcome> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
-  delete env['EXAMPLE_CUSTOMER'];
-  if (fault !== 'none') env['EXAMPLE_FAULT'] = fault;
-  else delete env['EXAMPLE_FAULT'];
-  const child = spawn(
-    process.execPath,
-    ['--env-file=examples/three-services/example.env', 'examples/three-services/main-job.ts', ...options],
-    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
-
-async function runBoth(fault: ExampleFault, timeout: string): Promise<{ pretty: MainJobOutcome; json: JsonReport; jsonRun: MainJobOutcome }> {
+async function runBoth(fault: ExampleFault, timeout: string): Promise<{ pretty: ChildOutcome; json: JsonReport; jsonRun: ChildOutcome }> {
   const out = join(workDir, `${fault}.json`);
   const [pretty, jsonRun] = await Promise.all([
-    runMainJob(['--timeout', timeout], fault),
-    runMainJob(['--timeout', timeout, '--reporter', 'json', '--out', out], fault),
+    runExample(['--timeout', timeout], fault),
+    runExample(['--timeout', timeout, '--reporter', 'json', '--out', out], fault),
   ]);
   return { pretty, jsonRun, json: JSON.parse(await readFile(out, 'utf8')) as JsonReport };
 }

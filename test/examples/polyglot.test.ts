@@ -5,19 +5,15 @@
  * `npm run example:polyglot:broken` runs the Python service with `OTEL_PROPAGATORS=b3` and must fail, naming the
  * hop gateway → pricing and why. The Python and Go services are the clients scripts/install-clients.sh builds.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../clients/where.ts';
+import { runProgram, type ChildOutcome as Outcome } from '../support/child-process.ts';
 import { builtClient } from '../support/clients.ts';
 
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** One run of a script: three SDKs' processes start on a busy 2-core machine. */
+const SCRIPT_MILLIS = 110_000;
 
 const scripts = (JSON.parse(readFileSync(`${repoRoot}package.json`, 'utf8')) as { scripts: Record<string, string> }).scripts;
 
@@ -27,13 +23,7 @@ async function npmScript(name: string): Promise<Outcome> {
   if (command === undefined) throw new Error(`package.json has no script ${name}`);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
   for (const key of Object.keys(env)) if (key.startsWith('OTEL_') || key.startsWith('POLYGLOT_')) delete env[key];
-  const child = spawn('sh', ['-c', command], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
+  return runProgram('sh', ['-c', command], env, SCRIPT_MILLIS, repoRoot);
 }
 
 const ready = [builtClient('python'), builtClient('go')].every((dir) => dir !== undefined);

@@ -27,12 +27,12 @@ export function runNodeScript(file: string, env: NodeJS.ProcessEnv, timeoutMilli
 }
 
 /**
- * Runs `command` with `args` (no shell) and resolves when it exits, with its output.
- * Past `timeoutMillis` the child is killed and the promise rejects with what it printed so far.
+ * Runs `command` with `args` (no shell) in `cwd` (default: this process's) and resolves when it exits, with its
+ * output. Past `timeoutMillis` the child is killed and the promise rejects with what it printed so far.
  */
-export function runProgram(command: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMillis: number): Promise<ChildOutcome> {
+export function runProgram(command: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMillis: number, cwd?: string): Promise<ChildOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -3,40 +3,32 @@
  * --out FILE` (examples/three-services/main-job.ts, which runs `tracecheck run ... -- node drive-checkout.ts` as a
  * real child process), with the fault in the environment. Shared by the browser test and scripts/report-screenshot.ts.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExampleFault } from '../../examples/three-services/faults.ts';
+import { runProgram, type ChildOutcome } from './child-process.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** How `tracecheck run` ended, with what it printed. */
-export interface ExampleReportOutcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+/** How long one run of the example may take on a busy 2-core machine (three SDK-instrumented services start). */
+const EXAMPLE_MILLIS = 110_000;
 
-/** Runs the example (healthy with `none`) and writes its html report to `outFile`. */
-export async function writeExampleReport(fault: ExampleFault, outFile: string): Promise<ExampleReportOutcome> {
+/**
+ * Runs `npm run example -- OPTIONS` as npm would (examples/three-services/main-job.ts, in the repository, this Node
+ * first on PATH, no OTEL_* of the developer's shell), with the fault (`none`: healthy) in the environment.
+ */
+export function runExample(options: readonly string[], fault: ExampleFault): Promise<ChildOutcome> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, NO_COLOR: '1' };
   for (const key of Object.keys(env)) if (key.startsWith('OTEL_')) delete env[key];
   delete env['EXAMPLE_CUSTOMER'];
   if (fault !== 'none') env['EXAMPLE_FAULT'] = fault;
   else delete env['EXAMPLE_FAULT'];
+  return runProgram(process.execPath, ['--env-file=examples/three-services/example.env', 'examples/three-services/main-job.ts', ...options], env, EXAMPLE_MILLIS, repoRoot);
+}
+
+/** Runs the example (healthy with `none`) and writes its html report to `outFile`: `npm run example -- --reporter html --out FILE`. */
+export function writeExampleReport(fault: ExampleFault, outFile: string): Promise<ChildOutcome> {
   // As run-broken.ts: the services have flushed before judging, so a short deadline only shortens a failing wait.
   const timeout = fault === 'none' ? [] : ['--timeout', '3s'];
-  const child = spawn(
-    process.execPath,
-    // `npm run example -- [--timeout 3s] --reporter html --out FILE`, as the issue and the README write it.
-    ['--env-file=examples/three-services/example.env', 'examples/three-services/main-job.ts', ...timeout, '--reporter', 'html', '--out', outFile],
-    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
+  return runExample([...timeout, '--reporter', 'html', '--out', outFile], fault);
 }
