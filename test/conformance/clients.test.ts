@@ -14,7 +14,7 @@ import { startCollector, type Collector, type CollectorRun, type ExportEnvOption
 import type { IngestContext } from '../../src/store/index.ts';
 import { environmentWithoutOtel, runProgram } from '../support/child-process.ts';
 import { builtClient, goCommand, javaCommand, pythonCommand, type ClientCommand, type ClientLanguage } from '../support/clients.ts';
-import { comparableValue, storedSpan, type ComparableSpan } from '../support/comparable-span.ts';
+import { comparableValue, expectedFromPrinted, storedSpan, type ComparableSpan, type PrintedSpan } from '../support/comparable-span.ts';
 import { startRecordingProxy } from '../support/recording-proxy.ts';
 
 /** An attribute value as the emitters print it: the OTLP/JSON AnyValue shape, ints as decimal strings. */
@@ -28,32 +28,8 @@ type TypedValue =
 type TypedMap = Readonly<Record<string, TypedValue>>;
 
 /** One span as an emitter printed it: read back from its SDK's own span data. Kinds and status codes are OTLP's. */
-interface ClientSpan {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly parentSpanId: string | null;
-  readonly traceState: string;
-  readonly traceFlags: number;
-  readonly name: string;
-  readonly kind: number;
-  readonly startTimeUnixNano: string;
-  readonly endTimeUnixNano: string;
-  readonly attributes: TypedMap;
-  readonly droppedAttributesCount: number;
-  readonly events: readonly { readonly name: string; readonly timeUnixNano: string; readonly attributes: TypedMap; readonly droppedAttributesCount: number }[];
-  readonly droppedEventsCount: number;
-  readonly links: readonly {
-    readonly traceId: string;
-    readonly spanId: string;
-    readonly traceState: string;
-    readonly traceFlags: number;
-    readonly attributes: TypedMap;
-    readonly droppedAttributesCount: number;
-  }[];
-  readonly droppedLinksCount: number;
-  readonly status: { readonly code: number; readonly message: string };
-  readonly resource: TypedMap;
-  readonly scope: { readonly name: string; readonly version: string; readonly schemaUrl: string; readonly attributes: TypedMap };
+interface ClientSpan extends PrintedSpan<TypedMap> {
+  readonly scope: PrintedSpan<TypedMap>['scope'] & { readonly attributes: TypedMap };
 }
 
 /** What an emitter prints. */
@@ -81,38 +57,7 @@ function modelAttributes(map: TypedMap): AttributeMap {
 }
 
 function expectedSpan(sent: ClientSpan): ComparableSpan {
-  return {
-    traceId: sent.traceId,
-    spanId: sent.spanId,
-    parentSpanId: sent.parentSpanId ?? undefined,
-    traceState: sent.traceState,
-    name: sent.name,
-    kind: sent.kind,
-    startTimeUnixNano: BigInt(sent.startTimeUnixNano),
-    endTimeUnixNano: BigInt(sent.endTimeUnixNano),
-    attributes: modelAttributes(sent.attributes),
-    droppedAttributesCount: sent.droppedAttributesCount,
-    events: sent.events.map((event) => ({
-      name: event.name,
-      timeUnixNano: BigInt(event.timeUnixNano),
-      attributes: modelAttributes(event.attributes),
-      droppedAttributesCount: event.droppedAttributesCount,
-    })),
-    droppedEventsCount: sent.droppedEventsCount,
-    links: sent.links.map((link) => ({
-      traceId: link.traceId,
-      spanId: link.spanId,
-      traceState: link.traceState,
-      attributes: modelAttributes(link.attributes),
-      droppedAttributesCount: link.droppedAttributesCount,
-      traceFlags: link.traceFlags,
-    })),
-    droppedLinksCount: sent.droppedLinksCount,
-    status: sent.status,
-    traceFlags: sent.traceFlags,
-    resource: modelAttributes(sent.resource),
-    scope: { ...sent.scope, attributes: modelAttributes(sent.scope.attributes), droppedAttributesCount: 0 },
-  };
+  return expectedFromPrinted(sent, modelAttributes, sent.kind, modelAttributes(sent.scope.attributes));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { AttributeMap, AttributeValue, Span } from '../../src/model/index.t
 import { startCollector, type Collector, type ExportEnvOptions } from '../../src/server/index.ts';
 import type { EmittedSpan, EmittedSpans } from '../fixtures/emit-spans.ts';
 import { environmentWithoutOtel, runNodeScript } from '../support/child-process.ts';
-import { comparableValue, storedSpan, type ComparableSpan } from '../support/comparable-span.ts';
+import { comparableValue, expectedFromPrinted, storedSpan, type ComparableSpan } from '../support/comparable-span.ts';
 
 const emitSpans = fileURLToPath(new URL('../fixtures/emit-spans.ts', import.meta.url));
 
@@ -56,40 +56,8 @@ function expectedAttributes(recorded: Record<string, unknown>, protocol: OtlpPro
 
 /** Both sides in one comparable shape: the model's fields, the sent span mapped by OTLP's rules. */
 function expectedSpan(sent: EmittedSpan, protocol: OtlpProtocol): ComparableSpan {
-  return {
-    traceId: sent.traceId,
-    spanId: sent.spanId,
-    parentSpanId: sent.parentSpanId ?? undefined,
-    traceState: sent.traceState,
-    name: sent.name,
-    // The API numbers INTERNAL..CONSUMER 0..4; OTLP numbers them 1..5 (0 is UNSPECIFIED).
-    kind: sent.kind + 1,
-    startTimeUnixNano: BigInt(sent.startTimeUnixNano),
-    endTimeUnixNano: BigInt(sent.endTimeUnixNano),
-    attributes: expectedAttributes(sent.attributes, protocol),
-    droppedAttributesCount: sent.droppedAttributesCount,
-    events: sent.events.map((event) => ({
-      name: event.name,
-      timeUnixNano: BigInt(event.timeUnixNano),
-      attributes: expectedAttributes(event.attributes, protocol),
-      droppedAttributesCount: event.droppedAttributesCount,
-    })),
-    droppedEventsCount: sent.droppedEventsCount,
-    links: sent.links.map((link) => ({
-      traceId: link.traceId,
-      spanId: link.spanId,
-      traceState: link.traceState,
-      attributes: expectedAttributes(link.attributes, protocol),
-      droppedAttributesCount: link.droppedAttributesCount,
-      traceFlags: link.traceFlags,
-    })),
-    droppedLinksCount: sent.droppedLinksCount,
-    // API and OTLP agree on status numbers: UNSET 0, OK 1, ERROR 2.
-    status: { code: sent.status.code, message: sent.status.message },
-    traceFlags: sent.traceFlags,
-    resource: expectedAttributes(sent.resource, protocol),
-    scope: { name: sent.scope.name, version: sent.scope.version, schemaUrl: sent.scope.schemaUrl, attributes: {}, droppedAttributesCount: 0 },
-  };
+  // The API numbers INTERNAL..CONSUMER 0..4; OTLP numbers them 1..5 (0 is UNSPECIFIED).
+  return expectedFromPrinted(sent, (attributes) => expectedAttributes(attributes, protocol), sent.kind + 1, {});
 }
 
 describe.each(transports)('$exporter over $protocol, compression $compression', ({ protocol, compression }) => {

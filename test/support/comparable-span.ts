@@ -88,3 +88,75 @@ export function storedSpan(span: Span): ComparableSpan {
     },
   };
 }
+
+/**
+ * A span as an emitter prints it (the JS fixture test/fixtures/emit-spans.ts, the other languages' clients/*):
+ * ids and flags as the SDK holds them, times as decimal nanosecond strings, attributes in the emitter's own form `A`.
+ */
+export interface PrintedSpan<A> {
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly parentSpanId: string | null;
+  readonly traceState: string;
+  readonly traceFlags: number;
+  readonly name: string;
+  readonly kind: number;
+  readonly startTimeUnixNano: string;
+  readonly endTimeUnixNano: string;
+  readonly attributes: A;
+  readonly droppedAttributesCount: number;
+  readonly events: readonly { readonly name: string; readonly timeUnixNano: string; readonly attributes: A; readonly droppedAttributesCount: number }[];
+  readonly droppedEventsCount: number;
+  readonly links: readonly {
+    readonly traceId: string;
+    readonly spanId: string;
+    readonly traceState: string;
+    readonly traceFlags: number;
+    readonly attributes: A;
+    readonly droppedAttributesCount: number;
+  }[];
+  readonly droppedLinksCount: number;
+  readonly status: { readonly code: number; readonly message: string };
+  readonly resource: A;
+  readonly scope: { readonly name: string; readonly version: string; readonly schemaUrl: string };
+}
+
+/**
+ * What the collector should store for a printed span, in the comparable shape: `attributes` maps the emitter's
+ * attributes by OTLP's rules, `kind` is the OTLP kind the span was sent with, and the scope carries
+ * `scopeAttributes`. Status numbers agree between the APIs and OTLP (UNSET 0, OK 1, ERROR 2).
+ */
+export function expectedFromPrinted<A>(sent: PrintedSpan<A>, attributes: (printed: A) => AttributeMap, kind: number, scopeAttributes: AttributeMap): ComparableSpan {
+  return {
+    traceId: sent.traceId,
+    spanId: sent.spanId,
+    parentSpanId: sent.parentSpanId ?? undefined,
+    traceState: sent.traceState,
+    name: sent.name,
+    kind,
+    startTimeUnixNano: BigInt(sent.startTimeUnixNano),
+    endTimeUnixNano: BigInt(sent.endTimeUnixNano),
+    attributes: attributes(sent.attributes),
+    droppedAttributesCount: sent.droppedAttributesCount,
+    events: sent.events.map((event) => ({
+      name: event.name,
+      timeUnixNano: BigInt(event.timeUnixNano),
+      attributes: attributes(event.attributes),
+      droppedAttributesCount: event.droppedAttributesCount,
+    })),
+    droppedEventsCount: sent.droppedEventsCount,
+    links: sent.links.map((link) => ({
+      traceId: link.traceId,
+      spanId: link.spanId,
+      traceState: link.traceState,
+      attributes: attributes(link.attributes),
+      droppedAttributesCount: link.droppedAttributesCount,
+      traceFlags: link.traceFlags,
+    })),
+    droppedLinksCount: sent.droppedLinksCount,
+    status: { code: sent.status.code, message: sent.status.message },
+    traceFlags: sent.traceFlags,
+    resource: attributes(sent.resource),
+    scope: { name: sent.scope.name, version: sent.scope.version, schemaUrl: sent.scope.schemaUrl, attributes: scopeAttributes, droppedAttributesCount: 0 },
+  };
+}
