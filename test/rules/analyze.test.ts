@@ -9,6 +9,7 @@ import { analysisSpecs } from '../../src/language/index.ts';
 import { analysisScores, renderAnalysis } from '../../src/report/index.ts';
 import { tracecheck } from '../cli/tracecheck-process.ts';
 import { checkoutTraces } from '../engine/checkout-trace.ts';
+import { findings, type AnalyzeReport } from '../support/analyze-report.ts';
 import { makeSdkSpans, sdkExportRequestBytes } from '../support/sdk-traces.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -16,17 +17,6 @@ const LEAKY = new URL('./fixtures/leaky-service.ts', import.meta.url).pathname;
 const OFFSET_CLOCK = new URL('./fixtures/offset-clock-service.ts', import.meta.url).pathname;
 const EXAMPLE_DRIVER = join(REPO, 'examples/three-services/drive-checkout.ts');
 
-interface AnalysisJson {
-  readonly passed: boolean;
-  readonly analysis: {
-    readonly services: readonly { service: string; score: number; failed: number; warnings: number }[];
-    readonly rules: readonly { rule: string; severity: string; failingServices: readonly string[] }[];
-  };
-}
-
-function findings(report: AnalysisJson): string[] {
-  return report.analysis.rules.filter((r) => r.failingServices.length > 0).map((r) => `${r.severity} ${r.rule}`).sort();
-}
 
 describe('tracecheck analyze', () => {
   let dir: string;
@@ -41,7 +31,7 @@ describe('tracecheck analyze', () => {
     const out = join(dir, 'leaky.json');
     const outcome = await tracecheck(['analyze', '--reporter', 'json', '--out', out, '--', process.execPath, LEAKY], REPO, { deadlineMillis: 40_000 });
     expect(outcome.code, outcome.stderr).toBe(1);
-    const report = JSON.parse(await readFile(out, 'utf8')) as AnalysisJson;
+    const report = JSON.parse(await readFile(out, 'utf8')) as AnalyzeReport;
     // The SDK names an unnamed service after the executable: unknown_service:<path of node>.
     expect(report.analysis.services.map((s) => s.service)).toEqual([expect.stringMatching(/^unknown_service:/u)]);
     expect(findings(report)).toEqual(expect.arrayContaining(['error hygiene/credential-headers', 'error semconv/resource/service-name']));
@@ -56,7 +46,7 @@ describe('tracecheck analyze', () => {
       deadlineMillis: 40_000,
     });
     expect(outcome.code, outcome.stderr).toBe(1);
-    const report = JSON.parse(await readFile(out, 'utf8')) as AnalysisJson;
+    const report = JSON.parse(await readFile(out, 'utf8')) as AnalyzeReport;
     // node:http has no router, so no http.route: the same warning as the example services'.
     expect(findings(report)).toEqual(['error hygiene/timestamps-in-run', 'warn semconv/http/server/recommended-attributes']);
     expect(outcome.stdout).toMatch(/late-orders: GET: started 1\.\d+m before the run began \(more than the 5s allowed\)/u);
@@ -66,7 +56,7 @@ describe('tracecheck analyze', () => {
     const out = join(dir, 'example.json');
     const outcome = await tracecheck(['analyze', '--reporter', 'json', '--out', out, '--', process.execPath, EXAMPLE_DRIVER], REPO, { env: { EXAMPLE_CUSTOMER: 'c-1001' }, deadlineMillis: 50_000 });
     expect(outcome.code, outcome.stderr).toBe(0);
-    const report = JSON.parse(await readFile(out, 'utf8')) as AnalysisJson;
+    const report = JSON.parse(await readFile(out, 'utf8')) as AnalyzeReport;
     expect(report.analysis.services.map((s) => s.service)).toEqual(['gateway', 'inventory', 'orders']);
     expect(findings(report)).toEqual(['warn semconv/http/server/recommended-attributes']);
     expect(outcome.stdout).toMatch(/gateway: [\d.]+% \(\d+ of \d+ hold, 1 warning\)/u);

@@ -6,20 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracecheck } from '../cli/tracecheck-process.ts';
+import type { AnalyzeReport } from '../support/analyze-report.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const FLOW = new URL('./fixtures/messaging-flow.ts', import.meta.url).pathname;
-
-interface ExpectationJson {
-  readonly name: string;
-  readonly passed: boolean;
-  readonly severity: string;
-  readonly spans: readonly { traceId: string; name: string; kind: string; attributes: Record<string, unknown> }[];
-}
-interface ReportJson {
-  readonly specs: readonly { name: string; expectations: readonly ExpectationJson[] }[];
-  readonly analysis?: { readonly rules: readonly { rule: string; severity: string; failingServices: readonly string[] }[] };
-}
 
 describe('the messaging pack on a real producer and consumer', () => {
   let dir: string;
@@ -35,7 +25,7 @@ describe('the messaging pack on a real producer and consumer', () => {
     const outcome = await tracecheck(['analyze', '--reporter', 'json', '--out', out, '--', process.execPath, FLOW], REPO, { env: { MESSAGING_ATTRIBUTES: 'current' }, deadlineMillis: 40_000 });
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(outcome.stdout + outcome.stderr).toContain('messaging-flow: orders answered 200');
-    const report = JSON.parse(await readFile(out, 'utf8')) as ReportJson;
+    const report = JSON.parse(await readFile(out, 'utf8')) as AnalyzeReport;
     const messaging = report.analysis?.rules.filter((r) => r.rule.startsWith('semconv/messaging/')) ?? [];
     expect(messaging.length).toBeGreaterThan(5);
     expect(messaging.filter((r) => r.failingServices.length > 0)).toEqual([]);
@@ -61,7 +51,7 @@ describe('the messaging pack on a real producer and consumer', () => {
     const out = join(dir, 'legacy.json');
     const outcome = await tracecheck(['run', '--specs', spec, '--reporter', 'json', '--out', out, '--', process.execPath, FLOW], REPO, { env: { MESSAGING_ATTRIBUTES: 'legacy' }, deadlineMillis: 40_000 });
     expect(outcome.code, outcome.stderr).toBe(1);
-    const report = JSON.parse(await readFile(out, 'utf8')) as ReportJson;
+    const report = JSON.parse(await readFile(out, 'utf8')) as AnalyzeReport;
     const failed = report.specs[0]?.expectations.filter((e) => !e.passed).map((e) => `${e.severity} ${e.name.split(':')[0] ?? ''}`) ?? [];
     expect(failed.sort()).toEqual([
       'error semconv/messaging/deprecated/messaging.operation',

@@ -5,28 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tracecheck } from '../cli/tracecheck-process.ts';
+import { findings, ruleResult, type AnalyzeReport } from '../support/analyze-report.ts';
 import { postgresAvailable, startPostgres, type PostgresCluster } from '../support/postgres.ts';
 
 const REPO = new URL('../..', import.meta.url).pathname;
 const PG_SERVICE = new URL('./fixtures/pg-service.ts', import.meta.url).pathname;
 
-interface ExpectationJson {
-  readonly name: string;
-  readonly passed: boolean;
-  readonly severity: string;
-  readonly spans: readonly { name: string; attributes: Record<string, unknown> }[];
-}
-interface AnalysisJson {
-  readonly specs: readonly { name: string; expectations: readonly ExpectationJson[] }[];
-  readonly analysis: { readonly rules: readonly { rule: string; severity: string; failingServices: readonly string[] }[] };
-}
-
-function findings(report: AnalysisJson): string[] {
-  return report.analysis.rules.filter((r) => r.failingServices.length > 0).map((r) => `${r.severity} ${r.rule}`).sort();
-}
-function ruleResult(report: AnalysisJson, id: string): ExpectationJson | undefined {
-  return report.specs[0]?.expectations.find((e) => e.name.startsWith(`${id}: `));
-}
 
 describe.skipIf(!postgresAvailable())('the database pack on a real PostgreSQL server (pg + instrumentation-pg)', () => {
   let pg: PostgresCluster;
@@ -38,14 +22,14 @@ describe.skipIf(!postgresAvailable())('the database pack on a real PostgreSQL se
     await Promise.all([pg?.stop(), rm(dir, { recursive: true, force: true })]);
   });
 
-  async function analyze(name: string, env: Record<string, string> = {}): Promise<{ code: number | null; report: AnalysisJson; stdout: string }> {
+  async function analyze(name: string, env: Record<string, string> = {}): Promise<{ code: number | null; report: AnalyzeReport; stdout: string }> {
     const out = join(dir, `${name}.json`);
     const outcome = await tracecheck(['analyze', '--reporter', 'json', '--out', out, '--', process.execPath, PG_SERVICE], REPO, {
       env: { PGHOST: '127.0.0.1', PGPORT: String(pg.port), PGUSER: pg.user, PGDATABASE: pg.database, OTEL_SERVICE_NAME: 'ledger', OTEL_RESOURCE_ATTRIBUTES: 'service.version=1.4.0', ...env },
       deadlineMillis: 40_000,
     });
     expect(outcome.stdout + outcome.stderr).toContain('pg-service: ledger total');
-    return { code: outcome.code, report: JSON.parse(await readFile(out, 'utf8')) as AnalysisJson, stdout: outcome.stdout };
+    return { code: outcome.code, report: JSON.parse(await readFile(out, 'utf8')) as AnalyzeReport, stdout: outcome.stdout };
   }
 
   it('passes the required attributes, values and deprecations on the real query spans, and warns of what instrumentation-pg leaves out', async () => {
