@@ -358,7 +358,6 @@ export class LiveRun implements RunSource {
 
   private finish(waiter: SettleWaiter, reason: SettleOutcome['reason']): void {
     if (!this.waiters.delete(waiter)) return;
-
     clearTimeout(waiter.timeoutTimer);
     if (waiter.quietTimer !== undefined) clearTimeout(waiter.quietTimer);
     waiter.resolve(this.outcome(reason, waiter.startedAtMillis));

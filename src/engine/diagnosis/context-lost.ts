@@ -34,7 +34,8 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
   const requestCallPaths = new Map<string, Set<string | undefined>>();
   for (const trace of runTraces) {
     for (const span of trace.spans) {
-      if (span.kind === SpanKind.CLIENT && span.parentSpanId !== undefined && correlationHeadersOf(span).length > 0) {
+      const headers = correlationHeadersOf(span);
+      if (span.kind === SpanKind.CLIENT && span.parentSpanId !== undefined && headers.length > 0) {
         const service = serviceNameOf(span);
         if (service !== undefined) {
           let paths = requestCallPaths.get(service);
@@ -42,7 +43,7 @@ export function contextLost(runTraces: readonly Trace[], unclaimedTraces: readon
           paths.add(clientPathOf(span));
         }
       }
-      for (const [name, value] of correlationHeadersOf(span)) {
+      for (const [name, value] of headers) {
         const key = `${name}=${value}`;
         let traces = correlated.traces.get(key);
         if (traces === undefined) correlated.traces.set(key, (traces = new Set()));
@@ -177,7 +178,6 @@ function carriesCorrelation(root: SpanNode): boolean {
   return root.children.some((child) => (child.span.kind === SpanKind.SERVER || child.span.kind === SpanKind.CONSUMER) && correlationHeadersOf(child.span).length > 0);
 }
 
-/** What makes two root calls the same work: the service, the kind, the span name and where it called. */
 function contextLostDiagnostic(client: Span, clientNode: SpanNode, active: Span, pairing: HopPairing, requests: number): ContextLostDiagnostic {
   const caller = serviceNameOf(client);
   const server = clientNode.children.find((c) => c.span.kind === SpanKind.SERVER || c.span.kind === SpanKind.CONSUMER)?.span;

@@ -257,8 +257,7 @@ function untracedForwards(runTraces: readonly Trace[], serverRoots: readonly Spa
         if (state.named.has(server) || state.used.has(server) || serviceNameOf(server) === service || serverPathOf(server) !== path) continue;
         const run = state.recordedRun.get(server);
         if (run !== undefined && run !== state.runId) continue;
-        const headers = recordedHeaders(server);
-        if (headers === undefined || formatsIn(headers).size > 0 || OTHER_FORMATS.some(([h]) => headers.has(h))) continue;
+        if (!recordedNoTraceHeader(server)) continue;
         const request = sameRequest(node.span, server);
         if (request === false || (state.runRoots.has(server) && request !== true && run === undefined)) continue;
         const d = server.startTimeUnixNano - node.span.startTimeUnixNano;
@@ -279,6 +278,12 @@ function untracedForwards(runTraces: readonly Trace[], serverRoots: readonly Spa
   return found;
 }
 
+/** Whether a server span recorded its request headers and no trace header of any format was among them. */
+function recordedNoTraceHeader(server: Span): boolean {
+  const headers = recordedHeaders(server);
+  return headers !== undefined && formatsIn(headers).size === 0 && !OTHER_FORMATS.some(([h]) => headers.has(h));
+}
+
 /** Whether a span, or a span below it in its own service, calls out (a CLIENT or PRODUCER span). */
 function makesCalls(node: SpanNode): boolean {
   const service = serviceNameOf(node.span);
@@ -297,10 +302,7 @@ function makesCalls(node: SpanNode): boolean {
  * between (`untraced`: the proxy's forwarded call has no span of its own).
  */
 function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing, injected: Set<TraceFormat> | undefined, via?: ProxyHop, untraced = false): HopDiagnostic {
-  const headers = recordedHeaders(server);
-  if (via !== undefined && headers !== undefined && formatsIn(headers).size === 0 && !OTHER_FORMATS.some(([h]) => headers.has(h))) {
-    return strippedByProxy(untraced ? undefined : client, server, pairing, via);
-  }
+  if (via !== undefined && recordedNoTraceHeader(server)) return strippedByProxy(untraced ? undefined : client, server, pairing, via);
   const caller = serviceNameOf(client);
   const callee = serviceNameOf(server);
   const { cause, evidence, likely } = causeOf(caller ?? 'the caller', callee ?? 'the callee', server, injected);
@@ -311,10 +313,6 @@ function newTraceDiagnostic(client: Span, server: Span, pairing: HopPairing, inj
   return { kind: 'new-trace', cause, callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, anchorSpan: client, evidence, message, pairing };
 }
 
-/**
- * Why the callee started a new trace, from the request headers it recorded (which formats arrived) and the formats
- * its own calls carry (`injected`: what its propagator speaks, undefined when unknown).
- */
 /** A proxy that continued the caller's trace forwarded the request to the callee without its trace header. */
 function strippedByProxy(forwarded: Span | undefined, server: Span, pairing: HopPairing, via: ProxyHop): HopDiagnostic {
   const client = via.callerClient;
@@ -333,6 +331,10 @@ function strippedByProxy(forwarded: Span | undefined, server: Span, pairing: Hop
   return { kind: 'new-trace', cause: 'stripped-in-transit', callerService: caller, calleeService: callee, clientSpan: client, serverSpan: server, proxySpan: via.proxy, anchorSpan: client, evidence, message, pairing };
 }
 
+/**
+ * Why the callee started a new trace, from the request headers it recorded (which formats arrived) and the formats
+ * its own calls carry (`injected`: what its propagator speaks, undefined when unknown).
+ */
 function causeOf(caller: string, callee: string, server: Span, injected: Set<TraceFormat> | undefined): { cause: HopDiagnostic['cause']; evidence: string; likely: string } {
   const headers = recordedHeaders(server);
   if (headers === undefined) {
