@@ -155,7 +155,7 @@ async function unclaimedAt(url: string, authToken: string | undefined): Promise<
 }
 
 /** GET a JSON answer from a sidecar. */
-export async function getJson(url: string, path: string, authToken: string | undefined): Promise<Result<unknown, string>> {
+async function getJson(url: string, path: string, authToken: string | undefined): Promise<Result<unknown, string>> {
   const text = await getText(url, path, authToken);
   if (!text.ok) return text;
   try {
