@@ -1,5 +1,5 @@
 import {
-  attributeValueToJson,
+  attributesToJson,
   durationNanosOf,
   serviceNameOf,
   spanKindNames,
@@ -22,10 +22,6 @@ const NANOS_PER_MILLI = 1_000_000;
  * ```
  */
 export function summarizeSpan(span: Span): SpanSummary {
-  const attributes: Record<string, unknown> = {};
-  for (const key of Object.keys(span.attributes)) {
-    attributes[key] = attributeValueToJson(span.attributes[key] ?? null);
-  }
   return {
     traceId: span.traceId,
     spanId: span.spanId,
@@ -39,6 +35,6 @@ export function summarizeSpan(span: Span): SpanSummary {
     endTimeUnixNano: span.endTimeUnixNano.toString(),
     // Durations beyond 2^53 ns (104 days) lose sub-millisecond precision in a number of milliseconds; fine for reports.
     durationMillis: Number(durationNanosOf(span)) / NANOS_PER_MILLI,
-    attributes,
+    attributes: attributesToJson(span.attributes),
   };
 }

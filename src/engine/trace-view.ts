@@ -1,5 +1,5 @@
-import { attributeValueToJson } from '../model/index.ts';
-import type { AttributeMap, Trace } from '../model/index.ts';
+import { attributesToJson } from '../model/index.ts';
+import type { Trace } from '../model/index.ts';
 import { adjustClockSkew, skewAdjustmentOf } from './clock-skew.ts';
 import type { SpanSummary } from './results.ts';
 import { summarizeSpan } from './span-summary.ts';
@@ -32,12 +32,6 @@ export interface TraceView {
   readonly spans: readonly SpanView[];
 }
 
-function attributesOf(attributes: AttributeMap): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(attributes)) out[key] = attributeValueToJson(attributes[key] ?? null);
-  return out;
-}
-
 /**
  * The run's traces as read-only plain data for reports that draw them (the html reporter's waterfalls): each span
  * as a {@link SpanSummary} with its events and links, its times corrected for clock skew as the engine judged them,
@@ -58,8 +52,8 @@ export function viewTraces(traces: readonly Trace[]): TraceView[] {
         const shift = skewAdjustmentOf(span, trace);
         return {
           ...summarizeSpan(span),
-          events: span.events.map((event) => ({ name: event.name, timeUnixNano: event.timeUnixNano.toString(), attributes: attributesOf(event.attributes) })),
-          links: span.links.map((link) => ({ traceId: link.traceId, spanId: link.spanId, attributes: attributesOf(link.attributes) })),
+          events: span.events.map((event) => ({ name: event.name, timeUnixNano: event.timeUnixNano.toString(), attributes: attributesToJson(event.attributes) })),
+          links: span.links.map((link) => ({ traceId: link.traceId, spanId: link.spanId, attributes: attributesToJson(link.attributes) })),
           ...(shift === undefined || shift === 0n ? {} : { skewAdjustmentNanos: shift.toString() }),
         };
       }),

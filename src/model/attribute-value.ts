@@ -77,3 +77,16 @@ export function attributeValueToJson(value: AttributeValue): unknown {
   }
   return value;
 }
+
+/**
+ * Converts an attribute map for JSON, each value by {@link attributeValueToJson}. The result has no prototype: on a
+ * plain object, `out['__proto__'] = v` would set the prototype and that attribute would vanish.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(attributesToJson(span.attributes)); // '{"http.response.status_code":200,...}'
+ * ```
+ */
+export function attributesToJson(attributes: AttributeMap): Record<string, unknown> {
+  return attributeValueToJson(attributes) as Record<string, unknown>;
+}

@@ -1,5 +1,5 @@
 export type { AttributeValue, AttributeMap, AttributeType } from './attribute-value.ts';
-export { attributeTypeOf, emptyAttributes, attributeValueToJson } from './attribute-value.ts';
+export { attributeTypeOf, emptyAttributes, attributeValueToJson, attributesToJson } from './attribute-value.ts';
 export type { Span, SpanEvent, SpanLink, SpanStatus, Resource, InstrumentationScope } from './span.ts';
 export { SpanKind, StatusCode, spanKindNames, statusCodeNames, serviceNameOf, durationNanosOf } from './span.ts';
 export type { Trace, SpanNode } from './trace.ts';

@@ -1,5 +1,5 @@
-import { attributeValueToJson, serviceNameOf, spanKindNames, statusCodeNames } from '../model/index.ts';
-import type { AttributeMap, AttributeValue, Span, SpanNode, Trace } from '../model/index.ts';
+import { attributesToJson, serviceNameOf, spanKindNames, statusCodeNames } from '../model/index.ts';
+import type { Span, SpanNode, Trace } from '../model/index.ts';
 
 /**
  * The JSON shapes the query API answers with. Ids are lower-case hex, times are decimal strings of nanoseconds
@@ -46,13 +46,6 @@ export interface TraceJson {
   readonly spans: readonly SpanJson[];
 }
 
-/** Converts an attribute map for JSON (see {@link attributeValueToJson}). */
-export function attributesToJson(attributes: AttributeMap): Record<string, unknown> {
-  // No prototype: on a plain object, `out['__proto__'] = v` would set the prototype and the attribute would vanish.
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(attributes)) out[key] = attributeValueToJson(attributes[key] as AttributeValue);
-  return out;
-}
 
 /** Converts one span, with its place in the tree when a node is given. */
 export function spanToJson(span: Span, node?: SpanNode): SpanJson {
