@@ -160,6 +160,7 @@ interface MutableNode {
   parent: MutableNode | undefined;
   children: MutableNode[];
   depth: number;
+  position: number;
 }
 
 /**
@@ -206,9 +207,12 @@ class AdjustedTrace implements Trace {
     if (this.#tree !== undefined) return this.#tree;
     const nodesBySpanId = new Map<string, MutableNode>();
     const copies = this.#copies;
+    // Moves may have reordered the spans; a tree is rarely asked of an adjusted trace, so positions are looked up.
+    const positionOf = new Map<Span, number>();
+    for (let i = 0; i < this.spans.length; i++) positionOf.set(this.spans[i] as Span, i);
     const copy = (node: SpanNode, parent: MutableNode | undefined): MutableNode => {
       const span = copies.get(node.span.spanId) ?? node.span;
-      const out: MutableNode = { span, parent, children: [], depth: node.depth };
+      const out: MutableNode = { span, parent, children: [], depth: node.depth, position: positionOf.get(span) as number };
       nodesBySpanId.set(span.spanId, out);
       const children: MutableNode[] = [];
       for (const child of node.children) children.push(copy(child, out));

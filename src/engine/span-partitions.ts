@@ -130,25 +130,54 @@ function identityPositions(n: number): Int32Array {
 /** Which resources of a trace a resource key takes, scratch for {@link TracePartitions}. */
 let taken = new Uint8Array(16);
 
-/** A group being collected: spans and positions pushed together. */
-class GroupBuilder {
-  readonly spans: Span[] = [];
-  readonly positions: number[] = [];
+/** Scratch for making groups: each span's group number (-1: none), or the positions of one group's spans. */
+let scratch = new Int32Array(128);
 
-  add(span: Span, position: number): void {
-    this.spans.push(span);
-    this.positions.push(position);
-  }
+function scratchOf(n: number): Int32Array {
+  if (scratch.length < n) scratch = new Int32Array(Math.max(n, scratch.length * 2));
+  return scratch;
+}
 
-  /**
-   * The group as kept with its trace: arrays of exactly its size, positions as 32-bit integers. Groups live as
-   * long as their trace, and the arrays pushing left behind hold up to half again their length; on the 1,000
-   * traces of bench/evaluate.ts what the first evaluation leaves behind (the groups, mostly) went from 13.2 to
-   * 8.3 MB, measured after full GCs on 2026-12-03.
-   */
-  seal(): SpanGroup {
-    return { spans: this.spans.slice(), positions: Int32Array.from(this.positions) };
+/**
+ * The group of the spans at the first `count` entries of `positions` (ascending), made at its exact size. Groups
+ * live as long as their trace; made at once from positions, no array grows and none is copied to drop the slack
+ * growing left.
+ */
+function groupAt(spans: readonly Span[], positions: Int32Array, count: number): SpanGroup {
+  if (count === 0) return EMPTY_GROUP;
+  const groupSpans = new Array<Span>(count);
+  const groupPositions = new Int32Array(count);
+  for (let k = 0; k < count; k++) {
+    const i = positions[k] as number;
+    groupSpans[k] = spans[i] as Span;
+    groupPositions[k] = i;
   }
+  return { spans: groupSpans, positions: groupPositions };
+}
+
+/**
+ * The groups of one grouping, from each span's group number in `codes` (-1: in none): counted, then filled, so
+ * that each group is made at its exact size at once.
+ */
+function groupsByCode(spans: readonly Span[], codes: Int32Array, groupCount: number): SpanGroup[] {
+  const counts = new Int32Array(groupCount);
+  for (let i = 0; i < spans.length; i++) {
+    const g = codes[i] as number;
+    if (g >= 0) counts[g] = (counts[g] as number) + 1;
+  }
+  const groups: { spans: Span[]; positions: Int32Array }[] = [];
+  for (let g = 0; g < groupCount; g++) groups.push({ spans: new Array<Span>(counts[g] as number), positions: new Int32Array(counts[g] as number) });
+  counts.fill(0);
+  for (let i = 0; i < spans.length; i++) {
+    const g = codes[i] as number;
+    if (g < 0) continue;
+    const k = counts[g] as number;
+    counts[g] = k + 1;
+    const group = groups[g] as { spans: Span[]; positions: Int32Array };
+    group.spans[k] = spans[i] as Span;
+    group.positions[k] = i;
+  }
+  return groups;
 }
 
 /**
@@ -188,9 +217,9 @@ class TracePartitions {
       case 'name':
         return this.#named(key.value);
       case 'kind':
-        return (this.#byKind ??= this.#groupByNumber((span) => span.kind))[key.value] ?? EMPTY_GROUP;
+        return (this.#byKind ??= this.#groupByNumber(false))[key.value] ?? EMPTY_GROUP;
       case 'status':
-        return (this.#byStatus ??= this.#groupByNumber((span) => span.status.code))[key.value] ?? EMPTY_GROUP;
+        return (this.#byStatus ??= this.#groupByNumber(true))[key.value] ?? EMPTY_GROUP;
     }
   }
 
@@ -223,62 +252,59 @@ class TracePartitions {
       const positions = (groups[r] as SpanGroup).positions;
       for (let k = 0; k < positions.length; k++) marked[positions[k] as number] = 1;
     }
-    const union = new GroupBuilder();
-    for (let i = 0; i < marked.length; i++) if (marked[i] === 1) union.add(this.#spans[i] as Span, i);
-    return union.seal();
+    const positions = scratchOf(spanCount);
+    let k = 0;
+    for (let i = 0; i < marked.length; i++) if (marked[i] === 1) positions[k++] = i;
+    return groupAt(this.#spans, positions, k);
   }
 
   #groupByResource(): { resources: Resource[]; groups: SpanGroup[] } {
     const resources: Resource[] = [];
-    const groups: GroupBuilder[] = [];
+    const codes = scratchOf(this.#spans.length);
     let last = -1;
     for (let i = 0; i < this.#spans.length; i++) {
-      const span = this.#spans[i] as Span;
-      if (last < 0 || resources[last] !== span.resource) {
-        last = resources.indexOf(span.resource);
+      const resource = (this.#spans[i] as Span).resource;
+      if (last < 0 || resources[last] !== resource) {
+        last = resources.indexOf(resource);
         if (last < 0) {
           last = resources.length;
-          resources.push(span.resource);
-          groups.push(new GroupBuilder());
+          resources.push(resource);
         }
       }
-      (groups[last] as GroupBuilder).add(span, i);
+      codes[i] = last;
     }
-    return { resources, groups: groups.map((group) => group.seal()) };
+    return { resources, groups: groupsByCode(this.#spans, codes, resources.length) };
   }
 
   #groupRoots(): SpanGroup {
     // The index holds the roots' positions, in trace order.
     const { roots } = indexTrace(this.#trace);
-    const group = new GroupBuilder();
-    for (let r = 0; r < roots.length; r++) {
-      const i = roots[r] as number;
-      group.add(this.#spans[i] as Span, i);
-    }
-    return group.seal();
+    return groupAt(this.#spans, roots, roots.length);
   }
 
   #groupByService(): Map<string, SpanGroup> {
-    const groups = new Map<string, GroupBuilder>();
+    const services: string[] = [];
+    const codes = scratchOf(this.#spans.length);
     // Spans of one export share their resource object, and a trace holds a handful: the last resource's group
     // answers most spans without reading the attribute.
     let lastResource: Span['resource'] | undefined;
-    let lastGroup: GroupBuilder | undefined;
+    let lastCode = -1;
     for (let i = 0; i < this.#spans.length; i++) {
-      const span = this.#spans[i] as Span;
-      if (span.resource !== lastResource) {
-        lastResource = span.resource;
-        const service = span.resource.attributes['service.name'];
+      const resource = (this.#spans[i] as Span).resource;
+      if (resource !== lastResource) {
+        lastResource = resource;
+        const service = resource.attributes['service.name'];
         if (typeof service === 'string') {
-          lastGroup = groups.get(service);
-          if (lastGroup === undefined) groups.set(service, (lastGroup = new GroupBuilder()));
-        } else lastGroup = undefined;
+          lastCode = services.indexOf(service);
+          if (lastCode < 0) lastCode = services.push(service) - 1;
+        } else lastCode = -1;
       }
-      lastGroup?.add(span, i);
+      codes[i] = lastCode;
     }
-    const sealed = new Map<string, SpanGroup>();
-    for (const [service, group] of groups) sealed.set(service, group.seal());
-    return sealed;
+    const groups = groupsByCode(this.#spans, codes, services.length);
+    const byService = new Map<string, SpanGroup>();
+    for (let g = 0; g < services.length; g++) byService.set(services[g] as string, groups[g] as SpanGroup);
+    return byService;
   }
 
   /**
@@ -289,29 +315,27 @@ class TracePartitions {
     const byName = (this.#byName ??= new Map());
     let group = byName.get(name);
     if (group === undefined) {
-      const builder = new GroupBuilder();
-      for (let i = 0; i < this.#spans.length; i++) if ((this.#spans[i] as Span).name === name) builder.add(this.#spans[i] as Span, i);
-      byName.set(name, (group = builder.seal()));
+      const positions = scratchOf(this.#spans.length);
+      let k = 0;
+      for (let i = 0; i < this.#spans.length; i++) if ((this.#spans[i] as Span).name === name) positions[k++] = i;
+      byName.set(name, (group = groupAt(this.#spans, positions, k)));
     }
     return group;
   }
 
-  #groupByNumber(read: (span: Span) => number): SpanGroup[] {
-    const groups: GroupBuilder[] = [];
+  /** Spans by kind (`byStatus` false) or status code, indexed by the number (an empty group for a number no span has). */
+  #groupByNumber(byStatus: boolean): SpanGroup[] {
+    const codes = scratchOf(this.#spans.length);
+    let groupCount = 0;
     for (let i = 0; i < this.#spans.length; i++) {
       const span = this.#spans[i] as Span;
-      const value = read(span);
+      const value = byStatus ? span.status.code : span.kind;
       // Kinds are 0-5 and statuses 0-2; a value the wire carried beyond those is no keyword a selector can name.
-      if (!(value >= 0 && value < MAX_GROUPED_NUMBER)) continue;
-      (groups[value] ??= new GroupBuilder()).add(span, i);
+      const grouped = value >= 0 && value < MAX_GROUPED_NUMBER;
+      codes[i] = grouped ? value : -1;
+      if (grouped && value >= groupCount) groupCount = value + 1;
     }
-    // Sparse where a kind or status is absent; `of` answers those with the empty group.
-    const sealed: SpanGroup[] = [];
-    for (let value = 0; value < groups.length; value++) {
-      const group = groups[value];
-      if (group !== undefined) sealed[value] = group.seal();
-    }
-    return sealed;
+    return groupsByCode(this.#spans, codes, groupCount);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Span, Trace } from '../model/index.ts';
+import type { Span, SpanNode, Trace } from '../model/index.ts';
 
 /**
  * A trace's tree as arrays of span positions (positions in `trace.spans`), so that structural selection runs
@@ -79,20 +79,46 @@ export function keepTraceIndex(trace: Trace, index: TraceIndex): void {
   indexes.set(trace, index);
 }
 
+/**
+ * The index of a trace, read off the tree the store assembled (`Trace.roots`, `.orphans`, each node's children
+ * and position): the store has already found every span's parent by id and broken parent cycles (making the
+ * cycle's earliest span an orphan), so the index costs one walk over the nodes, with no span id hashed again.
+ * Working the tree out anew from span ids (a map per trace, then children lists) was most of a trace's first look
+ * in bench/evaluate.ts (45 of 92 ms of the clock-skew correction's first pass over 1,000 traces of 100 spans, in
+ * warm code; 2026-12-03).
+ */
 function buildTraceIndex(trace: Trace): TraceIndex {
   const spans = trace.spans;
-  const positionBySpanId = positionsOf(spans);
-  const parent = new Int32Array(spans.length);
-  for (let i = 0; i < spans.length; i += 1) {
-    const parentSpanId = (spans[i] as Span).parentSpanId;
-    const p = parentSpanId === undefined ? -1 : (positionBySpanId.get(parentSpanId) ?? -1);
-    // A span naming itself as its parent is an orphan, as the store's tree has it.
-    parent[i] = p === i ? -1 : p;
+  const n = spans.length;
+  const parent = new Int32Array(n);
+  const topDown = new Int32Array(n);
+  const roots = positionsIn(trace.roots);
+  const orphans = positionsIn(trace.orphans).sort();
+  // Breadth-first from the roots and orphans in trace order (orphans made by breaking a parent cycle come last in
+  // the store's list); children lists are in trace order already.
+  const queue = orphans.length === 0 ? trace.roots.slice() : trace.roots.concat(trace.orphans).sort(byPosition);
+  for (let top = 0; top < queue.length; top++) parent[(queue[top] as SpanNode).position] = -1;
+  for (let head = 0; head < queue.length; head++) {
+    const node = queue[head] as SpanNode;
+    topDown[head] = node.position;
+    const children = node.children;
+    for (let c = 0; c < children.length; c++) {
+      const child = children[c] as SpanNode;
+      parent[child.position] = node.position;
+      queue.push(child);
+    }
   }
-  // Breaking parent cycles sets their parents to -1, so the roots and orphans are read after it.
-  const topDown = topDownOrder(parent);
-  const { roots, orphans } = topsOf(spans, parent);
-  return new BuiltIndex(spans, parent, topDown, roots, orphans, positionBySpanId);
+  return new BuiltIndex(spans, parent, topDown, roots, orphans, undefined);
+}
+
+function positionsIn(nodes: readonly SpanNode[]): Int32Array {
+  const positions = new Int32Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) positions[i] = (nodes[i] as SpanNode).position;
+  return positions;
+}
+
+function byPosition(a: SpanNode, b: SpanNode): number {
+  return a.position - b.position;
 }
 
 /** A one-span tree, for judging a span that is not part of the trace it was asked about. */
@@ -127,92 +153,9 @@ export function reorderTraceIndex(derived: Trace, source: TraceIndex, order: Arr
   indexes.set(derived, new BuiltIndex(derived.spans, parent, source.topDown.map((i) => positionOfSource[i] as number), moved(source.roots), moved(source.orphans), undefined));
 }
 
-/** Roots and orphans: the positions without a parent node, split by whether the span names a parent. */
-function topsOf(spans: readonly Span[], parent: Int32Array): { roots: Int32Array; orphans: Int32Array } {
-  let rootCount = 0;
-  let orphanCount = 0;
-  for (let i = 0; i < parent.length; i += 1) {
-    if (parent[i] !== -1) continue;
-    if ((spans[i] as Span).parentSpanId === undefined) rootCount += 1;
-    else orphanCount += 1;
-  }
-  const roots = new Int32Array(rootCount);
-  const orphans = new Int32Array(orphanCount);
-  rootCount = 0;
-  orphanCount = 0;
-  for (let i = 0; i < parent.length; i += 1) {
-    if (parent[i] !== -1) continue;
-    if ((spans[i] as Span).parentSpanId === undefined) roots[rootCount++] = i;
-    else orphans[orphanCount++] = i;
-  }
-  return { roots, orphans };
-}
-
 /** A trace's first root span (in start order), read from its index so that no tree is built for it. */
 export function firstRootSpan(trace: Trace): Span | undefined {
   const index = indexTrace(trace);
   const first = index.roots[0];
   return first === undefined ? undefined : index.spans[first];
-}
-
-/**
- * Positions ordered so that every parent comes before its children. Start-time order usually is such an order,
- * but clock skew between services can make a child start before its parent, so the order is derived from the tree.
- *
- * A parent chain that loops back on itself (bad instrumentation) reaches no root. Each such cycle is broken at its
- * earliest span, whose parent becomes -1 in `parent`, as the store's trace assembly breaks it (making that span an
- * orphan), so the index agrees with the tree without reading it.
- */
-function topDownOrder(parent: Int32Array): Int32Array {
-  const n = parent.length;
-  // Children as one flat list per parent (compressed rows): counts, then offsets, then fill.
-  const firstChild = new Int32Array(n + 1);
-  for (let i = 0; i < n; i += 1) {
-    const p = parent[i] as number;
-    if (p >= 0) firstChild[p + 1] = (firstChild[p + 1] as number) + 1;
-  }
-  for (let i = 0; i < n; i += 1) firstChild[i + 1] = (firstChild[i + 1] as number) + (firstChild[i] as number);
-  const fill = firstChild.slice(0, n);
-  const children = new Int32Array(n);
-  for (let i = 0; i < n; i += 1) {
-    const p = parent[i] as number;
-    if (p >= 0) {
-      children[fill[p] as number] = i;
-      fill[p] = (fill[p] as number) + 1;
-    }
-  }
-  const order = new Int32Array(n);
-  const placed = new Uint8Array(n);
-  let length = 0;
-  for (let i = 0; i < n; i += 1) {
-    if (parent[i] === -1) {
-      order[length] = i;
-      placed[i] = 1;
-      length += 1;
-    }
-  }
-  let head = 0;
-  const reach = (): void => {
-    for (; head < length; head += 1) {
-      const p = order[head] as number;
-      for (let c = firstChild[p] as number; c < (firstChild[p + 1] as number); c += 1) {
-        const child = children[c] as number;
-        if (placed[child] === 0) {
-          order[length] = child;
-          placed[child] = 1;
-          length += 1;
-        }
-      }
-    }
-  };
-  reach();
-  for (let i = 0; i < n && length < n; i += 1) {
-    if (placed[i] !== 0) continue;
-    parent[i] = -1;
-    order[length] = i;
-    placed[i] = 1;
-    length += 1;
-    reach();
-  }
-  return order;
 }

@@ -9,6 +9,8 @@ export interface SpanNode {
   readonly children: readonly SpanNode[];
   /** Depth below its root (roots and orphans are 0). */
   readonly depth: number;
+  /** Where its span sits in its trace's {@link Trace.spans}. */
+  readonly position: number;
 }
 
 /**

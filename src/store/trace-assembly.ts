@@ -8,6 +8,7 @@ interface MutableNode {
   parent: MutableNode | undefined;
   children: MutableNode[];
   depth: number;
+  readonly position: number;
 }
 
 /** What adding one span did, so owners can keep their counters without rescanning. */
@@ -128,7 +129,10 @@ export class TraceAssembly {
   private assemble(): Trace {
     const spans = [...this.spansById.values()].sort(compareSpans);
     const nodes = new Map<string, MutableNode>();
-    for (const span of spans) nodes.set(span.spanId, { span, parent: undefined, children: [], depth: 0 });
+    for (let position = 0; position < spans.length; position++) {
+      const span = spans[position] as Span;
+      nodes.set(span.spanId, { span, parent: undefined, children: [], depth: 0, position });
+    }
 
     const roots: MutableNode[] = [];
     const orphans: MutableNode[] = [];
