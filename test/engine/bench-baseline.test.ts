@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTrace } from '../../bench/evaluate.ts';
+import { makeDecodedTraces, makeTrace } from '../../bench/evaluate.ts';
 import { checksumSpans, measureWalks } from '../../bench/support/span-walk.ts';
 import type { Span } from '../../src/model/span.ts';
 import type { Trace } from '../../src/model/trace.ts';
@@ -42,3 +42,24 @@ describe('the checksum walk the engine benchmarks compare with', () => {
     expect(large.millisPerWalk / small.millisPerWalk).toBeLessThan(8);
   });
 });
+
+describe("the evaluation bench's traces", () => {
+  it('come through the OTLP/JSON decoder and the store with every span of the built ones, as check reads them', () => {
+    const decoded = makeDecodedTraces(40);
+    expect(decoded.map((t) => t.traceId)).toEqual(traces.slice(0, 40).map((t) => t.traceId));
+    for (const [t, trace] of decoded.entries()) {
+      const built = traces[t] as Trace;
+      expect(trace.spans.map((s) => s.spanId)).toEqual(built.spans.map((s) => s.spanId));
+      expect(trace.spans.map(plain)).toEqual(built.spans.map(plain));
+    }
+    // One resource object per export, as the decoder makes them: a service's spans of several traces share one.
+    const resources = new Set(decoded.flatMap((t) => t.spans.map((s) => s.resource)));
+    expect(resources.size).toBeGreaterThan(5);
+    expect(resources.size).toBeLessThan(40);
+  });
+});
+
+/** A span as data, its resource and scope by their attributes (the decoder makes its own objects). */
+function plain(span: Span): unknown {
+  return { ...span, resource: span.resource.attributes, scope: span.scope.name };
+}
