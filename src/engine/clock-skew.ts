@@ -29,7 +29,6 @@ interface SkewEvidence {
   readonly violationNanos: bigint;
   /** The coarser start-time precision of the two spans' clocks: a smaller violation is rounding, not skew. */
   readonly precisionNanos: bigint;
-  readonly clocks: ClockRelation;
 }
 
 /** One adjusted hop of a trace: a span shifted by another amount than its parent (the root of a moved subtree). */
@@ -111,11 +110,11 @@ export function adjustClockSkew(trace: Trace): Trace {
     const span = spans[i] as Span;
     const parentSpan = spans[p] as Span;
     if (span.kind === SpanKind.SERVER && parentSpan.kind === SpanKind.CLIENT && serviceNameOf(span) !== serviceNameOf(parentSpan)) {
-      const parentShift = shift;
-      const parentStart = parentSpan.startTimeUnixNano + parentShift;
-      const parentEnd = parentSpan.endTimeUnixNano + parentShift;
-      const start = span.startTimeUnixNano + shift;
-      const end = span.endTimeUnixNano + shift;
+      // The span and its parent share the shift of their ancestors; most hops have none to add.
+      const parentStart = shift === 0n ? parentSpan.startTimeUnixNano : parentSpan.startTimeUnixNano + shift;
+      const parentEnd = shift === 0n ? parentSpan.endTimeUnixNano : parentSpan.endTimeUnixNano + shift;
+      const start = shift === 0n ? span.startTimeUnixNano : span.startTimeUnixNano + shift;
+      const end = shift === 0n ? span.endTimeUnixNano : span.endTimeUnixNano + shift;
       if (start < parentStart || end > parentEnd) {
         const found = skewEvidenceOf(parentSpan, span, trace, start - parentStart, end - parentEnd, start - parentEnd);
         if (found !== undefined) {
@@ -148,11 +147,13 @@ function skewEvidenceOf(client: Span, server: Span, trace: Trace, startOffset: b
   const serverPrecision = startPrecisionNanosOf(server, trace);
   const clientPrecision = startPrecisionNanosOf(client, trace);
   const precisionNanos = serverPrecision > clientPrecision ? serverPrecision : clientPrecision;
-  const clocks = clockRelationOf(client.resource, server.resource);
-  if (-startOffset >= precisionNanos) return { violation: 'started-before', violationNanos: -startOffset, precisionNanos, clocks };
-  if (startAfterEnd >= precisionNanos) return { violation: 'started-after-end', violationNanos: startAfterEnd, precisionNanos, clocks };
-  if (endOffset < precisionNanos || clocks.kind === 'same-host' || clocks.kind === 'same-process') return undefined;
-  return { violation: 'ended-after', violationNanos: endOffset, precisionNanos, clocks };
+  if (-startOffset >= precisionNanos) return { violation: 'started-before', violationNanos: -startOffset, precisionNanos };
+  if (startAfterEnd >= precisionNanos) return { violation: 'started-after-end', violationNanos: startAfterEnd, precisionNanos };
+  if (endOffset < precisionNanos) return undefined;
+  // How the hosts relate is read only here, and for the notes (of the worst hop of each).
+  const clocks = clockRelationOf(client.resource, server.resource).kind;
+  if (clocks === 'same-host' || clocks === 'same-process') return undefined;
+  return { violation: 'ended-after', violationNanos: endOffset, precisionNanos };
 }
 
 interface MutableNode {
@@ -255,10 +256,9 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
     const caller = serviceNameOf(parentSpan) ?? '?';
     hops.push({ span, parent: parentSpan, shift: shiftAt[i] as bigint, caller, callee, key: `${caller}\u0000${callee}`, ...found });
   }
-  const outOfOrder = (i: number): boolean => i > 0 && i < spans.length && compareSpans(spans[i - 1] as Span, spans[i] as Span) > 0;
   // The source position of each span of the adjusted order: the same but where a move broke the order.
   let order: number[] | undefined;
-  if (places.some((place) => outOfOrder(place) || outOfOrder(place + 1))) {
+  if (movesBreakOrder(spans, places)) {
     order = mergedOrder(spans, places);
     const unsorted = spans.slice();
     for (let j = 0; j < order.length; j += 1) spans[j] = unsorted[order[j] as number] as Span;
@@ -266,8 +266,9 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
   let startTimeUnixNano = trace.startTimeUnixNano;
   let endTimeUnixNano = trace.endTimeUnixNano;
   if (spans.length > 0) {
-    startTimeUnixNano = spans[0]?.startTimeUnixNano ?? startTimeUnixNano;
-    endTimeUnixNano = spans.reduce((max, span) => (span.endTimeUnixNano > max ? span.endTimeUnixNano : max), spans[0]?.endTimeUnixNano ?? endTimeUnixNano);
+    startTimeUnixNano = (spans[0] as Span).startTimeUnixNano;
+    endTimeUnixNano = (spans[0] as Span).endTimeUnixNano;
+    for (let i = 1; i < spans.length; i += 1) if ((spans[i] as Span).endTimeUnixNano > endTimeUnixNano) endTimeUnixNano = (spans[i] as Span).endTimeUnixNano;
   }
   const adjusted = new AdjustedTrace(trace, spans, copies, startTimeUnixNano, endTimeUnixNano);
   // The same tree over the same spans: the source's tree arrays, reordered where the order changed.
@@ -276,6 +277,16 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
   shiftsOfTrace.set(adjusted, shifts);
   deriveClockPrecisions(adjusted, trace);
   return adjusted;
+}
+
+/** Whether a span at one of the `moved` positions is out of start order with a neighbour. */
+function movesBreakOrder(spans: readonly Span[], moved: readonly number[]): boolean {
+  for (let m = 0; m < moved.length; m += 1) {
+    const i = moved[m] as number;
+    if (i > 0 && compareSpans(spans[i - 1] as Span, spans[i] as Span) > 0) return true;
+    if (i + 1 < spans.length && compareSpans(spans[i] as Span, spans[i + 1] as Span) > 0) return true;
+  }
+  return false;
 }
 
 /**
@@ -360,7 +371,7 @@ export function skewNotes(traces: readonly Trace[]): RunNote[] {
         `clock skew: ${hop.callee}'s span "${hop.spanName}" and its subtree were shifted ${formatShift(hop.shifts[0] as bigint)} ` +
           `to fit inside ${hop.caller}'s client span "${hop.clientName}" (${name}, trace ${hop.traceId.slice(0, 8)}); ` +
           `evidence: it ${violationText(worst)}, beyond the ${formatDurationNanos(worst.precisionNanos)} precision of the two spans' start times, ` +
-          `and ${clocksText(worst.clocks)}; ordering and latency checks used the adjusted times`,
+          `and ${clocksText(clockRelationOf(worst.parent.resource, worst.span.resource))}; ordering and latency checks used the adjusted times`,
       );
       continue;
     }
@@ -370,7 +381,7 @@ export function skewNotes(traces: readonly Trace[]): RunNote[] {
       `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(least)} to ${formatShift(most)}, ` +
         `to fit inside ${hop.caller}'s client spans (${name}); evidence: each lay outside its client span beyond the precision of the spans' start times ` +
         `(${precision}), the most in trace ${worst.span.traceId.slice(0, 8)}, where ${hop.callee}'s span ${violationText(worst)}, ` +
-        `and ${clocksText(worst.clocks)}; ordering and latency checks used the adjusted times`,
+        `and ${clocksText(clockRelationOf(worst.parent.resource, worst.span.resource))}; ordering and latency checks used the adjusted times`,
     );
   }
   return notes;

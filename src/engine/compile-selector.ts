@@ -193,16 +193,18 @@ function compileDirectRelation(relation: DirectRelation, accelerators: Accelerat
     const n = parent.length;
     const marks = marksBuffer(n);
     const lefts = groupOf(trace, left.keys);
+    const leftPositions = lefts.positions;
     for (let j = 0; j < lefts.spans.length; j++) {
-      if (left.only || left.filter.matches(lefts.spans[j] as Span)) marks[lefts.positions[j] as number] = 1;
+      if (left.only || left.filter.matches(lefts.spans[j] as Span)) marks[leftPositions[j] as number] = 1;
     }
     const answers = ancestors ? answersBuffer(n) : marks;
     const rights = groupOf(trace, right.keys);
+    const rightPositions = rights.positions;
     let selected: Span[] | undefined;
     for (let j = 0; j < rights.spans.length; j++) {
       const span = rights.spans[j] as Span;
       if (!right.only && !right.filter.matches(span)) continue;
-      const position = rights.positions[j] as number;
+      const position = rightPositions[j] as number;
       let related: boolean;
       if (ancestors) related = hasMarkedAncestor(position, parent, marks, answers);
       else {
@@ -220,7 +222,7 @@ function compileDirectRelation(relation: DirectRelation, accelerators: Accelerat
  * the walk up stops at a marked span, a span whose answer is known, or the top, and every span walked past gets
  * the same answer (its ancestors above are the ones the walk saw).
  */
-function hasMarkedAncestor(position: number, parent: Int32Array, marks: Uint8Array, answers: Uint8Array): boolean {
+function hasMarkedAncestor(position: number, parent: readonly number[], marks: Uint8Array, answers: Uint8Array): boolean {
   let answer = 2;
   let stop = parent[position] as number;
   while (stop >= 0) {

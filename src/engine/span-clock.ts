@@ -76,9 +76,17 @@ function precisionsOf(trace: Trace): ReadonlyMap<string, bigint> {
   // once, then found by identity; any beyond them by their clock key.
   const resources: Resource[] = [];
   const clocksOfResources: Clock[] = [];
-  for (const span of trace.spans) {
-    const r = resources.indexOf(span.resource);
-    let clock = r === -1 ? undefined : clocksOfResources[r];
+  // Spans of one export come together: the last span's clock answers most spans by identity alone.
+  let lastResource: Resource | undefined;
+  let lastClock: Clock | undefined;
+  const spans = trace.spans;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i] as Span;
+    let clock = span.resource === lastResource ? lastClock : undefined;
+    if (clock === undefined) {
+      const r = resources.indexOf(span.resource);
+      clock = r === -1 ? undefined : clocksOfResources[r];
+    }
     if (clock === undefined) {
       const key = clockKeyOf(span.resource);
       clock = clocks.get(key);
@@ -91,6 +99,8 @@ function precisionsOf(trace: Trace): ReadonlyMap<string, bigint> {
         clocksOfResources.push(clock);
       }
     }
+    lastResource = span.resource;
+    lastClock = clock;
     // A clock already seen stamping to the nanosecond can be no finer.
     if (clock.zeros === 0) continue;
     const zeros = trailingZerosOf(span.startTimeUnixNano);

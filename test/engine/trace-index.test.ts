@@ -53,6 +53,27 @@ describe('the trace index', () => {
     expect(Array.from(indexTrace(trace).orphans)).toEqual([3, 5, 6]);
   });
 
+  it('lists roots and orphans in trace order, and every parent before its children, past ten positions too', () => {
+    // Twelve orphans (parents never arrived) after a root with a child each: positions 0 to 24.
+    const spans = [modelSpan({ traceId: T, spanId: spanId(1), start: at(0) })];
+    for (let k = 0; k < 12; k++) {
+      spans.push(modelSpan({ traceId: T, spanId: spanId(100 + k), parentSpanId: spanId(900 + k), start: at(1 + 2 * k) }));
+      spans.push(modelSpan({ traceId: T, spanId: spanId(200 + k), parentSpanId: spanId(100 + k), start: at(2 + 2 * k) }));
+    }
+    const trace = assemble(spans);
+    const index = indexTrace(trace);
+    expect(Array.from(index.orphans)).toEqual(Array.from({ length: 12 }, (_, k) => 1 + 2 * k));
+    expect(Array.from(index.roots)).toEqual([0]);
+    expect(Array.from(index.parent)).toEqual(treeParents(trace));
+    const placed = new Set<number>();
+    for (const position of index.topDown) {
+      const parent = index.parent[position] as number;
+      expect(parent === -1 || placed.has(parent)).toBe(true);
+      placed.add(position);
+    }
+    expect(placed.size).toBe(trace.spans.length);
+  });
+
   it('of a clock-skew adjusted trace, follows the adjusted order', () => {
     const trace = assemble([
       serviceSpan(1, undefined, 2, 0, 100, 'web'),
