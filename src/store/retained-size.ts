@@ -29,12 +29,17 @@ const ATTRIBUTE_ENTRY_BYTES = 24;
 const SHARED_KEY_CHARS = 64;
 /**
  * What the store adds per span beside the span itself: its entry in the trace's span-id map, the tree node the
- * built trace holds (span, parent, children array, depth) and the slots of the trace's cached span arrays.
+ * built trace holds (span, parent, children array, depth, position), the slots of the trace's cached span arrays,
+ * and its slot in the run's list of requests when it is a SERVER or CONSUMER span (background-work.ts keeps those
+ * to tell a timer's traces from a request's; the spans themselves are the ones counted here).
  */
-export const STORE_OVERHEAD_BYTES_PER_SPAN = 160;
+export const STORE_OVERHEAD_BYTES_PER_SPAN = 176;
 /** A run's own record: the LiveRun object, its maps and sets, its view (not counting the id string). */
 export const RUN_RECORD_BYTES = 1_024;
-/** A trace's assembly: the TraceAssembly object, its maps and its cached Trace (not counting its spans). */
+/**
+ * A trace's assembly: the TraceAssembly object, its maps and its cached Trace (not counting its spans), and the
+ * entries background-work.ts keeps for a trace whose root a service started by itself (by trace id and by shape).
+ */
 export const TRACE_RECORD_BYTES = 512;
 
 /** Bytes of a string's own storage. Only long strings are scanned for non-Latin-1 characters. */
