@@ -9,6 +9,7 @@ import { judgeSpecs, type JudgePhase } from './judge-spec.ts';
 import type { RunNote, RunResult, SpecResult } from './results.ts';
 import { SelectorCache } from './selector-cache.ts';
 import { resolveAccelerators, type Accelerators } from './selectors/accelerators.ts';
+import { acceleratorsForRunOf } from './selectors/generated.ts';
 import { TracecheckError } from '../errors.ts';
 
 /** Default deadline of {@link evaluateSpecs}, as for `RunSource.settled`. */
@@ -79,11 +80,15 @@ function countSpans(traces: readonly Trace[]): number {
   return n;
 }
 
-function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' | 'many', option: boolean | Partial<Accelerators> | undefined): { compiled: CompiledSpec[]; selectors: SelectorCache } {
+/**
+ * Compiles the specs. `knownSpanCount` is the run's size when it is known before judging (one pass over saved
+ * traces): a large run skips the closure tier (see {@link acceleratorsForRunOf}).
+ */
+function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' | 'many', option: boolean | Partial<Accelerators> | undefined, knownSpanCount = 0): { compiled: CompiledSpec[]; selectors: SelectorCache } {
   const accelerators = resolveAccelerators(option);
   // A misspelt setting is a usage error, said at once, not a silent fallback to some other choice.
   if (!accelerators.ok) throw new TracecheckError('TC_OPTION_INVALID', accelerators.error);
-  const selectors = new SelectorCache({ acrossPasses: passes === 'many', accelerators: accelerators.value });
+  const selectors = new SelectorCache({ acrossPasses: passes === 'many', accelerators: acceleratorsForRunOf(accelerators.value, knownSpanCount) });
   return { compiled: specs.map((spec) => compileSpec(spec, env, selectors)), selectors };
 }
 
@@ -99,7 +104,7 @@ function compileAll(specs: readonly SpecInput[], env: EnvSource, passes: 'one' |
  */
 export function evaluateSpecsNow(specs: readonly SpecInput[], runTraces: readonly Trace[], options: EvaluateNowOptions = {}): RunResult {
   const started = performance.now();
-  const { compiled, selectors } = compileAll(specs, options.env ?? process.env, 'one', options.accelerators);
+  const { compiled, selectors } = compileAll(specs, options.env ?? process.env, 'one', options.accelerators, countSpans(runTraces));
   const traces = adjusted(runTraces);
   const context = contextFor(traces, selectors, undefined, options.runWindow);
   const spanCount = countSpans(traces);

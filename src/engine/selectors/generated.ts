@@ -251,6 +251,23 @@ export function closureFilter(predicate: SpanPredicate): SpanFilter {
 export const GENERATE_CODE_AFTER_SPANS = 512;
 
 /**
+ * A run at least this large is judged with generated code from the start: its selectors and scans would mostly
+ * reach {@link GENERATE_CODE_AFTER_SPANS} anyway, and the closures they ran first were more code for V8 to warm up.
+ * In bench/evaluate.ts (100k spans) skipping the closure tier took the cold first evaluation from about 330 to
+ * 290 ms of main-thread CPU and the warm one from 86 to 80 ms; below this size a one-off selector still never pays
+ * for generated code it would hardly use.
+ */
+export const GENERATE_AT_ONCE_SPANS = 16 * GENERATE_CODE_AFTER_SPANS;
+
+/**
+ * The accelerators to compile with for a run whose size is known before judging (`evaluateSpecsNow`): `tiering`
+ * off when the run has {@link GENERATE_AT_ONCE_SPANS} spans or more, else as asked. No verdict changes.
+ */
+export function acceleratorsForRunOf(accelerators: Accelerators, spanCount: number): Accelerators {
+  return accelerators.tiering && spanCount >= GENERATE_AT_ONCE_SPANS ? Object.freeze({ ...accelerators, tiering: false }) : accelerators;
+}
+
+/**
  * Counts the spans a compiled condition judges and generates its code once they reach `afterSpans`: the returned
  * function is told how many spans a call is about to judge and answers the generated code, or undefined while the
  * closures should still do the work.
