@@ -3,7 +3,7 @@ import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';
 import { compareSpans } from '../store/index.ts';
 import type { RunNote, RunNoteDiagnostic } from './results.ts';
-import { clockRelationOf, deriveClockPrecisions, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
+import { clockRelationOf, deriveClockPrecisions, startPrecisionBoundNanosOf, startPrecisionNanosOf, type ClockRelation } from './span-clock.ts';
 import { keepTraceIndex, reorderTraceIndex, transientTraceIndex, type TraceIndex } from './trace-index.ts';
 
 /**
@@ -22,13 +22,15 @@ const adjustedTraces = new WeakMap<Trace, Trace>();
  */
 type Violation = 'started-before' | 'started-after-end' | 'ended-after';
 
-/** Why a server span was moved: how far it lay outside its client span, against what the timestamps can tell. */
+/**
+ * Why a server span was moved: how far it lay outside its client span, by at least the coarser start-time precision
+ * of the two spans' clocks (a smaller violation is rounding, not skew). The precision itself is worked out for the
+ * notes, of the worst hop only (see {@link skewNotes}).
+ */
 interface SkewEvidence {
   readonly violation: Violation;
   /** How far the server span lay outside its client span that way, in nanoseconds. */
   readonly violationNanos: bigint;
-  /** The coarser start-time precision of the two spans' clocks: a smaller violation is rounding, not skew. */
-  readonly precisionNanos: bigint;
 }
 
 /** One adjusted hop of a trace: a span shifted by another amount than its parent (the root of a moved subtree). */
@@ -143,17 +145,27 @@ export function adjustClockSkew(trace: Trace): Trace {
  * precision of the two spans' clocks, and a server span that only ends late counts only across hosts.
  */
 function skewEvidenceOf(client: Span, server: Span, trace: Trace, startOffset: bigint, endOffset: bigint, startAfterEnd: bigint): SkewEvidence | undefined {
-  // Only now, on a violation, is the trace's precision per clock worked out (once per trace).
-  const serverPrecision = startPrecisionNanosOf(server, trace);
-  const clientPrecision = startPrecisionNanosOf(client, trace);
-  const precisionNanos = serverPrecision > clientPrecision ? serverPrecision : clientPrecision;
-  if (-startOffset >= precisionNanos) return { violation: 'started-before', violationNanos: -startOffset, precisionNanos };
-  if (startAfterEnd >= precisionNanos) return { violation: 'started-after-end', violationNanos: startAfterEnd, precisionNanos };
-  if (endOffset < precisionNanos) return undefined;
+  // A violation that reaches the bound the two starts set reaches the precision; only a smaller one needs the
+  // precision itself, which walks the trace's starts (once per trace).
+  const bound = coarser(startPrecisionBoundNanosOf(server), startPrecisionBoundNanosOf(client));
+  let precisionNanos: bigint | undefined;
+  const reaches = (nanos: bigint): boolean => nanos >= bound || (nanos > 0n && nanos >= (precisionNanos ??= hopPrecisionNanos(client, server, trace)));
+  if (reaches(-startOffset)) return { violation: 'started-before', violationNanos: -startOffset };
+  if (reaches(startAfterEnd)) return { violation: 'started-after-end', violationNanos: startAfterEnd };
+  if (!reaches(endOffset)) return undefined;
   // How the hosts relate is read only here, and for the notes (of the worst hop of each).
   const clocks = clockRelationOf(client.resource, server.resource).kind;
   if (clocks === 'same-host' || clocks === 'same-process') return undefined;
-  return { violation: 'ended-after', violationNanos: endOffset, precisionNanos };
+  return { violation: 'ended-after', violationNanos: endOffset };
+}
+
+function coarser(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+/** The coarser start-time precision of a hop's two spans' clocks in `trace` (see {@link startPrecisionNanosOf}). */
+function hopPrecisionNanos(client: Span, server: Span, trace: Trace): bigint {
+  return coarser(startPrecisionNanosOf(server, trace), startPrecisionNanosOf(client, trace));
 }
 
 interface MutableNode {
@@ -328,7 +340,7 @@ function byStart(a: MutableNode, b: MutableNode): number {
  * reads as one finding, not one per request.
  */
 export function skewNotes(traces: readonly Trace[]): RunNote[] {
-  type Hop = { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[]; worst: AdjustedHop; precisions: bigint[] };
+  type Hop = { callee: string; caller: string; spanName: string; clientName: string; traceId: string; shifts: bigint[]; worst: AdjustedHop; worstTrace: Trace };
   const hops = new Map<string, Hop>();
   // The same hop mostly repeats trace after trace (one skewed host): its note is found without a hash lookup.
   let lastKey: string | undefined;
@@ -339,12 +351,14 @@ export function skewNotes(traces: readonly Trace[]): RunNote[] {
       const { span, parent, shift, caller, callee, key } = adjusted;
       let hop = key === lastKey ? lastHop : hops.get(key);
       if (hop === undefined) {
-        hop = { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift], worst: adjusted, precisions: [adjusted.precisionNanos] };
+        hop = { callee, caller, spanName: span.name, clientName: parent.name, traceId: trace.traceId, shifts: [shift], worst: adjusted, worstTrace: trace };
         hops.set(key, hop);
       } else {
         hop.shifts.push(shift);
-        hop.precisions.push(adjusted.precisionNanos);
-        if (adjusted.violationNanos > hop.worst.violationNanos) hop.worst = adjusted;
+        if (adjusted.violationNanos > hop.worst.violationNanos) {
+          hop.worst = adjusted;
+          hop.worstTrace = trace;
+        }
       }
       lastKey = key;
       lastHop = hop;
@@ -355,6 +369,9 @@ export function skewNotes(traces: readonly Trace[]): RunNote[] {
     const name = `hop ${hop.caller} → ${hop.callee}`;
     const { worst } = hop;
     const [least, most] = rangeOf(hop.shifts);
+    // The worst hop's precision alone: each hop's violation reached its own (that is why it moved), and working out
+    // every adjusted trace's precisions for a range in the note walked every start of every one of them.
+    const precision = formatDurationNanos(hopPrecisionNanos(worst.parent, worst.span, hop.worstTrace));
     const diagnostic: RunNoteDiagnostic = {
       traceId: worst.span.traceId,
       spanIds: [worst.parent.spanId, worst.span.spanId],
@@ -370,17 +387,15 @@ export function skewNotes(traces: readonly Trace[]): RunNote[] {
       note(
         `clock skew: ${hop.callee}'s span "${hop.spanName}" and its subtree were shifted ${formatShift(hop.shifts[0] as bigint)} ` +
           `to fit inside ${hop.caller}'s client span "${hop.clientName}" (${name}, trace ${hop.traceId.slice(0, 8)}); ` +
-          `evidence: it ${violationText(worst)}, beyond the ${formatDurationNanos(worst.precisionNanos)} precision of the two spans' start times, ` +
+          `evidence: it ${violationText(worst)}, beyond the ${precision} precision of the two spans' start times, ` +
           `and ${clocksText(clockRelationOf(worst.parent.resource, worst.span.resource))}; ordering and latency checks used the adjusted times`,
       );
       continue;
     }
-    const [finest, coarsest] = rangeOf(hop.precisions);
-    const precision = finest === coarsest ? formatDurationNanos(finest) : `${formatDurationNanos(finest)} to ${formatDurationNanos(coarsest)}`;
     note(
       `clock skew: ${hop.callee}'s spans and their subtrees were shifted ${hop.shifts.length} times, by ${formatShift(least)} to ${formatShift(most)}, ` +
-        `to fit inside ${hop.caller}'s client spans (${name}); evidence: each lay outside its client span beyond the precision of the spans' start times ` +
-        `(${precision}), the most in trace ${worst.span.traceId.slice(0, 8)}, where ${hop.callee}'s span ${violationText(worst)}, ` +
+        `to fit inside ${hop.caller}'s client spans (${name}); evidence: each lay outside its client span beyond the precision of the spans' start times, ` +
+        `the most in trace ${worst.span.traceId.slice(0, 8)}, where ${hop.callee}'s span ${violationText(worst)}, beyond the ${precision} precision of the two spans' start times, ` +
         `and ${clocksText(clockRelationOf(worst.parent.resource, worst.span.resource))}; ordering and latency checks used the adjusted times`,
     );
   }

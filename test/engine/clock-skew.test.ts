@@ -9,6 +9,7 @@ import { modelSpan, resourceOf, spanId, traceId } from '../store/model-spans.ts'
 import { startPrecisionNanosOf } from '../../src/engine/span-clock.ts';
 import { BASE_TIME_MILLIS, makeTrace, type SdkSpanSpec } from '../support/sdk-traces.ts';
 import { seededRandom } from '../support/seeded-random.ts';
+import { formatDurationNanos } from '../../src/language/index.ts';
 import { atNanos, exampleCheckoutTrace, mugBeforeTeaTinOrder, spanOf } from './example-checkout-trace.ts';
 
 /** The notes' messages, as the reports print them. */
@@ -78,7 +79,8 @@ describe('clock skew', () => {
       expect.stringMatching(
         new RegExp(
           "^clock skew: orders's spans and their subtrees were shifted 2 times, by \\+1000\\.000ms to \\+3000\\.000ms, to fit inside gateway's client spans \\(hop gateway → orders\\); " +
-            "evidence: each lay outside its client span beyond the precision of the spans' start times \\(1ms\\), the most in trace [0-9a-f]{8}, where orders's span started 2\\.98s before the client span, " +
+            "evidence: each lay outside its client span beyond the precision of the spans' start times, the most in trace [0-9a-f]{8}, where orders's span started 2\\.98s before the client span, " +
+            "beyond the 1ms precision of the two spans' start times, " +
             'and the resources name no host \\(host\\.id or host\\.name\\) to compare; ordering and latency checks used the adjusted times$',
         ),
       ),
@@ -193,7 +195,7 @@ describe('clock skew within the precision of the timestamps', () => {
     expect(startPrecisionNanosOf(mugServer, adjusted)).toBe(1_000_000n);
     expect(skewMessages([adjusted])).toEqual([
       expect.stringMatching(
-        /^clock skew: inventory's spans and their subtrees were shifted 2 times, by \+\d+\.\d{3}ms to \+\d+\.\d{3}ms, to fit inside orders's client spans \(hop orders → inventory\); evidence: each lay outside its client span beyond the precision of the spans' start times \(1ms\), the most in trace [0-9a-f]{8}, where inventory's span started 48ms before the client span, and the two run on different hosts \(host.id "id-vm", host.id "id-inventory-1"\); ordering and latency checks used the adjusted times$/,
+        /^clock skew: inventory's spans and their subtrees were shifted 2 times, by \+\d+\.\d{3}ms to \+\d+\.\d{3}ms, to fit inside orders's client spans \(hop orders → inventory\); evidence: each lay outside its client span beyond the precision of the spans' start times, the most in trace [0-9a-f]{8}, where inventory's span started 48ms before the client span, beyond the 1ms precision of the two spans' start times, and the two run on different hosts \(host.id "id-vm", host.id "id-inventory-1"\); ordering and latency checks used the adjusted times$/,
       ),
     ]);
     const result = evaluateSpecsNow([twoItemOrder], [trace]);
@@ -219,7 +221,7 @@ describe('clock skew within the precision of the timestamps', () => {
     // A clock 50 ms ahead on one host starts its server spans after the calls ended: that is no late end.
     const ahead = await exampleCheckoutTrace({ inventory: { host: 'vm', pid: 103, offsetMillis: 50 } });
     expect(skewMessages([adjustClockSkew(ahead)])).toEqual([
-      expect.stringMatching(/the most in trace [0-9a-f]{8}, where inventory's span started 47.3ms after the client span ended, and this although both run on one host/),
+      expect.stringMatching(/the most in trace [0-9a-f]{8}, where inventory's span started 47.3ms after the client span ended, beyond the 1ms precision of the two spans' start times, and this although both run on one host/),
     ]);
   });
 
@@ -235,6 +237,76 @@ describe('clock skew within the precision of the timestamps', () => {
     expect(adjustClockSkew(exact)).not.toBe(exact);
   });
 });
+
+describe('clock skew evidence against the exact precision', () => {
+  // The correction first tries the bound the two starts set (the power of ten each is a multiple of) and works out
+  // each clock's precision from all its starts only when a violation falls short of it: every decision must be the
+  // one the exact precision gives, and a note must name the exact precision.
+  it('moves a server span exactly when its violation reaches the coarser precision of the two clocks', () => {
+    const random = seededRandom(23);
+    const base = 1_700_000_000_000_000_000n;
+    /** A multiple of 10^zeros (0 to 9), up to `most` of them. */
+    const round = (zeros: number, most: number): bigint => BigInt(random(most + 1)) * 10n ** BigInt(zeros);
+    const hostOf = (service: string, host: string) => {
+      const resource = resourceOf(service);
+      resource.attributes['host.name'] = host;
+      return resource;
+    };
+    let moved = 0;
+    let kept = 0;
+    let decidedByExact = 0;
+    for (let round_ = 0; round_ < 400; round_++) {
+      const T = traceId(round_ + 1);
+      const clientResource = hostOf('orders', 'a');
+      const serverResource = hostOf('inventory', random(4) === 0 ? 'a' : 'b');
+      const clientStart = base + round(random(10), 50);
+      const clientEnd = clientStart + 1n + round(random(8), 20);
+      const side = random(3);
+      const offset = round(random(10), 12);
+      const serverStart = side === 0 ? clientStart - offset : side === 1 ? clientStart + offset : clientEnd + offset;
+      const serverEnd = serverStart + round(random(8), 20);
+      const spans: Span[] = [
+        { ...modelSpan({ traceId: T, spanId: spanId(1), start: clientStart, end: clientEnd, resource: clientResource }), kind: 3 },
+        { ...modelSpan({ traceId: T, spanId: spanId(2), parentSpanId: spanId(1), start: serverStart, end: serverEnd, resource: serverResource }), kind: 2 },
+      ];
+      // More starts of each clock, each as round as chance makes it: they set the clocks' precision.
+      for (let k = 0; k < random(4); k++) spans.push(modelSpan({ traceId: T, spanId: spanId(3 + k), parentSpanId: spanId(1), start: clientStart + round(random(10), 9), resource: clientResource }));
+      for (let k = 0; k < random(4); k++) spans.push(modelSpan({ traceId: T, spanId: spanId(10 + k), parentSpanId: spanId(2), start: serverStart + round(random(10), 9), resource: serverResource }));
+      const assembly = new TraceAssembly(T);
+      for (const span of spans) assembly.add(span);
+      const trace = assembly.build();
+      const [client, server] = [trace.spans.find((x) => x.spanId === spanId(1))!, trace.spans.find((x) => x.spanId === spanId(2))!];
+      const clientPrecision = startPrecisionNanosOf(client, trace);
+      const serverPrecision = startPrecisionNanosOf(server, trace);
+      const precision = clientPrecision > serverPrecision ? clientPrecision : serverPrecision;
+      const beyond = (nanos: bigint): boolean => nanos >= precision;
+      const twoHosts = serverResource.attributes['host.name'] !== clientResource.attributes['host.name'];
+      const expected = beyond(clientStart - serverStart) || beyond(serverStart - clientEnd) || (twoHosts && beyond(serverEnd - clientEnd));
+      const adjusted = adjustClockSkew(trace);
+      expect(adjusted !== trace, `round ${round_}: precision ${precision}, starts ${clientStart} / ${serverStart}`).toBe(expected);
+      // A violation the bound of the two starts alone cannot decide: the exact precision did.
+      const bound = [clientStart, serverStart].map((start) => 10n ** BigInt(Math.min(9, trailingZeros(start)))).reduce((a, b) => (a > b ? a : b));
+      const violations = [clientStart - serverStart, serverStart - clientEnd, serverEnd - clientEnd].filter((v) => v > 0n);
+      if (violations.some((v) => v < bound) && bound > precision) decidedByExact += 1;
+      if (!expected) {
+        kept += 1;
+        continue;
+      }
+      moved += 1;
+      expect(skewMessages([adjusted])[0]).toContain(`beyond the ${formatDurationNanos(precision)} precision of the two spans' start times`);
+    }
+    // Both outcomes, and decisions the bound alone could not make, often enough for the check to mean something.
+    expect(moved).toBeGreaterThan(50);
+    expect(kept).toBeGreaterThan(50);
+    expect(decidedByExact).toBeGreaterThan(20);
+  });
+});
+
+function trailingZeros(nanos: bigint): number {
+  let zeros = 0;
+  while (zeros < 9 && nanos % 10n ** BigInt(zeros + 1) === 0n) zeros += 1;
+  return zeros;
+}
 
 describe('propagation diagnosis matching', () => {
   it('matches a new trace by port and path, and ignores server roots on another port or path or outside the window', async () => {
