@@ -72,7 +72,7 @@ describe('selectors that look at one group of spans', () => {
 
   it('take the groups from the top-level `&&` only, and not from a template\'s changing values', () => {
     const keys = (source: string, except?: ReadonlySet<SelectorAst>): string[] => partitionKeysOf(parse(source), { ...(except === undefined ? {} : { except }) }).map((key) => ('value' in key ? `${key.by}=${String(key.value)}` : key.by));
-    expect(keys('service = "a" && (kind = server && name = "n") && status = error && root')).toEqual(['service=a', 'kind=2', 'name=n', 'status=2', 'root']);
+    expect(keys('service = "a" && (kind = server && name = "n") && status = error && root')).toEqual(['root', 'kind=2', 'status=2', 'service=a', 'name=n']);
     expect(keys('resource.service.name = "a" && span.service.name = "b"')).toEqual(['service=a']);
     expect(keys('root = true && root = false')).toEqual(['root']);
     // Other conditions on the resource alone make one key, judged per resource object.
