@@ -232,8 +232,8 @@ class TracePartitions {
   #byName: Map<string, SpanGroup> | undefined;
   #byKind: SpanGroup[] | undefined;
   #byStatus: SpanGroup[] | undefined;
-  /** The trace's distinct resource objects, in order of first appearance. */
-  #resources: Resource[] | undefined;
+  /** The trace's distinct resource objects, in order of first appearance, with their span counts. */
+  #resources: { readonly resources: Resource[]; readonly counts: number[] } | undefined;
   /** The spans of each of {@link #resources}, made only when a selector takes some resources but not all. */
   #byResource: SpanGroup[] | undefined;
 
@@ -269,50 +269,58 @@ class TracePartitions {
    * resources' spans into trace order would cost more than it saves.
    */
   ofResources(accepts: (resource: Resource) => boolean, limit: number): SpanGroup | undefined {
-    const resources = (this.#resources ??= this.#distinctResources());
+    const { resources, counts } = (this.#resources ??= this.#distinctResources());
     if (taken.length < resources.length) taken = new Uint8Array(Math.max(resources.length, taken.length * 2));
     let count = 0;
+    let spanCount = 0;
+    let only = -1;
     for (let r = 0; r < resources.length; r++) {
       const take = accepts(resources[r] as Resource);
       taken[r] = take ? 1 : 0;
-      if (take) count++;
+      if (!take) continue;
+      count++;
+      only = r;
+      spanCount += counts[r] as number;
     }
-    // Every resource taken (a condition all services meet, as `resource.deployment.environment = "prod"` is):
-    // the trace itself, with no group made per resource: such a selector never needs them.
-    if (count === resources.length) return this.#spans.length < limit ? this.all() : undefined;
-    const groups = (this.#byResource ??= this.#groupByResource(resources));
-    let spanCount = 0;
-    let only: SpanGroup = EMPTY_GROUP;
-    for (let r = 0; r < resources.length; r++) {
-      if (taken[r] !== 1) continue;
-      only = groups[r] as SpanGroup;
-      spanCount += only.spans.length;
-    }
+    // Decided from the counts alone, with no group made: every resource taken (a condition all services meet, as
+    // `resource.deployment.environment = "prod"` is) gives the trace itself, and a smaller group at hand wins.
+    if (count === resources.length) return spanCount < limit ? this.all() : undefined;
     if (spanCount >= limit) return undefined;
-    if (count <= 1) return only;
-    // Several resources, but not all: their spans in trace order, by marking their positions.
-    const marked = new Uint8Array(this.#spans.length);
-    for (let r = 0; r < resources.length; r++) {
-      if (taken[r] !== 1) continue;
-      const positions = (groups[r] as SpanGroup).positions;
-      for (let k = 0; k < positions.length; k++) marked[positions[k] as number] = 1;
-    }
+    if (count === 0) return EMPTY_GROUP;
+    if (count === 1) return (this.#byResource ??= this.#groupByResource(resources))[only] as SpanGroup;
+    // Several resources, but not all: their spans in trace order, by one walk over the trace.
     const positions = scratchOf(spanCount);
     let k = 0;
-    for (let i = 0; i < marked.length; i++) if (marked[i] === 1) positions[k++] = i;
+    let lastResource: Resource | undefined;
+    let lastTaken = false;
+    for (let i = 0; i < this.#spans.length; i++) {
+      const resource = (this.#spans[i] as Span).resource;
+      if (resource !== lastResource) {
+        lastResource = resource;
+        lastTaken = taken[resources.indexOf(resource)] === 1;
+      }
+      if (lastTaken) positions[k++] = i;
+    }
     return groupAt(this.#spans, positions, k);
   }
 
-  #distinctResources(): Resource[] {
+  /** The trace's distinct resource objects, in order of first appearance, and how many spans each has. */
+  #distinctResources(): { resources: Resource[]; counts: number[] } {
     const resources: Resource[] = [];
-    let last: Resource | undefined;
+    const counts: number[] = [];
+    let last = -1;
     for (let i = 0; i < this.#spans.length; i++) {
       const resource = (this.#spans[i] as Span).resource;
-      if (resource === last) continue;
-      last = resource;
-      if (!resources.includes(resource)) resources.push(resource);
+      if (last < 0 || resources[last] !== resource) {
+        last = resources.indexOf(resource);
+        if (last < 0) {
+          last = resources.push(resource) - 1;
+          counts.push(0);
+        }
+      }
+      counts[last] = (counts[last] as number) + 1;
     }
-    return resources;
+    return { resources, counts };
   }
 
   /** The spans of each of `resources` (the trace's distinct ones), in trace order. */
