@@ -345,9 +345,15 @@ export function skewNotes(traces: readonly Trace[]): RunNote[] {
   // The same hop mostly repeats trace after trace (one skewed host): its note is found without a hash lookup.
   let lastKey: string | undefined;
   let lastHop: Hop | undefined;
-  for (const trace of traces) {
+  // Indexed loops: this runs once per evaluation, the first one in code V8 has not optimised yet, where each
+  // `for…of` step is an iterator call allocating its result.
+  for (let t = 0; t < traces.length; t++) {
+    const trace = traces[t] as Trace;
     // Only traces rebuilt by adjustClockSkew have hops; any other trace has no adjusted span.
-    for (const adjusted of hopsOfTrace.get(trace) ?? []) {
+    const adjustedHops = hopsOfTrace.get(trace);
+    if (adjustedHops === undefined) continue;
+    for (let h = 0; h < adjustedHops.length; h++) {
+      const adjusted = adjustedHops[h] as AdjustedHop;
       const { span, parent, shift, caller, callee, key } = adjusted;
       let hop = key === lastKey ? lastHop : hops.get(key);
       if (hop === undefined) {
@@ -432,7 +438,8 @@ function clocksText(clocks: ClockRelation): string {
 function rangeOf(values: readonly bigint[]): [bigint, bigint] {
   let least = values[0] as bigint;
   let most = least;
-  for (const value of values) {
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i] as bigint;
     if (value < least) least = value;
     if (value > most) most = value;
   }

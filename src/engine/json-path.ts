@@ -56,12 +56,14 @@ export function simplePath(path: string): readonly string[] | undefined {
 /** Evaluates a simple path (see {@link simplePath}) with jsonpath-plus's results: own properties, `*` over values. */
 function walkSimplePath(doc: unknown, components: readonly string[]): AttributeValue[] {
   let current: unknown[] = [doc];
-  for (const component of components) {
+  for (let c = 0; c < components.length; c++) {
+    const component = components[c] as string;
     const next: unknown[] = [];
-    for (const node of current) {
+    for (let n = 0; n < current.length; n++) {
+      const node = current[n];
       if (node === null || typeof node !== 'object') continue;
       if (component === '*') {
-        if (Array.isArray(node)) for (const item of node) next.push(item);
+        if (Array.isArray(node)) for (let i = 0; i < node.length; i++) next.push(node[i]);
         else for (const key of Object.keys(node)) next.push((node as Record<string, unknown>)[key]);
       } else if (Object.hasOwn(node, component)) {
         next.push((node as Record<string, unknown>)[component]);

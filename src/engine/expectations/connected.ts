@@ -15,7 +15,8 @@ export function compileConnectedExpectation(): Result<Judge, string> {
   const expected = 'one root span and no orphans';
   return ok({
     judge(unit: JudgeUnit, context?: JudgeContext): Verdict {
-      for (const trace of unit.traces) {
+      for (let t = 0; t < unit.traces.length; t++) {
+        const trace = unit.traces[t] as Trace;
         const broken = context?.propagation === undefined ? [] : context.propagation().filter((d) => d.kind !== 'baggage-dropped' && d.kind !== 'link-missing' && d.anchorSpan.traceId === trace.traceId);
         // The index counts roots and orphans without the tree being built for a trace that passes.
         const tops = indexTrace(trace);

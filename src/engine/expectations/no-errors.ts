@@ -65,7 +65,8 @@ export function compileNoErrorsExpectation(expectation: NoErrorsExpectation, sel
     judge(unit: JudgeUnit): Verdict {
       const spans = handle === undefined ? selectIn(unit, (t) => t.spans) : selectIn(unit, (t) => (handle as SelectorHandle).select(t));
       const bad: Failed[] = [];
-      for (const span of spans) {
+      for (let i = 0; i < spans.length; i++) {
+        const span = spans[i] as Span;
         const why = problemOf(span, exceptions);
         if (why === undefined) continue;
         if (unit.brief === true) return BRIEF_FAILURE;

@@ -164,7 +164,8 @@ function spansJudge(prepared: PreparedSpans, handle: SelectorHandle): Judge {
       let failures: { span: Span; why: string }[] | undefined;
       let passing = 0;
       // Trace by trace, so each span's trace is known without a lookup (this loop runs over every matched span).
-      traces: for (const trace of unit.traces) {
+      traces: for (let t = 0; t < unit.traces.length; t++) {
+        const trace = unit.traces[t] as Trace;
         const picked = handle.select(trace);
         if (quantifier === 'all') {
           // Conforming spans are skipped inside the scan's own loop; only failures come back here.
