@@ -306,8 +306,10 @@ function movesBreakOrder(spans: readonly Span[], moved: readonly number[]): bool
  * the others keep their relative order, so the few moved ones are sorted and merged in, instead of sorting all.
  */
 function mergedOrder(spans: readonly Span[], moved: readonly number[]): number[] {
-  const movedOrder = [...moved].sort((a, b) => compareSpans(spans[a] as Span, spans[b] as Span));
-  const order: number[] = [];
+  const movedOrder = moved.slice().sort((a, b) => compareSpans(spans[a] as Span, spans[b] as Span));
+  // Made at its full size: every position goes in once.
+  const order = new Array<number>(spans.length);
+  let k = 0;
   let m = 0;
   let next = 0;
   for (let i = 0; i < spans.length; i += 1) {
@@ -315,10 +317,10 @@ function mergedOrder(spans: readonly Span[], moved: readonly number[]): number[]
       next += 1;
       continue;
     }
-    while (m < movedOrder.length && compareSpans(spans[movedOrder[m] as number] as Span, spans[i] as Span) < 0) order.push(movedOrder[m++] as number);
-    order.push(i);
+    while (m < movedOrder.length && compareSpans(spans[movedOrder[m] as number] as Span, spans[i] as Span) < 0) order[k++] = movedOrder[m++] as number;
+    order[k++] = i;
   }
-  while (m < movedOrder.length) order.push(movedOrder[m++] as number);
+  while (m < movedOrder.length) order[k++] = movedOrder[m++] as number;
   return order;
 }
 

@@ -99,16 +99,24 @@ function buildTraceIndex(trace: Trace): TraceIndex {
   const orphans = positionsIn(trace.orphans).sort(ascending);
   // Breadth-first from the roots and orphans in trace order (orphans made by breaking a parent cycle come last in
   // the store's list); children lists are in trace order already.
-  const queue = orphans.length === 0 ? trace.roots.slice() : trace.roots.concat(trace.orphans).sort(byPosition);
-  for (let top = 0; top < queue.length; top++) parent[(queue[top] as SpanNode).position] = -1;
-  for (let head = 0; head < queue.length; head++) {
+  const tops = orphans.length === 0 ? trace.roots : trace.roots.concat(trace.orphans).sort(byPosition);
+  // The queue holds every node once: made at its full size, it never grows (growing it copied it several times a
+  // trace, garbage the first evaluation of a large run then collected).
+  const queue = new Array<SpanNode>(Math.max(n, tops.length));
+  let tail = 0;
+  for (let top = 0; top < tops.length; top++) {
+    const node = tops[top] as SpanNode;
+    parent[node.position] = -1;
+    queue[tail++] = node;
+  }
+  for (let head = 0; head < tail; head++) {
     const node = queue[head] as SpanNode;
     topDown[head] = node.position;
     const children = node.children;
     for (let c = 0; c < children.length; c++) {
       const child = children[c] as SpanNode;
       parent[child.position] = node.position;
-      queue.push(child);
+      queue[tail++] = child;
     }
   }
   return new BuiltIndex(spans, parent, topDown, roots, orphans, undefined);
