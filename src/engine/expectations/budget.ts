@@ -41,7 +41,8 @@ function spanDurations(spans: readonly Span[], into: BigInt64Array): BigInt64Arr
  * Reads the first `n` durations (of a scratch array longer than that: no view is made per judgement).
  */
 function withinLimits(durations: BigInt64Array, n: number, limits: readonly { readonly limit: Limit; readonly nanos: bigint }[]): boolean {
-  for (const { limit, nanos } of limits) {
+  for (let l = 0; l < limits.length; l++) {
+    const { limit, nanos } = limits[l] as { readonly limit: Limit; readonly nanos: bigint };
     const rank = Math.max(1, Math.ceil((PERCENT[limit] / 100) * n));
     let within = 0;
     for (let i = 0; i < n; i++) if ((durations[i] as bigint) <= nanos) within++;
