@@ -174,3 +174,52 @@ describe('listenHttp composition and shutdown', () => {
     }
   });
 });
+
+describe('listenHttp streamed answers', () => {
+  it('cuts a stream whose reader stopped reading once streamStallMillis pass, and tells the stream to stop', async () => {
+    const chunk = new Uint8Array(64 * 1024).fill(0x61);
+    let chunksProduced = 0;
+    let markStopped!: () => void;
+    const streamStopped = new Promise<void>((resolve) => (markStopped = resolve));
+    // An endless stream, as a live run stream is while spans keep arriving: only the stall deadline ends it.
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      try {
+        for (;;) {
+          chunksProduced++;
+          yield chunk;
+        }
+      } finally {
+        markStopped();
+      }
+    }
+    const server = await listenHttp({
+      host: '127.0.0.1',
+      port: 0,
+      streamStallMillis: 200,
+      handler: () => Promise.resolve({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: new Uint8Array(0), stream: endless() }),
+    });
+    const socket = net.connect(server.port, '127.0.0.1');
+    try {
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      // The reader asks, then reads nothing: the kernel's buffers fill and the server's writes stop draining.
+      socket.pause();
+      socket.write('GET /v1/traces HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n');
+      await streamStopped;
+      // Backpressure held while it waited: what was produced is about what the socket buffers hold, not more.
+      expect(chunksProduced * chunk.byteLength).toBeLessThan(64 * 1024 * 1024);
+
+      // The connection was cut: reading what was buffered reaches its end, which an endless stream never has.
+      let bytesRead = 0;
+      const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      socket.on('data', (data: Buffer) => (bytesRead += data.byteLength));
+      socket.on('error', () => undefined);
+      socket.resume();
+      await ended;
+      expect(bytesRead).toBeGreaterThan(0);
+      expect(bytesRead).toBeLessThanOrEqual(chunksProduced * chunk.byteLength + 1024);
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
+  });
+});
