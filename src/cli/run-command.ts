@@ -1,6 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { constants } from 'node:os';
-import { DEFAULT_RUN_ID_ATTRIBUTE, EXPORT_PROTOCOLS } from '../protocol/index.ts';
+import { DEFAULT_RUN_ID_ATTRIBUTE, EXPORT_PROTOCOLS, GRPC_ENDPOINT_ENV } from '../protocol/index.ts';
 import type { ExportProtocol } from '../protocol/index.ts';
 import type { Collector } from '../server/index.ts';
 import type { CliCommand } from './command.ts';
@@ -10,7 +10,7 @@ import { collectorPortsOf, waitMillisOf, waitOptions } from './wait-options.ts';
 import { diagnoseNoSpans, type ExportTally } from './no-spans-diagnosis.ts';
 import { valueOf } from './option-table.ts';
 import { reportOptions, writeReport } from './report-output.ts';
-import { beginSidecarRun, judgeSidecarRun, otlpEndpointOption, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
+import { beginSidecarRun, judgeSidecarRun, otlpEndpointOption, otlpGrpcEndpointOption, sidecarConnection, sidecarOptions } from './sidecar-run.ts';
 import type { SidecarConnection } from './sidecar-run.ts';
 import { loadSpecsOrExplain } from './spec-loading.ts';
 import type { LoadedSpec } from '../language/index.ts';
@@ -18,7 +18,7 @@ import type { ParsedArgs } from './option-table.ts';
 import type { CliIo } from './cli-io.ts';
 
 /** Names the collector's OTLP/gRPC endpoint in CMD's environment (the OTEL_* variables point at OTLP/HTTP). */
-export const GRPC_ENDPOINT_VARIABLE = 'TRACECHECK_OTLP_GRPC_ENDPOINT';
+export const GRPC_ENDPOINT_VARIABLE = GRPC_ENDPOINT_ENV;
 
 /** Signals a person or CI sends to stop the run; they go to the command, whose exit then ends the run. */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -46,7 +46,7 @@ export const runCommand: CliCommand = {
   summary: 'run a command with a collector, then judge the specs against its traces',
   usage:
     'tracecheck run [--specs PATH...] [--reporter pretty|json|junit|html] [--out FILE] [--timeout D] [--quiet D] ' +
-    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL|URL1,URL2,...|dns:HOST:PORT [--otlp-endpoint URL]] -- CMD...',
+    '[--host H] [--http-port P] [--grpc-port P] [--protocol http/protobuf|http/json|grpc] [--cors-origin ORIGIN...] [--collector URL|URL1,URL2,...|dns:HOST:PORT [--otlp-endpoint URL] [--otlp-grpc-endpoint URL]] -- CMD...',
   details: [
     'CMD runs with OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_EXPORTER_OTLP_HEADERS and',
     'OTEL_RESOURCE_ATTRIBUTES set so OpenTelemetry SDKs export to tracecheck, tagged with the run id.',
@@ -73,6 +73,8 @@ export const runCommand: CliCommand = {
     '--collector URL1,URL2,... (or dns:HOST:PORT, every A record a replica) names tracecheck serve replicas behind an',
     'OpenTelemetry Collector (docs/scale-out.md); --otlp-endpoint URL is that collector, where CMD exports. Every',
     'replica is asked: the run is judged once all say it settled, and one that does not answer fails the run, named.',
+    '--otlp-grpc-endpoint URL names the sidecar\'s (or that collector\'s) OTLP/gRPC receiver: CMD gets it in',
+    'TRACECHECK_OTLP_GRPC_ENDPOINT, and with --protocol grpc it is where CMD exports.',
     'Durations: 300ms, 1.5s, 2m, or a number of milliseconds.',
     'Exit codes: 0 CMD and every spec passed, 1 a spec failed, 2 usage or spec-file error (or a port in use),',
     "otherwise CMD's own non-zero exit code (the report is still printed).",
@@ -90,6 +92,7 @@ export const runCommand: CliCommand = {
     corsOriginOption,
     ...sidecarOptions,
     otlpEndpointOption,
+    otlpGrpcEndpointOption,
   ],
   async run(args, io) {
     const usage = (message: string): number => {
@@ -117,7 +120,9 @@ export const runCommand: CliCommand = {
     if (sidecar.value !== undefined && sidecar.value.url === '') {
       return usage(`--collector ${valueOf(args, 'collector') ?? ''} names replicas: give --otlp-endpoint URL too, the OTLP/HTTP URL of the OpenTelemetry Collector in front of them, where CMD exports`);
     }
-    if (sidecar.value !== undefined && protocol === 'grpc') return usage('--protocol grpc needs run\'s own collector; with --collector, CMD exports OTLP/HTTP to the sidecar');
+    if (sidecar.value !== undefined && protocol === 'grpc' && sidecar.value.grpcUrl === undefined) {
+      return usage("--protocol grpc needs run's own collector, or with --collector the sidecar's OTLP/gRPC URL: add --otlp-grpc-endpoint URL (e.g. http://127.0.0.1:4317)");
+    }
     // Broken specs are reported before CMD runs: a long test suite should not run for nothing.
     const specs = await loadSpecsOrExplain(args, io);
     if (specs === undefined) return ExitCode.USAGE;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Trace } from '../model/index.ts';
 import { encodeSpansAsOtlpJson } from '../otlp/index.ts';
-import { buildExportEnv, buildRequestEnv, createRootSpan, newRunId, RUN_ID_HEADER } from '../protocol/index.ts';
+import { buildExportEnv, buildRequestEnv, createRootSpan, GRPC_ENDPOINT_ENV, newRunId, RUN_ID_HEADER } from '../protocol/index.ts';
 import type { ExportProtocol } from '../protocol/index.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { LoadedSpec } from '../language/index.ts';
@@ -38,10 +38,20 @@ export const otlpEndpointOption: OptionSpec = {
   description: 'with --collector: the OTLP/HTTP URL CMD exports to (the OpenTelemetry Collector in front of the replicas), default the --collector URL',
 };
 
+/** What `run` adds for `--protocol grpc` with a sidecar: where its OTLP/gRPC receiver is, which its HTTP URL does not say. */
+export const otlpGrpcEndpointOption: OptionSpec = {
+  name: 'otlp-grpc-endpoint',
+  type: 'value',
+  valueName: 'URL',
+  description: "with --collector: the OTLP/gRPC URL CMD exports to with --protocol grpc (the sidecar's gRPC port, or the collector in front of the replicas), e.g. http://sidecar:4317",
+};
+
 /** Where the sidecar (or its replicas) is and how to authenticate to it. */
 export interface SidecarConnection {
   /** Where CMD exports and the run's root span goes (OTLP/HTTP base URL, no trailing slash): the sidecar, or the collector in front of the replicas. */
   readonly url: string;
+  /** Where CMD exports over OTLP/gRPC (`--otlp-grpc-endpoint`), when known: the sidecar's HTTP URL does not say. */
+  readonly grpcUrl: string | undefined;
   /** Who holds the run's spans, and answers the query API. */
   readonly replicas: ReplicaSet;
   readonly authToken: string | undefined;
@@ -52,8 +62,10 @@ export function sidecarConnection(args: ParsedArgs, io: CliIo): Result<SidecarCo
   const text = valueOf(args, 'collector');
   const tokenFile = valueOf(args, 'auth-token-file');
   const endpointText = valueOf(args, 'otlp-endpoint');
+  const grpcEndpointText = valueOf(args, 'otlp-grpc-endpoint');
   if (text === undefined) {
     if (endpointText !== undefined) return err('--otlp-endpoint needs --collector: the replicas that hold the run');
+    if (grpcEndpointText !== undefined) return err("--otlp-grpc-endpoint needs --collector: run's own collector hands CMD its gRPC endpoint itself");
     return tokenFile === undefined ? ok(undefined) : err('--auth-token-file needs --collector URL');
   }
   const replicas = parseReplicaSet(text);
@@ -70,6 +82,16 @@ export function sidecarConnection(args: ParsedArgs, io: CliIo): Result<SidecarCo
   } else {
     url = '';
   }
+  let grpcUrl: string | undefined;
+  if (grpcEndpointText !== undefined) {
+    // OTLP/gRPC endpoints are written as URLs too (OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4317): http: for
+    // plaintext, https: for TLS.
+    const grpcEndpoint = parseReplicaSet(grpcEndpointText);
+    if (!grpcEndpoint.ok || grpcEndpoint.value.kind !== 'urls' || grpcEndpoint.value.urls.length !== 1 || new URL(grpcEndpoint.value.urls[0] as string).pathname !== '/') {
+      return err(`--otlp-grpc-endpoint ${JSON.stringify(grpcEndpointText)} must be one http: or https: URL with no path: the sidecar's (or the collector's) OTLP/gRPC receiver, e.g. http://127.0.0.1:4317`);
+    }
+    grpcUrl = grpcEndpoint.value.urls[0] as string;
+  }
   let authToken = io.env[AUTH_TOKEN_ENV]?.trim() || undefined;
   if (tokenFile !== undefined) {
     try {
@@ -79,7 +101,7 @@ export function sidecarConnection(args: ParsedArgs, io: CliIo): Result<SidecarCo
     }
     if (authToken === '') return err(`--auth-token-file ${JSON.stringify(tokenFile)} is empty`);
   }
-  return ok({ url, replicas: replicas.value, authToken });
+  return ok({ url, grpcUrl, replicas: replicas.value, authToken });
 }
 
 /** A run begun at a sidecar: its id, its root span's trace, and the environment CMD is handed. */
@@ -110,8 +132,9 @@ export async function beginSidecarRun(sidecar: SidecarConnection, protocol: Expo
   } catch (cause) {
     return err(`cannot reach the sidecar at ${sidecar.url}: ${messageOf(cause)}`);
   }
-  const exportEnv = buildExportEnv({ httpUrl: sidecar.url, grpcUrl: undefined, runId, authToken: sidecar.authToken }, { protocol });
-  return ok({ runId, rootTraceId: root.span.traceId, env: { ...exportEnv, ...buildRequestEnv(runId, root.headers) } });
+  const exportEnv = buildExportEnv({ httpUrl: sidecar.url, grpcUrl: sidecar.grpcUrl, runId, authToken: sidecar.authToken }, { protocol });
+  const grpcEnv: Record<string, string> = sidecar.grpcUrl === undefined ? {} : { [GRPC_ENDPOINT_ENV]: sidecar.grpcUrl };
+  return ok({ runId, rootTraceId: root.span.traceId, env: { ...exportEnv, ...grpcEnv, ...buildRequestEnv(runId, root.headers) } });
 }
 
 /** What the sidecar holds of a run, ready to judge, or why there is nothing to judge. */

@@ -13,4 +13,4 @@ export { buildExportEnv, EXPORT_DELAY_MILLIS, EXPORT_PROTOCOLS } from './export-
 export type { ExportCompression, ExportEnvOptions, ExportProtocol, ExportTarget } from './export-env.ts';
 export { createRootSpan, TEST_ROOT_SPAN_NAME, TEST_SERVICE_NAME } from './root-span.ts';
 export type { RootSpanAndHeaders, RunHeaders } from './root-span.ts';
-export { BAGGAGE_ENV, buildRequestEnv, REQUEST_HEADERS_ENV, RUN_ID_ENV, TRACEPARENT_ENV } from './request-env.ts';
+export { BAGGAGE_ENV, buildRequestEnv, GRPC_ENDPOINT_ENV, REQUEST_HEADERS_ENV, RUN_ID_ENV, TRACEPARENT_ENV } from './request-env.ts';

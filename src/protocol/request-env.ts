@@ -9,6 +9,11 @@ export const TRACEPARENT_ENV = 'TRACECHECK_TRACEPARENT';
 export const BAGGAGE_ENV = 'TRACECHECK_BAGGAGE';
 /** Every header a test request should carry, as one JSON object (run id header, `traceparent`, `baggage`). */
 export const REQUEST_HEADERS_ENV = 'TRACECHECK_HEADERS';
+/**
+ * The collector's OTLP/gRPC endpoint, handed to CMD beside the `OTEL_*` variables (which name one protocol's
+ * endpoint), for a service that must export over gRPC while the others use OTLP/HTTP.
+ */
+export const GRPC_ENDPOINT_ENV = 'TRACECHECK_OTLP_GRPC_ENDPOINT';
 
 /**
  * The variables `tracecheck run` hands CMD so that its test requests join the run: the run id, and the headers

@@ -1,7 +1,7 @@
 // Judging a sidecar's run from CI (issue 12): `tracecheck run --collector URL -- CMD` and
 // `tracecheck check --collector URL --run ID`, against a real `tracecheck serve` process that a real instrumented
 // service exports to, as in staging.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { buildExportEnv } from '../../src/protocol/index.ts';
 import { makeSdkSpans } from '../support/sdk-traces.ts';
 import { spawnNode, type Child } from '../server/child-processes.ts';
 import { exportVia } from '../server/exporters.ts';
-import { tracecheck } from './tracecheck-process.ts';
+import { PRINT_ENV, ROUNDTRIP, tracecheck } from './tracecheck-process.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tracecheck.js', import.meta.url));
 const service = fileURLToPath(new URL('../server/fixtures/instrumented-service.ts', import.meta.url));
@@ -22,14 +22,17 @@ const TOKEN = 'sidecar-token-1';
 let serve: Child;
 let inventory: Child;
 let sidecarUrl = '';
+let sidecarGrpcUrl = '';
 let inventoryUrl = '';
 
 beforeAll(async () => {
   writeFileSync(join(scratch, 'passing.yaml'), `name: inventory answers\nexpect:\n  - name: its server span\n    spans: '{ service = "inventory" && kind = server }'\n`);
   writeFileSync(join(scratch, 'failing.yaml'), `name: payments answers\nexpect:\n  - name: its server span\n    spans: '{ service = "payments" && kind = server }'\n`);
+  writeFileSync(join(scratch, 'roundtrip.yaml'), `name: the command's own service answers\nexpect:\n  - name: its server span\n    spans: '{ service = "grpc-shop" && kind = server }'\n`);
   writeFileSync(join(scratch, 'token.txt'), `${TOKEN}\n`);
-  serve = spawnNode([bin, 'serve', '--http-port', '0', '--grpc-port', 'off', '--auth-token', TOKEN]);
+  serve = spawnNode([bin, 'serve', '--http-port', '0', '--grpc-port', '0', '--auth-token', TOKEN]);
   sidecarUrl = (await serve.waitFor(/listening on (http:\/\/\S+) \(OTLP\/HTTP/))[1] as string;
+  sidecarGrpcUrl = (await serve.waitFor(/listening on (http:\/\/\S+) \(OTLP\/gRPC\)/))[1] as string;
   // A long-running service of the staging environment: it exports every span to the sidecar, untagged; its
   // spans join a run through the traceparent of the requests it serves.
   const serviceEnv = buildExportEnv({ httpUrl: sidecarUrl, grpcUrl: undefined, authToken: TOKEN });
@@ -76,14 +79,49 @@ describe('tracecheck run --collector URL -- CMD', () => {
     expect(outcome.stderr).toMatch(/refused the run's root span \(401\)/);
   });
 
+  it("exports CMD's spans over gRPC to the sidecar's --otlp-grpc-endpoint with --protocol grpc, and judges them", async () => {
+    const outcome = await tracecheck(
+      ['run', '--collector', sidecarUrl, '--otlp-grpc-endpoint', sidecarGrpcUrl, '--protocol', 'grpc', '--specs', 'roundtrip.yaml', '--reporter', 'json', '--', process.execPath, ROUNDTRIP, 'grpc-shop'],
+      scratch,
+      withToken,
+    );
+    expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ passed: true });
+    // The spans came over gRPC: the sidecar counts requests per transport on its metrics endpoint.
+    const metrics = await (await fetch(`${sidecarUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(metrics).toMatch(/tracecheck_export_requests_total\{[^}]*transport="grpc"[^}]*\} [1-9]/);
+  });
+
+  it('hands CMD TRACECHECK_OTLP_GRPC_ENDPOINT, and the gRPC endpoint in OTEL_* with --protocol grpc', async () => {
+    const envFile = join(scratch, 'handed-env.json');
+    const outcome = await tracecheck(
+      ['run', '--collector', sidecarUrl, '--otlp-grpc-endpoint', `${sidecarGrpcUrl}/`, '--protocol', 'grpc', '--specs', 'passing.yaml', '--timeout', '300ms', '--', process.execPath, PRINT_ENV, envFile],
+      scratch,
+      withToken,
+    );
+    expect(outcome.code).toBe(1); // no span reached the run: CMD only wrote its environment
+    const handed = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
+    expect(handed).toMatchObject({
+      TRACECHECK_OTLP_GRPC_ENDPOINT: sidecarGrpcUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_ENDPOINT: sidecarGrpcUrl,
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sidecarGrpcUrl,
+    });
+    expect(handed['OTEL_EXPORTER_OTLP_HEADERS']).toMatch(/authorization=Bearer%20sidecar-token-1/);
+  });
+
   it.each([
     [['--http-port', '0'], /--http-port configures run's own collector/],
-    [['--protocol', 'grpc'], /--protocol grpc needs run's own collector/],
+    [['--protocol', 'grpc'], /--protocol grpc needs run's own collector, or with --collector the sidecar's OTLP\/gRPC URL: add --otlp-grpc-endpoint URL/],
+    [['--otlp-grpc-endpoint', 'grpc://127.0.0.1:4317'], /--otlp-grpc-endpoint "grpc:\/\/127\.0\.0\.1:4317" must be one http: or https: URL/],
+    [['--otlp-grpc-endpoint', 'http://127.0.0.1:4317/v1/traces'], /must be one http: or https: URL with no path/],
     [['--collector', 'ftp://x'], /must be an http: or https: URL/],
     [['--collector', 'http://127.0.0.1:1,http://127.0.0.1:2'], /names replicas: give --otlp-endpoint URL too/],
     [['--otlp-endpoint', 'http://127.0.0.1:1'], /--otlp-endpoint needs --collector/],
+    [['--otlp-grpc-endpoint', 'http://127.0.0.1:1', '--no-collector'], /--otlp-grpc-endpoint needs --collector/],
   ])('rejects %j with --collector', async (extra, message) => {
-    const args = extra.includes('--collector') || extra.includes('--otlp-endpoint') ? extra : ['--collector', 'http://127.0.0.1:1', ...extra];
+    const standalone = extra.includes('--collector') || extra.includes('--otlp-endpoint') || extra.includes('--no-collector');
+    const args = standalone ? extra.filter((arg) => arg !== '--no-collector') : ['--collector', 'http://127.0.0.1:1', ...extra];
     const outcome = await tracecheck(['run', ...args, '--', process.execPath, '-e', ''], scratch);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toMatch(message);
