@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: clock-skew correction in one place, in the order it runs. A hop's evidence (how far a
+// server span lies outside its client span, against the two clocks' precision), the adjusted trace rebuilt with
+// its moved spans, and the run notes that name the worst hop. Split up, the rule that decides a move and the words
+// that report it would drift apart. The clock precisions themselves are in span-clock.ts.
 import { serviceNameOf, SpanKind } from '../model/index.ts';
 import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';

@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: span groups, one accelerator (docs/evaluation.md). A selector's group keys come from
+// the field table. A trace's groups are built lazily, cheapest key first, and reused while the trace lasts. The
+// keys, the per-trace partitions and the lookup share the group codes and scratch arrays, so they stay together.
+// The reference implementation (selectors/reference.ts) never uses them.
 import type { Resource, Span, Trace } from '../model/index.ts';
 import { INTRINSIC_FIELDS, type SelectorAst } from '../language/index.ts';
 import { readsOnlyResource } from './selectors/generated.ts';

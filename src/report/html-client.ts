@@ -7,6 +7,11 @@
  *
  * `boot.mode` is `report` (the data is the page's `<script type="application/json">`) or `live` (the page lists
  * the sidecar's runs, or streams one run's spans over `GET /api/runs/{id}/stream`).
+ *
+ * Over 400 lines on purpose: the page's script is shipped as this one function's source text, so it cannot be
+ * split into modules that import each other. Its parts follow one another: helpers, the trace model, the report's
+ * sections (summary, specs, notes, service map, waterfall, span details), then the live view's token, run list and
+ * stream.
  */
 
 declare const document: any;

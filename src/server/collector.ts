@@ -1,3 +1,7 @@
+// Over 400 lines: startCollector is where the collector's parts meet (store, both receivers, the query API, the
+// live verifier, the save file, the forwarder, metrics and the loopback guard), with the options and read-only
+// run views they share. Each part lives in a file of its own; what stays here is their wiring and the order in
+// which they start and close, which reads best in one place.
 import { diagnoseRun } from '../engine/index.ts';
 import type { PropagationDiagnostic } from '../engine/index.ts';
 import { TracecheckError } from '../errors.ts';

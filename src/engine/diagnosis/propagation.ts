@@ -1,3 +1,7 @@
+// Over 400 lines on purpose: the propagation diagnosis walk, hop by hop. It pairs a client span with its callee's
+// server span, strongest evidence first, then finds the cause: a new trace, a header a proxy stripped, an untraced
+// forward, or baggage dropped. Each cause is worded beside the evidence that decides it. The pairing helpers and
+// the other diagnoses have their own files (hop-matching.ts, context-lost.ts, links-missing.ts).
 import { SpanKind, serviceNameOf } from '../../model/index.ts';
 import type { Span, SpanNode, Trace } from '../../model/index.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from '../../protocol/index.ts';
