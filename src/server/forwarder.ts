@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Span } from '../model/index.ts';
 import { decodeExportResponse, encodeSpansAsOtlpProtobuf } from '../otlp/index.ts';
+import { runIdHeaderName } from '../protocol/index.ts';
 import { traceServiceDefinition } from '../receiver/index.ts';
 import { err, ok, type Result } from '../result.ts';
 import type { SpanDropReason } from './metrics.ts';
@@ -170,7 +171,7 @@ export function createForwarder(options: ForwardOptions): Result<Forwarder, stri
   const maxBackoffMillis = options.maxBackoffMillis ?? 30_000;
   const timeoutMillis = options.requestTimeoutMillis ?? 10_000;
   const headers = options.headers ?? {};
-  const runIdHeader = options.runIdHeader ?? 'x-test-run-id';
+  const runIdHeader = runIdHeaderName(options.runIdHeader);
   const log = options.log ?? (() => {});
   const grpcClient = url.protocol === 'grpc:' ? grpcSender(url, headers, runIdHeader, timeoutMillis) : undefined;
   const send = grpcClient?.send ?? httpSender(url, headers, runIdHeader, timeoutMillis);

@@ -1,4 +1,5 @@
 import type { AttributeValue, Span } from '../../model/index.ts';
+import { RUN_ID_HEADER } from '../../protocol/index.ts';
 
 // What a span says about the request headers its callee received, as http instrumentation records them. The
 // propagation diagnosis reads causes from these (which propagation headers arrived, which baggage keys).
@@ -62,7 +63,7 @@ export function recordedHeaders(span: Span): Set<string> | undefined {
 const NOT_CORRELATION = new Set([
   'traceparent', 'tracestate', 'baggage', 'b3', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'x-b3-parentspanid', 'x-b3-flags',
   'host', 'content-type', 'content-length', 'connection', 'accept', 'accept-encoding', 'accept-language', 'user-agent',
-  'transfer-encoding', 'keep-alive', 'x-test-run-id',
+  'transfer-encoding', 'keep-alive', RUN_ID_HEADER,
 ]);
 
 /**
