@@ -46,3 +46,20 @@ const witness: { value: object | undefined } = { value: undefined };
 export function keepShapeWitness(value: object | undefined): void {
   if (value !== undefined) witness.value = value;
 }
+
+// Spans are constructed, not written as object literals (`SpanRecord` in src/model/span.ts; it lives in the model
+// because every layer that makes a span uses it, and only this note is V8-specific).
+//
+// V8 gives each object literal an allocation site and counts how many of its objects survive a scavenge. Past 85%
+// it "pretenures" the site: its objects are then allocated straight into the old generation, where allocating is
+// slower and every pointer written into a new object (ids, attribute maps, bigints) goes through the write
+// barrier. Decoded spans mostly survive (a store keeps them), so the span literal was pretenured once the first
+// requests had been stored. V8's --trace-pretenuring-statistics showed per-span sites going "maybe tenure =>
+// tenure"; `--no-allocation-site-pretenuring` alone gave the gains below. A constructed object has no allocation
+// site, so nothing is pretenured.
+//
+// Measured 2026-12-05 (bench/ingest.ts through bench/run.ts, 3 runs of each tree alternately, process by process,
+// strict trials): with the literal, protobuf decode 1.89-1.96x protobufjs's decode and ingest 1.67-1.76x, OTLP/JSON
+// decode 0.90-0.92x JSON.parse and ingest 0.84-0.88x; with the class, 2.70-2.88x, 2.12-2.19x, 1.05-1.07x and
+// 0.93-0.96x. Whether the literal's site got pretenured depended on timing (run as its own main module, the bench
+// decoded JSON at 1.07x with the literal as well), which is why earlier rounds saw these figures move from run to run.

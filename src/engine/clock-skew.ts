@@ -2,7 +2,7 @@
 // server span lies outside its client span, against the two clocks' precision), the adjusted trace rebuilt with
 // its moved spans, and the run notes that name the worst hop. Split up, the rule that decides a move and the words
 // that report it would drift apart. The clock precisions themselves are in span-clock.ts.
-import { serviceNameOf, SpanKind } from '../model/index.ts';
+import { serviceNameOf, SpanKind, spanWithTimes } from '../model/index.ts';
 import type { Span, SpanNode, Trace } from '../model/index.ts';
 import { formatDurationNanos } from '../language/index.ts';
 import { compareSpans } from '../store/index.ts';
@@ -256,7 +256,7 @@ function rebuild(trace: Trace, index: TraceIndex, shiftAt: readonly bigint[], ev
     const shift = shiftAt[i] as bigint;
     if (shift === 0n) continue;
     const original = spans[i] as Span;
-    const span = { ...original, startTimeUnixNano: original.startTimeUnixNano + shift, endTimeUnixNano: original.endTimeUnixNano + shift };
+    const span = spanWithTimes(original, original.startTimeUnixNano + shift, original.endTimeUnixNano + shift);
     spans[i] = span;
     copies.set(span.spanId, span);
     shifts.set(span.spanId, shift);

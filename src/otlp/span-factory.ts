@@ -1,6 +1,6 @@
 // The one place where the model objects the decoders produce are made, so that protobuf and OTLP/JSON give spans
 // of one shape with the same defaults (proto3's: '', 0, 0n, empty lists, an unset status) whatever the encoding.
-import { emptyAttributes } from '../model/index.ts';
+import { emptyAttributes, SpanRecord } from '../model/index.ts';
 import type {
   AttributeMap,
   InstrumentationScope,
@@ -71,7 +71,7 @@ export function newSpan(
   resource: Resource,
   scope: InstrumentationScope,
 ): Span {
-  return {
+  return new SpanRecord(
     traceId,
     spanId,
     parentSpanId,
@@ -82,13 +82,13 @@ export function newSpan(
     endTimeUnixNano,
     attributes,
     droppedAttributesCount,
-    events: events === undefined ? NO_EVENTS : compactArray(events),
+    events === undefined ? NO_EVENTS : compactArray(events),
     droppedEventsCount,
-    links: links === undefined ? NO_LINKS : compactArray(links),
+    links === undefined ? NO_LINKS : compactArray(links),
     droppedLinksCount,
     status,
     flags,
     resource,
     scope,
-  };
+  );
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { emptyAttributes, SpanKind, StatusCode } from '../model/index.ts';
+import { emptyAttributes, SpanKind, SpanRecord, StatusCode } from '../model/index.ts';
 import type { AttributeMap, InstrumentationScope, Resource, Span } from '../model/index.ts';
 import { DEFAULT_RUN_ID_ATTRIBUTE } from './run-id.ts';
 
@@ -59,27 +59,28 @@ export function createRootSpan(runId: string, runIdAttribute: string = DEFAULT_R
     droppedAttributesCount: 0,
     schemaUrl: '',
   };
-  const span: Span = {
+  // The members in the order of Span: a root (no parent), no trace state, no events or links, nothing dropped.
+  const span: Span = new SpanRecord(
     traceId,
     spanId,
-    parentSpanId: undefined,
-    traceState: '',
-    name: TEST_ROOT_SPAN_NAME,
-    kind: SpanKind.INTERNAL,
-    startTimeUnixNano: nowNanos,
-    endTimeUnixNano: nowNanos,
-    attributes: attributes({ [runIdAttribute]: runId }),
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: StatusCode.UNSET, message: '' },
+    /* parentSpanId */ undefined,
+    /* traceState */ '',
+    TEST_ROOT_SPAN_NAME,
+    SpanKind.INTERNAL,
+    /* startTimeUnixNano */ nowNanos,
+    /* endTimeUnixNano */ nowNanos,
+    attributes({ [runIdAttribute]: runId }),
+    /* droppedAttributesCount */ 0,
+    /* events */ [],
+    /* droppedEventsCount */ 0,
+    /* links */ [],
+    /* droppedLinksCount */ 0,
+    { code: StatusCode.UNSET, message: '' },
     // W3C trace flags: sampled. OTLP's Span.flags keeps them in its low byte.
-    flags: 1,
+    /* flags */ 1,
     resource,
     scope,
-  };
+  );
   return {
     span,
     headers: {

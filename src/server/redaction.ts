@@ -3,7 +3,7 @@
 // reports). It is the sidecar's only copy-on-write pass over spans: a span with nothing to redact is passed as it is.
 import { createHash } from 'node:crypto';
 import { specRegex, regexProblem } from '../language/index.ts';
-import { emptyAttributes } from '../model/index.ts';
+import { emptyAttributes, SpanRecord } from '../model/index.ts';
 import type { AttributeMap, AttributeValue, InstrumentationScope, Resource, Span, SpanEvent, SpanLink } from '../model/index.ts';
 import { err, ok, type Result } from '../result.ts';
 
@@ -211,16 +211,27 @@ function createRedactor(
           events.every((e, i) => e === span.events[i]) &&
           links.every((l, i) => l === span.links[i]);
         if (unchanged) return span;
-        return {
-          ...span,
+        // A SpanRecord like every decoded span, so the code that reads spans sees one hidden class.
+        return new SpanRecord(
+          span.traceId,
+          span.spanId,
+          span.parentSpanId,
+          span.traceState,
+          name,
+          span.kind,
+          span.startTimeUnixNano,
+          span.endTimeUnixNano,
+          attributes,
+          span.droppedAttributesCount,
+          events,
+          span.droppedEventsCount,
+          links,
+          span.droppedLinksCount,
+          statusMessage === span.status.message ? span.status : { ...span.status, message: statusMessage },
+          span.flags,
           resource,
           scope,
-          name,
-          attributes,
-          status: statusMessage === span.status.message ? span.status : { ...span.status, message: statusMessage },
-          events,
-          links,
-        };
+        );
       });
     },
   };
