@@ -62,4 +62,4 @@ export function keepShapeWitness(value: object | undefined): void {
 // strict trials): with the literal, protobuf decode 1.89-1.96x protobufjs's decode and ingest 1.67-1.76x, OTLP/JSON
 // decode 0.90-0.92x JSON.parse and ingest 0.84-0.88x; with the class, 2.70-2.88x, 2.12-2.19x, 1.05-1.07x and
 // 0.93-0.96x. Whether the literal's site got pretenured depended on timing (run as its own main module, the bench
-// decoded JSON at 1.07x with the literal as well), which is why earlier rounds saw these figures move from run to run.
+// decoded JSON at 1.07x with the literal as well): the likely reason earlier rounds' figures moved from run to run.
