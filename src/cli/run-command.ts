@@ -17,9 +17,6 @@ import type { LoadedSpec } from '../language/index.ts';
 import type { ParsedArgs } from './option-table.ts';
 import type { CliIo } from './cli-io.ts';
 
-/** Names the collector's OTLP/gRPC endpoint in CMD's environment (the OTEL_* variables point at OTLP/HTTP). */
-export const GRPC_ENDPOINT_VARIABLE = GRPC_ENDPOINT_ENV;
-
 /** Signals a person or CI sends to stop the run; they go to the command, whose exit then ends the run. */
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -164,7 +161,7 @@ export const runCommand: CliCommand = {
       runId = run.id;
       // The run's OTEL_* variables (the traces-specific ones included), and the gRPC endpoint for services that
       // mix transports.
-      const runEnv = { ...run.envFor({ protocol }), [GRPC_ENDPOINT_VARIABLE]: collector.grpcUrl };
+      const runEnv = { ...run.envFor({ protocol }), [GRPC_ENDPOINT_ENV]: collector.grpcUrl };
       const overridden = overriddenVariables(io.env, runEnv);
       if (overridden !== undefined) io.stderr.write(`tracecheck run: ${overridden}\n`);
       const childEnv = withRunEnv(io.env, runEnv);

@@ -1,9 +1,10 @@
 import type { ExportProtocol } from '../protocol/index.ts';
+import { GRPC_ENDPOINT_ENV } from '../protocol/index.ts';
 import type { CliCommand } from './command.ts';
 import { ExitCode } from './exit-codes.ts';
 import { collectorPortsOf, waitMillisOf } from './wait-options.ts';
 import { valueOf } from './option-table.ts';
-import { GRPC_ENDPOINT_VARIABLE, runChild, runCommand, withRunEnv } from './run-command.ts';
+import { runChild, runCommand, withRunEnv } from './run-command.ts';
 import { specsOutOption, writeSnapshot } from './snapshot-output.ts';
 
 /** The options `snapshot` shares with `run`: how the collector listens, what CMD is told, how long to wait. */
@@ -49,7 +50,7 @@ export const snapshotCommand: CliCommand = {
     try {
       const run = collector.run();
       const protocol = (valueOf(args, 'protocol') ?? 'http/protobuf') as ExportProtocol;
-      const env = withRunEnv(io.env, { ...run.envFor({ protocol }), [GRPC_ENDPOINT_VARIABLE]: collector.grpcUrl });
+      const env = withRunEnv(io.env, { ...run.envFor({ protocol }), [GRPC_ENDPOINT_ENV]: collector.grpcUrl });
       // The recorded spec goes to stdout when there is no --specs-out: CMD's stdout goes to stderr then.
       const exit = await runChild(command, env, io.cwd, valueOf(args, 'specs-out') === undefined);
       if (exit.spawnError !== undefined) return usage(`cannot start ${JSON.stringify(command[0])}: ${exit.spawnError}`);
