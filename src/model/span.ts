@@ -110,13 +110,12 @@ export interface Span {
 /** {@link Span} with its members writable, for the one constructor that sets them. */
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
-// The members are Span's, declared once there: the interface of the same name gives the class their types (writable
-// for the constructor; every maker hands the record out as a read-only Span).
-
 /**
- * The one maker of model spans: the decoders (through `src/otlp/span-factory.ts`), the clock-skew correction and the
- * run's root span all construct this class, so every span shares one hidden class and the code that reads spans
- * stays monomorphic. Its members are those of {@link Span}, in its order (and the proto's); it adds no behaviour.
+ * The one maker of model spans: the decoders (through `src/otlp/span-factory.ts`), the clock-skew correction,
+ * redaction and the run's root span all construct this class, so every span shares one hidden class and the code
+ * that reads spans stays monomorphic. Its members are those of {@link Span}, in its order (and the proto's), declared
+ * once there: the interface of the same name gives the class their types (writable for the constructor; every maker
+ * hands the record out as a read-only `Span`). It adds no behaviour.
  *
  * A class and not an object literal, for speed: V8 tracks an object literal's allocation site and, once most of
  * its objects survive a scavenge (a store keeps the spans it is sent), allocates them in the old generation from
